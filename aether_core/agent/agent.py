@@ -1,0 +1,364 @@
+"""AetherAgent: one user turn as a sequence of think/act steps over the byte-token stream.
+
+Each step the policy writes a thought, then a tool call or the answer (under ``StepGrammar``).
+Calls go through the approval policy and the tool sandbox; results come back as TOOL_RESULT
+segments. Everything the UI needs arrives as events from ``run()``; ``cancel()`` may be called
+from any thread and leaves the conversation consistent (only whole steps are kept).
+"""
+
+from __future__ import annotations
+
+import codecs
+import itertools
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import dialogue
+from ..errors import AetherError
+from ..sampling import SamplingConfig
+from ..segments import File, Image, Message, SegmentError, Text, Thought, ToolCall, ToolResult
+from ..vocab import Tok
+from .constrain import StepGrammar, tool_arg_types
+from .context import fit_context
+from .events import (
+    AnswerDelta,
+    ApprovalDecision,
+    ApprovalNeeded,
+    ApprovalRequest,
+    Done,
+    ErrorEvent,
+    Event,
+    FileProduced,
+    ImageProduced,
+    MemoryRecalled,
+    StepStarted,
+    ThoughtDelta,
+    ToolCallRequested,
+    ToolResultEvent,
+    ToolStarted,
+)
+
+Approver = Callable[[ApprovalRequest], ApprovalDecision]
+
+
+@dataclass
+class AgentConfig:
+    max_steps: int = 8
+    system_prompt: str = dialogue.SYSTEM_PROMPT
+    max_thought_bytes: int = 300
+    max_answer_bytes: int = 2000
+    max_file_bytes: int = 1 << 20  # user-attached files (bigger: a clear error)
+    memory_k: int = 3
+    memory_min_score: float = 0.25
+    store_summaries: bool = True
+    tool_timeout_s: float = 30.0
+    out_dir: Path | None = None
+    sampling: SamplingConfig = field(default_factory=SamplingConfig)
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class AetherAgent:
+    def __init__(self, policy: Any, tools: Any, *, approval: Any, sandbox: Any = None,
+                 memory: Any = None, vq: Any = None, config: AgentConfig | None = None,
+                 redactor: Any = None, net_policy: Any = None) -> None:
+        from ..redact import Redactor
+        from ..tools.sandbox import ToolSandbox
+
+        self.policy = policy
+        self.tools = tools
+        self.approval = approval
+        self.sandbox = sandbox or ToolSandbox()
+        self.memory = memory
+        self.vq = vq
+        self.config = config or AgentConfig()
+        self.sampling = self.config.sampling
+        self.redactor = redactor or Redactor()
+        self.net_policy = net_policy
+        self._conversation: list[Message] = [dialogue.system_message(self.config.system_prompt)]
+        self._pixels: dict[bytes, Any] = {}  # VQ codes -> pixel tensor the ViT sees
+        self._cancel = threading.Event()
+        self._running = threading.Lock()
+        self._ids = itertools.count(1)
+
+    # ------------------------------------------------------------------ public surface
+    @property
+    def info(self) -> Any:
+        return self.policy.info
+
+    @property
+    def conversation(self) -> list[Message]:
+        return list(self._conversation)
+
+    def reset(self) -> None:
+        self._conversation = [dialogue.system_message(self.config.system_prompt)]
+
+    def load_conversation(self, messages: Sequence[Message]) -> None:
+        msgs = list(messages)
+        if not msgs or msgs[0].role != "system":
+            msgs.insert(0, dialogue.system_message(self.config.system_prompt))
+        self._conversation = msgs
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def run(self, text: str, *, images: Sequence[str] = (), files: Sequence[str] = (),
+            approver: Approver | None = None) -> Iterator[Event]:
+        """Run one user turn; yields events and always ends with ``Done``."""
+        if not self._running.acquire(blocking=False):
+            raise AetherError("a turn is already running on this agent")
+        try:
+            self._cancel.clear()
+            yield from self._run(text, images, files, approver)
+        finally:
+            self._running.release()
+
+    # ------------------------------------------------------------------ the turn
+    def _run(self, text: str, images: Sequence[str], files: Sequence[str],
+             approver: Approver | None) -> Iterator[Event]:
+        t0 = time.perf_counter()
+        stats = {"steps": 0, "bytes": 0, "gen_s": 0.0}
+        answer: list[str] = []
+        try:
+            user = yield from self._user_message(text, images, files)
+        except AetherError as e:
+            yield ErrorEvent(str(e))
+            yield self._done(stats, t0, "", cancelled=False)
+            return
+        turn: list[Message] = [user]
+        cancelled = False
+        try:
+            for step in range(1, self.config.max_steps + 1):
+                stats["steps"] = step
+                yield StepStarted(step)
+                msg, grammar = yield from self._step(step, turn, stats, answer)
+                turn.append(msg)
+                if grammar.ended_with != "call":
+                    yield from self._emit_outputs(msg)
+                    break
+                result = yield from self._call_tool(step, msg, approver)
+                turn.append(result)
+            else:
+                yield ErrorEvent(f"step limit ({self.config.max_steps}) reached without an answer")
+        except _Cancelled:
+            cancelled = True
+            if turn[-1].role == "assistant" and turn[-1].of(ToolCall):
+                turn.append(dialogue.tool_message(False, "cancelled by user"))
+        except AetherError as e:
+            yield ErrorEvent(str(e))
+        self._conversation.extend(turn)
+        self._remember(text, "".join(answer), cancelled)
+        yield self._done(stats, t0, "".join(answer), cancelled)
+
+    def _done(self, stats: dict, t0: float, answer: str, cancelled: bool) -> Done:
+        gen = stats["gen_s"]
+        return Done(steps=stats["steps"], bytes_generated=stats["bytes"],
+                    bytes_per_s=stats["bytes"] / gen if gen > 0 else 0.0,
+                    wall_s=time.perf_counter() - t0, answer=answer, cancelled=cancelled)
+
+    def _user_message(self, text: str, images: Sequence[str], files: Sequence[str]) -> Iterator[Event]:
+        codes = [self._load_image(src) for src in images]
+        segs = [self._load_file(path) for path in files]
+        memories: list[str] = []
+        if self.memory is not None and text.strip():
+            from ..memory import extract_fact
+
+            hits = [(e, s) for e, s in self.memory.search(text, k=self.config.memory_k * 2)
+                    if s >= self.config.memory_min_score and e.kind == "fact"][: self.config.memory_k]
+            if hits:
+                yield MemoryRecalled(tuple((e.id, e.text, float(s)) for e, s in hits))
+            memories = [e.text for e, _ in hits]
+            fact = extract_fact(text)
+            if fact:
+                self.memory.add(self.redactor.redact(fact), kind="fact")
+        return dialogue.user_message(text, memories=memories, images=codes, files=segs)
+
+    def _load_image(self, source: str) -> bytes:
+        from ..files import image_to_tensor, load_image, to_model_image
+
+        if self.vq is None:
+            raise AetherError("this model has no image codec (vq.safetensors): cannot take images")
+        if source.startswith(("http://", "https://")):
+            from ..tools.netguard import NetPolicy, safe_fetch
+
+            res = safe_fetch(source, self.net_policy or NetPolicy(),
+                             accept=("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"))
+            img = load_image(res.body)
+        else:
+            img = load_image(Path(source))
+        small = to_model_image(img)
+        codes = self.vq.encode(small)
+        self._pixels[codes] = image_to_tensor(small)
+        return codes
+
+    def _load_file(self, path: str) -> File:
+        from ..files import load_file
+
+        return load_file(path, max_bytes=self.config.max_file_bytes)
+
+    def _images_for(self, messages: Sequence[Message]) -> list[Any]:
+        """Pixels for every IMG segment in the context, in stream order (decoded when unknown)."""
+        out = []
+        for m in messages:
+            for img in m.of(Image):
+                px = self._pixels.get(img.data)
+                if px is None and self.vq is not None and len(img.data) == 128:
+                    from ..files import image_to_tensor
+
+                    px = self._pixels[img.data] = image_to_tensor(self.vq.decode(img.data))
+                if px is not None:
+                    out.append(px)
+        return out
+
+    # ------------------------------------------------------------------ one step
+    def _step(self, step: int, turn: list[Message], stats: dict, answer: list[str]) -> Iterator[Event]:
+        from ..segments import encode
+
+        budget = getattr(self.policy.info, "max_context", 4096)
+        reserve = self.config.max_thought_bytes + self.config.max_answer_bytes // 4 + 160
+        context, _ = fit_context(self._conversation + turn, budget, reserve=min(reserve, budget // 2))
+        grammar = StepGrammar(tool_arg_types(self.tools), allow_image=self.vq is not None,
+                              max_thought=self.config.max_thought_bytes,
+                              max_answer=self.config.max_answer_bytes)
+        tokens = encode(context) + [int(Tok.ASSISTANT)]
+        thought, body, codes, filebuf = bytearray(), bytearray(), bytearray(), bytearray()
+        items: list = []
+        utf_thought = codecs.getincrementaldecoder("utf-8")("replace")
+        utf_answer = codecs.getincrementaldecoder("utf-8")("replace")
+        from ..redact import StreamRedactor
+
+        redact = StreamRedactor(self.redactor)
+        gen = self.policy.generate(
+            tokens, images=self._images_for(context), sampling=self.sampling,
+            max_new=budget, stop_tokens=(Tok.EOS, Tok.CALL_END), constraint=grammar,
+            should_stop=self._cancel.is_set)
+        t = time.perf_counter()
+        prev = grammar.phase  # the phase each token was written in
+        for tok in gen:
+            stats["bytes"] += 1
+            if tok < 256:
+                if prev == "thought":
+                    thought.append(tok)
+                    if s := utf_thought.decode(bytes([tok])):
+                        yield ThoughtDelta(step, s)
+                elif prev == "call":
+                    body.append(tok)
+                elif prev == "img":
+                    codes.append(tok)
+                elif prev == "file":
+                    filebuf.append(tok)
+                elif prev in ("after_thought", "answer"):
+                    body.append(tok)
+                    if s := redact.feed(utf_answer.decode(bytes([tok]))):
+                        answer.append(s)
+                        yield AnswerDelta(s)
+            elif tok == Tok.THOUGHT_END:
+                items.append(Thought(bytes(thought)))
+            elif tok == Tok.IMG_END:
+                items.append(Image(bytes(codes)))
+                codes = bytearray()
+            elif tok == Tok.FILE_END:
+                items.append(_file_from_payload(bytes(filebuf)))
+                filebuf = bytearray()
+            elif tok in (Tok.IMG_START, Tok.FILE_START) and body:
+                items.append(Text(bytes(body)))
+                body = bytearray()
+            prev = grammar.phase
+        stats["gen_s"] += time.perf_counter() - t
+        if self._cancel.is_set():
+            raise _Cancelled
+        if not grammar.done:
+            raise AetherError("the model stopped before finishing its step (context full?)")
+        if tail := redact.flush() + utf_answer.decode(b"", final=True):
+            answer.append(tail)
+            yield AnswerDelta(tail)
+        if grammar.ended_with == "call":
+            items.append(ToolCall(bytes(body)))
+        elif body:
+            items.append(Text(bytes(body)))
+        return Message("assistant", tuple(items)), grammar
+
+    # ------------------------------------------------------------------ tools
+    def _call_tool(self, step: int, msg: Message, approver: Approver | None) -> Iterator[Event]:
+        call = msg.of(ToolCall)[-1]
+        call_id = f"c{next(self._ids)}"
+        try:
+            name, args = call.parse()
+        except SegmentError as e:
+            yield ToolResultEvent(call_id, "?", False, str(e), 0.0, "error")
+            return dialogue.tool_message(False, str(e))
+        yield ToolCallRequested(step, call_id, name, args)
+        thoughts = msg.of(Thought)
+        request = ApprovalRequest(call_id, name, args, thoughts[-1].text if thoughts else "")
+        if self.approval.mode_for(name) == "ask" and self.approval.remembered(name) is None:
+            yield ApprovalNeeded(call_id, name, args, request.reason)
+        decision = self.approval.decide(request, approver)
+        if self._cancel.is_set():
+            raise _Cancelled
+        if not decision.approved:
+            text = "denied by user" + (f": {decision.message}" if decision.message else "")
+            yield ToolResultEvent(call_id, name, False, text, 0.0, "denied")
+            return dialogue.tool_message(False, text)
+        if decision.args is not None:
+            args = decision.args
+        try:
+            tool = self.tools.get(name)
+            args = tool.validate_args(args)
+        except AetherError as e:
+            yield ToolResultEvent(call_id, name, False, str(e), 0.0, "error")
+            return dialogue.tool_message(False, str(e))
+        yield ToolStarted(call_id, name)
+        outcome = self.sandbox.submit(tool, args, timeout=self.config.tool_timeout_s).result(self._cancel)
+        if outcome.status == "cancelled" or self._cancel.is_set():
+            yield ToolResultEvent(call_id, name, False, "cancelled", outcome.duration_s, "cancelled")
+            raise _Cancelled
+        output = self.redactor.redact(outcome.output)
+        yield ToolResultEvent(call_id, name, outcome.ok, output, outcome.duration_s, outcome.status)
+        return dialogue.tool_message(outcome.ok, output)
+
+    # ------------------------------------------------------------------ outputs and memory
+    def _out_dir(self) -> Path:
+        from ..fsutil import data_dir
+
+        return Path(self.config.out_dir or data_dir() / "outputs")
+
+    def _emit_outputs(self, msg: Message) -> Iterator[Event]:
+        from ..files import save_output
+
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        for i, img in enumerate(msg.of(Image)):
+            if self.vq is None:
+                continue
+            pil = self.vq.decode(img.data)
+            out = self._out_dir() / f"image-{stamp}-{i}.png"
+            import io
+
+            buf = io.BytesIO()
+            pil.save(buf, format="PNG")
+            path, _ = save_output(buf.getvalue(), out.parent, out.stem)
+            yield ImageProduced(str(path), img.data, pil)
+        for i, f in enumerate(msg.of(File)):
+            path, kind = save_output(f.data, self._out_dir(), Path(f.name).stem or f"file-{stamp}-{i}")
+            yield FileProduced(str(path), kind, len(f.data))
+
+    def _remember(self, text: str, answer: str, cancelled: bool) -> None:
+        if self.memory is None or cancelled or not self.config.store_summaries or not answer.strip():
+            return
+        summary = f"User asked: {text.strip()[:120]} | Aether answered: {answer.strip()[:120]}"
+        try:
+            self.memory.add(self.redactor.redact(summary), kind="summary")
+        except AetherError:
+            pass  # a full or broken store must not fail the turn
+
+
+def _file_from_payload(payload: bytes) -> File:
+    try:
+        return File.from_payload(payload)
+    except SegmentError:
+        return File("output", "", payload)

@@ -1,0 +1,375 @@
+"""Byte-level grammar for one assistant step, so even a random model writes a well-formed step.
+
+The step is ``THOUGHT_START STREAM text THOUGHT_END`` then either a tool call
+``CALL_START STREAM {"tool": NAME, "args": {...}} CALL_END`` or the answer (text, optionally an
+image ``IMG_START <len> 128 codes IMG_END`` or a file ``FILE_START STREAM bytes FILE_END``) and
+``EOS``. Inside the call, JSON is written in the canonical layout of ``ToolCall.make``; names come
+from the registered tools and every argument is typed by the tool's schema, so the result always
+parses and validates. ``allowed()`` gives the mask; ``advance()`` moves on (and raises
+``GrammarError`` on a token the mask would have refused, which is how scripted output is checked).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from ..errors import AetherError
+from ..segments import encode_varint
+from ..vocab import VOCAB_SIZE, Tok
+
+BYTES = frozenset(range(256))
+DIGITS = frozenset(b"0123456789")
+# string bytes: printable ASCII except quote and backslash, plus UTF-8 lead/continuation bytes
+_STR_ASCII = frozenset(b for b in range(0x20, 0x7F) if b not in (0x22, 0x5C))
+
+
+class GrammarError(AetherError):
+    """A token that the step grammar does not allow at this point."""
+
+
+@dataclass(frozen=True)
+class ArgType:
+    """What the grammar needs from a tool's argument schema."""
+
+    type: str  # "string" | "integer" | "number" | "boolean"
+    required: bool = False
+    enum: tuple[str, ...] = ()
+    max_length: int = 400
+
+
+def _utf8_need(b: int) -> int:
+    """Continuation bytes a UTF-8 lead byte needs, or -1 if ``b`` cannot start a character."""
+    if b < 0x80:
+        return 0
+    if 0xC2 <= b <= 0xDF:
+        return 1
+    if 0xE0 <= b <= 0xEF:
+        return 2
+    if 0xF0 <= b <= 0xF4:
+        return 3
+    return -1
+
+
+class CallGrammar:
+    """Incremental automaton over the bytes of one canonical tool-call JSON object."""
+
+    def __init__(self, tools: Mapping[str, Mapping[str, ArgType]]) -> None:
+        if not tools:
+            raise ValueError("no tools to call")
+        self.tools = {k: dict(v) for k, v in tools.items()}
+        self.out = bytearray()
+        self.pending = bytearray(b'{"tool": "')
+        self.state = "lit"
+        self.after_lit = "name"
+        self.word = bytearray()  # the name / key / literal being chosen
+        self.tool: str | None = None
+        self.used: list[str] = []
+        self.key: str | None = None
+        self.slen = 0  # string length so far
+        self.utf8 = 0  # continuation bytes still due
+        self.num = bytearray()
+        self.done = False
+
+    # ------------------------------------------------------------------ helpers
+    def _schema(self) -> dict[str, ArgType]:
+        return self.tools[self.tool] if self.tool else {}
+
+    def _remaining(self) -> list[str]:
+        return [k for k in self._schema() if k not in self.used]
+
+    def _required_left(self) -> bool:
+        return any(a.required for k, a in self._schema().items() if k not in self.used)
+
+    def _choices(self) -> list[bytes]:
+        if self.state == "name":
+            return [n.encode() for n in self.tools]
+        if self.state == "key":
+            return [k.encode() for k in self._remaining()]
+        arg = self._schema()[self.key]  # enum or boolean literal
+        return [e.encode() for e in arg.enum] if arg.enum else [b"true", b"false"]
+
+    def _after_value(self) -> set[int]:
+        allowed = set()
+        if self._remaining():
+            allowed.add(ord(","))
+        if not self._required_left():
+            allowed.add(ord("}"))
+        return allowed
+
+    def _lit(self, text: bytes, then: str) -> None:
+        self.pending, self.state, self.after_lit = bytearray(text), "lit", then
+
+    def _start_value(self) -> None:
+        arg = self._schema()[self.key]
+        self.used.append(self.key)
+        if arg.type == "string" and not arg.enum:
+            self._lit(b'"', "str")
+            self.slen = 0
+        elif arg.type == "string":
+            self._lit(b'"', "choice_str")
+            self.word = bytearray()
+        elif arg.type == "boolean":
+            self.state, self.word = "choice", bytearray()
+        else:
+            self.state, self.num = "num", bytearray()
+
+    # ------------------------------------------------------------------ automaton
+    def allowed(self) -> set[int]:
+        s = self.state
+        if self.done:
+            return set()
+        if s == "lit":
+            return {self.pending[0]}
+        if s in ("name", "key", "choice", "choice_str"):
+            w = bytes(self.word)
+            opts = [c for c in self._choices() if c.startswith(w)]
+            nxt = {c[len(w)] for c in opts if len(c) > len(w)}
+            if w in opts:
+                nxt |= {ord('"')} if s != "choice" else self._after_value()
+            return nxt
+        if s == "args":  # right after '{' of args: a key or (if nothing required) '}'
+            allowed = {ord('"')} if self._remaining() else set()
+            return allowed | ({ord("}")} if not self._required_left() else set())
+        if s == "after":
+            return self._after_value()
+        if s == "str":
+            if self.utf8:
+                return set(range(0x80, 0xC0))
+            arg = self._schema()[self.key]
+            if self.slen >= arg.max_length:
+                return {ord('"')}
+            allowed = set(_STR_ASCII) | set(range(0xC2, 0xF5)) | {0x5C}
+            return allowed | ({ord('"')} if self.slen else set())  # no empty strings
+        if s == "esc":
+            return set(b'"\\/bnrt')
+        if s == "num":
+            return self._num_allowed()
+        raise AssertionError(s)
+
+    def _num_allowed(self) -> set[int]:
+        n = bytes(self.num)
+        is_int = self._schema()[self.key].type == "integer"
+        digits = n.lstrip(b"-")
+        if not n:
+            return set(DIGITS) | {ord("-")}
+        if n == b"-":
+            return set(DIGITS)
+        allowed: set[int] = set()
+        int_part = digits.split(b".")[0]
+        if b"." in digits:
+            if digits.endswith(b"."):
+                return set(DIGITS)
+            if len(digits) < 24:
+                allowed |= DIGITS
+        else:
+            if int_part != b"0" and len(int_part) < 15:
+                allowed |= DIGITS
+            if not is_int:
+                allowed.add(ord("."))
+        return allowed | self._after_value()
+
+    def advance(self, b: int) -> None:
+        if b not in self.allowed():
+            raise GrammarError(f"byte {bytes([b])!r} not allowed in a tool call after {bytes(self.out)!r}")
+        self.out.append(b)
+        s = self.state
+        if s == "lit":
+            self.pending.pop(0)
+            if not self.pending:
+                self._enter(self.after_lit)
+        elif s in ("name", "key", "choice_str"):
+            if b == ord('"'):
+                w = self.word.decode()
+                if s == "name":
+                    self.tool = w
+                    self._lit(b', "args": {', "args")
+                elif s == "key":
+                    self.key = w
+                    self._lit(b": ", "value")
+                else:
+                    self.state = "after"
+            else:
+                self.word.append(b)
+        elif s == "choice":
+            if b in (ord(","), ord("}")) and bytes(self.word) in self._choices():
+                self._close_or_next(b)
+            else:
+                self.word.append(b)
+        elif s == "args":
+            self._close_or_next(b)
+        elif s == "after":
+            self._close_or_next(b)
+        elif s == "str":
+            if self.utf8:
+                self.utf8 -= 1
+            elif b == ord('"'):
+                self.state = "after"
+            elif b == 0x5C:
+                self.state = "esc"
+            else:
+                self.utf8 = max(0, _utf8_need(b))
+                self.slen += 1
+        elif s == "esc":
+            self.state = "str"
+            self.slen += 1
+        elif s == "num":
+            if b in (ord(","), ord("}")):
+                self._close_or_next(b)
+            else:
+                self.num.append(b)
+
+    def _enter(self, state: str) -> None:
+        if state == "value":
+            self._start_value()
+        elif state == "end":
+            self.done = True
+        else:
+            self.state = state
+            self.word = bytearray()
+
+    def _close_or_next(self, b: int) -> None:
+        if b == ord("}"):
+            self._lit(b"}", "end")  # closes the outer object
+        elif b == ord(","):
+            self._lit(b' "', "key")
+        else:  # '"' opening the first key
+            self.state, self.word = "key", bytearray()
+
+
+class StepGrammar:
+    """The whole assistant step: thought, then a call or an answer. Tracks where the stream is, so
+    the agent can route bytes to thought/answer events as they arrive."""
+
+    def __init__(self, tools: Mapping[str, Mapping[str, ArgType]], *, allow_image: bool = True,
+                 allow_file: bool = True, max_thought: int = 300, max_answer: int = 2000,
+                 image_codes: int = 128, max_file: int = 4096, device: torch.device | str = "cpu") -> None:
+        self.tools = tools
+        self.allow_image, self.allow_file = allow_image, allow_file
+        self.max_thought, self.max_answer, self.max_file = max_thought, max_answer, max_file
+        self.image_len = list(encode_varint(image_codes))
+        self.image_codes = image_codes
+        self.phase = "start"  # start|thought_len|thought|after_thought|call_len|call|call_end|
+        #                       img_len|img|img_end|file_len|file|answer|done
+        self.count = 0
+        self.call: CallGrammar | None = None
+        self.ended_with: str | None = None  # "call" | "answer"
+        self._device = device
+        self._masks: dict[frozenset[int], torch.Tensor] = {}
+
+    @property
+    def done(self) -> bool:
+        return self.phase == "done"
+
+    def allowed_set(self) -> set[int]:
+        p = self.phase
+        if p == "start":
+            return {Tok.THOUGHT_START}
+        if p in ("thought_len", "call_len", "file_len"):
+            return {Tok.STREAM}
+        if p == "thought":
+            return {Tok.THOUGHT_END} if self.count >= self.max_thought else set(BYTES) | {Tok.THOUGHT_END}
+        if p == "after_thought":
+            allowed = {Tok.CALL_START, Tok.EOS} | set(BYTES)
+            allowed |= {Tok.IMG_START} if self.allow_image else set()
+            return allowed | ({Tok.FILE_START} if self.allow_file else set())
+        if p == "call":
+            return self.call.allowed()
+        if p == "call_end":
+            return {Tok.CALL_END}
+        if p == "img_len":
+            return {self.image_len[self.count]}
+        if p == "img":
+            return set(BYTES)
+        if p == "img_end":
+            return {Tok.IMG_END}
+        if p == "file":
+            return {Tok.FILE_END} if self.count >= self.max_file else set(BYTES) | {Tok.FILE_END}
+        if p == "answer":
+            return {Tok.EOS} if self.count >= self.max_answer else set(BYTES) | {Tok.EOS}
+        return set()
+
+    def allowed(self) -> torch.Tensor:
+        key = frozenset(self.allowed_set())
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = torch.zeros(VOCAB_SIZE, dtype=torch.bool)
+            mask[list(key)] = True
+            mask = mask.to(self._device)
+            if len(self._masks) < 512:
+                self._masks[key] = mask
+        return mask
+
+    def advance(self, tok: int) -> None:
+        if tok not in self.allowed_set():
+            raise GrammarError(f"token {tok} not allowed in assistant step phase {self.phase!r}")
+        p = self.phase
+        if p == "start":
+            self.phase = "thought_len"
+        elif p == "thought_len":
+            self.phase, self.count = "thought", 0
+        elif p == "thought":
+            if tok == Tok.THOUGHT_END:
+                self.phase, self.count = "after_thought", 0
+            else:
+                self.count += 1
+        elif p == "after_thought":
+            if tok == Tok.CALL_START:
+                self.phase = "call_len"
+            elif tok == Tok.IMG_START:
+                self.phase, self.count = "img_len", 0
+            elif tok == Tok.FILE_START:
+                self.phase = "file_len"
+            elif tok == Tok.EOS:
+                self._finish("answer")
+            else:
+                self.phase, self.count = "answer", 1
+        elif p == "call_len":
+            self.phase, self.call = "call", CallGrammar(
+                {k: dict(v) for k, v in self.tools.items()})
+        elif p == "call":
+            self.call.advance(tok)
+            if self.call.done:
+                self.phase = "call_end"
+        elif p == "call_end":
+            self._finish("call")
+        elif p == "img_len":
+            self.count += 1
+            if self.count == len(self.image_len):
+                self.phase, self.count = "img", 0
+        elif p == "img":
+            self.count += 1
+            if self.count == self.image_codes:
+                self.phase = "img_end"
+        elif p in ("img_end",):
+            self.phase, self.count = "answer", 0
+        elif p == "file_len":
+            self.phase, self.count = "file", 0
+        elif p == "file":
+            if tok == Tok.FILE_END:
+                self.phase, self.count = "answer", 0
+            else:
+                self.count += 1
+        elif p == "answer":
+            if tok == Tok.EOS:
+                self._finish("answer")
+            else:
+                self.count += 1
+
+    def _finish(self, how: str) -> None:
+        self.phase, self.ended_with = "done", how
+
+
+def tool_arg_types(registry: Any) -> dict[str, dict[str, ArgType]]:
+    """Grammar view of a ToolRegistry: name -> {arg: ArgType} from each tool's schema."""
+    out: dict[str, dict[str, ArgType]] = {}
+    for tool in registry:
+        out[tool.name] = {
+            name: ArgType(spec.type, bool(spec.required), tuple(getattr(spec, "enum", None) or ()),
+                          int(getattr(spec, "max_length", None) or 400))
+            for name, spec in tool.schema.items()
+        }
+    return out

@@ -1,0 +1,116 @@
+"""Policies: what the agent asks for the next tokens. The agent is model-agnostic: it drives
+anything with ``generate(...)``, the ByteTransformer (``ModelPolicy``) or a script (tests, evals).
+
+ScriptedPolicy: give it, per assistant step, the items the step should contain
+(``[Thought(b"..."), ToolCall.make("calc", {...})]`` or ``[Thought(b".."), Text(b"answer")]``),
+or a callable ``(conversation: list[Message]) -> items`` for policies that react to the prompt.
+It yields exactly those tokens (plus EOS), optionally with a delay per token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..sampling import Constraint, DecodeSession, SamplingConfig, make_generator
+from ..segments import Item, Message, decode, encode_item
+from ..vocab import Tok
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    params: int
+    device: str
+    dtype: str
+    checkpoint: str | None = None
+    random_weights: bool = False
+    max_context: int = 4096
+
+
+class Policy(Protocol):
+    info: ModelInfo
+
+    def generate(self, context: Sequence[int], *, images: Sequence[Any], sampling: SamplingConfig,
+                 max_new: int, stop_tokens: Sequence[int], constraint: Constraint | None,
+                 should_stop: Callable[[], bool]) -> Iterator[int]:
+        """Stream tokens after ``context`` (which ends with the ASSISTANT marker)."""
+
+
+class ModelPolicy:
+    """A language model behind a reusable KV cache (prefix reuse across agent steps)."""
+
+    def __init__(self, model: Any, info: ModelInfo, max_context: int = 4096) -> None:
+        import torch
+
+        self.model = model
+        self.max_context = min(max_context, model.cfg.max_seq_len)
+        self.info = ModelInfo(**{**info.__dict__, "max_context": self.max_context})
+        self.session = DecodeSession(model, self.max_context)
+        self._lock = threading.Lock()  # one generation at a time per cache
+        self._torch = torch
+
+    def _vision(self, images: Sequence[Any]) -> tuple[Any, object]:
+        if not images or getattr(self.model, "vit", None) is None:
+            return None, None
+        torch = self._torch
+        stack = torch.stack([im.float() for im in images])[None].to(self.session.device)
+        key = hashlib.blake2b(stack.cpu().numpy().tobytes(), digest_size=16).hexdigest()
+        with torch.inference_mode():
+            vision, _ = self.model.encode_images(stack)
+        return vision, key
+
+    def generate(self, context: Sequence[int], *, images: Sequence[Any], sampling: SamplingConfig,
+                 max_new: int, stop_tokens: Sequence[int], constraint: Constraint | None,
+                 should_stop: Callable[[], bool]) -> Iterator[int]:
+        with self._lock:
+            vision, key = self._vision(images)
+            room = self.max_context - len(context) - 1
+            yield from self.session.generate(
+                context, sampling, min(max_new, max(room, 0)), stop_tokens=stop_tokens,
+                constraint=constraint, vision=vision, vision_key=key,
+                generator=make_generator(sampling.seed), should_stop=should_stop)
+
+
+Script = Sequence[Sequence[Item]] | Callable[[list[Message]], Sequence[Item]]
+
+
+class ScriptedPolicy:
+    """Plays back scripted assistant steps token by token (tests, evaluations, demos)."""
+
+    def __init__(self, script: Script, delay_s: float = 0.0, name: str = "scripted") -> None:
+        self.script = script
+        self.delay_s = delay_s
+        self.calls = 0
+        self.contexts: list[list[int]] = []
+        self.info = ModelInfo(name=name, params=0, device="cpu", dtype="none")
+
+    def _items(self, context: Sequence[int]) -> Sequence[Item]:
+        if callable(self.script):
+            return self.script(decode(list(context)[:-1]))
+        if self.calls >= len(self.script):
+            raise RuntimeError("scripted policy ran out of steps")
+        return self.script[self.calls]
+
+    def generate(self, context: Sequence[int], *, images: Sequence[Any], sampling: SamplingConfig,
+                 max_new: int, stop_tokens: Sequence[int], constraint: Constraint | None,
+                 should_stop: Callable[[], bool]) -> Iterator[int]:
+        self.contexts.append(list(context))
+        items = self._items(context)
+        self.calls += 1
+        tokens = [t for item in items for t in encode_item(item)] + [int(Tok.EOS)]
+        stops = set(stop_tokens)
+        for tok in tokens[:max_new]:
+            if should_stop():
+                return
+            if self.delay_s:
+                time.sleep(self.delay_s)
+            if constraint is not None:
+                constraint.advance(tok)
+            yield tok
+            if tok in stops or (constraint is not None and constraint.done):
+                return

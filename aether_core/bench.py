@@ -1,0 +1,119 @@
+"""Decode benchmark: cached vs recompute-everything bytes/s, and the weight-streaming ceiling.
+
+The ceiling is one bare pass of matrix-vector products over exactly the weights a decode step reads,
+with the same kernels (F.linear on one row): what this machine can do at best per step. Cached
+decoding as a fraction of it says how much Python/framework overhead is left on the table.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .sampling import DecodeSession, SamplingConfig
+
+
+@dataclass
+class DecodeBench:
+    params: int
+    device: str
+    dtype: str
+    threads: int
+    prompt_bytes: int
+    new_bytes: int
+    prefill_s: float
+    cached_bytes_per_s: float
+    recompute_bytes_per_s: float
+    speedup: float
+    ceiling_steps_per_s: float
+    fraction_of_ceiling: float
+    peak_memory_mb: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def decode_weights(model: nn.Module) -> list[torch.Tensor]:
+    """The 2-D weights one text-only decode step multiplies by (cross-attention and ViT skipped)."""
+    out = []
+    for name, p in model.named_parameters():
+        if p.dim() != 2 or name.startswith("vit.") or ".cross." in name or "embed" in name:
+            continue
+        out.append(p.detach())
+    head = getattr(model, "head", None)
+    out.append(model.embed.weight.detach() if head is None else head.weight.detach())
+    return out
+
+
+@torch.inference_mode()
+def matvec_ceiling(weights: list[torch.Tensor], device: torch.device, repeats: int = 20) -> float:
+    """Seconds for one pass of F.linear(x, W) over every weight (best of ``repeats``)."""
+    xs = {w.shape[1]: torch.randn(1, w.shape[1], device=device, dtype=w.dtype) for w in weights}
+    best = float("inf")
+    for _ in range(repeats):
+        _sync(device)
+        t = time.perf_counter()
+        for w in weights:
+            F.linear(xs[w.shape[1]], w)
+        _sync(device)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+@torch.inference_mode()
+def bench_decode(model: nn.Module, prompt_bytes: int = 1024, new_bytes: int = 128,
+                 recompute_steps: int = 8, seed: int = 0) -> DecodeBench:
+    device = next(model.parameters()).device
+    dtype = next(model.parameters()).dtype
+    g = torch.Generator().manual_seed(seed)
+    prompt = torch.randint(0, 256, (prompt_bytes,), generator=g).tolist()
+    greedy = SamplingConfig(temperature=0.0)
+    session = DecodeSession(model, prompt_bytes + new_bytes + 2, device)
+    # warm-up (allocator, kernels), then the timed run on a fresh cache
+    list(session.generate(prompt[:64], greedy, 8, stop_tokens=()))
+    session.reset()
+    _sync(device)
+    t0 = time.perf_counter()
+    session.feed(prompt)
+    _sync(device)
+    prefill = time.perf_counter() - t0
+    tok = 65
+    t0 = time.perf_counter()
+    for _ in range(new_bytes):
+        logits = session.step(tok)
+        tok = int(torch.argmax(logits))
+    _sync(device)
+    cached = new_bytes / (time.perf_counter() - t0)
+    # the original system's way: a full forward over the whole sequence for every new byte
+    seq = list(prompt)
+    steps = max(1, min(recompute_steps, new_bytes))
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        x = torch.tensor([seq], device=device)
+        logits = model(x, last_only=True)
+        seq.append(int(torch.argmax(logits[0, -1])))
+    _sync(device)
+    recompute = steps / (time.perf_counter() - t0)
+    ceiling = 1.0 / matvec_ceiling(decode_weights(model), device)
+    if device.type == "cuda":
+        peak = torch.cuda.max_memory_allocated() / 2**20
+    else:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return DecodeBench(
+        params=sum(p.numel() for p in model.parameters()), device=str(device), dtype=str(dtype).replace("torch.", ""),
+        threads=torch.get_num_threads(), prompt_bytes=prompt_bytes, new_bytes=new_bytes, prefill_s=prefill,
+        cached_bytes_per_s=cached, recompute_bytes_per_s=recompute, speedup=cached / recompute,
+        ceiling_steps_per_s=ceiling, fraction_of_ceiling=cached / ceiling, peak_memory_mb=peak,
+    )

@@ -1,0 +1,148 @@
+"""Checkpoints are directories: ``config.json`` + ``model.safetensors`` (+ ``vq.safetensors`` and
+``vq_config.json`` for the image codec). Weights are never unpickled; every way a checkpoint can be
+broken yields one line naming the file and what is wrong."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from .config import ConfigError, ModelConfig
+from .errors import AetherError
+from .fsutil import atomic_path, atomic_write_text
+
+FORMAT = "aether-checkpoint"
+VERSION = 1
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+
+
+class CheckpointError(AetherError):
+    """A checkpoint that is missing, truncated or does not match its config."""
+
+
+def save_checkpoint(directory: str | os.PathLike, model: nn.Module, cfg: ModelConfig,
+                    extra: dict[str, Any] | None = None, weights_file: str = WEIGHTS_FILE) -> Path:
+    """Write weights then config, each atomically: a reader sees the old or the new, never half."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    with atomic_path(directory / weights_file) as tmp:
+        save_file(tensors, str(tmp), metadata={"format": FORMAT})
+    meta = {"format": FORMAT, "version": VERSION, "model": cfg.to_dict(), **(extra or {})}
+    atomic_write_text(directory / CONFIG_FILE, json.dumps(meta, indent=2) + "\n")
+    return directory
+
+
+def read_config(directory: str | os.PathLike) -> tuple[ModelConfig, dict[str, Any]]:
+    directory = Path(directory)
+    if not directory.exists():
+        raise CheckpointError(f"{directory}: checkpoint directory does not exist")
+    if not directory.is_dir():
+        raise CheckpointError(f"{directory}: a checkpoint must be a directory")
+    path = directory / CONFIG_FILE
+    try:
+        meta = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: missing (not an Aether checkpoint?)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"{path}: unreadable or not JSON ({e})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not an Aether checkpoint config (format field)")
+    if meta.get("version", 0) > VERSION:
+        raise CheckpointError(f"{path}: written by a newer Aether (version {meta['version']})")
+    try:
+        cfg = ModelConfig.from_dict(meta.get("model", {}))
+    except ConfigError as e:
+        raise CheckpointError(f"{path}: {e}") from None
+    return cfg, meta
+
+
+def load_weights(model: nn.Module, path: Path, device: torch.device | str = "cpu",
+                 strict: bool = True) -> None:
+    """Load safetensors weights into ``model``, checking names and shapes first."""
+    if not path.exists():
+        raise CheckpointError(f"{path}: missing")
+    try:
+        tensors = load_file(str(path), device=str(device))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as e:
+        raise CheckpointError(f"{path}: truncated or corrupt safetensors file ({e})") from None
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(tensors))
+    unexpected = sorted(set(tensors) - set(expected))
+    if strict and (missing or unexpected):
+        parts = []
+        if missing:
+            parts.append(f"missing {len(missing)} tensor(s), e.g. {missing[0]}")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected, e.g. {unexpected[0]}")
+        raise CheckpointError(f"{path}: does not match config.json: {'; '.join(parts)}")
+    for name, t in tensors.items():
+        if name in expected and expected[name].shape != t.shape:
+            raise CheckpointError(
+                f"{path}: tensor {name} has shape {tuple(t.shape)}, config expects "
+                f"{tuple(expected[name].shape)}"
+            )
+    on_meta = any(p.is_meta for p in model.parameters())
+    model.load_state_dict(tensors, strict=strict, assign=on_meta)
+
+
+def load_checkpoint(directory: str | os.PathLike, device: torch.device | str = "cpu",
+                    dtype: torch.dtype | None = None) -> tuple[nn.Module, ModelConfig, dict[str, Any]]:
+    """(model in eval mode, config, the whole config.json)."""
+    from .model import build_model
+
+    directory = Path(directory)
+    cfg, meta = read_config(directory)
+    with torch.device("meta"):  # no time spent initializing weights that are about to be replaced
+        model = build_model(cfg)
+    load_weights(model, directory / WEIGHTS_FILE, device)
+    model.reset_buffers()
+    if dtype is not None:
+        model = model.to(dtype)
+    return model.eval(), cfg, meta
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """"auto" picks CUDA, then Apple MPS, then CPU."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        dev = torch.device(name)
+    except RuntimeError:
+        raise AetherError(f"unknown device {name!r} (use auto, cpu, cuda, cuda:N or mps)") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise AetherError("device cuda requested but CUDA is not available")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise AetherError("device mps requested but Apple MPS is not available")
+    return dev
+
+
+def default_checkpoint() -> Path | None:
+    """The shipped model: ``$AETHER_CHECKPOINT``, the installed package data, or ./assets."""
+    env = os.environ.get("AETHER_CHECKPOINT")
+    if env:
+        return Path(env)
+    candidates = []
+    try:
+        import aether_assets  # installed with the package (assets/ mapped as package data)
+
+        candidates.append(Path(aether_assets.__file__).parent / "default")
+    except ImportError:
+        pass
+    candidates.append(Path(__file__).resolve().parent.parent / "assets" / "default")
+    for c in candidates:
+        if (c / CONFIG_FILE).exists() and (c / WEIGHTS_FILE).exists():
+            return c
+    return None

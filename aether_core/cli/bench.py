@@ -1,0 +1,59 @@
+"""`aether bench decode`: decoding speed with and without the KV cache, against the machine's ceiling."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="speed benchmarks")
+    bsub = p.add_subparsers(dest="bench_command", metavar="BENCH", required=True)
+    d = bsub.add_parser("decode", help="bytes/s with the KV cache vs recomputing the sequence")
+    d.add_argument("--checkpoint", help="checkpoint dir (default: random-init default-size model)")
+    d.add_argument("--prompt-bytes", type=int, default=1024)
+    d.add_argument("--new-bytes", type=int, default=128)
+    d.add_argument("--recompute-steps", type=int, default=8, help="steps timed for the slow path")
+    d.add_argument("--device", default="auto")
+    d.add_argument("--dtype", choices=["float32", "bfloat16", "float16"], default=None)
+    d.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    d.add_argument("--compile", action="store_true", help="torch.compile the model first")
+    d.add_argument("--json", action="store_true")
+    d.set_defaults(func=run_decode)
+
+
+def run_decode(args: argparse.Namespace) -> int:
+    import torch
+
+    from ..bench import bench_decode
+    from ..checkpoint import load_checkpoint, resolve_device
+    from ..config import ModelConfig
+    from ..model import build_model
+    from . import UsageError
+
+    if args.prompt_bytes < 1 or args.new_bytes < 1:
+        raise UsageError("--prompt-bytes and --new-bytes must be positive")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = resolve_device(args.device)
+    dtype = getattr(torch, args.dtype) if args.dtype else None
+    if args.checkpoint:
+        model, _, _ = load_checkpoint(args.checkpoint, device=device, dtype=dtype)
+    else:
+        torch.manual_seed(0)
+        model = build_model(ModelConfig()).to(device=device, dtype=dtype or torch.float32).eval()
+    if args.compile:
+        model = torch.compile(model, dynamic=True)
+    r = bench_decode(model, args.prompt_bytes, args.new_bytes, args.recompute_steps)
+    if args.json:
+        print(json.dumps(r.to_dict()))
+        return 0
+    print(f"model: {r.params / 1e6:.1f}M params, {r.device}, {r.dtype}, {r.threads} threads")
+    print(f"prompt: {r.prompt_bytes} bytes (prefill {r.prefill_s * 1000:.0f} ms), new: {r.new_bytes} bytes")
+    print(f"cached:    {r.cached_bytes_per_s:8.1f} bytes/s")
+    print(f"recompute: {r.recompute_bytes_per_s:8.2f} bytes/s")
+    print(f"speedup:   {r.speedup:8.1f}x")
+    print(f"ceiling:   {r.ceiling_steps_per_s:8.1f} steps/s (bare mat-vec pass over the decode weights)")
+    print(f"cached / ceiling: {100 * r.fraction_of_ceiling:.0f}%")
+    print(f"peak memory: {r.peak_memory_mb:.0f} MB")
+    return 0

@@ -1,0 +1,151 @@
+"""ByteTransformer: the flat backbone. Pre-norm blocks of RoPE self-attention, optional cross-
+attention to vision tokens (skipped when no image is present) and a SwiGLU feed-forward."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..config import ModelConfig
+from .attention import (
+    CrossAttention,
+    KVCache,
+    LayerCache,
+    RMSNorm,
+    SelfAttention,
+    attention_mask,
+    init_linear,
+    rope_tables,
+)
+from .vision import TinyPatchViT
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: ModelConfig, layer: int) -> None:
+        super().__init__()
+        self.norm1 = RMSNorm(cfg.dim, cfg.norm_eps)
+        self.attn = make_self_attention(cfg, layer)
+        if cfg.has_cross(layer):
+            self.norm_c = RMSNorm(cfg.dim, cfg.norm_eps)
+            self.cross = CrossAttention(cfg.dim, cfg.n_heads, cfg.kv_heads, cfg.norm_eps)
+        else:
+            self.cross = None
+        self.norm2 = RMSNorm(cfg.dim, cfg.norm_eps)
+        self.w13 = nn.Linear(cfg.dim, 2 * cfg.ffn_dim, bias=False)  # gate and up, fused
+        self.w2 = nn.Linear(cfg.ffn_dim, cfg.dim, bias=False)
+        self.drop = nn.Dropout(cfg.dropout)
+
+    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, mask: Tensor | None,
+                cache: LayerCache | None, input_pos: Tensor | None, end: int,
+                cross_kv: tuple[Tensor, Tensor] | None, vision_mask: Tensor | None) -> Tensor:
+        x = x + self.drop(self.attn(self.norm1(x), cos, sin, mask, cache, input_pos, end))
+        if self.cross is not None and cross_kv is not None:
+            x = x + self.drop(self.cross(self.norm_c(x), *cross_kv, vision_mask))
+        gate, up = self.w13(self.norm2(x)).chunk(2, dim=-1)
+        return x + self.drop(self.w2(F.silu(gate) * up))
+
+
+def make_self_attention(cfg: ModelConfig, layer: int) -> nn.Module:
+    if cfg.attention == "diff":
+        from .diff_attention import DiffSelfAttention
+
+        return DiffSelfAttention(cfg, layer)
+    return SelfAttention(cfg.dim, cfg.n_heads, cfg.kv_heads, cfg.qk_norm, cfg.dropout, cfg.norm_eps)
+
+
+class ByteTransformer(nn.Module):
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.embed = nn.Embedding(cfg.vocab_size, cfg.dim)
+        self.blocks = nn.ModuleList(Block(cfg, i) for i in range(cfg.n_layers))
+        self.norm = RMSNorm(cfg.dim, cfg.norm_eps)
+        self.head = None if cfg.tie_embeddings else nn.Linear(cfg.dim, cfg.vocab_size, bias=False)
+        self.vit = TinyPatchViT(cfg.vision, cfg.dim) if cfg.cross_attn else None
+        self.register_buffer("rope_cos", torch.empty(0), persistent=False)
+        self.register_buffer("rope_sin", torch.empty(0), persistent=False)
+        self.reset_buffers()
+        init_linear(self, cfg.n_layers)
+        nn.init.normal_(self.embed.weight, std=0.02)
+
+    def reset_buffers(self) -> None:
+        """(Re)compute the non-persistent RoPE tables, e.g. after building on the meta device."""
+        device = self.embed.weight.device
+        if device.type == "meta":
+            return
+        cos, sin = rope_tables(self.cfg.head_dim, self.cfg.max_seq_len, self.cfg.rope_theta)
+        self.rope_cos, self.rope_sin = cos.to(device), sin.to(device)
+
+    # ------------------------------------------------------------------ vision
+    def encode_images(self, images: Tensor, image_mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """images [B, N, 3, 64, 64] -> vision tokens [B, N*Q, D] and their mask [B, N*Q]."""
+        if self.vit is None:
+            raise ValueError("this model has no vision encoder (cross_attn is off)")
+        B, N = images.shape[:2]
+        tokens = self.vit(images.flatten(0, 1).to(self.embed.weight.dtype))
+        Q = tokens.shape[1]
+        if image_mask is None:
+            image_mask = torch.ones(B, N, dtype=torch.bool, device=images.device)
+        return tokens.view(B, N * Q, -1), image_mask.repeat_interleave(Q, dim=1)
+
+    # ------------------------------------------------------------------ cache
+    def new_cache(self, batch: int, max_len: int | None = None, device: torch.device | str | None = None,
+                  dtype: torch.dtype | None = None) -> KVCache:
+        p = self.embed.weight
+        return KVCache(self.cfg.n_layers, batch, min(max_len or self.cfg.max_seq_len, self.cfg.max_seq_len),
+                       self.cfg.kv_heads, self.cfg.head_dim, device or p.device, dtype or p.dtype,
+                       kv_factor=2 if self.cfg.attention == "diff" else 1)
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, tokens: Tensor, *, input_pos: Tensor | None = None, cache: KVCache | None = None,
+                key_valid: Tensor | None = None, vision: Tensor | None = None,
+                vision_mask: Tensor | None = None, last_only: bool = False) -> Tensor:
+        """tokens [B, T] -> logits [B, T, V] (or [B, 1, V] with last_only).
+
+        Without a cache this is the training pass (positions 0..T-1). With a cache, ``input_pos``
+        says where the tokens go; the same path serves prefill and single-token decode.
+        ``key_valid`` [B, T] marks real (True) vs padding (False) tokens.
+        """
+        B, T = tokens.shape
+        if input_pos is None:
+            input_pos = torch.arange(T, device=tokens.device)
+        end = int(input_pos[-1]) + 1
+        if end > self.cfg.max_seq_len:
+            raise ValueError(f"sequence of {end} tokens exceeds max_seq_len {self.cfg.max_seq_len}")
+        valid = key_valid
+        if cache is not None:
+            if key_valid is not None:
+                cache.valid[:, input_pos] = key_valid
+                cache.has_padding = cache.has_padding or not bool(key_valid.all())
+            elif cache.has_padding:
+                cache.valid[:, input_pos] = True
+            valid = cache.valid if cache.has_padding else None
+        mask = attention_mask(input_pos, end, valid) if (cache is not None or valid is not None) else None
+        cos, sin = self.rope_cos[input_pos], self.rope_sin[input_pos]
+        if vision is not None and vision_mask is None:
+            vision_mask = torch.ones(vision.shape[:2], dtype=torch.bool, device=vision.device)
+        if cache is not None and vision is not None:
+            cache.vision_mask = vision_mask
+        elif cache is not None:
+            vision_mask = cache.vision_mask
+
+        x = self.embed(tokens)
+        for i, block in enumerate(self.blocks):
+            layer_cache = cache.layers[i] if cache is not None else None
+            cross_kv = None
+            if block.cross is not None:
+                if vision is not None:
+                    cross_kv = block.cross.keys_values(vision)
+                    if layer_cache is not None:
+                        layer_cache.cross_k, layer_cache.cross_v = cross_kv
+                elif layer_cache is not None and layer_cache.cross_k is not None:
+                    cross_kv = (layer_cache.cross_k, layer_cache.cross_v)
+            x = block(x, cos, sin, mask, layer_cache, input_pos, end, cross_kv, vision_mask)
+        if last_only:
+            x = x[:, -1:]
+        x = self.norm(x)
+        return F.linear(x, self.embed.weight) if self.head is None else self.head(x)
+
+    def num_params(self, include_vision: bool = True) -> int:
+        return sum(p.numel() for n, p in self.named_parameters() if include_vision or not n.startswith("vit."))

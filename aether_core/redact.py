@@ -1,0 +1,249 @@
+"""Output redaction: scrub obvious secrets from answers and tool results before display or memory.
+
+A :class:`Redactor` holds a list of regular expressions. A match is replaced by the replacement
+string; when a pattern has named groups starting with ``secret`` (``secret``, ``secret2`` ...),
+only the groups that took part in the match are replaced, so ``password = hunter2`` becomes
+``password = [REDACTED]`` and the key stays readable. Matches of all patterns are found on the
+original text and overlapping ones are merged, so the order of patterns does not matter.
+
+:class:`StreamRedactor` does the same on a stream of text deltas (model output as it is
+generated). It emits text only up to a point no future delta can pull into a secret, holding back
+a bounded tail; see its docstring for the trade-off.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from .errors import AetherError
+
+REPLACEMENT = "[REDACTED]"
+
+
+class RedactError(AetherError, ValueError):
+    """A redaction pattern that cannot be used (bad regex, or one that matches nothing at all)."""
+
+
+# Key names whose value is a secret in ``key = value`` / ``key: value`` / ``"key": "value"``.
+# Bare "token" is left out on purpose: "max_tokens = 512" is everywhere in ML code.
+_KEY = (
+    r"(?<![A-Za-z0-9])(?:[A-Za-z0-9]+[_.-])*"
+    r"(?:password|passwd|passphrase|pwd|secret|client[_-]?secret|secret[_-]?key"
+    r"|secret[_-]?access[_-]?key|api[_-]?key|apikey|access[_-]?key|private[_-]?key"
+    r"|(?:access|auth|refresh|api|bearer|id|session|secret|github|gh|gitlab|slack|hf|npm|pypi"
+    r"|discord|telegram|bot)[_-]?token)"
+    r"(?![A-Za-z0-9_])"
+)
+_PEM_NAME = r"(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?"
+_PEM_BODY = r"[A-Za-z0-9+/=\s:,.()-]"
+
+#: The default secret shapes. Each is a plain regex string so callers can extend the list.
+PEM_PRIVATE_KEY = (
+    rf"-----BEGIN {_PEM_NAME}-----{_PEM_BODY}*?"
+    rf"(?:-----END {_PEM_NAME}-----|(?=[^A-Za-z0-9+/=\s:,.()-])|\Z)"
+)
+AWS_ACCESS_KEY_ID = r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])"
+GITHUB_TOKEN = r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"
+OPENAI_KEY = r"(?<![A-Za-z0-9_-])sk-(?:[A-Za-z0-9]+-)?[A-Za-z0-9_-]{20,}"
+SLACK_TOKEN = r"(?<![A-Za-z0-9])xox[abprs]-[A-Za-z0-9-]{10,}"
+GOOGLE_API_KEY = r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"
+STRIPE_KEY = r"(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}"
+HF_TOKEN = r"(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,}"
+JWT = r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"
+BEARER = r"(?<![A-Za-z0-9])[Bb]earer[ \t]+(?P<secret>[A-Za-z0-9._~+/-]{16,}=*)"
+URL_PASSWORD = r"(?<=://)[^/\s:@]+:(?P<secret>[^/\s@]+)@"
+ASSIGNMENT = (
+    rf"(?i){_KEY}[\"']?[ \t]*[:=][ \t]*"
+    r"(?:\"(?P<secret>[^\"\n]{1,200})\"|'(?P<secret2>[^'\n]{1,200})'"
+    r"|(?P<secret3>[^\s\"'`,;]{4,}))"
+)
+
+DEFAULT_PATTERNS: tuple[str, ...] = (
+    PEM_PRIVATE_KEY,
+    AWS_ACCESS_KEY_ID,
+    GITHUB_TOKEN,
+    OPENAI_KEY,
+    SLACK_TOKEN,
+    GOOGLE_API_KEY,
+    STRIPE_KEY,
+    HF_TOKEN,
+    JWT,
+    BEARER,
+    URL_PASSWORD,
+    ASSIGNMENT,
+)
+
+# Prefixes of default patterns that contain whitespace, so a stream could be cut inside one:
+# while the text before a cut ends with such a prefix, the cut moves to the prefix's start.
+_PENDING: dict[str, str] = {
+    PEM_PRIVATE_KEY: r"-----BEGIN(?: [A-Z0-9 ]*)?$",
+    BEARER: r"(?<![A-Za-z0-9])[Bb]earer[ \t]*$",
+    ASSIGNMENT: (
+        rf"(?i){_KEY}[\"']?[ \t]*(?:[:=][ \t]*(?:\"[^\"\n]{{0,200}}|'[^'\n]{{0,200}})?)?$"
+    ),
+}
+
+
+def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+class Redactor:
+    """Replace secrets matched by a list of regexes; ``patterns=None`` means :data:`DEFAULT_PATTERNS`.
+
+    ``extra_patterns`` are added to whichever list is used (handy for a config file's additions).
+    """
+
+    def __init__(
+        self,
+        patterns: Sequence[str] | None = None,
+        replacement: str = REPLACEMENT,
+        *,
+        extra_patterns: Sequence[str] = (),
+    ) -> None:
+        self.patterns: tuple[str, ...] = tuple(
+            DEFAULT_PATTERNS if patterns is None else patterns
+        ) + tuple(extra_patterns)
+        self.replacement = replacement
+        self._compiled: list[tuple[re.Pattern[str], list[str]]] = []
+        self._pending: list[re.Pattern[str]] = []
+        for p in self.patterns:
+            if not isinstance(p, str):
+                raise RedactError(f"redaction pattern must be a string, not {type(p).__name__}")
+            try:
+                rx = re.compile(p)
+            except re.error as e:
+                raise RedactError(f"bad redaction pattern {p!r}: {e}") from None
+            if rx.search("") is not None:
+                raise RedactError(f"redaction pattern {p!r} matches empty text")
+            groups = [g for g in rx.groupindex if g.startswith("secret")]
+            self._compiled.append((rx, groups))
+            if p in _PENDING:
+                self._pending.append(re.compile(_PENDING[p]))
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Sorted, non-overlapping ``(start, end)`` ranges of ``text`` to replace."""
+        found: list[tuple[int, int]] = []
+        for rx, groups in self._compiled:
+            for m in rx.finditer(text):
+                if groups:
+                    found += [m.span(g) for g in groups if m.start(g) != -1]
+                else:
+                    found.append(m.span())
+        return _merge((s, e) for s, e in found if e > s)
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret replaced."""
+        return self._apply(text, self.spans(text))
+
+    def _apply(
+        self, text: str, spans: list[tuple[int, int]], lo: int = 0, hi: int | None = None
+    ) -> str:
+        """Redacted ``text[lo:hi]``; a span crossing ``lo`` or ``hi`` is replaced by its inner part."""
+        hi = len(text) if hi is None else hi
+        out: list[str] = []
+        pos = lo
+        for s, e in spans:
+            if e <= lo or s >= hi:
+                continue
+            s, e = max(s, lo), min(e, hi)
+            out += [text[pos:s], self.replacement]
+            pos = e
+        out.append(text[pos:hi])
+        return "".join(out)
+
+    def pending_start(self, text: str) -> int | None:
+        """Start of a trailing, whitespace-containing prefix of a default secret shape, if any."""
+        starts = [m.start() for rx in self._pending if (m := rx.search(text))]
+        return min(starts) if starts else None
+
+
+class StreamRedactor:
+    """Redact text arriving as deltas; ``feed`` returns what is safe to show, ``flush`` the rest.
+
+    Text is emitted up to the last whitespace boundary that is not inside a current match, not
+    covered by a match that reaches the end of the buffer (it may still grow), and not after a
+    whitespace-containing prefix of a default secret (``password = "``, ``-----BEGIN RSA ``).
+    The last ``context`` emitted characters are kept so a pattern whose key was already shown
+    still redacts its value. Trade-off: the held tail is capped at ``max_hold`` characters; a
+    secret (or an unfinished private-key block) longer than that is still redacted, but possibly
+    as several ``[REDACTED]`` pieces rather than one, and a custom pattern whose match contains
+    whitespace may be split at a boundary that the built-in prefix rules do not know about (its
+    part after the cut is still caught through the context when its value comes after the key).
+    With the defaults and secrets shorter than ``max_hold``, the output equals ``redact(whole)``.
+    """
+
+    def __init__(
+        self, redactor: Redactor | None = None, *, max_hold: int = 8192, context: int = 256
+    ) -> None:
+        self.redactor = redactor or Redactor()
+        self.max_hold = max(1, max_hold)
+        self.context = max(0, context)
+        self._ctx = ""  # tail of raw text already emitted
+        self._buf = ""  # raw text not yet emitted
+
+    def feed(self, delta: str) -> str:
+        """Add ``delta``; return the redacted text that can be shown now (maybe empty)."""
+        if not delta:
+            return ""
+        self._buf += delta
+        text = self._ctx + self._buf
+        off = len(self._ctx)
+        spans = self.redactor.spans(text)
+        cut, forced = self._safe_cut(off, spans)
+        return self._emit(text, off, spans, cut, forced) if cut > 0 else ""
+
+    def flush(self) -> str:
+        """Emit everything still held (end of the stream) and reset."""
+        text = self._ctx + self._buf
+        off = len(self._ctx)
+        out = self._emit(text, off, self.redactor.spans(text), len(self._buf), False)
+        self._ctx = ""
+        return out
+
+    @property
+    def held(self) -> int:
+        """Characters currently held back."""
+        return len(self._buf)
+
+    def _safe_cut(self, off: int, spans: list[tuple[int, int]]) -> tuple[int, bool]:
+        buf = self._buf
+        cut = max(buf.rfind(c) for c in " \t\n\r\f\v") + 1  # 0: no whitespace yet
+        while cut > 0:
+            new = cut
+            pend = self.redactor.pending_start(buf[:new])
+            if pend is not None:
+                new = pend
+            for s, e in spans:
+                s, e = s - off, e - off
+                if s < new and (e > new or e == len(buf)):
+                    new = max(s, 0)
+            if new == cut:
+                break
+            cut = new
+        if len(buf) - cut > self.max_hold:
+            return len(buf) - self.max_hold, True
+        return cut, False
+
+    def _emit(
+        self, text: str, off: int, spans: list[tuple[int, int]], cut: int, forced: bool
+    ) -> str:
+        out = self.redactor._apply(text, spans, off, off + cut)
+        end = off + cut
+        self._buf = self._buf[cut:]
+        ctx = text[max(0, end - self.context) : end] if self.context else ""
+        if forced:
+            # Cut inside a still-open match: keep its head in the context, so the rest of it,
+            # which arrives after the head has scrolled out of the window, still matches.
+            open_ = [s for s, e in spans if s < end and e == len(text)]
+            if open_ and end - open_[0] > len(ctx):
+                ctx = text[open_[0] : open_[0] + 64] + ctx
+        self._ctx = ctx
+        return out

@@ -1,0 +1,178 @@
+"""Sampling and streaming generation from the KV cache.
+
+``DecodeSession`` owns one preallocated cache and the tokens in it. ``feed`` reuses the longest
+shared prefix with what is already cached (rewinding is just writing at an earlier position), so an
+agent that re-sends its growing conversation every step only pays for the new tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import torch
+from torch import Tensor
+
+from .vocab import Tok
+
+
+@dataclass
+class SamplingConfig:
+    temperature: float = 0.7  # 0: greedy
+    top_k: int = 0  # 0: off
+    top_p: float = 1.0  # 1: off
+    repetition_penalty: float = 1.0  # 1: off; applied to byte tokens seen in the window
+    repetition_window: int = 64
+    seed: int | None = None
+
+
+class Constraint(Protocol):
+    """Restricts the next token (e.g. to keep a tool call valid JSON)."""
+
+    def allowed(self) -> Tensor | None:
+        """Bool mask [vocab] of allowed next tokens, or None for no restriction."""
+
+    def advance(self, token: int) -> None: ...
+
+    @property
+    def done(self) -> bool: ...
+
+
+def process_logits(logits: Tensor, cfg: SamplingConfig, history: Sequence[int] = (),
+                   allowed: Tensor | None = None) -> Tensor:
+    """Apply repetition penalty, constraint, temperature, top-k and top-p to one logits row [V]."""
+    logits = logits.float().clone()
+    if cfg.repetition_penalty != 1.0 and history:
+        recent = torch.tensor(sorted(set(history[-cfg.repetition_window:])), dtype=torch.long)
+        if recent.numel():
+            vals = logits[recent]
+            logits[recent] = torch.where(vals > 0, vals / cfg.repetition_penalty, vals * cfg.repetition_penalty)
+    if allowed is not None:
+        logits = logits.masked_fill(~allowed.to(logits.device), float("-inf"))
+    if cfg.temperature <= 0:
+        return logits
+    logits = logits / cfg.temperature
+    if cfg.top_k and cfg.top_k < logits.numel():
+        kth = torch.topk(logits, cfg.top_k).values[-1]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if cfg.top_p < 1.0:
+        sorted_logits, idx = torch.sort(logits, descending=True)
+        probs = torch.softmax(sorted_logits, -1)
+        drop = probs.cumsum(-1) - probs > cfg.top_p  # keep the smallest set reaching top_p
+        logits[idx[drop]] = float("-inf")
+    return logits
+
+
+def sample_token(logits: Tensor, cfg: SamplingConfig, generator: torch.Generator | None = None,
+                 history: Sequence[int] = (), allowed: Tensor | None = None) -> int:
+    """One token from a logits row [V]; greedy when temperature is 0."""
+    logits = process_logits(logits, cfg, history, allowed)
+    if cfg.temperature <= 0:
+        return int(torch.argmax(logits))
+    probs = torch.softmax(logits, -1)
+    return int(torch.multinomial(probs.cpu(), 1, generator=generator))
+
+
+def make_generator(seed: int | None) -> torch.Generator:
+    g = torch.Generator()
+    if seed is None:
+        g.seed()
+    else:
+        g.manual_seed(seed)
+    return g
+
+
+class DecodeSession:
+    """A batch-1 decoding session over one model with a preallocated KV cache."""
+
+    def __init__(self, model: torch.nn.Module, max_len: int, device: torch.device | str | None = None) -> None:
+        self.model = model
+        self.device = device or next(model.parameters()).device
+        self.cache = model.new_cache(1, max_len, device=self.device)
+        self.max_len = self.cache.max_len
+        self.tokens: list[int] = []
+        self._vision_key: object = None
+        self._pos = torch.arange(self.max_len, device=self.device)
+        self._step_buf = torch.zeros(1, 1, dtype=torch.long, device=self.device)
+
+    def reset(self) -> None:
+        self.tokens = []
+        self.cache.reset_vision()
+        self._vision_key = None
+
+    @torch.inference_mode()
+    def feed(self, tokens: Sequence[int], vision: Tensor | None = None, vision_key: object = None) -> Tensor:
+        """Make the cache hold exactly ``tokens``; return the logits [V] after the last one.
+
+        ``vision_key`` identifies the image set: when it changes, the whole context is recomputed,
+        since cross-attention changes every position.
+        """
+        tokens = list(tokens)
+        if not tokens:
+            raise ValueError("cannot decode from an empty context")
+        if len(tokens) > self.max_len:
+            raise ValueError(f"context of {len(tokens)} tokens exceeds the cache ({self.max_len})")
+        if vision_key != self._vision_key:
+            self.reset()
+        keep = 0
+        for a, b in zip(self.tokens, tokens):
+            if a != b:
+                break
+            keep += 1
+        keep = min(keep, len(tokens) - 1)  # always run at least the last token for its logits
+        new = torch.tensor([tokens[keep:]], dtype=torch.long, device=self.device)
+        logits = self.model(new, input_pos=self._pos[keep:len(tokens)], cache=self.cache,
+                            vision=vision if keep == 0 else None, last_only=True)
+        self._vision_key = vision_key
+        self.tokens = tokens
+        return logits[0, -1]
+
+    @torch.inference_mode()
+    def step(self, token: int) -> Tensor:
+        """Append one token and return the next logits [V]."""
+        n = len(self.tokens)
+        if n >= self.max_len:
+            raise ValueError(f"context full ({self.max_len} tokens)")
+        self._step_buf.fill_(token)
+        logits = self.model(self._step_buf, input_pos=self._pos[n:n + 1], cache=self.cache, last_only=True)
+        self.tokens.append(token)
+        return logits[0, -1]
+
+    def generate(self, context: Sequence[int], cfg: SamplingConfig, max_new: int, *,
+                 stop_tokens: Sequence[int] = (Tok.EOS,), constraint: Constraint | None = None,
+                 vision: Tensor | None = None, vision_key: object = None,
+                 generator: torch.Generator | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> Iterator[int]:
+        """Stream up to ``max_new`` tokens after ``context``; a stop token is yielded, then ends.
+
+        With a constraint, generation also ends when the constraint reports done.
+        """
+        generator = generator or make_generator(cfg.seed)
+        logits = self.feed(context, vision, vision_key)
+        stops = {int(t) for t in stop_tokens}
+        produced: list[int] = []
+        for _ in range(max_new):
+            if should_stop is not None and should_stop():
+                return
+            allowed = constraint.allowed() if constraint is not None else None
+            tok = sample_token(logits, cfg, generator, history=self.tokens[-cfg.repetition_window:], allowed=allowed)
+            produced.append(tok)
+            if constraint is not None:
+                constraint.advance(tok)
+            yield tok
+            if tok in stops or (constraint is not None and constraint.done):
+                # keep the cache in step with what was emitted, so the next feed reuses it
+                if len(self.tokens) < self.max_len:
+                    self.step(tok)
+                return
+            if len(self.tokens) + 1 >= self.max_len:
+                return
+            logits = self.step(tok)
+
+
+def generate(model: torch.nn.Module, prompt: Sequence[int], cfg: SamplingConfig, max_new: int,
+             stop_tokens: Sequence[int] = (Tok.EOS,), max_len: int | None = None) -> list[int]:
+    """Convenience: a fresh session, the whole generation as a list."""
+    session = DecodeSession(model, max_len or len(prompt) + max_new + 1)
+    return list(session.generate(prompt, cfg, max_new, stop_tokens=stop_tokens))

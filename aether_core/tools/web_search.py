@@ -1,0 +1,77 @@
+"""``web_search``: text search through an injectable backend (ddgs by default).
+
+The backend only returns titles, URLs and snippets; pages are read with ``browse_page`` (which is
+SSRF-guarded), never through the search library's own fetching.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from aether_core.tools.base import ArgSpec, Tool, ToolError
+
+SearchBackend = Callable[[str, int], list[Mapping[str, Any]]]
+MAX_RESULTS = 10
+_SNIPPET_CHARS = 300
+
+
+class SearchError(ToolError):
+    """The search backend failed (rate limit, timeout, no network)."""
+
+
+def ddgs_backend(timeout_s: float = 10.0) -> SearchBackend:
+    """A backend over ``ddgs.DDGS().text``; ddgs is imported on first use (it is slow to import)."""
+
+    def search(query: str, max_results: int) -> list[Mapping[str, Any]]:
+        from ddgs import DDGS
+
+        return list(DDGS(timeout=int(max(1, timeout_s))).text(query, max_results=max_results))
+
+    return search
+
+
+class WebSearchTool(Tool):
+    """Search the web; results are numbered ``title — url`` lines with an indented snippet."""
+
+    name = "web_search"
+    description = "Search the web; returns numbered results (title, URL, snippet)."
+    schema = {
+        "query": ArgSpec("string", True, "what to search for", max_length=400),
+        "max_results": ArgSpec("integer", False, f"how many results, 1-{MAX_RESULTS} (default 5)"),
+    }
+
+    def __init__(self, backend: SearchBackend | None = None, timeout_s: float = 10.0) -> None:
+        self.backend = backend or ddgs_backend(timeout_s)
+
+    def run(self, query: str, max_results: int = 5) -> str:  # type: ignore[override]
+        query = " ".join(query.split())
+        if not query:
+            raise SearchError("empty search query")
+        n = min(max(int(max_results), 1), MAX_RESULTS)
+        try:
+            results = list(self.backend(query, n))
+        except Exception as exc:  # ddgs raises its own RatelimitException/TimeoutException/...
+            msg = " ".join(str(exc).split())[:200]
+            detail = f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
+            raise SearchError(f"search failed: {detail}") from None
+        return format_results(query, results[:n])
+
+
+def format_results(query: str, results: list[Mapping[str, Any]]) -> str:
+    """``1. title — url`` then ``   snippet``; tolerant of ddgs's and other backends' key names."""
+    lines: list[str] = []
+    for i, r in enumerate(results, 1):
+        title = _clean(r.get("title")) or "(untitled)"
+        url = _clean(r.get("href") or r.get("url") or r.get("link"))
+        snippet = _clean(r.get("body") or r.get("snippet") or r.get("description"))
+        if len(snippet) > _SNIPPET_CHARS:
+            snippet = snippet[: _SNIPPET_CHARS - 1].rstrip() + "…"
+        lines.append(f"{i}. {title} — {url}" if url else f"{i}. {title}")
+        if snippet:
+            lines.append(f"   {snippet}")
+    return "\n".join(lines) if lines else f"no results for {query!r}"
+
+
+def _clean(value: Any) -> str:
+    return " ".join(str(value).split()) if value else ""
