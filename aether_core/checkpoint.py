@@ -56,8 +56,11 @@ def read_config(directory: str | os.PathLike) -> tuple[ModelConfig, dict[str, An
         raise CheckpointError(f"{path}: unreadable or not JSON ({e})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not an Aether checkpoint config (format field)")
-    if meta.get("version", 0) > VERSION:
-        raise CheckpointError(f"{path}: written by a newer Aether (version {meta['version']})")
+    version = meta.get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise CheckpointError(f"{path}: version field must be an integer, not {version!r}")
+    if version > VERSION:
+        raise CheckpointError(f"{path}: written by a newer Aether (version {version})")
     try:
         cfg = ModelConfig.from_dict(meta.get("model", {}))
     except ConfigError as e:
@@ -122,6 +125,8 @@ def resolve_device(name: str = "auto") -> torch.device:
         dev = torch.device(name)
     except RuntimeError:
         raise AetherError(f"unknown device {name!r} (use auto, cpu, cuda, cuda:N or mps)") from None
+    if dev.type not in ("cpu", "cuda", "mps"):
+        raise AetherError(f"unsupported device {name!r} (use auto, cpu, cuda, cuda:N or mps)")
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise AetherError("device cuda requested but CUDA is not available")
     if dev.type == "mps" and not torch.backends.mps.is_available():

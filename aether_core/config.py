@@ -72,6 +72,11 @@ class ModelConfig:
     hier: HierConfig = field(default_factory=HierConfig)
 
     def __post_init__(self) -> None:
+        for name in ("vocab_size", "dim", "n_heads", "max_seq_len", "cross_attn_every"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.n_kv_heads is not None and self.n_kv_heads < 1:
+            raise ConfigError(f"n_kv_heads must be at least 1 (or null), not {self.n_kv_heads}")
         if self.arch not in ("flat", "hierarchical"):
             raise ConfigError(f"arch must be 'flat' or 'hierarchical', not {self.arch!r}")
         if self.attention not in ("standard", "diff"):

@@ -36,12 +36,19 @@ _KEY = (
     r"(?![A-Za-z0-9_])"
 )
 _PEM_NAME = r"(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?"
-_PEM_BODY = r"[A-Za-z0-9+/=\s:,.()-]"
+_PEM_HEAD = rf"-----BEGIN {_PEM_NAME}-----"
+_PEM_BODY = r"[A-Za-z0-9+/=\s:,.()\\-]"  # base64, headers, real or JSON-escaped newlines
+_PEM_INNER = rf"(?:(?!-----(?:BEGIN|END) ){_PEM_BODY})"  # never runs into another block
+_PEM_NL = r"(?:[ \t]*(?:\r?\n|\\r\\n|\\n))+"
+_PEM_LINE = (
+    r"[ \t]*(?:[A-Za-z0-9+/=]+|(?:Proc-Type|DEK-Info|Comment):[^\n\\]*)"
+    r"(?=[ \t]*(?:\r?\n|\\r\\n|\\n|\Z))"
+)
 
 #: The default secret shapes. Each is a plain regex string so callers can extend the list.
+#: A private key block runs to its END line; without one, over the base64 lines that follow.
 PEM_PRIVATE_KEY = (
-    rf"-----BEGIN {_PEM_NAME}-----{_PEM_BODY}*?"
-    rf"(?:-----END {_PEM_NAME}-----|(?=[^A-Za-z0-9+/=\s:,.()-])|\Z)"
+    rf"{_PEM_HEAD}(?:{_PEM_INNER}*?-----END {_PEM_NAME}-----|(?:{_PEM_NL}{_PEM_LINE})*)"
 )
 AWS_ACCESS_KEY_ID = r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])"
 GITHUB_TOKEN = r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"
@@ -77,7 +84,10 @@ DEFAULT_PATTERNS: tuple[str, ...] = (
 # Prefixes of default patterns that contain whitespace, so a stream could be cut inside one:
 # while the text before a cut ends with such a prefix, the cut moves to the prefix's start.
 _PENDING: dict[str, str] = {
-    PEM_PRIVATE_KEY: r"-----BEGIN(?: [A-Z0-9 ]*)?$",
+    PEM_PRIVATE_KEY: (
+        rf"-----BEGIN(?: [A-Z0-9 ]*)?$|{_PEM_HEAD}{_PEM_INNER}*"
+        r"(?:-{0,5}|-----END[A-Z0-9 ]*)$"
+    ),
     BEARER: r"(?<![A-Za-z0-9])[Bb]earer[ \t]*$",
     ASSIGNMENT: (
         rf"(?i){_KEY}[\"']?[ \t]*(?:[:=][ \t]*(?:\"[^\"\n]{{0,200}}|'[^'\n]{{0,200}})?)?$"
@@ -168,16 +178,18 @@ class Redactor:
 class StreamRedactor:
     """Redact text arriving as deltas; ``feed`` returns what is safe to show, ``flush`` the rest.
 
-    Text is emitted up to the last whitespace boundary that is not inside a current match, not
-    covered by a match that reaches the end of the buffer (it may still grow), and not after a
-    whitespace-containing prefix of a default secret (``password = "``, ``-----BEGIN RSA ``).
-    The last ``context`` emitted characters are kept so a pattern whose key was already shown
-    still redacts its value. Trade-off: the held tail is capped at ``max_hold`` characters; a
-    secret (or an unfinished private-key block) longer than that is still redacted, but possibly
-    as several ``[REDACTED]`` pieces rather than one, and a custom pattern whose match contains
-    whitespace may be split at a boundary that the built-in prefix rules do not know about (its
-    part after the cut is still caught through the context when its value comes after the key).
-    With the defaults and secrets shorter than ``max_hold``, the output equals ``redact(whole)``.
+    Text is emitted up to the last whitespace boundary that is not inside a match, not before a
+    match that may still grow (one followed only by whitespace so far), and not after a
+    whitespace-containing prefix of a default secret (``password = "``, ``-----BEGIN RSA ``, an
+    unfinished private-key block). The last ``context`` (at least 64) emitted characters are
+    kept so a key-then-value pattern whose key was already shown still redacts its value.
+
+    Trade-off: what is held is capped at ``max_hold`` characters, so a chat UI never stalls for
+    long. With the default patterns and secrets shorter than ``max_hold`` (8192: any real token
+    or RSA-4096 key) the output equals ``redact(whole_text)`` however the text is chunked. A
+    longer match is cut: its head may show if the pattern needs more text before it matches at
+    all; once it matches, the rest is redacted as several ``[REDACTED]`` pieces. A custom pattern
+    whose match spans whitespace before its secret part may likewise be split at a boundary.
     """
 
     def __init__(
@@ -185,7 +197,7 @@ class StreamRedactor:
     ) -> None:
         self.redactor = redactor or Redactor()
         self.max_hold = max(1, max_hold)
-        self.context = max(0, context)
+        self.context = max(64, context)  # left context for key-then-value patterns
         self._ctx = ""  # tail of raw text already emitted
         self._buf = ""  # raw text not yet emitted
 
@@ -223,14 +235,19 @@ class StreamRedactor:
                 new = pend
             for s, e in spans:
                 s, e = s - off, e - off
-                if s < new and (e > new or e == len(buf)):
+                if s < new and (e > new or not buf[e:].strip()):
                     new = max(s, 0)
             if new == cut:
                 break
             cut = new
-        if len(buf) - cut > self.max_hold:
-            return len(buf) - self.max_hold, True
-        return cut, False
+        if len(buf) - cut <= self.max_hold:
+            return cut, False
+        cut = len(buf) - self.max_hold  # forced; but never inside a match that is complete
+        for s, e in spans:
+            s, e = s - off, e - off
+            if s < cut < e and buf[e:].strip():
+                cut = e
+        return cut, True
 
     def _emit(
         self, text: str, off: int, spans: list[tuple[int, int]], cut: int, forced: bool
@@ -240,10 +257,12 @@ class StreamRedactor:
         self._buf = self._buf[cut:]
         ctx = text[max(0, end - self.context) : end] if self.context else ""
         if forced:
-            # Cut inside a still-open match: keep its head in the context, so the rest of it,
-            # which arrives after the head has scrolled out of the window, still matches.
-            open_ = [s for s, e in spans if s < end and e == len(text)]
-            if open_ and end - open_[0] > len(ctx):
-                ctx = text[open_[0] : open_[0] + 64] + ctx
+            # Cut inside a match that is still open: keep all of it (bounded) as context, so its
+            # continuation still matches and is redacted too, as further [REDACTED] pieces.
+            open_ = [s for s, e in spans if s < end and not text[e:].strip()]
+            start = max(0, open_[0] - 32) if open_ else end  # 32: room for a key before it
+            if end - start > len(ctx):
+                limit = 16 * self.max_hold
+                ctx = text[start:end] if end - start <= limit else text[start : start + 96] + ctx
         self._ctx = ctx
         return out

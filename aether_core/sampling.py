@@ -14,7 +14,7 @@ from typing import Protocol
 import torch
 from torch import Tensor
 
-from .vocab import Tok
+from .vocab import Tok, is_byte
 
 
 @dataclass
@@ -44,7 +44,8 @@ def process_logits(logits: Tensor, cfg: SamplingConfig, history: Sequence[int] =
     """Apply repetition penalty, constraint, temperature, top-k and top-p to one logits row [V]."""
     logits = logits.float().clone()
     if cfg.repetition_penalty != 1.0 and history:
-        recent = torch.tensor(sorted(set(history[-cfg.repetition_window:])), dtype=torch.long)
+        window = history[-cfg.repetition_window:]
+        recent = torch.tensor(sorted({t for t in window if is_byte(t)}), dtype=torch.long)
         if recent.numel():
             vals = logits[recent]
             logits[recent] = torch.where(vals > 0, vals / cfg.repetition_penalty, vals * cfg.repetition_penalty)

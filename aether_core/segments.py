@@ -84,6 +84,8 @@ class ToolCall(_Segment):
             obj = json.loads(self.data.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
             raise SegmentError(f"tool call is not valid JSON: {e}") from None
+        except RecursionError:
+            raise SegmentError("tool call is not valid JSON: nested too deeply") from None
         if not isinstance(obj, dict) or not isinstance(obj.get("tool"), str):
             raise SegmentError('tool call must be an object with a string "tool"')
         args = obj.get("args", {})
@@ -143,6 +145,8 @@ class File(_Segment):
     END: ClassVar[int] = Tok.FILE_END
 
     def payload(self) -> bytes:
+        if "\0" in self.name or "\0" in self.kind:
+            raise SegmentError(f"file name and kind must not contain NUL: {self.name!r}, {self.kind!r}")
         return self.name.encode() + b"\0" + self.kind.encode() + b"\0" + self.data
 
     @classmethod

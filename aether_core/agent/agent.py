@@ -55,7 +55,7 @@ class AgentConfig:
     memory_k: int = 3
     memory_min_score: float = 0.25
     store_summaries: bool = True
-    tool_timeout_s: float = 30.0
+    tool_timeout_s: float | None = None  # None: the sandbox's own limit
     out_dir: Path | None = None
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
 
@@ -233,7 +233,7 @@ class AetherAgent:
         utf_answer = codecs.getincrementaldecoder("utf-8")("replace")
         from ..redact import StreamRedactor
 
-        redact = StreamRedactor(self.redactor)
+        redact = StreamRedactor(self.redactor, max_hold=64)  # streams even without spaces
         gen = self.policy.generate(
             tokens, images=self._images_for(context), sampling=self.sampling,
             max_new=budget, stop_tokens=(Tok.EOS, Tok.CALL_END), constraint=grammar,
@@ -329,6 +329,8 @@ class AetherAgent:
         return Path(self.config.out_dir or data_dir() / "outputs")
 
     def _emit_outputs(self, msg: Message) -> Iterator[Event]:
+        if not msg.of(Image) and not msg.of(File):
+            return
         from ..files import save_output
 
         stamp = time.strftime("%Y%m%d-%H%M%S")

@@ -41,17 +41,15 @@ class ArgType:
     max_length: int = 400
 
 
-def _utf8_need(b: int) -> int:
-    """Continuation bytes a UTF-8 lead byte needs, or -1 if ``b`` cannot start a character."""
+def _utf8_lead(b: int) -> tuple[int, range]:
+    """(continuation bytes a UTF-8 lead byte needs, allowed range of the first of them)."""
     if b < 0x80:
-        return 0
+        return 0, range(0)
     if 0xC2 <= b <= 0xDF:
-        return 1
-    if 0xE0 <= b <= 0xEF:
-        return 2
-    if 0xF0 <= b <= 0xF4:
-        return 3
-    return -1
+        return 1, range(0x80, 0xC0)
+    first = {0xE0: range(0xA0, 0xC0), 0xED: range(0x80, 0xA0), 0xF0: range(0x90, 0xC0),
+             0xF4: range(0x80, 0x90)}.get(b, range(0x80, 0xC0))
+    return (2 if b <= 0xEF else 3), first
 
 
 class CallGrammar:
@@ -71,6 +69,7 @@ class CallGrammar:
         self.key: str | None = None
         self.slen = 0  # string length so far
         self.utf8 = 0  # continuation bytes still due
+        self.utf8_next = range(0x80, 0xC0)  # allowed range of the next continuation byte
         self.num = bytearray()
         self.done = False
 
@@ -138,7 +137,7 @@ class CallGrammar:
             return self._after_value()
         if s == "str":
             if self.utf8:
-                return set(range(0x80, 0xC0))
+                return set(self.utf8_next)
             arg = self._schema()[self.key]
             if self.slen >= arg.max_length:
                 return {ord('"')}
@@ -206,12 +205,13 @@ class CallGrammar:
         elif s == "str":
             if self.utf8:
                 self.utf8 -= 1
+                self.utf8_next = range(0x80, 0xC0)
             elif b == ord('"'):
                 self.state = "after"
             elif b == 0x5C:
                 self.state = "esc"
             else:
-                self.utf8 = max(0, _utf8_need(b))
+                self.utf8, self.utf8_next = _utf8_lead(b)
                 self.slen += 1
         elif s == "esc":
             self.state = "str"
@@ -246,8 +246,10 @@ class StepGrammar:
 
     def __init__(self, tools: Mapping[str, Mapping[str, ArgType]], *, allow_image: bool = True,
                  allow_file: bool = True, max_thought: int = 300, max_answer: int = 2000,
-                 image_codes: int = 128, max_file: int = 4096, device: torch.device | str = "cpu") -> None:
+                 image_codes: int = 128, max_file: int = 4096, device: torch.device | str = "cpu",
+                 force_call: bool = False) -> None:
         self.tools = tools
+        self.force_call = force_call  # the step must end in a tool call (tests, tool-only evals)
         self.allow_image, self.allow_file = allow_image, allow_file
         self.max_thought, self.max_answer, self.max_file = max_thought, max_answer, max_file
         self.image_len = list(encode_varint(image_codes))
@@ -273,6 +275,8 @@ class StepGrammar:
         if p == "thought":
             return {Tok.THOUGHT_END} if self.count >= self.max_thought else set(BYTES) | {Tok.THOUGHT_END}
         if p == "after_thought":
+            if self.force_call:
+                return {Tok.CALL_START}
             allowed = {Tok.CALL_START, Tok.EOS} | set(BYTES)
             allowed |= {Tok.IMG_START} if self.allow_image else set()
             return allowed | ({Tok.FILE_START} if self.allow_file else set())

@@ -113,6 +113,8 @@ class ByteTransformer(nn.Module):
         end = int(input_pos[-1]) + 1
         if end > self.cfg.max_seq_len:
             raise ValueError(f"sequence of {end} tokens exceeds max_seq_len {self.cfg.max_seq_len}")
+        if cache is not None and end > cache.max_len:
+            raise ValueError(f"sequence of {end} tokens exceeds the KV cache ({cache.max_len})")
         valid = key_valid
         if cache is not None:
             if key_valid is not None:

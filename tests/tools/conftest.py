@@ -75,7 +75,9 @@ def _start() -> Server:
     httpd.daemon_threads = True
     server = Server(httpd)
     holder["s"] = server
-    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
     return server
 
 

@@ -67,7 +67,8 @@ def test_internal_addresses_are_refused(url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["http://localhost/", "http://LOCALHOST:80/", "http://localhost./", "http://a.localhost/"]
+    "url",
+    ["http://localhost/", "http://LOCALHOST:80/", "http://localhost./", "http://a.localhost/"],
 )
 def test_localhost_names_are_refused_before_resolution(url: str, fake_dns: FakeDNS) -> None:
     with pytest.raises(FetchError, match="blocked host"):
@@ -152,7 +153,9 @@ def test_pinned_request_keeps_host_header(server: Server, fake_dns: FakeDNS) -> 
     """The request goes to the resolved IP while the Host header names the site."""
     fake_dns.set("site.test", ["127.0.0.1"])
     server.routes["/hello"] = lambda h: send(h, b"hi", "text/plain")
-    result = safe_fetch(f"http://site.test:{server.port}/hello?q=1", local(allow_hosts={"site.test"}))
+    result = safe_fetch(
+        f"http://site.test:{server.port}/hello?q=1", local(allow_hosts={"site.test"})
+    )
     assert result.body == b"hi"
     assert server.seen == [("/hello?q=1", f"site.test:{server.port}")]
     assert fake_dns.calls.count("site.test") == 1
@@ -169,7 +172,10 @@ def test_allowlisted_fetch_works(server: Server) -> None:
 
 def test_allow_cidrs_also_reach_loopback(server: Server) -> None:
     server.routes["/"] = lambda h: send(h, b"ok", "text/plain")
-    assert safe_fetch(server.url("/"), local(allow_hosts=(), allow_cidrs=("127.0.0.0/8",))).body == b"ok"
+    assert (
+        safe_fetch(server.url("/"), local(allow_hosts=(), allow_cidrs=("127.0.0.0/8",))).body
+        == b"ok"
+    )
 
 
 def test_redirects_are_followed_within_the_policy(server: Server) -> None:
@@ -332,7 +338,9 @@ def test_blocked_reason_flags_internal_addresses(ip: str) -> None:
     assert blocked_reason(ipaddress.ip_address(ip), NetPolicy()) is not None
 
 
-@pytest.mark.parametrize("ip", ["8.8.8.8", "93.184.216.34", "2606:4700:4700::1111", "::ffff:8.8.8.8"])
+@pytest.mark.parametrize(
+    "ip", ["8.8.8.8", "93.184.216.34", "2606:4700:4700::1111", "::ffff:8.8.8.8"]
+)
 def test_public_addresses_pass(ip: str) -> None:
     assert blocked_reason(ipaddress.ip_address(ip), NetPolicy()) is None
 
@@ -346,3 +354,10 @@ def test_default_block_list_covers_the_required_ranges() -> None:
         "2001:db8::/32", "::ffff:0:0/96",
     }  # fmt: skip
     assert required <= set(DEFAULT_BLOCKED_CIDRS)
+
+
+def test_netguard_reexports_safe_fetch() -> None:
+    from aether_core.tools.netguard import FetchResult
+    from aether_core.tools.netguard import safe_fetch as reexported
+
+    assert reexported is safe_fetch and FetchResult is fetch_mod.FetchResult

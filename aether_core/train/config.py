@@ -1,0 +1,220 @@
+"""Training configuration: one ``RunConfig`` (model + train + data + lora + vq) resolved from
+defaults, then a TOML/JSON file, then command-line flags. The resolved config is what gets saved
+beside every checkpoint (``config.json`` field ``"train"``) and as ``run.json``, so a run can always
+be reproduced or resumed from its folder alone."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config import ConfigError, ModelConfig, from_dict, load_config_file, register_nested
+from ..model.vq import VQConfig
+
+STAGES = ("lm", "vq", "lora")
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+@register_nested
+@dataclass
+class TrainConfig:
+    """Optimisation and bookkeeping. ``None`` means "derive a sensible value" (see ``resolved``)."""
+
+    name: str | None = None  # run folder name; default: the stage + a timestamp
+    runs_dir: str = "runs"
+    run_dir: str | None = None  # explicit run folder (overrides runs_dir/name)
+    seed: int = 1337
+    batch_size: int = 16
+    seq_len: int = 256
+    grad_accum: int = 1
+    max_steps: int | None = None  # default 2000 when no time budget is given either
+    max_minutes: float | None = None  # wall-clock budget; ends with a final eval + checkpoint
+    lr: float = 1e-3
+    min_lr: float | None = None  # cosine floor; default lr / 10
+    warmup_steps: int = 100
+    weight_decay: float = 0.1
+    beta1: float = 0.9
+    beta2: float = 0.95
+    grad_clip: float = 1.0  # 0: off
+    eval_every: int = 250
+    eval_batches: int = 20  # periodic evals use this many val batches (a fixed, spread subset)
+    final_eval_batches: int | None = None  # the final eval: None = the whole val split
+    log_every: int = 10
+    ckpt_every: int = 500  # ``last/`` is also written at every eval and at the end
+    device: str = "auto"
+    precision: str = "auto"  # auto: bf16 autocast on CUDA with bf16, fp32 elsewhere
+    compile: bool = False
+    threads: int | None = None  # torch CPU threads
+    progress: bool = True
+    init: str | None = None  # lm: start from this checkpoint's weights (not a resume)
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
+        for name in ("batch_size", "seq_len", "grad_accum", "eval_every", "log_every", "ckpt_every"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"train.{name} must be >= 1")
+        if self.max_steps is not None and self.max_steps < 0:
+            raise ConfigError("train.max_steps must be >= 0")
+        if self.max_minutes is not None and self.max_minutes <= 0:
+            raise ConfigError("train.max_minutes must be > 0")
+        if self.lr <= 0:
+            raise ConfigError("train.lr must be > 0")
+
+    @property
+    def total_steps(self) -> int | None:
+        """The step horizon of the LR schedule; None: the schedule follows the time budget."""
+        if self.max_steps is not None:
+            return self.max_steps
+        return None if self.max_minutes is not None else 2000
+
+    @property
+    def floor_lr(self) -> float:
+        return self.lr / 10 if self.min_lr is None else self.min_lr
+
+
+@register_nested
+@dataclass
+class DataConfig:
+    """Where batches come from.
+
+    ``paths``: plain files read as one byte stream each (first ``1 - val_fraction`` for training,
+    the rest for validation). ``sources``: specs for ``aether_core.data.mixture.build_mixture``
+    (chat, COCO, synthetic, ...). ``vq``: the frozen VQ checkpoint that turns images into codes.
+    """
+
+    paths: list[str] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    val_fraction: float = 0.1
+    vq: str | None = None
+
+    def __post_init__(self) -> None:
+        self.paths = list(self.paths)
+        self.sources = [dict(s) for s in self.sources]
+        if not 0.0 < self.val_fraction < 1.0:
+            raise ConfigError("data.val_fraction must be between 0 and 1")
+
+
+@register_nested
+@dataclass
+class LoraSection:
+    """LoRA fine-tuning of ``base`` (a checkpoint dir); only the adapter is trained and saved."""
+
+    base: str | None = None
+    rank: int = 8
+    alpha: float = 16.0
+    dropout: float = 0.0
+    target_modules: list[str] = field(default_factory=lambda: ["qkv", "proj", "w13", "w2"])
+    merge: bool = False  # also write RUN/merged/, a plain checkpoint with the adapter folded in
+
+    def __post_init__(self) -> None:
+        self.target_modules = list(self.target_modules)
+        if self.rank < 1:
+            raise ConfigError("lora.rank must be >= 1")
+
+
+register_nested(ModelConfig)
+register_nested(VQConfig)
+
+
+@dataclass
+class RunConfig:
+    """Everything a run needs; sections mirror the TOML file's tables."""
+
+    stage: str = "lm"
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    lora: LoraSection = field(default_factory=LoraSection)
+    vq: VQConfig = field(default_factory=VQConfig)
+
+    def __post_init__(self) -> None:
+        if self.stage not in STAGES:
+            raise ConfigError(f"stage must be one of {', '.join(STAGES)}, not {self.stage!r}")
+        if self.stage == "lm" and self.train.seq_len > self.model.max_seq_len:
+            raise ConfigError(
+                f"train.seq_len {self.train.seq_len} exceeds model.max_seq_len {self.model.max_seq_len}"
+            )
+        try:
+            self.vq.validate()
+        except ValueError as e:
+            raise ConfigError(f"vq: {e}") from None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
+        return from_dict(cls, d)
+
+
+def merge_dicts(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Recursive dict merge: tables merge key by key, anything else in ``over`` replaces."""
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = merge_dicts(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def parse_assignment(text: str) -> dict[str, Any]:
+    """``"train.lr=3e-3"`` -> ``{"train": {"lr": 0.003}}``; the value is parsed as TOML (strings
+    may go unquoted), so ``--set model.cross_attn=false`` means the boolean."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set expects SECTION.KEY=VALUE, got {text!r}")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    out: dict[str, Any] = {}
+    node = out
+    parts = [p.strip() for p in key.strip().split(".")]
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+    node[parts[-1]] = value
+    return out
+
+
+def resolve_config(
+    file: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    sets: list[str] | None = None,
+    stage: str | None = None,
+) -> RunConfig:
+    """defaults <- config file <- ``overrides`` (from flags) <- ``--set`` assignments.
+
+    Relative data paths in the file are kept as written if they exist from the current directory
+    (configs are meant to be run from the repo root) and otherwise resolved against the file's
+    own folder.
+    """
+    d: dict[str, Any] = {}
+    if file is not None:
+        d = load_config_file(file)
+        _resolve_paths(d, Path(file).resolve().parent)
+    if stage is not None:
+        d["stage"] = stage
+    d = merge_dicts(d, overrides or {})
+    for s in sets or []:
+        d = merge_dicts(d, parse_assignment(s))
+    return RunConfig.from_dict(d)
+
+
+def _resolve_paths(d: dict[str, Any], base: Path) -> None:
+    data = d.get("data")
+    if not isinstance(data, dict):
+        return
+    paths = data.get("paths")
+    if isinstance(paths, str):
+        paths = data["paths"] = [paths]
+    if isinstance(paths, list):
+        data["paths"] = [
+            p if not isinstance(p, str) or Path(p).exists() or Path(p).is_absolute() or not (base / p).exists()
+            else str(base / p)
+            for p in paths
+        ]

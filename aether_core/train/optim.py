@@ -1,0 +1,90 @@
+"""AdamW with the usual split (no weight decay on norms, biases and embeddings), and an optimizer
+state format without pickle: tensors go to ``optimizer.safetensors``, scalars to JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from ..checkpoint import CheckpointError
+
+STATE_FILE = "optimizer.safetensors"
+META_FILE = "optimizer.json"
+
+
+def param_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
+    """Decay only matrices that are not embeddings: decaying gains, biases or the embedding table
+    pulls them toward zero for no regularisation benefit (and hurts the tied output head)."""
+    decay, no_decay = [], []
+    embeddings = {id(m.weight) for m in model.modules() if isinstance(m, nn.Embedding)}
+    seen: set[int] = set()
+    for _, p in model.named_parameters():
+        if not p.requires_grad or id(p) in seen:
+            continue
+        seen.add(id(p))
+        (no_decay if p.dim() < 2 or id(p) in embeddings else decay).append(p)
+    groups = []
+    if decay:
+        groups.append({"params": decay, "weight_decay": weight_decay})
+    if no_decay:
+        groups.append({"params": no_decay, "weight_decay": 0.0})
+    return groups
+
+
+def build_optimizer(model: nn.Module, lr: float, weight_decay: float, betas: tuple[float, float],
+                    device: torch.device) -> torch.optim.AdamW:
+    """AdamW; fused on CUDA where available (one kernel for all params)."""
+    kwargs: dict[str, Any] = {}
+    if device.type == "cuda":
+        kwargs["fused"] = True
+    return torch.optim.AdamW(param_groups(model, weight_decay), lr=lr, betas=betas, **kwargs)
+
+
+def save_optimizer(optimizer: torch.optim.Optimizer, directory: Path) -> None:
+    """Flatten ``optimizer.state_dict()``: every tensor to ``state.<param>.<name>`` in safetensors,
+    everything else (param groups, non-tensor state) to JSON."""
+    sd = optimizer.state_dict()
+    tensors: dict[str, torch.Tensor] = {}
+    scalars: dict[str, dict[str, Any]] = {}
+    for idx, st in sd["state"].items():
+        for name, value in st.items():
+            if isinstance(value, torch.Tensor):
+                tensors[f"state.{idx}.{name}"] = value.detach().contiguous().cpu()
+            else:
+                scalars.setdefault(str(idx), {})[name] = value
+    save_file(tensors, str(directory / STATE_FILE), metadata={"format": "aether-optimizer"})
+    meta = {"param_groups": sd["param_groups"], "scalar_state": scalars}
+    (directory / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", "utf-8")
+
+
+def load_optimizer(optimizer: torch.optim.Optimizer, directory: Path) -> None:
+    """Inverse of ``save_optimizer``; checks the saved layout matches this optimizer's groups."""
+    try:
+        meta = json.loads((directory / META_FILE).read_text("utf-8"))
+        tensors = load_file(str(directory / STATE_FILE))
+    except (OSError, ValueError) as e:
+        raise CheckpointError(f"{directory}: optimizer state missing or unreadable ({e})") from None
+    groups = meta["param_groups"]
+    current = optimizer.state_dict()["param_groups"]
+    if [len(g["params"]) for g in groups] != [len(g["params"]) for g in current]:
+        raise CheckpointError(f"{directory}: optimizer state does not match the model's parameters")
+    for g in groups:
+        if "betas" in g:
+            g["betas"] = tuple(g["betas"])
+    state: dict[int, dict[str, Any]] = {}
+    for key, t in tensors.items():
+        _, idx, name = key.split(".", 2)
+        state.setdefault(int(idx), {})[name] = t
+    for idx, st in meta.get("scalar_state", {}).items():
+        state.setdefault(int(idx), {}).update(st)
+    optimizer.load_state_dict({"state": state, "param_groups": groups})
+
+
+def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    for g in optimizer.param_groups:
+        g["lr"] = lr

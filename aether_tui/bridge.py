@@ -1,0 +1,181 @@
+"""Runs one agent turn in a thread worker and forwards its events to the UI as Textual messages.
+
+``agent.run`` is a blocking generator (model forward passes, tools), so it never runs on the UI
+thread. Each event is posted to the target (the app) as :class:`AgentEventPosted`; consecutive
+answer/thought deltas are merged for up to ``FLUSH_S`` so a fast model does not flood the message
+queue with one message per byte.
+
+Approval: the agent calls the approver from its own thread right after yielding
+``ApprovalNeeded``. The bridge posts :class:`ApprovalAsked` with a ``Future`` and blocks the worker
+on it until the UI answers (the modal), the turn is cancelled, or the app shuts down — a cancel
+resolves it as a denial so the agent's thread can finish promptly.
+
+Events are dispatched by class name, and ``aether_core.agent`` is imported only lazily, so importing
+this module never pulls in torch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from textual.message import Message
+from textual.message_pump import MessagePump
+from textual.worker import Worker, get_current_worker
+
+FLUSH_S = 1 / 30  # merge streamed deltas for at most this long
+DELTA_EVENTS = ("AnswerDelta", "ThoughtDelta")
+
+
+def deny_decision(message: str | None = None) -> Any:
+    """An ``ApprovalDecision`` denying the call (imported lazily: the agent is loaded by now)."""
+    from aether_core.agent.events import ApprovalDecision
+
+    return ApprovalDecision(approved=False, message=message)
+
+
+class AgentEventPosted(Message):
+    """One agent event (or several merged deltas), forwarded from the turn's worker."""
+
+    def __init__(self, event: Any, bridge: TurnBridge) -> None:
+        super().__init__()
+        self.event = event
+        self.bridge = bridge
+
+    @property
+    def kind(self) -> str:
+        return type(self.event).__name__
+
+
+class ApprovalAsked(Message):
+    """The agent waits for a decision on ``request``; answer with ``reply.set_result(decision)``."""
+
+    def __init__(self, request: Any, reply: Future, bridge: TurnBridge) -> None:
+        super().__init__()
+        self.request = request
+        self.reply = reply
+        self.bridge = bridge
+
+
+class TurnFinished(Message):
+    """The turn's worker is done (after its Done event, or after a crash: ``error`` is set)."""
+
+    def __init__(self, bridge: TurnBridge, error: str | None, saw_done: bool) -> None:
+        super().__init__()
+        self.bridge = bridge
+        self.error = error
+        self.saw_done = saw_done
+
+
+class TurnBridge:
+    """One turn: start it, cancel it, and forward what it does to ``target``."""
+
+    def __init__(self, target: MessagePump, agent: Any) -> None:
+        self.target = target
+        self.agent = agent
+        self.cancelled = threading.Event()
+        self.worker: Worker | None = None
+        self._replies: set[Future] = set()
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ UI thread
+    def start(self, text: str, images: Sequence[str] = (), files: Sequence[str] = ()) -> Worker:
+        """Start the turn in a thread worker (group ``turn``)."""
+        self.worker = self.target.run_worker(
+            lambda: self._run(text, tuple(images), tuple(files)),
+            name="agent-turn",
+            group="turn",
+            thread=True,
+            exit_on_error=False,
+        )
+        return self.worker
+
+    def cancel(self) -> None:
+        """Ask the turn to stop; pending approvals are answered with a denial. Thread-safe."""
+        self.cancelled.set()
+        try:
+            self.agent.cancel()
+        finally:
+            with self._lock:
+                replies = list(self._replies)
+            for reply in replies:
+                if not reply.done():
+                    reply.set_result(deny_decision())
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and not self.worker.is_finished
+
+    # ------------------------------------------------------------------ worker thread
+    def _post(self, message: Message) -> None:
+        self.target.post_message(message)
+
+    def _run(self, text: str, images: tuple[str, ...], files: tuple[str, ...]) -> None:
+        pending: list[Any] = []  # deltas of one kind/step waiting to be merged
+        last_flush = time.monotonic()
+        saw_done = False
+        error: str | None = None
+
+        def flush() -> None:
+            nonlocal last_flush
+            if pending:
+                first = pending[0]
+                merged = (
+                    first
+                    if len(pending) == 1
+                    else dataclasses.replace(first, text="".join(e.text for e in pending))
+                )
+                pending.clear()
+                self._post(AgentEventPosted(merged, self))
+            last_flush = time.monotonic()
+
+        worker = get_current_worker()
+        try:
+            for event in self.agent.run(text, images=images, files=files, approver=self._approve):
+                if worker.is_cancelled and not self.cancelled.is_set():
+                    self.cancel()  # the app is shutting down: let the agent stop
+                kind = type(event).__name__
+                if kind in DELTA_EVENTS:
+                    if pending and (
+                        type(pending[0]) is not type(event)
+                        or getattr(pending[0], "step", None) != getattr(event, "step", None)
+                    ):
+                        flush()
+                    pending.append(event)
+                    if time.monotonic() - last_flush >= FLUSH_S:
+                        flush()
+                    continue
+                flush()
+                if kind == "Done":
+                    saw_done = True
+                self._post(AgentEventPosted(event, self))
+        except Exception as e:  # the UI must survive any agent failure
+            error = f"{type(e).__name__}: {e}"
+        finally:
+            flush()
+            self._post(TurnFinished(self, error, saw_done))
+
+    def _approve(self, request: Any) -> Any:
+        """The approver given to ``agent.run``: block this worker until the UI decides."""
+        reply: Future = Future()
+        with self._lock:
+            self._replies.add(reply)
+        try:
+            if self.cancelled.is_set():
+                return deny_decision()
+            self._post(ApprovalAsked(request, reply, self))
+            worker = get_current_worker()
+            while True:
+                try:
+                    return reply.result(timeout=0.05)
+                except FutureTimeout:
+                    if self.cancelled.is_set() or worker.is_cancelled:
+                        return deny_decision()
+        finally:
+            with self._lock:
+                self._replies.discard(reply)

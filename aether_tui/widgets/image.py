@@ -1,0 +1,48 @@
+"""An image in the chat: half-block art with its file path (or URL) beside it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from ..halfblock import HalfBlockImage
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
+
+
+class ChatImage(Horizontal):
+    """``kind`` is "user" (attached) or "produced" (decoded from the model's VQ codes).
+
+    Without an image (a URL, or an unreadable file) only the caption is shown.
+    """
+
+    def __init__(self, image: PILImage | None, caption: str, kind: str = "user") -> None:
+        super().__init__(classes=f"chat-image -{kind}")
+        self.image = image
+        self.caption = caption
+        self.kind = kind
+        self.renderable = HalfBlockImage(image) if image is not None else None
+
+    def compose(self):
+        yield Static(self.renderable or "", classes="pixels")
+        yield Static(self._label(), classes="caption")
+
+    def _label(self, note: str = "") -> Text:
+        label = ("🖼 saved: " if self.kind == "produced" else "📎 ") + self.caption
+        if self.image is not None:
+            w, h = self.image.size
+            label += f"\n{w}×{h}"
+        if note:
+            label += f"\n{note}"
+        return Text(label)
+
+    def set_image(self, image: PILImage | None, note: str = "") -> None:
+        """Fill in the picture once it is loaded (user images load in a worker)."""
+        self.image = image
+        self.renderable = HalfBlockImage(image) if image is not None else None
+        self.query_one(".pixels", Static).update(self.renderable or "")
+        self.query_one(".caption", Static).update(self._label(note))

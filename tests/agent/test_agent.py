@@ -1,0 +1,282 @@
+"""AetherAgent: multi-step turns, limits, cancellation, tools failing, approval, trimming."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from aether_core import dialogue
+from aether_core.agent.agent import AetherAgent, AgentConfig
+from aether_core.agent.approval import ApprovalPolicy
+from aether_core.agent.context import ContextOverflow, fit_context, split_turns
+from aether_core.agent.events import (
+    AnswerDelta,
+    ApprovalDecision,
+    ApprovalNeeded,
+    Done,
+    ErrorEvent,
+    StepStarted,
+    ThoughtDelta,
+    ToolCallRequested,
+    ToolResultEvent,
+    ToolStarted,
+)
+from aether_core.agent.policy import ScriptedPolicy
+from aether_core.segments import Image, Message, Text, Thought, ToolCall, ToolResult, encode
+from aether_core.tools import default_registry
+from aether_core.tools.base import ArgSpec, Tool, ToolRegistry
+from aether_core.tools.sandbox import ToolSandbox
+
+
+class SlowTool(Tool):
+    name = "slow"
+    description = "sleeps"
+    schema = {"seconds": ArgSpec("number")}
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+
+    def run(self, seconds: float) -> str:
+        self.started.set()
+        time.sleep(seconds)
+        return "woke up"
+
+
+class CrashTool(Tool):
+    name = "crash"
+    description = "raises"
+    schema: dict[str, ArgSpec] = {}
+
+    def run(self) -> str:
+        raise RuntimeError("boom")
+
+
+def call_step(tool: str, args: dict[str, Any], thought: str = "need a tool") -> list:
+    return [Thought(thought.encode()), ToolCall.make(tool, args)]
+
+
+def answer(text: str, thought: str = "done") -> list:
+    return [Thought(thought.encode()), Text(text.encode())]
+
+
+def make_agent(script: Any, *, approve: str = "ask", tools: ToolRegistry | None = None,
+               delay_s: float = 0.0, **cfg: Any) -> AetherAgent:
+    registry = tools or default_registry()
+    return AetherAgent(
+        ScriptedPolicy(script, delay_s=delay_s), registry,
+        approval=ApprovalPolicy.from_spec(approve, known_tools=registry.names()),
+        sandbox=ToolSandbox(timeout_s=cfg.pop("tool_timeout", 5.0)),
+        config=AgentConfig(**cfg),
+    )
+
+
+def kinds(events: list) -> list[str]:
+    out: list[str] = []
+    for e in events:
+        name = type(e).__name__
+        if not out or out[-1] != name or name not in ("ThoughtDelta", "AnswerDelta"):
+            out.append(name)
+    return out
+
+
+def test_multi_step_turn_event_sequence() -> None:
+    agent = make_agent([call_step("calc", {"expression": "12*(3+4)"}), answer("It is 84.")])
+    events = list(agent.run("what is 12*(3+4)?"))
+    assert kinds(events) == [
+        "StepStarted", "ThoughtDelta", "ToolCallRequested", "ToolStarted", "ToolResultEvent",
+        "StepStarted", "ThoughtDelta", "AnswerDelta", "Done",
+    ]
+    result = next(e for e in events if isinstance(e, ToolResultEvent))
+    assert (result.tool, result.ok, result.output, result.status) == ("calc", True, "84", "ok")
+    thought = "".join(e.text for e in events if isinstance(e, ThoughtDelta) and e.step == 1)
+    assert thought == "need a tool"
+    assert "".join(e.text for e in events if isinstance(e, AnswerDelta)) == "It is 84."
+    done = events[-1]
+    assert isinstance(done, Done) and done.steps == 2 and done.answer == "It is 84."
+    assert done.bytes_generated > 0 and not done.cancelled
+    # the conversation holds the whole turn, and the tool result reached the model's context
+    roles = [m.role for m in agent.conversation]
+    assert roles == ["system", "user", "assistant", "tool", "assistant"]
+    assert agent.conversation[3].items == (ToolResult(True, b"84"),)
+    second_context = agent.policy.contexts[1]
+    assert second_context[-1] == 261 and bytes(t for t in second_context if t < 256).count(b"84")
+
+
+def test_step_limit() -> None:
+    agent = make_agent(lambda conv: call_step("echo", {"text": "again"}), max_steps=3)
+    events = list(agent.run("loop forever"))
+    assert sum(isinstance(e, StepStarted) for e in events) == 3
+    assert any(isinstance(e, ErrorEvent) and "step limit (3)" in e.message for e in events)
+    assert isinstance(events[-1], Done) and events[-1].steps == 3
+
+
+def test_hanging_tool_times_out() -> None:
+    tools = ToolRegistry([SlowTool()])
+    agent = make_agent([call_step("slow", {"seconds": 5}), answer("gave up")], approve="all",
+                       tools=tools, tool_timeout=0.2)
+    t = time.perf_counter()
+    events = list(agent.run("sleep"))
+    assert time.perf_counter() - t < 3
+    res = next(e for e in events if isinstance(e, ToolResultEvent))
+    assert res.status == "timeout" and not res.ok
+    assert events[-1].answer == "gave up"
+
+
+def test_crashing_tool_is_an_error_result() -> None:
+    agent = make_agent([call_step("crash", {}), answer("sorry")], approve="all",
+                       tools=ToolRegistry([CrashTool()]))
+    events = list(agent.run("crash please"))
+    res = next(e for e in events if isinstance(e, ToolResultEvent))
+    assert res.status == "error" and "boom" in res.output
+    assert agent.conversation[-2].items[0].ok is False
+    assert isinstance(events[-1], Done) and events[-1].answer == "sorry"
+
+
+def test_cancel_mid_tool_keeps_conversation_consistent() -> None:
+    slow = SlowTool()
+    agent = make_agent([call_step("slow", {"seconds": 10})], approve="all",
+                       tools=ToolRegistry([slow]), tool_timeout=30)
+    threading.Thread(target=lambda: (slow.started.wait(5), agent.cancel()), daemon=True).start()
+    t = time.perf_counter()
+    events = list(agent.run("sleep long"))
+    assert time.perf_counter() - t < 3
+    assert isinstance(events[-1], Done) and events[-1].cancelled
+    res = [e for e in events if isinstance(e, ToolResultEvent)]
+    assert res and res[-1].status == "cancelled"
+    conv = agent.conversation
+    assert [m.role for m in conv] == ["system", "user", "assistant", "tool"]
+    assert conv[-1].items[0].ok is False  # the dangling call got a result: stream stays valid
+    encode(conv)
+
+
+def test_cancel_mid_generation() -> None:
+    agent = make_agent([answer("x" * 400)], delay_s=0.002)
+    events: list = []
+    for ev in agent.run("talk a lot"):
+        events.append(ev)
+        if isinstance(ev, AnswerDelta):
+            agent.cancel()
+    assert events[-1].cancelled
+    assert [m.role for m in agent.conversation] == ["system", "user"]
+
+
+def test_approval_once_always_deny() -> None:
+    script = lambda conv: (call_step("web_search", {"query": "cats"})  # noqa: E731
+                           if conv[-1].role == "user" else answer("ok"))
+    from aether_core.tools.web_search import WebSearchTool
+
+    fake = WebSearchTool(backend=lambda q, n: [{"title": "Cats", "href": "https://c.example", "body": "meow"}])
+    tools = ToolRegistry([fake])
+    asked: list = []
+
+    def approver(decision: ApprovalDecision):
+        def ask(req):
+            asked.append(req)
+            return decision
+        return ask
+
+    agent = make_agent(script, tools=tools)
+    events = list(agent.run("search cats", approver=approver(ApprovalDecision(True))))
+    assert any(isinstance(e, ApprovalNeeded) for e in events)
+    assert next(e for e in events if isinstance(e, ToolResultEvent)).ok
+    assert asked[-1].reason == "need a tool" and asked[-1].args == {"query": "cats"}
+    # deny once, with a message that reaches the model
+    events = list(agent.run("again", approver=approver(ApprovalDecision(False, message="use memory"))))
+    res = next(e for e in events if isinstance(e, ToolResultEvent))
+    assert res.status == "denied" and "use memory" in res.output
+    assert agent.conversation[-2].items[0].output == b"denied by user: use memory"
+    # always approve: asked once, then never again
+    n = len(asked)
+    list(agent.run("third", approver=approver(ApprovalDecision(True, remember=True))))
+    events = list(agent.run("fourth", approver=approver(ApprovalDecision(False))))
+    assert len(asked) == n + 1
+    assert not any(isinstance(e, ApprovalNeeded) for e in events)
+    assert next(e for e in events if isinstance(e, ToolResultEvent)).ok
+    # no approver: denied
+    agent2 = make_agent(script, tools=tools)
+    events = list(agent2.run("search"))
+    assert next(e for e in events if isinstance(e, ToolResultEvent)).status == "denied"
+    # edited arguments are what runs
+    agent3 = make_agent(script, tools=tools)
+    list(agent3.run("s", approver=approver(ApprovalDecision(True, args={"query": "dogs"}))))
+    assert b"Cats" in agent3.conversation[-2].items[0].output
+
+
+def test_bad_tool_args_are_error_results() -> None:
+    agent = make_agent([call_step("calc", {"expression": "__import__('os')"}), answer("no")])
+    events = list(agent.run("hack"))
+    res = next(e for e in events if isinstance(e, ToolResultEvent))
+    assert res.status == "error" and not res.ok
+
+
+def test_bad_image_is_an_error_event(tmp_path) -> None:
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    from aether_core.model.vq import TinyVQVAE, VQConfig
+
+    agent = make_agent([answer("hi")])
+    agent.vq = TinyVQVAE(VQConfig()).eval()
+    events = list(agent.run("look", images=[str(bad)]))
+    assert isinstance(events[0], ErrorEvent) and "bad.png" in events[0].message
+    assert isinstance(events[-1], Done)
+    assert [m.role for m in agent.conversation] == ["system"]  # nothing half-added
+
+
+def test_step_grammar_rejects_malformed_script() -> None:
+    agent = make_agent([[Text(b"answer without thought")]])
+    events = list(agent.run("hi"))
+    assert any(isinstance(e, ErrorEvent) for e in events)
+    assert isinstance(events[-1], Done)
+
+
+# ------------------------------------------------------------------ context trimming
+def _turn(i: int, pad: int = 50) -> list[Message]:
+    return [
+        dialogue.user_message(f"q{i} " + "x" * pad, images=[bytes(range(128))]),
+        dialogue.tool_step("t", "calc", {"expression": f"{i}+1"}),
+        dialogue.tool_message(True, "y" * pad),
+        dialogue.answer_step("t", f"a{i}"),
+    ]
+
+
+def test_fit_context_drops_whole_oldest_turns() -> None:
+    msgs = [dialogue.system_message()] + [m for i in range(6) for m in _turn(i)]
+    full = len(encode(msgs))
+    kept, dropped = fit_context(msgs, budget=full - 10)
+    assert dropped == 1
+    assert kept[0].role == "system" and kept[1].plain_text.startswith("q1")
+    assert kept[-4:] == msgs[-4:]
+    # what is kept is exactly whole messages: no segment cut
+    assert all(m in msgs for m in kept)
+    _, turns = split_turns(kept)
+    assert all(t[0].role == "user" for t in turns)
+    kept, dropped = fit_context(msgs, budget=len(encode([msgs[0]] + msgs[-4:])))
+    assert dropped == 5
+    with pytest.raises(ContextOverflow):
+        fit_context(msgs, budget=50)
+
+
+def test_agent_trims_context_for_small_models() -> None:
+    agent = make_agent(lambda conv: answer("a" * 20))
+    agent.policy.info = type(agent.policy.info)(**{**agent.policy.info.__dict__, "max_context": 1200})
+    for i in range(12):
+        list(agent.run(f"question {i} " + "z" * 100))
+    last = agent.policy.contexts[-1]
+    assert len(last) <= 1200
+    text = bytes(t for t in last if t < 256)
+    assert b"question 11" in text and b"question 0 " not in text
+    assert text.startswith(dialogue.SYSTEM_PROMPT.encode())
+
+
+def test_image_segment_in_context_carries_pixels() -> None:
+    agent = make_agent([answer("a red circle")])
+    from aether_core.model.vq import TinyVQVAE, VQConfig
+
+    agent.vq = TinyVQVAE(VQConfig()).eval()
+    agent.load_conversation([dialogue.system_message(), dialogue.user_message("see", images=[bytes(128)]),
+                             dialogue.answer_step("t", "ok")])
+    assert len(agent._images_for(agent.conversation)) == 1
+    assert agent.conversation[1].of(Image)

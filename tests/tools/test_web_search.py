@@ -1,0 +1,79 @@
+"""web_search with fake backends only (no network)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from aether_core.tools.web_search import SearchError, WebSearchTool
+
+
+class FakeBackend:
+    def __init__(self, results: list[dict[str, Any]]) -> None:
+        self.results = results
+        self.calls: list[tuple[str, int]] = []
+
+    def __call__(self, query: str, max_results: int) -> list[Mapping[str, Any]]:
+        self.calls.append((query, max_results))
+        return self.results[:max_results]
+
+
+RESULTS = [
+    {"title": "Python", "href": "https://python.org", "body": "The  official\nsite."},
+    {"title": "PyPI", "url": "https://pypi.org", "snippet": "Packages."},
+    {"title": "Docs", "href": "https://docs.python.org", "body": ""},
+]
+
+
+def test_results_are_numbered_and_formatted() -> None:
+    backend = FakeBackend(RESULTS)
+    out = WebSearchTool(backend).run(query="  python   lang ")
+    assert out == (
+        "1. Python — https://python.org\n   The official site.\n"
+        "2. PyPI — https://pypi.org\n   Packages.\n"
+        "3. Docs — https://docs.python.org"
+    )
+    assert backend.calls == [("python lang", 5)]
+
+
+def test_max_results_is_clamped() -> None:
+    backend = FakeBackend(RESULTS * 10)
+    out = WebSearchTool(backend).run(query="x", max_results=50)
+    assert backend.calls == [("x", 10)]
+    numbered = [line for line in out.splitlines() if not line.startswith("   ")]
+    assert [line.split(".")[0] for line in numbered] == [str(i) for i in range(1, 11)]
+    WebSearchTool(backend).run(query="x", max_results=0)
+    assert backend.calls[-1] == ("x", 1)
+
+
+def test_long_snippets_are_shortened() -> None:
+    out = WebSearchTool(FakeBackend([{"title": "t", "href": "u", "body": "y" * 1000}])).run(
+        query="q"
+    )
+    assert len(out.splitlines()[1]) < 320 and out.endswith("…")
+
+
+def test_no_results() -> None:
+    assert WebSearchTool(FakeBackend([])).run(query="nothing") == "no results for 'nothing'"
+
+
+class RatelimitException(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    "exc", [RatelimitException("202 Ratelimit"), TimeoutError("timed out"), OSError("no network")]
+)
+def test_backend_failure_is_a_clear_tool_error(exc: Exception) -> None:
+    def broken(query: str, max_results: int) -> list[Mapping[str, Any]]:
+        raise exc
+
+    with pytest.raises(SearchError, match=f"^search failed: {type(exc).__name__}: "):
+        WebSearchTool(broken).run(query="q")
+
+
+def test_empty_query_is_refused() -> None:
+    with pytest.raises(SearchError, match="empty"):
+        WebSearchTool(FakeBackend(RESULTS)).run(query="   ")
