@@ -46,6 +46,11 @@ class HierConfig:
     max_patch: int = 16  # longest patch any patcher makes
     entropy_threshold: float = 2.0
     entropy_checkpoint: str | None = None
+    image_patch: int = 8  # image VQ codes are cut into fixed chunks of this many bytes
+    cross_patches: int = 4  # decoder bytes cross-attend to this many latest global patch outputs
+    entropy_dim: int = 64  # the small flat LM inside the model for the entropy patchers
+    entropy_layers: int = 2
+    entropy_heads: int = 4
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import Any
 
 from .segments import File, Image, Memory, Message, Text, Thought, ToolCall, ToolResult
 
-SYSTEM_PROMPT = "You are Aether, a helpful local assistant. Tools: web_search, browse_page, calc, time, echo."
+SYSTEM_PROMPT = "You are Aether, a helpful local assistant."  # short: every training dialogue carries it
 
 
 def system_message(prompt: str = SYSTEM_PROMPT) -> Message:

@@ -1,9 +1,9 @@
 """Runs one agent turn in a thread worker and forwards its events to the UI as Textual messages.
 
 ``agent.run`` is a blocking generator (model forward passes, tools), so it never runs on the UI
-thread. Each event is posted to the target (the app) as :class:`AgentEventPosted`; consecutive
-answer/thought deltas are merged for up to ``FLUSH_S`` so a fast model does not flood the message
-queue with one message per byte.
+thread. Each event is posted to the target (the app) as :class:`AgentEventPosted`; answer/thought deltas
+go in a :class:`DeltaBatch` that keeps growing until the UI takes it, so a fast model does not
+flood the message queue with one message per byte and a slow one is shown without delay.
 
 Approval: the agent calls the approver from its own thread right after yielding
 ``ApprovalNeeded``. The bridge posts :class:`ApprovalAsked` with a ``Future`` and blocks the worker
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -28,7 +27,6 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.worker import Worker, get_current_worker
 
-FLUSH_S = 1 / 30  # merge streamed deltas for at most this long
 DELTA_EVENTS = ("AnswerDelta", "ThoughtDelta")
 
 
@@ -40,7 +38,7 @@ def deny_decision(message: str | None = None) -> Any:
 
 
 class AgentEventPosted(Message):
-    """One agent event (or several merged deltas), forwarded from the turn's worker."""
+    """One agent event forwarded from the turn's worker."""
 
     def __init__(self, event: Any, bridge: TurnBridge) -> None:
         super().__init__()
@@ -50,6 +48,36 @@ class AgentEventPosted(Message):
     @property
     def kind(self) -> str:
         return type(self.event).__name__
+
+
+class DeltaBatch(Message):
+    """Streamed deltas, batched without delay: the worker keeps adding to this batch until the
+    UI takes it, so a slow model shows every byte at once and a fast one never floods the queue.
+    Order with other events is kept: a new batch starts after every non-delta event."""
+
+    def __init__(self, bridge: TurnBridge) -> None:
+        super().__init__()
+        self.bridge = bridge
+        self.items: list[Any] = []
+        self.taken = False
+
+    def take(self) -> list[Any]:
+        """The batch's deltas, consecutive ones of the same kind and step merged."""
+        with self.bridge._lock:
+            self.taken = True
+            items = list(self.items)
+        merged: list[Any] = []
+        for ev in items:
+            last = merged[-1] if merged else None
+            if (
+                last is not None
+                and type(last) is type(ev)
+                and getattr(last, "step", None) == getattr(ev, "step", None)
+            ):
+                merged[-1] = dataclasses.replace(last, text=last.text + ev.text)
+            else:
+                merged.append(ev)
+        return merged
 
 
 class ApprovalAsked(Message):
@@ -82,6 +110,7 @@ class TurnBridge:
         self.worker: Worker | None = None
         self._replies: set[Future] = set()
         self._lock = threading.Lock()
+        self._batch: DeltaBatch | None = None
 
     # ------------------------------------------------------------------ UI thread
     def start(self, text: str, images: Sequence[str] = (), files: Sequence[str] = ()) -> Worker:
@@ -115,25 +144,19 @@ class TurnBridge:
     def _post(self, message: Message) -> None:
         self.target.post_message(message)
 
+    def _add_delta(self, event: Any) -> None:
+        with self._lock:
+            batch = self._batch
+            fresh = batch is None or batch.taken
+            if fresh:
+                batch = self._batch = DeltaBatch(self)
+            batch.items.append(event)
+        if fresh:
+            self._post(batch)
+
     def _run(self, text: str, images: tuple[str, ...], files: tuple[str, ...]) -> None:
-        pending: list[Any] = []  # deltas of one kind/step waiting to be merged
-        last_flush = time.monotonic()
         saw_done = False
         error: str | None = None
-
-        def flush() -> None:
-            nonlocal last_flush
-            if pending:
-                first = pending[0]
-                merged = (
-                    first
-                    if len(pending) == 1
-                    else dataclasses.replace(first, text="".join(e.text for e in pending))
-                )
-                pending.clear()
-                self._post(AgentEventPosted(merged, self))
-            last_flush = time.monotonic()
-
         worker = get_current_worker()
         try:
             for event in self.agent.run(text, images=images, files=files, approver=self._approve):
@@ -141,23 +164,16 @@ class TurnBridge:
                     self.cancel()  # the app is shutting down: let the agent stop
                 kind = type(event).__name__
                 if kind in DELTA_EVENTS:
-                    if pending and (
-                        type(pending[0]) is not type(event)
-                        or getattr(pending[0], "step", None) != getattr(event, "step", None)
-                    ):
-                        flush()
-                    pending.append(event)
-                    if time.monotonic() - last_flush >= FLUSH_S:
-                        flush()
+                    self._add_delta(event)
                     continue
-                flush()
+                with self._lock:
+                    self._batch = None  # later deltas must not jump ahead of this event
                 if kind == "Done":
                     saw_done = True
                 self._post(AgentEventPosted(event, self))
         except Exception as e:  # the UI must survive any agent failure
             error = f"{type(e).__name__}: {e}"
         finally:
-            flush()
             self._post(TurnFinished(self, error, saw_done))
 
     def _approve(self, request: Any) -> Any:

@@ -30,7 +30,9 @@ class SlashCommand:
 
 
 COMMANDS: tuple[SlashCommand, ...] = (
-    SlashCommand("image", "PATH|URL", "attach an image to the next message (/image clear: drop)", "path"),
+    SlashCommand(
+        "image", "PATH|URL", "attach an image to the next message (/image clear: drop)", "path"
+    ),
     SlashCommand("attach", "PATH", "attach any file to the next message, as bytes", "path"),
     SlashCommand("help", "", "every key and command (also F1)"),
     SlashCommand("clear", "", "clear the screen (the model keeps the conversation)"),
@@ -38,7 +40,9 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("chats", "", "list, search, rename, delete and resume saved conversations"),
     SlashCommand("save", "[TITLE]", "save the conversation now (and set its title)"),
     SlashCommand("load", "[ID]", "resume a saved conversation (no ID: pick from the list)"),
-    SlashCommand("model", "DIR", "switch checkpoint (the model is rebuilt in the background)", "path"),
+    SlashCommand(
+        "model", "DIR", "switch checkpoint (the model is rebuilt in the background)", "path"
+    ),
     SlashCommand("memory", "[QUERY]", "show memory, or search it"),
     SlashCommand("forget", "ID", "forget a memory entry"),
     SlashCommand(
@@ -79,7 +83,9 @@ def _complete_path(partial_path: str, limit: int = 500) -> str | None:
             for i, entry in enumerate(it):
                 if i >= limit:
                     break
-                if entry.name.startswith(prefix) and (prefix.startswith(".") or not entry.name.startswith(".")):
+                if entry.name.startswith(prefix) and (
+                    prefix.startswith(".") or not entry.name.startswith(".")
+                ):
                     names.append((entry.name, entry.is_dir()))
     except OSError:
         return None
@@ -136,22 +142,50 @@ class PaletteEntry:
 
 PALETTE: tuple[PaletteEntry, ...] = (
     PaletteEntry("New conversation", "Start a new conversation (/new)", "slash", "/new"),
-    PaletteEntry("Saved conversations", "List, search and resume chats (/chats)", "slash", "/chats"),
+    PaletteEntry(
+        "Saved conversations", "List, search and resume chats (/chats)", "slash", "/chats"
+    ),
     PaletteEntry("Save conversation", "Save now (/save)", "slash", "/save"),
-    PaletteEntry("Resume last conversation", "Load the most recent chat (/load)", "slash", "/load latest"),
-    PaletteEntry("Export to Markdown", "Write the conversation to a .md file (/export)", "slash", "/export"),
+    PaletteEntry(
+        "Resume last conversation", "Load the most recent chat (/load)", "slash", "/load latest"
+    ),
+    PaletteEntry(
+        "Export to Markdown", "Write the conversation to a .md file (/export)", "slash", "/export"
+    ),
     PaletteEntry("Clear screen", "Clear the panes (/clear)", "slash", "/clear"),
     PaletteEntry("Help", "Every key and command (F1, /help)", "slash", "/help"),
-    PaletteEntry("Toggle thoughts", "Show or hide the thought trace (F2)", "action", "app.toggle_pane('thoughts')"),
-    PaletteEntry("Toggle tool log", "Show or hide the tool log (F3)", "action", "app.toggle_pane('tools')"),
-    PaletteEntry("Toggle memory", "Show or hide the memory pane (F4)", "action", "app.toggle_pane('memory')"),
-    PaletteEntry("Copy last answer", "Copy the last answer to the clipboard (F6)", "action", "app.copy_last_answer"),
+    PaletteEntry(
+        "Toggle thoughts",
+        "Show or hide the thought trace (F2)",
+        "action",
+        "app.toggle_pane('thoughts')",
+    ),
+    PaletteEntry(
+        "Toggle tool log", "Show or hide the tool log (F3)", "action", "app.toggle_pane('tools')"
+    ),
+    PaletteEntry(
+        "Toggle memory", "Show or hide the memory pane (F4)", "action", "app.toggle_pane('memory')"
+    ),
+    PaletteEntry(
+        "Copy last answer",
+        "Copy the last answer to the clipboard (F6)",
+        "action",
+        "app.copy_last_answer",
+    ),
     PaletteEntry("Cancel generation", "Stop the running turn (Esc)", "action", "app.cancel_turn"),
-    PaletteEntry("Approve all tools", "Run tools without asking (/approve all)", "slash", "/approve all"),
-    PaletteEntry("Ask before tools", "Ask before each tool call (/approve ask)", "slash", "/approve ask"),
+    PaletteEntry(
+        "Approve all tools", "Run tools without asking (/approve all)", "slash", "/approve all"
+    ),
+    PaletteEntry(
+        "Ask before tools", "Ask before each tool call (/approve ask)", "slash", "/approve ask"
+    ),
     PaletteEntry("Deny all tools", "Never run tools (/approve none)", "slash", "/approve none"),
-    PaletteEntry("Attach image…", "Attach an image to the next message (/image)", "prefill", "/image "),
-    PaletteEntry("Attach file…", "Attach a file to the next message (/attach)", "prefill", "/attach "),
+    PaletteEntry(
+        "Attach image…", "Attach an image to the next message (/image)", "prefill", "/image "
+    ),
+    PaletteEntry(
+        "Attach file…", "Attach a file to the next message (/attach)", "prefill", "/attach "
+    ),
     PaletteEntry("Switch model…", "Load another checkpoint (/model)", "prefill", "/model "),
     PaletteEntry("Search memory…", "Search the memory (/memory)", "prefill", "/memory "),
     PaletteEntry("Forget memory…", "Forget a memory entry (/forget)", "prefill", "/forget "),

@@ -216,9 +216,11 @@ class ChatStore:
         sql = "SELECT id, title, created, updated, n_messages FROM chats"
         params: list[object] = []
         if query and query.strip():
-            like = "%" + query.strip().replace("\\", "\\\\").replace("%", "\\%").replace(
-                "_", "\\_"
-            ) + "%"
+            like = (
+                "%"
+                + query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                + "%"
+            )
             sql += " WHERE title LIKE ? ESCAPE '\\' OR search_text LIKE ? ESCAPE '\\'"
             params += [like, like]
         sql += " ORDER BY updated DESC, id DESC LIMIT ?"

@@ -42,6 +42,11 @@ def run_decode(args: argparse.Namespace) -> int:
     else:
         torch.manual_seed(0)
         model = build_model(ModelConfig()).to(device=device, dtype=dtype or torch.float32).eval()
+    max_seq_len = getattr(getattr(model, "cfg", None), "max_seq_len", None)
+    if max_seq_len is not None and args.prompt_bytes + args.new_bytes > max_seq_len:
+        raise UsageError(
+            f"--prompt-bytes + --new-bytes must leave room in the model's {max_seq_len}-token context"
+        )
     if args.compile:
         model = torch.compile(model, dynamic=True)
     r = bench_decode(model, args.prompt_bytes, args.new_bytes, args.recompute_steps)

@@ -48,15 +48,21 @@ class VQConfig:
     stages: int = 2  # residual quantizer stages -> grid * grid * stages codes
     codebook_size: int = 256  # <= 256 so each code is one byte
     code_dim: int = 8
-    enc_width: int = 128  # channels of the encoder's 8x8 trunk
-    dec_width: int = 128  # channels of the decoder's 8x8 trunk
-    up_width: int = 64  # channels of the decoder's 16x16 stage
+    enc_patch: int = 4  # encoder stem: non-overlapping patches of this side
+    enc_levels: tuple[int, ...] = (64,)  # channels after the stem and each later 2x downsample
+    enc_width: int = 128  # channels of the encoder's trunk at the latent grid
     enc_blocks: int = 2
+    dec_width: int = 128  # channels of the decoder's trunk at the latent grid
     dec_blocks: int = 2
-    up_blocks: int = 1
+    dec_levels: tuple[int, ...] = (64,)  # channels of each 2x upsampling stage
+    up_blocks: int = 1  # residual blocks per upsampling stage
     ema_decay: float = 0.99
     commitment: float = 0.25
     dead_code_steps: int = 30  # re-seed a code after this many training steps without use
+
+    def __post_init__(self) -> None:
+        self.enc_levels = tuple(self.enc_levels)  # JSON gives lists
+        self.dec_levels = tuple(self.dec_levels)
 
     @property
     def n_codes(self) -> int:
@@ -69,6 +75,10 @@ class VQConfig:
         f = self.image_size // self.grid
         if self.image_size % self.grid or f < 4 or f & (f - 1):
             raise ValueError("image_size / grid must be a power of two >= 4")
+        if self.enc_patch * 2 ** (len(self.enc_levels) - 1) != f or not self.enc_levels:
+            raise ValueError("enc_patch * 2**(len(enc_levels) - 1) must equal image_size / grid")
+        if 2 ** len(self.dec_levels) >= f:
+            raise ValueError("dec_levels must upsample less than image_size / grid")
         if self.stages < 1 or self.code_dim < 1:
             raise ValueError("stages and code_dim must be >= 1")
 
@@ -189,34 +199,30 @@ class TinyVQVAE(nn.Module):
         cfg.validate()
         self.cfg = cfg
         f = cfg.image_size // cfg.grid  # total down/upsampling factor (8 for 64 -> 8)
-        w, u = cfg.enc_width, cfg.up_width
-        # Encoder: 4x4 patches -> 2x2 merge -> trunk at the latent grid.
-        self.encoder = nn.Sequential(
-            nn.Conv2d(3, u, f // 2, stride=f // 2),
-            nn.SiLU(),
-            nn.Conv2d(u, w, 2, stride=2),
-            *[ResBlock(w) for _ in range(cfg.enc_blocks)],
-            nn.GroupNorm(_groups(w), w),
-            nn.SiLU(),
-            nn.Conv2d(w, cfg.code_dim, 1),
-        )
+        # Encoder: patch stem, 2x2 strided merges down to the grid, then a residual trunk.
+        enc: list[nn.Module] = [nn.Conv2d(3, cfg.enc_levels[0], cfg.enc_patch, cfg.enc_patch)]
+        widths = [*cfg.enc_levels, cfg.enc_width]
+        for a, b in zip(widths[:-1], widths[1:], strict=True):
+            enc += [nn.SiLU(), nn.Conv2d(a, b, 2, stride=2) if a != widths[-2] else nn.Conv2d(a, b, 1)]
+        w = cfg.enc_width
+        enc += [*(ResBlock(w) for _ in range(cfg.enc_blocks)), nn.GroupNorm(_groups(w), w)]
+        enc += [nn.SiLU(), nn.Conv2d(w, cfg.code_dim, 1)]
+        self.encoder = nn.Sequential(*enc)
         self.quantizer = ResidualQuantizer(cfg)
+        # Decoder: trunk at the grid (context from neighbouring cells), 2x pixel-shuffle stages,
+        # then a pixel-shuffle head that paints each remaining r x r patch.
         d = cfg.dec_width
-        # Decoder: trunk at the grid (context from neighbouring cells), 2x pixel-shuffle up,
-        # a block at 2x, then a pixel-shuffle head that paints each (f/2 x f/2) patch.
-        self.decoder = nn.Sequential(
-            nn.Conv2d(cfg.code_dim, d, 3, padding=1),
-            *[ResBlock(d) for _ in range(cfg.dec_blocks)],
-            nn.GroupNorm(_groups(d), d),
-            nn.SiLU(),
-            nn.Conv2d(d, 4 * u, 1),
-            nn.PixelShuffle(2),
-            *[ResBlock(u) for _ in range(cfg.up_blocks)],
-            nn.GroupNorm(_groups(u), u),
-            nn.SiLU(),
-            nn.Conv2d(u, 3 * (f // 2) ** 2, 3, padding=1),
-            nn.PixelShuffle(f // 2),
-        )
+        dec: list[nn.Module] = [nn.Conv2d(cfg.code_dim, d, 3, padding=1)]
+        dec += [ResBlock(d) for _ in range(cfg.dec_blocks)]
+        prev = d
+        for u in cfg.dec_levels:
+            dec += [nn.GroupNorm(_groups(prev), prev), nn.SiLU(), nn.Conv2d(prev, 4 * u, 1)]
+            dec += [nn.PixelShuffle(2), *(ResBlock(u) for _ in range(cfg.up_blocks))]
+            prev = u
+        r = f // 2 ** len(cfg.dec_levels)
+        dec += [nn.GroupNorm(_groups(prev), prev), nn.SiLU()]
+        dec += [nn.Conv2d(prev, 3 * r * r, 3, padding=1), nn.PixelShuffle(r)]
+        self.decoder = nn.Sequential(*dec)
 
     # ---- tensor API -------------------------------------------------------------------------
 

@@ -6,10 +6,11 @@ be reproduced or resumed from its folder alone."""
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from ..config import ConfigError, ModelConfig, from_dict, load_config_file, register_nested
 from ..model.vq import VQConfig
@@ -70,6 +71,12 @@ class TrainConfig:
         if self.max_steps is not None:
             return self.max_steps
         return None if self.max_minutes is not None else 2000
+
+    @property
+    def warmup(self) -> int:
+        """Warmup steps, capped at a tenth of a step-bounded run (a short run still decays)."""
+        total = self.total_steps
+        return self.warmup_steps if total is None else min(self.warmup_steps, max(1, total // 10))
 
     @property
     def floor_lr(self) -> float:

@@ -62,8 +62,7 @@ class ApprovalScreen(ModalScreen):
         req = self.request
         with Vertical(id="approval-dialog") as dialog:
             dialog.border_title = f"Tool request: {req.tool}"
-            if self.waiting:
-                dialog.border_subtitle = f"{self.waiting} more waiting"
+            dialog.border_subtitle = self._waiting_text()
             reason = self.reason or "(no thought given)"
             yield Static(Text.assemble(("Why: ", "bold"), reason), id="approval-reason")
             with VerticalScroll(id="approval-args-scroll"):
@@ -75,6 +74,15 @@ class ApprovalScreen(ModalScreen):
             yield Input(placeholder="what should the model do instead? (Enter)", id="approval-tell")
             yield Static("", id="approval-error")
             yield Static(self._keys_text(), id="approval-keys")
+
+    def _waiting_text(self) -> str | None:
+        return f"{self.waiting} more waiting" if self.waiting else None
+
+    def set_waiting(self, waiting: int) -> None:
+        """How many requests are queued behind this one (they are shown one at a time)."""
+        self.waiting = waiting
+        if self.is_mounted:
+            self.query_one("#approval-dialog").border_subtitle = self._waiting_text()
 
     def _keys_text(self) -> Text:
         if self.mode == "edit":

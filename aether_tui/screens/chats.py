@@ -61,7 +61,9 @@ class ChatsScreen(ModalScreen[int | None]):
         table.clear()
         for c in self.store.list(query or None):
             mark = "▶ " if c.id == self.current else ""
-            table.add_row(str(c.id), mark + c.title, _when(c.updated), str(c.n_messages), key=str(c.id))
+            table.add_row(
+                str(c.id), mark + c.title, _when(c.updated), str(c.n_messages), key=str(c.id)
+            )
 
     def selected_id(self) -> int | None:
         table = self.table

@@ -14,6 +14,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Tab, Tabs
 
@@ -46,13 +47,16 @@ class MainScreen(Screen):
         Binding("f7", "app.focus_input", "Input", show=False),
     ]
 
-    def __init__(self, enter_sends: bool = True) -> None:
+    def __init__(self, enter_sends: bool | None = None) -> None:
         super().__init__()
         self.enter_sends = enter_sends
         self.hidden: set[str] = set()
         self.active_tab = "chat"
 
     def compose(self) -> ComposeResult:
+        if self.enter_sends is None:
+            settings = getattr(self.app, "settings", None)
+            self.enter_sends = bool(getattr(settings, "enter_sends", True))
         yield InfoBar(id="info")
         yield Banner(id="banner")
         yield Tabs(*(Tab(PANE_TITLES[p], id=f"tab-{p}") for p in PANES), id="pane-tabs")
@@ -125,9 +129,13 @@ class MainScreen(Screen):
     def tabbed(self) -> bool:
         return self.has_class("-tabs")
 
+    class Ready(Message):
+        """The screen's widgets exist: the app may start (resume a chat, build the agent)."""
+
     def on_mount(self) -> None:
         self._update_layout(self.app.size.width, self.app.size.height)
         self._set_tab("chat")
+        self.post_message(self.Ready())
 
     def on_resize(self, event: events.Resize) -> None:
         self._update_layout(event.size.width, event.size.height)

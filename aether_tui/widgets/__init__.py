@@ -7,6 +7,13 @@ from pathlib import Path
 _HERE = Path(__file__).parent
 WIDGET_CSS: list[Path] = [
     _HERE / name
-    for name in ("chat.tcss", "image.tcss", "thoughts.tcss", "tool_log.tcss", "memory.tcss",
-                 "prompt.tcss", "status.tcss")
+    for name in (
+        "chat.tcss",
+        "image.tcss",
+        "thoughts.tcss",
+        "tool_log.tcss",
+        "memory.tcss",
+        "prompt.tcss",
+        "status.tcss",
+    )
 ]

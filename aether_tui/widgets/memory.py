@@ -102,7 +102,9 @@ class MemoryPane(Vertical):
             for i, e in enumerate(entries)
         ]
         self._render_rows(self.entries)
-        what = f"{len(self.entries)} match(es) for {query!r}" if query else f"{len(entries)} entries"
+        what = (
+            f"{len(self.entries)} match(es) for {query!r}" if query else f"{len(entries)} entries"
+        )
         self.set_status(f"memory: {what} · ★ recalled this turn · x forget")
 
     def _render_rows(self, rows: Sequence[tuple[str, str, str, float | None]]) -> None:

@@ -39,7 +39,7 @@ class PromptInput(TextArea):
     def __init__(self, enter_sends: bool = True, **kwargs) -> None:
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
         self.enter_sends = enter_sends
-        self.history: list[str] = []
+        self.sent_history: list[str] = []
         self._hist_pos: int | None = None  # index into history while browsing
         self._draft = ""
 
@@ -61,7 +61,7 @@ class PromptInput(TextArea):
             self.insert("\n")
         elif key == "tab" and self.suggestion:
             self.insert(self.suggestion)
-        elif key == "up" and self.cursor_location[0] == 0 and self.history:
+        elif key == "up" and self.cursor_location[0] == 0 and self.sent_history:
             self.history_back()
         elif key == "down" and self._hist_pos is not None and self._on_last_line():
             self.history_forward()
@@ -79,8 +79,8 @@ class PromptInput(TextArea):
         text = self.text
         if not text.strip():
             return
-        if not self.history or self.history[-1] != text:
-            self.history.append(text)
+        if not self.sent_history or self.sent_history[-1] != text:
+            self.sent_history.append(text)
         self._hist_pos = None
         self._draft = ""
         self.clear()
@@ -89,20 +89,20 @@ class PromptInput(TextArea):
     def history_back(self) -> None:
         if self._hist_pos is None:
             self._draft = self.text
-            self._hist_pos = len(self.history)
+            self._hist_pos = len(self.sent_history)
         if self._hist_pos > 0:
             self._hist_pos -= 1
-            self._set_text(self.history[self._hist_pos])
+            self._set_text(self.sent_history[self._hist_pos])
 
     def history_forward(self) -> None:
         if self._hist_pos is None:
             return
         self._hist_pos += 1
-        if self._hist_pos >= len(self.history):
+        if self._hist_pos >= len(self.sent_history):
             self._hist_pos = None
             self._set_text(self._draft)
         else:
-            self._set_text(self.history[self._hist_pos])
+            self._set_text(self.sent_history[self._hist_pos])
 
     def _set_text(self, text: str) -> None:
         self.load_text(text)

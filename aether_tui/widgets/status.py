@@ -20,9 +20,7 @@ def format_params(n: int) -> str:
 
 
 def describe_model(info: Any) -> str:
-    return (
-        f"{info.name} · {format_params(int(info.params))} params · {info.device} · {info.dtype}"
-    )
+    return f"{info.name} · {format_params(int(info.params))} params · {info.device} · {info.dtype}"
 
 
 class InfoBar(Horizontal):

@@ -306,7 +306,10 @@ MALFORMED = {
     "stray STREAM in message": ([B, U, STREAM, E], r"unexpected marker <STREAM>"),
     "role marker inside message": ([B, U, A, E], r"unexpected marker <ASSISTANT>"),
     "STREAM without END at end": ([B, A, TS, STREAM, *b("abc")], r"has no THOUGHT_END"),
-    "STREAM closed by EOS": ([B, A, TS, STREAM, *b("abc"), E], r"expected THOUGHT_END, found <EOS>"),
+    "STREAM closed by EOS": (
+        [B, A, TS, STREAM, *b("abc"), E],
+        r"expected THOUGHT_END, found <EOS>",
+    ),
     "bad ToolResult prefix": ([B, T, RS, 7, *b("maybe\nx"), RE, E], r"must start with 'ok' or"),
     "ToolResult without newline": ([B, T, RS, 2, *b("ok"), RE, E], r"must start with 'ok' or"),
     "File without NULs": ([B, U, FS, 3, *b("abc"), FE, E], r"name NUL kind NUL"),
@@ -376,7 +379,7 @@ def test_fuzz_decode_only_raises_segment_error():
 
 # ------------------------------------------------------------------------------ tool calls
 def test_tool_call_make_parse_round_trip():
-    args = {"q": "naïve \"quotes\" \n and \\ slashes", "n": 3, "list": [1, {"x": None}]}
+    args = {"q": 'naïve "quotes" \n and \\ slashes', "n": 3, "list": [1, {"x": None}]}
     call = ToolCall.make("web_search", args)
     assert json.loads(call.data) == {"tool": "web_search", "args": args}
     assert call.parse() == ("web_search", args)

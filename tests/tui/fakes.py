@@ -10,7 +10,6 @@ Every ApprovalDecision received is recorded in ``decisions`` so tests can check 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -231,10 +230,17 @@ class FakeAgent:
                 result = yield from self._tool(item, approver)
                 items.append(ToolCall.make(item.tool, item.args))
                 self._conversation.append(
-                    Message("assistant", (Thought(b"".join(s.encode() for s in thoughts.get(item.step, []))),
-                                          ToolCall.make(item.tool, item.args)))
+                    Message(
+                        "assistant",
+                        (
+                            Thought(b"".join(s.encode() for s in thoughts.get(item.step, []))),
+                            ToolCall.make(item.tool, item.args),
+                        ),
+                    )
                 )
-                self._conversation.append(Message("tool", (ToolResult.make(result.ok, result.output),)))
+                self._conversation.append(
+                    Message("tool", (ToolResult.make(result.ok, result.output),))
+                )
                 if result.status == "cancelled":
                     break
                 continue
@@ -250,7 +256,9 @@ class FakeAgent:
         cancelled = self._cancel.is_set()
         final = "".join(answer)
         if final or not cancelled:
-            self._conversation.append(Message("assistant", (Text(final.encode()),) if final else ()))
+            self._conversation.append(
+                Message("assistant", (Text(final.encode()),) if final else ())
+            )
         yield done(cancelled)
 
     # ------------------------------------------------------------------ helpers
@@ -290,7 +298,14 @@ class FakeAgent:
             ev = ToolResultEvent(item.call_id, item.tool, False, "cancelled", 0.0, "cancelled")
             yield ev
             return ev
-        ev = ToolResultEvent(item.call_id, item.tool, item.ok, item.output, item.duration, "ok" if item.ok else "error")
+        ev = ToolResultEvent(
+            item.call_id,
+            item.tool,
+            item.ok,
+            item.output,
+            item.duration,
+            "ok" if item.ok else "error",
+        )
         yield ev
         return ev
 

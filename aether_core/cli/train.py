@@ -1,0 +1,181 @@
+"""`aether train {lm,vq,lora,merge}`: train a stage from a TOML config and/or flags.
+
+Precedence: built-in defaults < ``--config FILE`` < flags < ``--set SECTION.KEY=VALUE``.
+``--resume RUN_DIR`` continues a killed or finished run from its ``ckpt/last`` with the config
+saved in its ``run.json`` (flags given now still override, e.g. a larger ``--max-steps``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+# flag dest -> (section, key) in the RunConfig dict
+TRAIN_FLAGS: dict[str, tuple[str, str]] = {
+    "name": ("train", "name"),
+    "runs_dir": ("train", "runs_dir"),
+    "run_dir": ("train", "run_dir"),
+    "seed": ("train", "seed"),
+    "batch_size": ("train", "batch_size"),
+    "seq_len": ("train", "seq_len"),
+    "grad_accum": ("train", "grad_accum"),
+    "max_steps": ("train", "max_steps"),
+    "max_minutes": ("train", "max_minutes"),
+    "lr": ("train", "lr"),
+    "min_lr": ("train", "min_lr"),
+    "warmup": ("train", "warmup_steps"),
+    "weight_decay": ("train", "weight_decay"),
+    "grad_clip": ("train", "grad_clip"),
+    "eval_every": ("train", "eval_every"),
+    "eval_batches": ("train", "eval_batches"),
+    "log_every": ("train", "log_every"),
+    "ckpt_every": ("train", "ckpt_every"),
+    "device": ("train", "device"),
+    "precision": ("train", "precision"),
+    "compile": ("train", "compile"),
+    "threads": ("train", "threads"),
+    "init": ("train", "init"),
+    "dim": ("model", "dim"),
+    "n_layers": ("model", "n_layers"),
+    "n_heads": ("model", "n_heads"),
+    "cross_attn": ("model", "cross_attn"),
+    "vq": ("data", "vq"),
+    "val_fraction": ("data", "val_fraction"),
+    "base": ("lora", "base"),
+    "rank": ("lora", "rank"),
+    "alpha": ("lora", "alpha"),
+    "lora_dropout": ("lora", "dropout"),
+    "targets": ("lora", "target_modules"),
+    "merge": ("lora", "merge"),
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train the VQ-VAE, the byte LM, or a LoRA adapter")
+    tsub = p.add_subparsers(dest="train_command", metavar="STAGE", required=True)
+    for stage, help_ in (("lm", "the byte transformer (+ ViT)"), ("vq", "the image VQ-VAE"),
+                         ("lora", "a LoRA adapter on a checkpoint")):
+        s = tsub.add_parser(stage, help=f"train {help_}")
+        _common(s)
+        if stage == "lm":
+            m = s.add_argument_group("model")
+            m.add_argument("--dim", type=int)
+            m.add_argument("--n-layers", type=int)
+            m.add_argument("--n-heads", type=int)
+            m.add_argument("--cross-attn", action=argparse.BooleanOptionalAction, default=None,
+                           help="vision cross-attention layers (off for text-only models)")
+            m.add_argument("--init", metavar="CKPT", help="start from a checkpoint's weights")
+            s.add_argument("--vq", metavar="DIR", help="frozen VQ checkpoint for image codes")
+        if stage == "lora":
+            lo = s.add_argument_group("lora")
+            lo.add_argument("--base", metavar="CKPT", help="base checkpoint to adapt (required)")
+            lo.add_argument("--rank", type=int)
+            lo.add_argument("--alpha", type=float)
+            lo.add_argument("--lora-dropout", type=float)
+            lo.add_argument("--targets", nargs="+", metavar="MODULE",
+                            help="module names to adapt (default: qkv proj w13 w2)")
+            lo.add_argument("--merge", action="store_true", default=None,
+                            help="also write RUN/merged/, a plain checkpoint with the adapter folded in")
+        s.set_defaults(func=run_train, stage=stage)
+
+    mg = tsub.add_parser("merge", help="fold a LoRA adapter into its base: a plain checkpoint")
+    mg.add_argument("--base", required=True, metavar="CKPT")
+    mg.add_argument("--adapter", required=True, metavar="DIR", help="e.g. runs/NAME/ckpt/best")
+    mg.add_argument("--out", required=True, metavar="DIR")
+    mg.set_defaults(func=run_merge)
+
+
+def _common(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--config", metavar="FILE", help="TOML (or JSON) config; flags override it")
+    s.add_argument("--data", action="append", metavar="PATH",
+                   help="training file (repeatable): plain bytes for lm/lora, images for vq")
+    s.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                   help="override any config field, e.g. --set model.dim=256 (repeatable)")
+    r = s.add_argument_group("run")
+    r.add_argument("--name", help="run folder name under --runs-dir (default: stage + timestamp)")
+    r.add_argument("--runs-dir", help="where run folders go (default: runs)")
+    r.add_argument("--run-dir", help="explicit run folder")
+    r.add_argument("--resume", nargs="?", const=True, default=None, metavar="RUN_DIR",
+                   help="continue a run from its ckpt/last (RUN_DIR, or the --run-dir)")
+    r.add_argument("--max-steps", type=int)
+    r.add_argument("--max-minutes", type=float, help="wall-clock budget (ends with eval + checkpoint)")
+    r.add_argument("--seed", type=int)
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    o = s.add_argument_group("optimisation")
+    o.add_argument("--batch-size", type=int)
+    o.add_argument("--seq-len", type=int)
+    o.add_argument("--grad-accum", type=int)
+    o.add_argument("--lr", type=float)
+    o.add_argument("--min-lr", type=float)
+    o.add_argument("--warmup", type=int, help="warmup steps")
+    o.add_argument("--weight-decay", type=float)
+    o.add_argument("--grad-clip", type=float)
+    e = s.add_argument_group("evaluation and checkpoints")
+    e.add_argument("--eval-every", type=int)
+    e.add_argument("--eval-batches", type=int)
+    e.add_argument("--log-every", type=int)
+    e.add_argument("--ckpt-every", type=int)
+    e.add_argument("--val-fraction", type=float)
+    d = s.add_argument_group("device")
+    d.add_argument("--device", help="auto, cpu, cuda, cuda:N, mps")
+    d.add_argument("--precision", choices=["auto", "fp32", "bf16"])
+    d.add_argument("--compile", action="store_true", default=None, help="torch.compile the model")
+    d.add_argument("--threads", type=int, help="torch CPU threads")
+
+
+def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """Only the flags actually given, as a nested dict in RunConfig's shape."""
+    out: dict[str, Any] = {}
+    for dest, (section, key) in TRAIN_FLAGS.items():
+        value = getattr(args, dest, None)
+        if value is not None:
+            out.setdefault(section, {})[key] = value
+    if getattr(args, "data", None):
+        out.setdefault("data", {})["paths"] = list(args.data)
+    if getattr(args, "no_progress", False):
+        out.setdefault("train", {})["progress"] = False
+    return out
+
+
+def resolve_from_args(args: argparse.Namespace) -> tuple[Any, bool]:
+    """(RunConfig, resume?) from the parsed flags."""
+    from ..train.config import merge_dicts, resolve_config
+    from ..train.loop import RUN_FILE
+    from . import UsageError
+
+    overrides = overrides_from_args(args)
+    if args.resume is not None:
+        run_dir = args.resume if isinstance(args.resume, str) else args.run_dir
+        if not run_dir:
+            raise UsageError("--resume needs a run folder: --resume RUN_DIR (or --run-dir RUN_DIR)")
+        if not (Path(run_dir) / RUN_FILE).exists():
+            raise UsageError(f"{run_dir}: not a run folder (no {RUN_FILE})")
+        overrides = merge_dicts(overrides, {"train": {"run_dir": str(run_dir)}})
+        cfg = resolve_config(Path(run_dir) / RUN_FILE, overrides, args.set)
+        if cfg.stage != args.stage:
+            raise UsageError(f"{run_dir} is a '{cfg.stage}' run, not '{args.stage}'")
+        return cfg, True
+    return resolve_config(args.config, overrides, args.set, stage=args.stage), False
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from ..train.loop import train
+
+    cfg, resume = resolve_from_args(args)
+    result = train(cfg, resume=resume)
+    figures = "  ".join(f"{k} {v:.4f}" for k, v in result.final_eval.items() if isinstance(v, float))
+    print(f"run: {result.run_dir}  steps: {result.state.step}  {figures}")
+    if cfg.stage == "lm" or cfg.stage == "lora":
+        bpb = result.final_eval.get("val_bpb")
+        if bpb is not None:
+            print(f"val_bits_per_byte: {bpb:.4f}")
+    return 0
+
+
+def run_merge(args: argparse.Namespace) -> int:
+    from ..train.lora import merge_lora
+
+    out = merge_lora(args.base, args.adapter, args.out)
+    print(f"merged checkpoint: {out}")
+    return 0

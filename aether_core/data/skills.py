@@ -1,0 +1,162 @@
+"""Synthetic skills as structured samples: the ground truth an eval checks, and the dialogue a
+training example is built from.
+
+A ``SkillSample`` says what the user asked, which tool the assistant should call with which
+arguments, what the tool answered in the training dialogue, and what the final answer must
+contain. ``to_messages`` turns it into the exact stream the agent would produce (through
+``dialogue``), so training data and evals never drift apart.
+
+Conversation style (kept short on purpose: the default model trains for hours on a CPU):
+
+    USER      what is 37 times (12 plus 5)?
+    ASSISTANT THOUGHT(Arithmetic: use calc.) CALL({"tool": "calc", "args": {"expression": "37*(12+5)"}})
+    TOOL      RESULT(ok 629)
+    ASSISTANT THOUGHT(Got the result.) 37*(12+5) = 629.
+
+Tool steps think "<what is needed>: use <tool>."; answer steps after a tool think "Got the
+result." / "The tool failed." / "The call was denied."; direct answers name their reason
+("Greeting, no tool.", "Answer from memory.", "Draw a red circle.").
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .. import dialogue
+from ..segments import Message
+from .phrasing import norm_split
+from .shapes import ShapeSpec
+
+SKILLS: tuple[str, ...] = (
+    "arithmetic", "time", "search", "browse", "echo", "chat", "caption", "draw", "memory",
+)  # fmt: skip
+IMAGE_SKILLS: frozenset[str] = frozenset({"caption", "draw"})
+TOOL_OF_SKILL: dict[str, str] = {
+    "arithmetic": "calc", "time": "time", "search": "web_search", "browse": "browse_page",
+    "echo": "echo",
+}  # fmt: skip
+
+THOUGHT_OK = "Got the result."
+THOUGHT_ERROR = "The tool failed."
+THOUGHT_DENIED = "The call was denied."
+DENIED_OUTPUTS = ("denied by user", "denied by user: not now",
+                  "denied by user: the user denied {tool!r} for this session")  # fmt: skip
+DENIED_RATE = 0.03  # share of tool dialogues whose call the user denies
+ERROR_RATE = 0.04  # share of tool dialogues with a (skill-specific) tool error
+
+
+@dataclass(frozen=True)
+class SkillSample:
+    """One synthetic task with its ground truth.
+
+    ``tool_output`` is what the tool returned in the training dialogue; evals that want to check
+    ``expected_answer_contains`` should replay it (a fake tool or a fixed clock), since e.g. the
+    real clock or web will say something else. ``image_spec`` is the picture attached to the user
+    turn (caption); ``draw_spec`` the picture the assistant draws (colour and shape must match;
+    the background only when ``variant == "background"``).
+    """
+
+    skill: str
+    split: str
+    prompt: str
+    variant: str = "ok"  # ok | error | denied | store | recall | unknown | <question kind>
+    template: str = ""  # the phrasing template the prompt was realized from
+    expected_tool: str | None = None
+    expected_args: dict[str, Any] | None = None
+    expected_answer_contains: tuple[str, ...] = ()
+    memories: tuple[str, ...] = ()
+    image_spec: ShapeSpec | None = None
+    draw_spec: ShapeSpec | None = None
+    tool_ok: bool = True
+    tool_output: str | None = None
+    thought: str = ""  # the first assistant step's thought
+    answer_thought: str = ""  # the final step's thought, after a tool result
+    answer: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)  # skill-specific details (e.g. result)
+
+
+ImageCodes = Callable[[ShapeSpec], bytes]
+
+
+def to_messages(sample: SkillSample, codes: ImageCodes | None = None) -> list[Message]:
+    """The turn as the agent would write it (no system message). ``codes`` maps a shape spec to
+    its 128 VQ codes; needed only for samples with an image."""
+    images: list[bytes] = []
+    if sample.image_spec is not None:
+        if codes is None:
+            raise ValueError(f"{sample.skill} sample has an image: VQ codes are needed")
+        images.append(codes(sample.image_spec))
+    user = dialogue.user_message(sample.prompt, memories=sample.memories, images=images)
+    if sample.expected_tool is None:
+        drawn = None
+        if sample.draw_spec is not None:
+            if codes is None:
+                raise ValueError("draw sample: VQ codes are needed")
+            drawn = codes(sample.draw_spec)
+        return [user, answer_step(sample.thought, sample.answer, drawn)]
+    assert sample.tool_output is not None and sample.expected_args is not None
+    return [
+        user,
+        dialogue.tool_step(sample.thought, sample.expected_tool, sample.expected_args),
+        dialogue.tool_message(sample.tool_ok, sample.tool_output),
+        answer_step(sample.answer_thought, sample.answer),
+    ]
+
+
+def answer_step(thought: str, text: str, image: bytes | None = None) -> Message:
+    """``dialogue.answer_step``; every synthetic step has a thought (the agent's grammar needs one)."""
+    if not thought:
+        raise ValueError("synthetic answer steps always carry a thought")
+    return dialogue.answer_step(thought, text, image)
+
+
+def maybe_denied(sample: SkillSample, rng: random.Random, rate: float = DENIED_RATE) -> SkillSample:
+    """With probability ``rate`` the user denies the call: the answer apologizes instead."""
+    if sample.expected_tool is None or rng.random() >= rate:
+        return sample
+    tool = sample.expected_tool
+    output = rng.choice(DENIED_OUTPUTS).format(tool=tool)
+    answer = rng.choice((
+        f"Sorry, I can't do that without permission to use {tool}.",
+        f"OK, I won't use {tool}. Sorry, I can't answer without it.",
+    ))  # fmt: skip
+    return replace(sample, variant="denied", tool_ok=False, tool_output=output,
+                   answer_thought=THOUGHT_DENIED, answer=answer,
+                   expected_answer_contains=("Sorry",))  # fmt: skip
+
+
+Generator = Callable[[random.Random, str], SkillSample]
+
+
+def generators() -> dict[str, Generator]:
+    """skill name -> ``gen(rng, split) -> SkillSample`` (imported lazily: no import cycle)."""
+    from . import skill_images, skill_talk, skill_tools
+
+    return {
+        "arithmetic": skill_tools.arithmetic,
+        "time": skill_tools.time_question,
+        "search": skill_tools.search,
+        "browse": skill_tools.browse,
+        "echo": skill_tools.echo,
+        "chat": skill_talk.small_talk,
+        "memory": skill_talk.memory,
+        "caption": skill_images.caption,
+        "draw": skill_images.draw,
+    }
+
+
+def skill_samples(skill: str, n: int, seed: int = 0, split: str = "eval") -> list[SkillSample]:
+    """``n`` seeded samples of one skill; the same (skill, n, seed, split) gives the same list.
+
+    Image skills pick shape specs with the plain renderer here (no VQ needed); render
+    ``image_spec`` with ``shapes.render`` to show the picture to the agent.
+    """
+    gens = generators()
+    if skill not in gens:
+        raise ValueError(f"unknown skill {skill!r} (choose from {', '.join(SKILLS)})")
+    split = norm_split(split)
+    rng = random.Random(f"{skill}/{seed}/{split}")
+    return [gens[skill](rng, split) for _ in range(n)]

@@ -1,0 +1,78 @@
+"""The entropy model: a small flat byte LM whose next-byte uncertainty places patch boundaries.
+
+It is an ordinary :class:`ByteTransformer` (``arch="flat"``, no vision), so training it is plain
+language-model training with :func:`entropy_model_config`. A hierarchical model with an entropy
+patcher carries a frozen copy as its ``entropy_model`` submodule (saved in its own
+``model.safetensors``); :func:`load_entropy_weights` fills that copy from a trained flat checkpoint.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..config import ModelConfig
+
+
+def entropy_model_config(cfg: ModelConfig) -> ModelConfig:
+    """The flat LM shape for ``cfg.hier``'s entropy model (what `aether train entropy` trains)."""
+    h = cfg.hier
+    return ModelConfig(arch="flat", vocab_size=cfg.vocab_size, dim=h.entropy_dim,
+                       n_layers=h.entropy_layers, n_heads=h.entropy_heads,
+                       max_seq_len=cfg.max_seq_len, cross_attn=False, norm_eps=cfg.norm_eps)
+
+
+def logits_entropy(logits: Tensor) -> Tensor:
+    """Entropy in bits of softmax(logits) over the last dim (computed in float32)."""
+    logp = F.log_softmax(logits.float(), dim=-1)
+    return -(logp.exp() * logp).sum(-1) / torch.log(torch.tensor(2.0))
+
+
+def shift_entropies(next_entropy: Tensor) -> Tensor:
+    """[..., T] entropy of the prediction made *at* t -> H(x_t | x_<t), with 0 for t = 0."""
+    return torch.cat([torch.zeros_like(next_entropy[..., :1]), next_entropy[..., :-1]], dim=-1)
+
+
+@torch.no_grad()
+def entropies(model: nn.Module, tokens: Sequence[int] | Tensor) -> Tensor:
+    """H(x_t | x_<t) in bits for every position of a token list: Tensor [T] (0 for t = 0).
+
+    Sequences longer than the model's context are scored in independent windows.
+    """
+    tokens = torch.as_tensor(list(tokens) if not isinstance(tokens, Tensor) else tokens)
+    device = next(model.parameters()).device
+    window = model.cfg.max_seq_len
+    out = []
+    for i in range(0, tokens.numel(), window):
+        chunk = tokens[i : i + window].to(device)[None]
+        out.append(shift_entropies(logits_entropy(model(chunk))[0]).cpu())
+    return torch.cat(out) if out else torch.zeros(0)
+
+
+def load_entropy_weights(model: nn.Module, directory: str | os.PathLike) -> None:
+    """Copy a trained flat entropy checkpoint into ``model.entropy_model`` (shapes must match
+    ``entropy_model_config``)."""
+    from ..checkpoint import CheckpointError, load_checkpoint
+
+    target = getattr(model, "entropy_model", None)
+    if target is None:
+        raise CheckpointError("this model has no entropy model (its patcher is not entropy-based)")
+    src, src_cfg, _ = load_checkpoint(directory)
+    want = target.cfg
+    if (src_cfg.arch, src_cfg.dim, src_cfg.n_layers, src_cfg.n_heads) != (
+        "flat", want.dim, want.n_layers, want.n_heads
+    ):
+        raise CheckpointError(
+            f"{directory}: entropy model is {src_cfg.arch} dim={src_cfg.dim} layers="
+            f"{src_cfg.n_layers} heads={src_cfg.n_heads}; the config expects flat dim={want.dim} "
+            f"layers={want.n_layers} heads={want.n_heads} (hier.entropy_*)"
+        )
+    state = {k: v for k, v in src.state_dict().items() if k in target.state_dict()}
+    try:
+        target.load_state_dict(state, strict=True)
+    except RuntimeError as e:
+        raise CheckpointError(f"{directory}: entropy weights do not fit ({e})") from None

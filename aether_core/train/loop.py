@@ -1,0 +1,288 @@
+"""The training loop shared by every stage (nanoGPT-like: one readable function).
+
+    for step in range(start, max_steps):
+        lr = schedule(step); batches = stage.batches(step); stage.step(...)   # fwd/bwd/clip/AdamW
+        every log_every: metrics.jsonl + progress bar
+        every eval_every: validation (subset) -> ckpt/best if it improved, ckpt/last
+        every ckpt_every: ckpt/last (model + optimizer + trainer state + RNG, atomically)
+    final evaluation on the whole validation split, final ckpt/last (and best)
+
+Run folder (``runs/<name>/``): ``run.json`` (the resolved config), ``metrics.jsonl``,
+``ckpt/last/``, ``ckpt/best/``. Resume reloads ``ckpt/last`` and continues at its step; batches are
+a pure function of (seed, rank, step), so the resumed run is the run that was killed.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+
+from ..checkpoint import CheckpointError, resolve_device
+from ..errors import AetherError
+from ..fsutil import atomic_write_text
+from . import distributed as D
+from .config import RunConfig
+from .metrics import METRICS_FILE, MetricsLog, Progress, truncate_metrics
+from .optim import build_optimizer, load_optimizer, save_optimizer, set_lr
+from .schedule import lr_at, progress_of
+from .stage import Stage
+from .state import TRAINER_STATE_FILE, TrainerState, atomic_dir, load_rng, recover_dir, save_rng
+
+RUN_FILE = "run.json"
+
+
+@dataclass
+class Hooks:
+    """Test and tooling hooks; each gets the loop's live objects and must not change them."""
+
+    on_batches: Callable[[int, list[Any]], None] | None = None  # (step, micro-batches) before a step
+    after_step: Callable[[int, dict[str, float]], None] | None = None  # (step done, metrics)
+    on_end: Callable[[nn.Module], None] | None = None  # the trained (unwrapped) model
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    state: TrainerState
+    final_eval: dict[str, float] = field(default_factory=dict)
+
+
+def make_stage(cfg: RunConfig, device: torch.device, dist: D.DistInfo, use_bf16: bool) -> Stage:
+    if cfg.stage == "vq":
+        from .vq_stage import VQStage
+
+        return VQStage(cfg, device, dist, use_bf16)
+    if cfg.stage == "lora":
+        from .lora import LoraStage
+
+        return LoraStage(cfg, device, dist, use_bf16)
+    from .lm import LMStage
+
+    return LMStage(cfg, device, dist, use_bf16)
+
+
+def default_run_dir(cfg: RunConfig) -> Path:
+    t = cfg.train
+    if t.run_dir:
+        return Path(t.run_dir)
+    name = t.name or f"{cfg.stage}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    return Path(t.runs_dir) / name
+
+
+def bf16_wanted(precision: str, device: torch.device) -> bool:
+    """bf16 autocast on CUDA that supports it; on CPU only when asked (it is often slower there)."""
+    if precision == "bf16":
+        return device.type in ("cuda", "cpu")
+    if precision == "auto":
+        return device.type == "cuda" and torch.cuda.is_bf16_supported()
+    return False
+
+
+def read_run_config(run_dir: Path) -> dict[str, Any]:
+    path = Path(run_dir) / RUN_FILE
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise AetherError(f"{run_dir}: not a run folder (no {RUN_FILE})") from None
+    except (OSError, ValueError) as e:
+        raise AetherError(f"{path}: unreadable ({e})") from None
+
+
+def train(cfg: RunConfig, *, resume: bool = False, hooks: Hooks | None = None) -> TrainResult:
+    """Run (or resume) a training run described by ``cfg``; returns where it went and how it ended."""
+    hooks = hooks or Hooks()
+    t = cfg.train
+    if t.threads:
+        torch.set_num_threads(t.threads)
+    device = resolve_device(t.device)
+    dist = D.setup(device)
+    device = D.rank_device(device, dist)
+    try:
+        return _train(cfg, device, dist, resume, hooks)
+    finally:
+        D.teardown()
+
+
+def _train(cfg: RunConfig, device: torch.device, dist: D.DistInfo, resume: bool,
+           hooks: Hooks) -> TrainResult:
+    t = cfg.train
+    if cfg.stage == "lora" and cfg.lora.base:
+        from .lora import base_model_config
+
+        cfg.model = base_model_config(cfg.lora.base)  # a LoRA run keeps its base's shape
+    run_dir = default_run_dir(cfg)
+    last_dir, best_dir = run_dir / "ckpt" / "last", run_dir / "ckpt" / "best"
+    if dist.is_main:
+        recover_dir(last_dir)
+        recover_dir(best_dir)
+    if not resume and (last_dir / TRAINER_STATE_FILE).exists():
+        raise AetherError(f"{run_dir} already holds a run: pass --resume to continue it, or a new --name")
+    if resume and not (last_dir / TRAINER_STATE_FILE).exists():
+        raise AetherError(f"{run_dir}: nothing to resume (no ckpt/last/{TRAINER_STATE_FILE})")
+
+    # ---------------------------------------------------------------- model, optimizer, state
+    use_bf16 = bf16_wanted(t.precision, device)
+    torch.manual_seed(t.seed)
+    stage = make_stage(cfg, device, dist, use_bf16)
+    model = stage.build_model()
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = build_optimizer(model, t.lr, t.weight_decay, (t.beta1, t.beta2), device)
+    state = TrainerState(world_size=dist.world_size)
+    if resume:
+        D.barrier()  # rank 0 may have just finished an interrupted folder swap
+        stage.load(model, last_dir)
+        load_optimizer(optimizer, last_dir)
+        state = TrainerState.from_file(last_dir / TRAINER_STATE_FILE)
+        if state.world_size != dist.world_size:
+            raise CheckpointError(f"{last_dir}: saved by {state.world_size} process(es), resumed with "
+                                  f"{dist.world_size}; the data stream would differ")
+    if resume and dist.is_main:
+        load_rng(last_dir, state.rng)  # the other ranks re-seed below (only rank 0's RNG is saved)
+    else:
+        torch.manual_seed(t.seed + 7919 * dist.rank + state.step)
+
+    module = stage.train_module(model)
+    if dist.enabled:
+        module = DistributedDataParallel(
+            module, device_ids=[device.index] if device.type == "cuda" else None,
+            find_unused_parameters=stage.find_unused_parameters(model),
+        )
+    if t.compile:
+        module = torch.compile(module)
+
+    # ---------------------------------------------------------------- run folder
+    log = MetricsLog(run_dir / METRICS_FILE if dist.is_main else None)
+    if dist.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(run_dir / RUN_FILE, json.dumps(cfg.to_dict(), indent=2) + "\n")
+        if resume:
+            log.close()
+            truncate_metrics(run_dir / METRICS_FILE, state.step)
+            log = MetricsLog(run_dir / METRICS_FILE)
+    budget_s = t.max_minutes * 60 if t.max_minutes else None
+    total = t.total_steps
+    max_steps = total if total is not None else 10**12
+    progress = Progress(t.progress and dist.is_main, total, budget_s, state.step)
+    if dist.is_main:
+        n_params = sum(p.numel() for p in params)
+        progress.log(f"[dim]{cfg.stage}: {n_params / 1e6:.2f}M trainable params, {device}, "
+                     f"{'bf16' if use_bf16 else 'fp32'}, {dist.world_size} process(es) -> {run_dir}[/]")
+
+    def save_last() -> None:
+        if dist.is_main:
+            with atomic_dir(last_dir) as tmp:
+                stage.save(model, tmp, {"train": cfg.to_dict(), "stage": cfg.stage, "step": state.step})
+                save_optimizer(optimizer, tmp)
+                state.rng = save_rng(tmp)
+                atomic_write_text(tmp / TRAINER_STATE_FILE, state.to_json())
+        D.barrier()
+
+    def save_best() -> None:
+        if dist.is_main:
+            with atomic_dir(best_dir) as tmp:
+                stage.save(model, tmp, {"train": cfg.to_dict(), "stage": cfg.stage, "step": state.step,
+                                        "val": state.last_eval})
+                atomic_write_text(tmp / TRAINER_STATE_FILE, state.to_json())
+        D.barrier()
+
+    def evaluate(full: bool) -> dict[str, float]:
+        nonlocal eval_s_per_batch
+        limit = t.final_eval_batches if full else t.eval_batches
+        e0 = time.perf_counter()
+        res = stage.evaluate(model, limit)
+        n_used = min(limit or 10**9, stage.num_val_batches() or 1)
+        eval_s_per_batch = (time.perf_counter() - e0) / max(1, n_used)
+        state.last_eval = {k: v for k, v in res.items() if isinstance(v, (int, float))}
+        score = res.get(stage.score_key)
+        improved = score is not None and score == score and (state.best_val is None or score < state.best_val)
+        if improved:
+            state.best_val, state.best_step = float(score), state.step
+        log.write({"step": state.step, **state.last_eval, "elapsed_s": elapsed(), "final": full})
+        figures = "  ".join(f"{k} {v:.4f}" for k, v in res.items() if isinstance(v, float))
+        progress.log(f"step {state.step}: {figures}{'  (best)' if improved else ''}")
+        if improved:
+            save_best()
+        return res
+
+    # ---------------------------------------------------------------- the loop
+    t_start = time.perf_counter()
+    elapsed0, start_step = state.elapsed_s, state.step
+
+    def elapsed() -> float:
+        return elapsed0 + time.perf_counter() - t_start
+
+    eval_s_per_batch = 0.0
+    final_eval: dict[str, float] = {}
+    t_log, tokens_since_log = time.perf_counter(), 0
+    try:
+        while state.step < max_steps:
+            if budget_s is not None:
+                full_val = stage.num_val_batches() or 1
+                reserve = 1.5 * eval_s_per_batch * min(full_val, t.final_eval_batches or full_val) + 1.0
+                if D.any_rank(elapsed() + reserve >= budget_s, device):
+                    break
+            p = progress_of(state.step, total, t.warmup, elapsed(), budget_s)
+            lr = lr_at(state.step, lr=t.lr, min_lr=t.floor_lr, warmup_steps=t.warmup, progress=p)
+            set_lr(optimizer, lr)
+            batches = stage.batches(state.step)
+            if hooks.on_batches:
+                hooks.on_batches(state.step, batches)
+            m = stage.step(module, optimizer, batches, params)
+            state.step += 1
+            tokens_since_log += m["tokens"]
+
+            if state.step % t.log_every == 0 or state.step == max_steps:
+                loss_sum, n_tok, tok_all = D.all_reduce_sum([m["loss_sum"], m["tokens"], tokens_since_log], device)
+                now = time.perf_counter()
+                speed = tok_all / max(1e-9, now - t_log)
+                state.tokens += int(tok_all)
+                t_log, tokens_since_log = now, 0
+                loss = loss_sum / max(1.0, n_tok)
+                rec = {"step": state.step, "loss": loss, "lr": lr, f"{stage.unit}_per_s": speed,
+                       "grad_norm": m["grad_norm"], "elapsed_s": elapsed()}
+                rec.update({k: v for k, v in m.items() if k not in ("loss_sum", "tokens", "grad_norm")})
+                log.write(rec)
+                eta = None
+                if total is not None:
+                    done = state.step - start_step
+                    eta = (time.perf_counter() - t_start) / max(1, done) * (max_steps - state.step)
+                elif budget_s is not None:
+                    eta = budget_s - elapsed()
+                progress.update(state.step, loss, speed, elapsed(), eta)
+            if hooks.after_step:
+                hooks.after_step(state.step, m)
+
+            if state.step >= max_steps:
+                break
+            state.elapsed_s = elapsed()
+            if state.step % t.eval_every == 0:
+                evaluate(full=False)
+                save_last()
+            elif state.step % t.ckpt_every == 0:
+                save_last()
+
+        # ---------------------------------------------------------------- the end
+        state.elapsed_s = elapsed()
+        final_eval = evaluate(full=True)
+        state.elapsed_s = elapsed()
+        save_last()
+        if dist.is_main:
+            stage.finish(run_dir)
+        if hooks.on_end:
+            from .lm import unwrap
+
+            hooks.on_end(unwrap(model))
+    finally:
+        progress.close()
+        log.close()
+    return TrainResult(run_dir, state, final_eval)
+

@@ -1,0 +1,144 @@
+"""The command line: config resolution, `aether train`, `aether runs`, `aether eval bpb`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+
+import pytest
+import torch
+
+from aether_core.checkpoint import load_checkpoint, save_checkpoint
+from aether_core.cli import build_parser, main
+from aether_core.config import ConfigError
+from aether_core.eval import bpb as bpb_mod
+from aether_core.model import build_model
+from aether_core.train.config import parse_assignment, resolve_config
+
+from .helpers import tiny_model
+
+TOML = """
+stage = "lm"
+[model]
+dim = 32
+n_layers = 1
+n_heads = 2
+max_seq_len = 64
+cross_attn = false
+[train]
+lr = 0.002
+batch_size = 4
+seq_len = 32
+max_steps = 5
+threads = 1
+[data]
+paths = ["data.txt"]
+"""
+
+
+def test_toml_then_flags_then_set(tmp_path, text_file, monkeypatch):
+    cfg_file = tmp_path / "cfgs" / "c.toml"
+    cfg_file.parent.mkdir()
+    cfg_file.write_text(TOML.replace("data.txt", "../data.txt"))
+    monkeypatch.chdir(tmp_path / "cfgs")  # relative data paths: from cwd when they exist there
+    args = build_parser().parse_args(
+        ["train", "lm", "--config", str(cfg_file), "--lr", "0.01", "--n-layers", "2",
+         "--set", "train.warmup_steps=7", "--set", "model.qk_norm=true"])
+    from aether_core.cli.train import resolve_from_args
+
+    cfg, resume = resolve_from_args(args)
+    assert not resume
+    assert cfg.train.lr == 0.01  # flag beats file
+    assert cfg.train.batch_size == 4  # file beats default
+    assert cfg.model.n_layers == 2 and cfg.model.dim == 32 and cfg.model.cross_attn is False
+    assert cfg.train.warmup_steps == 7 and cfg.model.qk_norm is True
+    assert cfg.data.paths == ["../data.txt"]
+    monkeypatch.chdir(tmp_path.parent)  # elsewhere: resolved against the config file's folder
+    cfg2 = resolve_config(cfg_file)
+    assert cfg2.data.paths == [str(cfg_file.parent / "../data.txt")]
+
+
+def test_bad_config_is_one_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="unknown TrainConfig field"):
+        resolve_config(None, {"train": {"learning_rate": 1}})
+    with pytest.raises(ConfigError, match="seq_len"):
+        resolve_config(None, {"train": {"seq_len": 128}, "model": {"max_seq_len": 64}})
+    assert parse_assignment("data.paths=['a', 'b']") == {"data": {"paths": ["a", "b"]}}
+    assert parse_assignment("train.name=hello") == {"train": {"name": "hello"}}
+    assert main(["train", "lm", "--set", "train.nope=1"]) == 1
+
+
+def test_train_runs_and_eval_commands(tmp_path, text_file, capsys):
+    runs = tmp_path / "runs"
+    rc = main(["train", "lm", "--data", str(text_file), "--runs-dir", str(runs), "--name", "t1",
+               "--dim", "32", "--n-layers", "1", "--n-heads", "2", "--no-cross-attn",
+               "--set", "model.max_seq_len=64", "--seq-len", "32", "--batch-size", "4",
+               "--max-steps", "6", "--eval-every", "3", "--log-every", "2", "--threads", "1",
+               "--no-progress"])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "val_bits_per_byte:" in out
+
+    # --resume with a larger budget continues the same run folder
+    assert main(["train", "lm", "--resume", str(runs / "t1"), "--max-steps", "8", "--no-progress"]) == 0
+    state = json.loads((runs / "t1/ckpt/last/trainer_state.json").read_text())
+    assert state["step"] == 8
+    assert main(["train", "vq", "--resume", str(runs / "t1")]) == 2  # wrong stage: usage error
+    capsys.readouterr()
+
+    assert main(["runs", "list", "--runs-dir", str(runs)]) == 0
+    out = capsys.readouterr().out
+    assert "t1" in out and "lm" in out and " 8 " in out
+
+    assert main(["runs", "show", "t1", "--runs-dir", str(runs), "--width", "70", "--height", "12"]) == 0
+    out = capsys.readouterr().out
+    assert "best: val_bpb" in out and "[model]" in out
+    assert "loss (nats)" in out and "validation bits per byte" in out
+    assert main(["runs", "show", "nope", "--runs-dir", str(runs)]) == 1
+
+    # aether eval bpb (through cli/eval.py when it registers it, else through its own parser)
+    argv = ["--checkpoint", str(runs / "t1/ckpt/best"), str(text_file), "--max-bytes", "3000",
+            "--threads", "1"]
+    if "bpb" in _eval_choices():
+        assert main(["eval", "bpb", *argv]) == 0
+    else:
+        p = argparse.ArgumentParser()
+        bpb_mod.add_parser(p.add_subparsers())
+        args = p.parse_args(["bpb", *argv])
+        assert args.func(args) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith("bits_per_byte: ")
+    assert 0 < float(last.split()[-1]) < 9
+
+
+def _eval_choices() -> set[str]:
+    parser = build_parser()
+    for action in parser._subparsers._group_actions:  # noqa: SLF001
+        ev = action.choices.get("eval")
+        if ev is not None and ev._subparsers is not None:
+            return set(ev._subparsers._group_actions[0].choices)
+    return set()
+
+
+def test_sliding_windows_score_every_byte_once():
+    for n, ctx, stride in [(10, 4, 2), (100, 16, 8), (17, 16, 5), (5, 16, 8), (33, 8, 8)]:
+        spans = bpb_mod.windows(n, ctx, stride)
+        assert sum(new for _, _, new in spans) == n - 1
+        assert all(e - s <= ctx and 0 < new <= e - s for s, e, new in spans)
+
+
+def test_sliding_bpb_matches_a_full_context_pass(tmp_path):
+    torch.manual_seed(0)
+    cfg = tiny_model(max_seq_len=128)
+    model = build_model(cfg).eval()
+    data = bytes(range(40)) * 2
+    nats, scored = bpb_mod.stream_nats(model, data, context=64, stride=32)
+    x = torch.tensor(list(data))
+    with torch.no_grad():
+        logits = model(x[None, :-1])[0]
+    want = float(torch.nn.functional.cross_entropy(logits, x[1:], reduction="sum"))
+    assert scored == 79 and math.isclose(nats, want, rel_tol=1e-5)
+    ckpt = save_checkpoint(tmp_path / "ck", model, cfg, extra={"train": {"train": {"seq_len": 32}}})
+    _, c, meta = load_checkpoint(ckpt)
+    assert bpb_mod.default_context(c, meta) == 32
