@@ -43,7 +43,7 @@ def test_size_matches_model_cross_entropy() -> None:
     header, payload = read_header(compress(model, data, chunk=1000))
     assert header["n"] == len(data)
     assert abs(8 * len(payload) - bits) < 0.02 * bits + 64
-    assert bits / len(data) < 7.9  # the sharpened model is not uniform
+    assert abs(bits / len(data) - 8) > 0.5  # the sharpened model is far from uniform
 
 
 def test_wrong_model_and_corruption_are_clear_errors() -> None:

@@ -122,21 +122,23 @@ class Patcher:
 # ------------------------------------------------------------------------- convenience functions
 def fixed_patches(tokens: Sequence[int], size: int = 4, max_patch: int = 16,
                   image_patch: int = 8) -> list[bool]:
-    return Patcher("fixed", size, max(max_patch, size), image_patch=image_patch).starts(tokens)
+    max_patch = max(max_patch, size)
+    return Patcher("fixed", size, max_patch, image_patch=min(image_patch, max_patch)).starts(tokens)
 
 
 def space_patches(tokens: Sequence[int], max_patch: int = 16, image_patch: int = 8) -> list[bool]:
-    return Patcher("space", 1, max_patch, image_patch=image_patch).starts(tokens)
+    return Patcher("space", 1, max_patch, image_patch=min(image_patch, max_patch)).starts(tokens)
 
 
 def entropy_patches(tokens: Sequence[int], entropies: Sequence[float], threshold: float,
                     max_patch: int = 16, image_patch: int = 8) -> list[bool]:
-    return Patcher("entropy", 1, max_patch, threshold, image_patch).starts(tokens, entropies)
+    p = Patcher("entropy", 1, max_patch, threshold, min(image_patch, max_patch))
+    return p.starts(tokens, entropies)
 
 
 def monotonic_patches(tokens: Sequence[int], entropies: Sequence[float], threshold: float,
                       max_patch: int = 16, image_patch: int = 8) -> list[bool]:
-    p = Patcher("entropy_monotonic", 1, max_patch, threshold, image_patch)
+    p = Patcher("entropy_monotonic", 1, max_patch, threshold, min(image_patch, max_patch))
     return p.starts(tokens, entropies)
 
 

@@ -75,8 +75,8 @@ class VQConfig:
         f = self.image_size // self.grid
         if self.image_size % self.grid or f < 4 or f & (f - 1):
             raise ValueError("image_size / grid must be a power of two >= 4")
-        if self.enc_patch * 2 ** (len(self.enc_levels) - 1) != f or not self.enc_levels:
-            raise ValueError("enc_patch * 2**(len(enc_levels) - 1) must equal image_size / grid")
+        if not self.enc_levels or self.enc_patch * 2 ** len(self.enc_levels) != f:
+            raise ValueError("enc_patch * 2**len(enc_levels) must equal image_size / grid")
         if 2 ** len(self.dec_levels) >= f:
             raise ValueError("dec_levels must upsample less than image_size / grid")
         if self.stages < 1 or self.code_dim < 1:
@@ -203,7 +203,7 @@ class TinyVQVAE(nn.Module):
         enc: list[nn.Module] = [nn.Conv2d(3, cfg.enc_levels[0], cfg.enc_patch, cfg.enc_patch)]
         widths = [*cfg.enc_levels, cfg.enc_width]
         for a, b in zip(widths[:-1], widths[1:], strict=True):
-            enc += [nn.SiLU(), nn.Conv2d(a, b, 2, stride=2) if a != widths[-2] else nn.Conv2d(a, b, 1)]
+            enc += [nn.SiLU(), nn.Conv2d(a, b, 2, stride=2)]
         w = cfg.enc_width
         enc += [*(ResBlock(w) for _ in range(cfg.enc_blocks)), nn.GroupNorm(_groups(w), w)]
         enc += [nn.SiLU(), nn.Conv2d(w, cfg.code_dim, 1)]

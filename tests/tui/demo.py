@@ -18,7 +18,6 @@ from aether_core.agent.events import (
     StepStarted,
     ThoughtDelta,
 )
-
 from aether_tui.app import AetherApp
 from aether_tui.settings import Settings
 from aether_tui.store import ChatStore

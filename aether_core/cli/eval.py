@@ -1,0 +1,89 @@
+"""`aether eval ...`: measure a trained component. One function per eval kind, one subparser group.
+
+Handlers import torch lazily so `aether --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from . import CliError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `eval` with its own sub-subcommands (vq now; bpb and skills slot in below)."""
+    parser = subparsers.add_parser("eval", help="evaluate a trained model or codec")
+    kinds = parser.add_subparsers(dest="eval_kind", metavar="KIND")
+    parser.set_defaults(func=lambda args: _missing_kind(parser))
+    _register_vq(kinds)
+    # Further eval kinds go here, each as _register_<kind>(kinds) + _run_<kind>(args):
+    #   _register_bpb(kinds)     -> `aether eval bpb`    (bits per byte of the LM)
+    #   _register_skills(kinds)  -> `aether eval skills` (task suites, e.g. drawing shapes)
+
+
+def _missing_kind(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+# ---- aether eval vq ------------------------------------------------------------------------
+
+
+def _register_vq(kinds: argparse._SubParsersAction) -> None:
+    p = kinds.add_parser(
+        "vq",
+        help="VQ codec: reconstruction PSNR and codebook usage",
+        description="Round-trip images through the VQ codes; report PSNR (dB) and codebook usage.",
+    )
+    p.add_argument("--checkpoint", required=True, metavar="DIR",
+                   help="folder holding vq.safetensors + vq_config.json")
+    p.add_argument("images", nargs="*", metavar="IMAGE",
+                   help="image files to evaluate (default: fresh synthetic shapes)")
+    p.add_argument("--n", type=int, default=256, help="number of shapes images (default 256)")
+    p.add_argument("--seed", type=int, default=1234, help="seed for the shapes images")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead")
+    p.set_defaults(func=_run_vq)
+
+
+def _load_images(paths: list[str]) -> list:
+    from PIL import Image, UnidentifiedImageError
+
+    images = []
+    for name in paths:
+        path = Path(name)
+        if not path.is_file():
+            raise CliError(f"image not found: {path}")
+        try:
+            with Image.open(path) as im:
+                images.append(im.convert("RGB"))
+        except (UnidentifiedImageError, OSError, ValueError) as e:
+            raise CliError(f"cannot read image {path}: {str(e).splitlines()[0]}") from None
+    return images
+
+
+def _run_vq(args: argparse.Namespace) -> int:
+    from ..data.shapes import shapes_dataset
+    from ..eval.vq import evaluate_vq
+    from ..model.vq import load_vq
+
+    if args.n < 1:
+        raise CliError("--n must be at least 1")
+    model = load_vq(args.checkpoint)
+    if args.images:
+        images, source = _load_images(args.images), f"{len(args.images)} image file(s)"
+    else:
+        images = [im for im, _ in shapes_dataset(args.n, seed=args.seed)]
+        source = f"{args.n} shapes images (seed {args.seed})"
+    result = evaluate_vq(model, images)
+    if args.json:
+        print(json.dumps({"checkpoint": str(args.checkpoint), **result}))
+        return 0
+    stages = ", ".join(f"{u:.1%}" for u in result["stage_usage"])
+    print(f"checkpoint: {args.checkpoint}")
+    print(f"images: {source}")
+    print(f"stage_usage: {stages}")
+    print(f"psnr_db: {result['psnr']:.2f}")
+    print(f"codebook_usage: {result['usage']:.4f}")
+    return 0
