@@ -28,7 +28,7 @@ class RedactError(AetherError, ValueError):
 # Key names whose value is a secret in ``key = value`` / ``key: value`` / ``"key": "value"``.
 # Bare "token" is left out on purpose: "max_tokens = 512" is everywhere in ML code.
 _KEY = (
-    r"(?<![A-Za-z0-9])(?:[A-Za-z0-9]+[_.-])*"
+    r"(?<![A-Za-z0-9])"  # "db_password" matches at "password": "_" is not in the class
     r"(?:password|passwd|passphrase|pwd|secret|client[_-]?secret|secret[_-]?key"
     r"|secret[_-]?access[_-]?key|api[_-]?key|apikey|access[_-]?key|private[_-]?key"
     r"|(?:access|auth|refresh|api|bearer|id|session|secret|github|gh|gitlab|slack|hf|npm|pypi"
@@ -95,6 +95,24 @@ _PENDING: dict[str, str] = {
 }
 
 
+# Lower-case substrings at least one of which every match of a default pattern contains; text
+# without any of them skips that pattern (Python's re is slow at trying an alternation everywhere).
+_HINTS: dict[str, tuple[str, ...]] = {
+    PEM_PRIVATE_KEY: ("-----begin",),
+    AWS_ACCESS_KEY_ID: ("akia", "asia"),
+    GITHUB_TOKEN: ("gh", "github_pat_"),
+    OPENAI_KEY: ("sk-",),
+    SLACK_TOKEN: ("xox",),
+    GOOGLE_API_KEY: ("aiza",),
+    STRIPE_KEY: ("_live_", "_test_"),
+    HF_TOKEN: ("hf_",),
+    JWT: ("eyj",),
+    BEARER: ("bearer",),
+    URL_PASSWORD: ("://",),
+    ASSIGNMENT: ("pass", "pwd", "secret", "key", "token"),
+}
+
+
 def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for s, e in sorted(spans):
@@ -122,7 +140,7 @@ class Redactor:
             DEFAULT_PATTERNS if patterns is None else patterns
         ) + tuple(extra_patterns)
         self.replacement = replacement
-        self._compiled: list[tuple[re.Pattern[str], list[str]]] = []
+        self._compiled: list[tuple[re.Pattern[str], list[str], tuple[str, ...]]] = []
         self._pending: list[re.Pattern[str]] = []
         for p in self.patterns:
             if not isinstance(p, str):
@@ -134,14 +152,17 @@ class Redactor:
             if rx.search("") is not None:
                 raise RedactError(f"redaction pattern {p!r} matches empty text")
             groups = [g for g in rx.groupindex if g.startswith("secret")]
-            self._compiled.append((rx, groups))
+            self._compiled.append((rx, groups, _HINTS.get(p, ())))
             if p in _PENDING:
                 self._pending.append(re.compile(_PENDING[p]))
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Sorted, non-overlapping ``(start, end)`` ranges of ``text`` to replace."""
         found: list[tuple[int, int]] = []
-        for rx, groups in self._compiled:
+        lower = text.lower()
+        for rx, groups, hints in self._compiled:
+            if hints and not any(h in lower for h in hints):
+                continue
             for m in rx.finditer(text):
                 if groups:
                     found += [m.span(g) for g in groups if m.start(g) != -1]

@@ -146,7 +146,7 @@ class File(_Segment):
 
     def payload(self) -> bytes:
         if "\0" in self.name or "\0" in self.kind:
-            raise SegmentError(f"file name and kind must not contain NUL: {self.name!r}, {self.kind!r}")
+            raise SegmentError(f"file name/kind must not contain NUL: {self.name!r}, {self.kind!r}")
         return self.name.encode() + b"\0" + self.kind.encode() + b"\0" + self.data
 
     @classmethod

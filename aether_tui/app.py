@@ -311,6 +311,9 @@ class AetherApp(App):
         """Live bytes/s in the status line while a turn runs."""
         if not self.generating:
             return
+        if self.approval_open is not None:
+            self.main.status.set_state("⏸ waiting for your approval", "busy")
+            return
         elapsed = max(1e-6, time.monotonic() - self._turn_started)
         self.main.status.set_state(
             f"● generating · {self._turn_bytes / elapsed:.0f} B/s · {elapsed:.0f}s", "busy"
@@ -425,6 +428,7 @@ class AetherApp(App):
                 asked.request, waiting=len(self.approvals), reason=self.main.thoughts.last_thought
             )
             self.approval_open = (screen, asked)
+            self.main.status.set_state("⏸ waiting for your approval", "busy")
             self.push_screen(screen, callback=partial(self._approval_done, asked))
             return
 

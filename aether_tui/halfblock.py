@@ -88,7 +88,8 @@ class HalfBlockImage:
             th = max(1, round(ih * target / iw))
             img = img.resize((target, th), Image.Resampling.BOX)
         w, h = img.size
-        pixels: list[Pixel] = list(img.getdata())  # type: ignore[arg-type]
+        raw = img.tobytes()  # RGB, row-major
+        pixels: list[Pixel] = list(zip(raw[0::3], raw[1::3], raw[2::3], strict=True))
         self._cache[target] = (w, h, pixels)
         return w, h, pixels
 

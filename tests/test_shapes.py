@@ -31,8 +31,18 @@ def test_palette_is_well_separated():
     rgb = np.array(list(COLOURS.values()), dtype=float)
     d = np.sqrt(((rgb[:, None] - rgb[None]) ** 2).sum(-1)) + np.eye(len(rgb)) * 1e9
     assert d.min() > 80
-    assert {"red", "green", "blue", "yellow", "cyan", "magenta", "white", "black", "orange",
-            "purple"} <= set(COLOURS)
+    assert {
+        "red",
+        "green",
+        "blue",
+        "yellow",
+        "cyan",
+        "magenta",
+        "white",
+        "black",
+        "orange",
+        "purple",
+    } <= set(COLOURS)
     for name, value in COLOURS.items():
         assert nearest_colour(value) == name
 
@@ -105,7 +115,7 @@ def test_judge_fill_ratios_match_geometry():
 
 
 def test_judge_tolerates_blur_and_noise():
-    pairs = shapes_dataset(150, seed=4)
+    pairs = shapes_dataset(100, seed=4)
     noise = np.random.default_rng(0)
 
     def noisy(img: Image.Image) -> Image.Image:

@@ -45,7 +45,7 @@ def run_decode(args: argparse.Namespace) -> int:
     max_seq_len = getattr(getattr(model, "cfg", None), "max_seq_len", None)
     if max_seq_len is not None and args.prompt_bytes + args.new_bytes > max_seq_len:
         raise UsageError(
-            f"--prompt-bytes + --new-bytes must leave room in the model's {max_seq_len}-token context"
+            f"--prompt-bytes + --new-bytes exceed the model's {max_seq_len}-token context"
         )
     if args.compile:
         model = torch.compile(model, dynamic=True)

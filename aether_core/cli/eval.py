@@ -37,10 +37,18 @@ def _register_vq(kinds: argparse._SubParsersAction) -> None:
         help="VQ codec: reconstruction PSNR and codebook usage",
         description="Round-trip images through the VQ codes; report PSNR (dB) and codebook usage.",
     )
-    p.add_argument("--checkpoint", required=True, metavar="DIR",
-                   help="folder holding vq.safetensors + vq_config.json")
-    p.add_argument("images", nargs="*", metavar="IMAGE",
-                   help="image files to evaluate (default: fresh synthetic shapes)")
+    p.add_argument(
+        "--checkpoint",
+        required=True,
+        metavar="DIR",
+        help="folder holding vq.safetensors + vq_config.json",
+    )
+    p.add_argument(
+        "images",
+        nargs="*",
+        metavar="IMAGE",
+        help="image files to evaluate (default: fresh synthetic shapes)",
+    )
     p.add_argument("--n", type=int, default=256, help="number of shapes images (default 256)")
     p.add_argument("--seed", type=int, default=1234, help="seed for the shapes images")
     p.add_argument("--json", action="store_true", help="print one JSON object instead")

@@ -18,8 +18,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("patch", help="show a file's patch boundaries (hierarchical model)")
     p.add_argument("file", help="file to patch ('-' for stdin)")
     p.add_argument("--checkpoint", help="checkpoint dir holding an entropy model (or a flat LM)")
-    p.add_argument("--patcher", choices=PATCHER_NAMES, default=None,
-                   help="default: the checkpoint's, else entropy with a flat LM, else space")
+    p.add_argument(
+        "--patcher",
+        choices=PATCHER_NAMES,
+        default=None,
+        help="default: the checkpoint's, else entropy with a flat LM, else space",
+    )
     p.add_argument("--threshold", type=float, default=None, help="entropy threshold in bits")
     p.add_argument("--patch-size", type=int, default=None, help="fixed patcher size")
     p.add_argument("--max-patch", type=int, default=None, help="longest patch")
@@ -38,7 +42,10 @@ def _render(patches: list[bytes], plain: bool) -> None:
 
     text = Text()
     for i, p in enumerate(patches):
-        text.append(p.decode("utf-8", errors="replace"), style="on grey23" if i % 2 else "on grey39")
+        text.append(
+            p.decode("utf-8", errors="replace"),
+            style="black on cyan" if i % 2 else "black on yellow",
+        )
     Console(highlight=False).print(text)
 
 
@@ -61,14 +68,20 @@ def run_patch(args: argparse.Namespace) -> int:
             ent_model, kind = model, kind or "entropy"
     kind = kind or hier.patcher
     try:
-        patcher = Patcher(kind, args.patch_size or hier.patch_size, args.max_patch or hier.max_patch,
-                          hier.entropy_threshold if args.threshold is None else args.threshold,
-                          hier.image_patch)
+        patcher = Patcher(
+            kind,
+            args.patch_size or hier.patch_size,
+            args.max_patch or hier.max_patch,
+            hier.entropy_threshold if args.threshold is None else args.threshold,
+            hier.image_patch,
+        )
     except ValueError as e:
         raise UsageError(str(e)) from None
     if patcher.needs_entropy and ent_model is None:
-        raise UsageError(f"the {kind} patcher needs --checkpoint with an entropy model "
-                         "(a flat LM or a hierarchical model with an entropy patcher)")
+        raise UsageError(
+            f"the {kind} patcher needs --checkpoint with an entropy model "
+            "(a flat LM or a hierarchical model with an entropy patcher)"
+        )
     try:
         data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     except OSError as e:
@@ -84,8 +97,10 @@ def run_patch(args: argparse.Namespace) -> int:
         shown = starts[: args.show]
         _render([bytes(p) for p in split_patches(tokens[: args.show], shown)], args.plain)
     desc = f"{kind}" + (f", threshold {patcher.threshold:g} bits" if patcher.needs_entropy else "")
-    print(f"{len(tokens)} bytes -> {len(lengths)} patches ({desc}, max {patcher.max_patch}); "
-          f"average patch length {len(tokens) / len(lengths):.2f} bytes")
+    print(
+        f"{len(tokens)} bytes -> {len(lengths)} patches ({desc}, max {patcher.max_patch}); "
+        f"average patch length {len(tokens) / len(lengths):.2f} bytes"
+    )
     if ent is not None:
         print(f"mean entropy {sum(ent) / len(ent):.2f} bits/byte")
     return 0

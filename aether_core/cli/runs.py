@@ -34,7 +34,9 @@ def run_list(args: argparse.Namespace) -> int:
     for col in ("name", "stage", "steps", "best val bpb", "best val loss", "wall time"):
         table.add_column(col, justify="left" if col in ("name", "stage") else "right")
     for r in runs:
-        table.add_row(r.name, r.stage, str(r.steps), _fmt(r.best_bpb), _fmt(r.best_loss), r.wall_time)
+        table.add_row(
+            r.name, r.stage, str(r.steps), _fmt(r.best_bpb), _fmt(r.best_loss), r.wall_time
+        )
     Console(width=200 if not Console().is_terminal else None).print(table)
     return 0
 

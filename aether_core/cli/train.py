@@ -54,8 +54,11 @@ TRAIN_FLAGS: dict[str, tuple[str, str]] = {
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train the VQ-VAE, the byte LM, or a LoRA adapter")
     tsub = p.add_subparsers(dest="train_command", metavar="STAGE", required=True)
-    for stage, help_ in (("lm", "the byte transformer (+ ViT)"), ("vq", "the image VQ-VAE"),
-                         ("lora", "a LoRA adapter on a checkpoint")):
+    for stage, help_ in (
+        ("lm", "the byte transformer (+ ViT)"),
+        ("vq", "the image VQ-VAE"),
+        ("lora", "a LoRA adapter on a checkpoint"),
+    ):
         s = tsub.add_parser(stage, help=f"train {help_}")
         _common(s)
         if stage == "lm":
@@ -63,8 +66,12 @@ def register(sub: argparse._SubParsersAction) -> None:
             m.add_argument("--dim", type=int)
             m.add_argument("--n-layers", type=int)
             m.add_argument("--n-heads", type=int)
-            m.add_argument("--cross-attn", action=argparse.BooleanOptionalAction, default=None,
-                           help="vision cross-attention layers (off for text-only models)")
+            m.add_argument(
+                "--cross-attn",
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help="vision cross-attention layers (off for text-only models)",
+            )
             m.add_argument("--init", metavar="CKPT", help="start from a checkpoint's weights")
             s.add_argument("--vq", metavar="DIR", help="frozen VQ checkpoint for image codes")
         if stage == "lora":
@@ -73,10 +80,18 @@ def register(sub: argparse._SubParsersAction) -> None:
             lo.add_argument("--rank", type=int)
             lo.add_argument("--alpha", type=float)
             lo.add_argument("--lora-dropout", type=float)
-            lo.add_argument("--targets", nargs="+", metavar="MODULE",
-                            help="module names to adapt (default: qkv proj w13 w2)")
-            lo.add_argument("--merge", action="store_true", default=None,
-                            help="also write RUN/merged/, a plain checkpoint with the adapter folded in")
+            lo.add_argument(
+                "--targets",
+                nargs="+",
+                metavar="MODULE",
+                help="module names to adapt (default: qkv proj w13 w2)",
+            )
+            lo.add_argument(
+                "--merge",
+                action="store_true",
+                default=None,
+                help="also write RUN/merged/, a plain checkpoint with the adapter folded in",
+            )
         s.set_defaults(func=run_train, stage=stage)
 
     mg = tsub.add_parser("merge", help="fold a LoRA adapter into its base: a plain checkpoint")
@@ -88,18 +103,35 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _common(s: argparse.ArgumentParser) -> None:
     s.add_argument("--config", metavar="FILE", help="TOML (or JSON) config; flags override it")
-    s.add_argument("--data", action="append", metavar="PATH",
-                   help="training file (repeatable): plain bytes for lm/lora, images for vq")
-    s.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
-                   help="override any config field, e.g. --set model.dim=256 (repeatable)")
+    s.add_argument(
+        "--data",
+        action="append",
+        metavar="PATH",
+        help="training file (repeatable): plain bytes for lm/lora, images for vq",
+    )
+    s.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override any config field, e.g. --set model.dim=256 (repeatable)",
+    )
     r = s.add_argument_group("run")
     r.add_argument("--name", help="run folder name under --runs-dir (default: stage + timestamp)")
     r.add_argument("--runs-dir", help="where run folders go (default: runs)")
     r.add_argument("--run-dir", help="explicit run folder")
-    r.add_argument("--resume", nargs="?", const=True, default=None, metavar="RUN_DIR",
-                   help="continue a run from its ckpt/last (RUN_DIR, or the --run-dir)")
+    r.add_argument(
+        "--resume",
+        nargs="?",
+        const=True,
+        default=None,
+        metavar="RUN_DIR",
+        help="continue a run from its ckpt/last (RUN_DIR, or the --run-dir)",
+    )
     r.add_argument("--max-steps", type=int)
-    r.add_argument("--max-minutes", type=float, help="wall-clock budget (ends with eval + checkpoint)")
+    r.add_argument(
+        "--max-minutes", type=float, help="wall-clock budget (ends with eval + checkpoint)"
+    )
     r.add_argument("--seed", type=int)
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     o = s.add_argument_group("optimisation")
@@ -164,7 +196,9 @@ def run_train(args: argparse.Namespace) -> int:
 
     cfg, resume = resolve_from_args(args)
     result = train(cfg, resume=resume)
-    figures = "  ".join(f"{k} {v:.4f}" for k, v in result.final_eval.items() if isinstance(v, float))
+    figures = "  ".join(
+        f"{k} {v:.4f}" for k, v in result.final_eval.items() if isinstance(v, float)
+    )
     print(f"run: {result.run_dir}  steps: {result.state.step}  {figures}")
     if cfg.stage == "lm" or cfg.stage == "lora":
         bpb = result.final_eval.get("val_bpb")

@@ -117,7 +117,9 @@ class ShapeBank:
             key: tuple = (fixed["shape"], fixed["colour"], fixed["background"])
         elif fixed:
             if set(fixed) != {"shape", "colour"}:
-                raise ValueError(f"ShapeBank.pick: pin shape and colour together, not {sorted(fixed)}")
+                raise ValueError(
+                    f"ShapeBank.pick: pin shape and colour together, not {sorted(fixed)}"
+                )
             key = (fixed["shape"], fixed["colour"])
             key = (split, *key) if split else key
         else:

@@ -52,7 +52,7 @@ WORLD_CITIES: tuple[str, ...] = (
     "Munich", "Hamburg", "Cologne", "Frankfurt", "Leipzig", "Dresden", "Barcelona", "Valencia",
     "Seville", "Bilbao", "Porto", "Milan", "Naples", "Turin", "Florence", "Venice", "Bologna",
     "Geneva", "Basel", "Bern", "Rotterdam", "Utrecht", "Antwerp", "Ghent", "Krakow", "Gdansk",
-    "Budapest", "Bratislava", "Ljubljana", "Zagreb", "Sofia", "Bucharest", "Riga", "Tallinn",
+    "Budapest", "Bratislava", "Ljubljana", "Zagreb", "Plovdiv", "Bucharest", "Riga", "Tallinn",
     "Vilnius", "Edinburgh", "Glasgow", "Manchester", "Liverpool", "Bristol", "Leeds", "Cardiff",
     "Belfast", "Cork", "Galway", "Bergen", "Gothenburg", "Malmo", "Aarhus", "Tampere", "Osaka",
     "Kyoto", "Nagoya", "Sapporo", "Busan", "Hanoi", "Chiang Mai", "Kuala Lumpur", "Bangalore",
@@ -79,11 +79,11 @@ FIRST_NAMES: tuple[str, ...] = (
 )  # fmt: skip
 
 PET_NAMES: tuple[str, ...] = (
-    "Rex", "Bella", "Milo", "Luna", "Charlie", "Coco", "Max", "Daisy", "Oreo", "Pepper",
+    "Rex", "Bella", "Milo", "Luna", "Marshmallow", "Pancake", "Biscotti", "Daisy", "Oreo", "Pepper",
     "Biscuit", "Shadow", "Ginger", "Simba", "Nala", "Rocky", "Mochi", "Pumpkin", "Toby",
-    "Whiskers", "Bubbles", "Ziggy", "Peanut", "Waffles", "Bruno", "Lola", "Tiger", "Snowball",
-    "Muffin", "Pixel", "Noodle", "Kiwi", "Maple", "Sushi", "Bean", "Olive", "Pickles", "Nugget",
-    "Cookie", "Fudge",
+    "Whiskers", "Bubbles", "Ziggy", "Peanut", "Sprinkles", "Bruno", "Lola", "Stripes", "Snowball",
+    "Muffin", "Dumpling", "Button", "Truffle", "Peaches", "Wasabi", "Bean", "Olive", "Pickles", "Nugget",
+    "Gizmo", "Fudge",
 )  # fmt: skip
 
 PETS: tuple[str, ...] = ("dog", "cat", "rabbit", "parrot", "hamster", "goldfish", "turtle",
@@ -113,14 +113,14 @@ FOODS: tuple[str, ...] = (
 BOOKS: tuple[str, ...] = (
     "Dune", "Moby Dick", "Pride and Prejudice", "The Hobbit", "1984", "Jane Eyre",
     "War and Peace", "The Little Prince", "Brave New World", "Frankenstein", "Dracula",
-    "The Odyssey", "Don Quixote", "Emma", "Ulysses", "Beloved", "The Stranger", "Middlemarch",
+    "The Odyssey", "Don Quixote", "Ivanhoe", "Ulysses", "Beloved", "The Stranger", "Middlemarch",
     "Walden", "Persuasion", "Siddhartha", "Rebecca", "Matilda", "Neuromancer", "Solaris",
 )  # fmt: skip
 
 MOVIES: tuple[str, ...] = (
     "Star Wars", "Amelie", "Spirited Away", "The Matrix", "Casablanca", "Inception", "Up",
     "Alien", "Jaws", "Titanic", "Parasite", "Arrival", "Coco", "Heat", "Vertigo", "Psycho",
-    "Rocky", "Frozen", "Gladiator", "Interstellar", "Amadeus", "Ratatouille", "Grease",
+    "Moana", "Frozen", "Gladiator", "Interstellar", "Amadeus", "Toy Story", "Grease",
     "Labyrinth", "Paddington",
 )  # fmt: skip
 
@@ -130,7 +130,7 @@ SPORTS: tuple[str, ...] = ("tennis", "football", "basketball", "swimming", "cycl
                            "sailing", "fencing")  # fmt: skip
 
 DRINKS: tuple[str, ...] = ("coffee", "green tea", "lemonade", "orange juice", "hot chocolate",
-                           "mint tea", "sparkling water", "chai", "iced tea", "milk",
+                           "mint tea", "sparkling water", "chai", "iced tea", "oat milk",
                            "apple juice", "espresso", "cola", "kombucha", "smoothies")  # fmt: skip
 
 JOBS: tuple[str, ...] = (
@@ -162,8 +162,20 @@ SUBJECTS: tuple[str, ...] = ("medicine", "physics", "law", "history", "biology",
                              "music", "economics", "chemistry", "maths", "architecture",
                              "philosophy", "computer science", "geology", "nursing")  # fmt: skip
 
-MONTHS: tuple[str, ...] = ("January", "February", "March", "April", "May", "June", "July",
-                           "August", "September", "October", "November", "December")
+MONTHS: tuple[str, ...] = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 # --------------------------------------------------------------------------- search subjects
 ANIMALS: tuple[str, ...] = (

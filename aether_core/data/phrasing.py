@@ -12,6 +12,7 @@ subjects) are never touched by typos or case changes, so the tool call can copy 
 from __future__ import annotations
 
 import random
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ _SPLIT_NAMES = {"train": "train", "eval": "eval", "val": "eval", "valid": "eval"
 
 
 def norm_split(split: str) -> str:
-    """"train" or "eval"; the training loop's "val" means the held-out split."""
+    """ "train" or "eval"; the training loop's "val" means the held-out split."""
     try:
         return _SPLIT_NAMES[split]
     except KeyError:
@@ -152,7 +153,9 @@ def realize(
     # typos in literal text only
     if rng.random() < st.typo:
         for _ in range(2 if rng.random() < 0.25 else 1):
-            lits = [s for s in segs if s[0] and s[1] == "lit" and sum(c.isalpha() for c in s[0]) >= 3]
+            lits = [
+                s for s in segs if s[0] and s[1] == "lit" and sum(c.isalpha() for c in s[0]) >= 3
+            ]
             if lits:
                 seg = rng.choice(lits)
                 seg[0] = typo(seg[0], rng)
@@ -179,7 +182,7 @@ def realize(
         elif end:
             s[0] = body + rng.choice(("", "", "!", "..."))
         elif body and body[-1].isalnum():
-            s[0] = body + rng.choice((".", "!", "?"))
+            s[0] = body + rng.choice((".", "!"))
     text = "".join(s[0] for s in segs)
     starts_free = bool(segs) and segs[0][1] != "verbatim"
     prefix = ""
@@ -212,3 +215,11 @@ def vary_case(text: str, rng: random.Random, odd: float = 0.1) -> str:
 
 def a_or_an(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+_A_BEFORE_VOWEL = re.compile(r"\b([Aa]) (?=[aeiouAEIOU])")
+
+
+def fix_articles(text: str) -> str:
+    """ "a orange circle" -> "an orange circle" (template text meets a vowel-initial word)."""
+    return _A_BEFORE_VOWEL.sub(lambda m: m.group(1) + "n ", text)

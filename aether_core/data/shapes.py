@@ -148,28 +148,26 @@ def nearest_colour(rgb: np.ndarray | tuple[float, float, float]) -> str:
 
 
 def _largest_component(mask: np.ndarray) -> np.ndarray:
-    """Keep the largest 8-connected blob: noise specks must not stretch the bounding box."""
+    """Keep the largest 8-connected blob: noise specks must not stretch the bounding box.
+
+    Labels spread by repeated 3x3 max filtering inside the mask (vectorised; converges in about
+    the blob's diameter in iterations, far faster than a Python flood fill).
+    """
     h, w = mask.shape
-    labels = np.zeros((h, w), dtype=np.int32)
-    best, best_size, label = 0, 0, 0
-    for y0, x0 in zip(*np.nonzero(mask), strict=True):
-        if labels[y0, x0]:
-            continue
-        label += 1
-        labels[y0, x0] = label
-        queue, size = deque([(y0, x0)]), 0
-        while queue:
-            y, x = queue.popleft()
-            size += 1
-            for dy in (-1, 0, 1):
-                for dx in (-1, 0, 1):
-                    ny, nx = y + dy, x + dx
-                    if 0 <= ny < h and 0 <= nx < w and mask[ny, nx] and not labels[ny, nx]:
-                        labels[ny, nx] = label
-                        queue.append((ny, nx))
-        if size > best_size:
-            best, best_size = label, size
-    return labels == best if best else mask & False
+    p = np.zeros((h + 2, w + 2), dtype=np.int32)
+    inner = p[1:-1, 1:-1]  # a view: writing it updates the padded array
+    inner[mask] = np.arange(1, int(mask.sum()) + 1, dtype=np.int32)
+    for _ in range(h * w):
+        row = np.maximum(np.maximum(p[:, :-2], p[:, 1:-1]), p[:, 2:])
+        box = np.maximum(np.maximum(row[:-2], row[1:-1]), row[2:])
+        box[~mask] = 0
+        if (box == inner).all():
+            break
+        inner[...] = box
+    labels = inner
+    counts = np.bincount(labels.ravel())
+    counts[0] = 0
+    return labels == int(counts.argmax()) if counts.any() else mask & False
 
 
 def _dilate(mask: np.ndarray) -> np.ndarray:

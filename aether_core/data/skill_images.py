@@ -11,8 +11,9 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from .phrasing import held_out, realize, value_split
-from .shapes import COLOURS, SHAPES, ShapeSpec, caption as shape_caption, random_spec
+from .phrasing import fix_articles, held_out, realize, value_split
+from .shapes import COLOURS, SHAPES, ShapeSpec, random_spec
+from .shapes import caption as shape_caption
 from .skills import SkillSample
 
 Pick = Callable[..., ShapeSpec]
@@ -92,7 +93,7 @@ def caption(rng: random.Random, split: str, pick: Pick = plain_pick) -> SkillSam
                  "background": ASK_BACKGROUND}[kind]  # fmt: skip
     template = rng.choice(held_out(templates, split))
     prompt = realize(template, {}, rng, split, imperative=template[:1] in "dcegnt")
-    text = shape_caption(spec)
+    text = fix_articles(shape_caption(spec))
     if kind == "describe":
         answer = rng.choice((text[:1].upper() + text[1:] + ".", f"It's {text}.", f"I see {text}."))
         thought, contains = "Describe the image.", (spec.colour, spec.shape)
@@ -110,7 +111,7 @@ def caption(rng: random.Random, split: str, pick: Pick = plain_pick) -> SkillSam
 
 
 def draw(rng: random.Random, split: str, pick: Pick = plain_pick) -> SkillSample:
-    """"draw a green triangle" -> a thought, the picture's VQ codes and a short sentence."""
+    """ "draw a green triangle" -> a thought, the picture's VQ codes and a short sentence."""
     colour, shape = rng.choice(sorted(COLOURS)), rng.choice(SHAPES)
     with_bg = rng.random() < 0.2
     if with_bg:
@@ -124,10 +125,19 @@ def draw(rng: random.Random, split: str, pick: Pick = plain_pick) -> SkillSample
         template = rng.choice(held_out(DRAW, split))
         slots = {"colour": _word(colour, rng), "shape": shape}
         thought = f"Draw a {colour} {shape}."
-    prompt = realize(template, slots, rng, split, imperative=template[:1] in "dpsmcgr")
+    prompt = fix_articles(
+        realize(template, slots, rng, split, imperative=template[:1] in "dpsmcgr")
+    )
     said = f"{slots['colour']} {shape}"
-    answer = rng.choice((f"Here is a {said}.", f"Here's a {said}.",
-                         f"Done: a {said} on a {spec.background} background."))  # fmt: skip
+    answer = fix_articles(
+        rng.choice(
+            (
+                f"Here is a {said}.",
+                f"Here's a {said}.",
+                f"Done: a {said} on a {spec.background} background.",
+            )
+        )
+    )
     return SkillSample("draw", split, prompt, "background" if with_bg else "ok", template,
                        draw_spec=spec, thought=thought, answer=answer,
                        expected_answer_contains=(slots["colour"], shape))  # fmt: skip

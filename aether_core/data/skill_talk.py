@@ -245,7 +245,11 @@ def _slot_value(slot: str, rng: random.Random, split: str) -> str:
             v = str(rng.randint(1, 999))
         else:  # date
             month = rng.choice(lx.MONTHS)
-            v = f"{month} {rng.randint(1, 28)}" if rng.random() < 0.6 else f"{rng.randint(1, 28)} {month}"
+            v = (
+                f"{month} {rng.randint(1, 28)}"
+                if rng.random() < 0.6
+                else f"{rng.randint(1, 28)} {month}"
+            )
         if value_split(v) == split:
             return v
 
@@ -294,6 +298,19 @@ def memory_text(fact: Fact, rng: random.Random) -> str:
     return text
 
 
+def distractor_memories(rng: random.Random, split: str, avoid: Fact | None = None,
+                        n: int | None = None) -> tuple[str, ...]:  # fmt: skip
+    """1-2 unrelated recalled facts, as the agent's memory search may return them."""
+    out: list[Fact] = []
+    for _ in range(n if n is not None else rng.choice((1, 1, 2))):
+        other = random_fact(rng, split)
+        if (avoid is None or other.identity != avoid.identity) and all(
+            other.identity != d.identity for d in out
+        ):
+            out.append(other)
+    return tuple(memory_text(f, rng) for f in out)
+
+
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -308,27 +325,43 @@ def memory(rng: random.Random, split: str) -> SkillSample:
                          imperative=template.startswith(("remember", "note", "save", "make",
                                                          "store", "take", "write")))  # fmt: skip
         answer = rng.choice(STORE_ANSWERS).format(yours=fact.yours)
+        # the agent searches memory on every turn, so older facts may show up here too
+        olds = distractor_memories(rng, split, fact) if rng.random() < 0.3 else ()
         return SkillSample("memory", split, prompt, "store", template, thought="A fact to remember.",
                            answer=answer, expected_answer_contains=(fact.answer_value,),
-                           extra={"fact": fact.mine})  # fmt: skip
+                           memories=olds, extra={"fact": fact.mine})  # fmt: skip
     template = rng.choice(held_out(fact.kind.questions, split))
     prompt = realize(template, fact.values, rng, split)
     distractors: list[Fact] = []
     for _ in range(rng.choice((0, 1, 1, 2, 2))):
         other = random_fact(rng, split, rng.choice((None, fact.kind)))
-        if other.identity != fact.identity and all(other.identity != d.identity for d in distractors):
+        if other.identity != fact.identity and all(
+            other.identity != d.identity for d in distractors
+        ):
             distractors.append(other)
     if r < 0.85:
         mems = [fact, *distractors]
         rng.shuffle(mems)
         return SkillSample(
-            "memory", split, prompt, "recall", template,
-            memories=tuple(memory_text(m, rng) for m in mems), thought="Answer from memory.",
-            answer=_capital(fact.yours) + ".", expected_answer_contains=(fact.answer_value,),
+            "memory",
+            split,
+            prompt,
+            "recall",
+            template,
+            memories=tuple(memory_text(m, rng) for m in mems),
+            thought="Answer from memory.",
+            answer=_capital(fact.yours) + ".",
+            expected_answer_contains=(fact.answer_value,),
             extra={"fact": fact.mine},
         )
     return SkillSample(
-        "memory", split, prompt, "unknown", template,
-        memories=tuple(memory_text(m, rng) for m in distractors), thought="Not in my memory.",
-        answer=rng.choice(UNKNOWN_ANSWERS), expected_answer_contains=("don't know",),
+        "memory",
+        split,
+        prompt,
+        "unknown",
+        template,
+        memories=tuple(memory_text(m, rng) for m in distractors),
+        thought="Not in my memory.",
+        answer=rng.choice(UNKNOWN_ANSWERS),
+        expected_answer_contains=("don't know",),
     )

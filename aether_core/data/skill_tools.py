@@ -8,6 +8,7 @@ altered by the phrasing noise, and the call copies it exactly.
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import datetime
@@ -134,8 +135,12 @@ def _expression(rng: random.Random, split: str) -> _Num | _Op:
     n = lambda: _Num(_number(rng, split))  # noqa: E731
     if form < 0.55:
         node: _Op = _Op(rng.choice(ops), n(), n())
-    elif form < 0.75:
-        node = _Op(rng.choice(ops), _Op(rng.choice(ops), n(), n()), n())
+    elif form < 0.75:  # a op1 b op2 c without parentheses: the tree follows precedence
+        op1, op2 = rng.choice(ops), rng.choice(ops)
+        if op1 in "+-" and op2 in "*/":
+            node = _Op(op1, n(), _Op(op2, n(), n()))
+        else:
+            node = _Op(op2, _Op(op1, n(), n()), n())
     elif rng.random() < 0.5:
         node = _Op(rng.choice(ops), n(), _Op(rng.choice(ops), n(), n(), paren=True))
     else:
@@ -181,37 +186,62 @@ def arithmetic(rng: random.Random, split: str) -> SkillSample:
             b.value = 0
         elif op == "/":
             _tidy_divisions(node, rng, split)
-        prompt = realize(template, {"a": str(a.value), "b": str(b.value)}, rng, split,
-                         verbatim=("a", "b"), imperative=template[:1] not in "wh{")  # fmt: skip
+        slots = {"a": str(a.value), "b": str(b.value)}
+        prompt = realize(template, slots, rng, split, imperative=template[:1] not in "wh{")
     else:
         node = _expression(rng, split)
         if zero_div:
             node = _Op("/", node if rng.random() < 0.5 else _Num(_number(rng, split)), _Num(0))
             if isinstance(node.left, _Op):
                 node.left.paren = True
+            elif split == "eval" and node.left.value < 10:
+                node.left.value = _multi_digit(rng, split)
         mode = rng.choices(("sym", "uni", "word", "mix"), weights=(5, 1, 3, 1))[0]
         spaced = rng.random() < 0.6
         expr = _spoken(node, mode, spaced, rng)
         imperative = rng.random() < 0.4
         template = rng.choice(held_out(ARITH_COMMANDS if imperative else ARITH_QUESTIONS, split))
-        prompt = realize(template, {"expr": expr}, rng, split, verbatim=("expr",),
-                         imperative=imperative)
+        prompt = realize(template, {"expr": expr}, rng, split, imperative=imperative)
     canon = _canon(node)
     result = calc_result(node)
     args = {"expression": canon}
     thought = "Arithmetic: use calc."
     if result is None:
         return SkillSample(
-            "arithmetic", split, prompt, "error", template, "calc", args, ("division by zero",),
-            tool_ok=False, tool_output="CalcError: division by zero", thought=thought,
+            "arithmetic",
+            split,
+            prompt,
+            "error",
+            template,
+            "calc",
+            args,
+            ("zero",),
+            tool_ok=False,
+            tool_output="CalcError: division by zero",
+            thought=thought,
             answer_thought=THOUGHT_ERROR,
-            answer=rng.choice(("I can't compute that: division by zero.",
-                               "That has no answer: it divides by zero.")),  # fmt: skip
+            answer=rng.choice(
+                (
+                    "I can't compute that: division by zero.",
+                    "That has no answer: it divides by zero.",
+                )
+            ),  # fmt: skip
         )
     answer = rng.choice((f"{canon} = {result}.", f"The answer is {result}.", f"That's {result}."))
     sample = SkillSample(
-        "arithmetic", split, prompt, "ok", template, "calc", args, (result,), tool_output=result,
-        thought=thought, answer_thought=THOUGHT_OK, answer=answer, extra={"result": result},
+        "arithmetic",
+        split,
+        prompt,
+        "ok",
+        template,
+        "calc",
+        args,
+        (result,),
+        tool_output=result,
+        thought=thought,
+        answer_thought=THOUGHT_OK,
+        answer=answer,
+        extra={"result": result},
     )
     return maybe_denied(sample, rng)
 
@@ -283,10 +313,19 @@ def _time_answer(kind: str, place: str | None, moment: datetime, rng: random.Ran
     return rng.choice(options)
 
 
-def _bad_zone(zone: str, rng: random.Random) -> str:
+@functools.lru_cache(maxsize=1)
+def _known_zones() -> frozenset[str]:
     from zoneinfo import available_timezones
 
-    known = {z.lower() for z in available_timezones()}
+    return frozenset(z.lower() for z in available_timezones())
+
+
+_ZONE_CHOICES = sorted(set(lx.CITY_ZONES.values()))
+_CITIES = sorted(lx.CITY_ZONES)
+
+
+def _bad_zone(zone: str, rng: random.Random) -> str:
+    known = _known_zones()
     for _ in range(20):
         bad = typo(zone, rng)
         if bad.lower() not in known and bad != zone:
@@ -305,7 +344,7 @@ def time_question(rng: random.Random, split: str) -> SkillSample:
         template = rng.choice(held_out(TIME_LOCAL[kind], split))
         prompt = realize(template, {}, rng, split)
         args: dict[str, str] = {}
-        zone = rng.choice(sorted(set(lx.CITY_ZONES.values())))
+        zone = rng.choice(_ZONE_CHOICES)
         moment = datetime.fromtimestamp(moment_ts, ZoneInfo(zone))
         label = moment.tzname() or "local"
         place = None
@@ -313,7 +352,7 @@ def time_question(rng: random.Random, split: str) -> SkillSample:
     else:
         template = rng.choice(held_out(TIME_PLACE[kind], split))
         if where == "city":
-            city = rng.choice(sorted(lx.CITY_ZONES))
+            city = rng.choice(_CITIES)
             zone = lx.CITY_ZONES[city]
             prompt = realize(template, {"place": city}, rng, split)
             place, typed = city, zone
@@ -332,8 +371,18 @@ def time_question(rng: random.Random, split: str) -> SkillSample:
     if error:
         msg = f"TimeZoneError: unknown time zone {typed!r} (use an IANA name like Europe/Paris)"
         return SkillSample(
-            "time", split, prompt, "error", template, "time", args, ("time zone",),
-            tool_ok=False, tool_output=msg, thought=thought, answer_thought=THOUGHT_ERROR,
+            "time",
+            split,
+            prompt,
+            "error",
+            template,
+            "time",
+            args,
+            ("time zone",),
+            tool_ok=False,
+            tool_output=msg,
+            thought=thought,
+            answer_thought=THOUGHT_ERROR,
             answer=f"Sorry, I don't know the time zone {typed}. Try a name like Europe/Paris.",
         )
     output = format_time(moment, label)
@@ -344,8 +393,18 @@ def time_question(rng: random.Random, split: str) -> SkillSample:
         "datetime": (f"{moment:%Y-%m-%d}", f"{moment:%H:%M}"),
     }[kind]
     sample = SkillSample(
-        "time", split, prompt, kind, template, "time", args, contains, tool_output=output,
-        thought=thought, answer_thought=THOUGHT_OK, answer=_time_answer(kind, place, moment, rng),
+        "time",
+        split,
+        prompt,
+        kind,
+        template,
+        "time",
+        args,
+        contains,
+        tool_output=output,
+        thought=thought,
+        answer_thought=THOUGHT_OK,
+        answer=_time_answer(kind, place, moment, rng),
         extra={"where": where, "zone": zone},
     )
     return maybe_denied(sample, rng)
@@ -365,18 +424,14 @@ SEARCH_TEMPLATES = (
     ("do an internet search for {q}", True), ("what can you find online about {q}?", False),
 )  # fmt: skip
 SNIPPETS = (
-    "{S} explained simply, with key facts, examples and tips.",
-    "Everything about {s}: the basics, common questions and expert advice.",
-    "Updated {year}: {n} things you should know about {s}.",
-    "A short overview of {s}, from the basics to the details.",
-    "Our guide to {s}, tested and reviewed by {n} readers.",
-    "Learn about {s} in {n} minutes with this simple guide.",
-    "{S}: facts, figures and answers to frequent questions.",
-    "The complete {year} guide to {s}, with photos and maps.",
+    "{S} explained simply, with examples.", "Key facts and tips, updated {year}.",
+    "{n} things to know about {s}.", "A short overview, from basics to details.",
+    "Our {year} guide, reviewed by {n} readers.", "Learn the basics in {n} minutes.",
+    "Facts, figures and common questions.", "The complete {year} guide to {s}.",
 )  # fmt: skip
 RESULT_TITLES = (
     "{S} - Wikipedia", "{S}: a complete guide", "What to know about {s}", "{S} | {site}",
-    "{S} explained", "The best resources on {s}", "{S} (updated {year})", "{n} facts about {s}",
+    "{S} explained", "{S} (updated {year})", "{n} facts about {s}", "{S} - {site}",
 )  # fmt: skip
 
 
@@ -408,16 +463,22 @@ def _results(subject: str, rng: random.Random, split: str) -> list[dict[str, str
     s = plain[:1].lower() + plain[1:] if not plain[:2].isupper() else plain
     cap = plain[:1].upper() + plain[1:]
     out = []
-    for i in range(3 if rng.random() < 0.7 else 2):
+    for i in range(3 if rng.random() < 0.3 else 2):
         host = "en.wikipedia.org" if i == 0 and rng.random() < 0.3 else _host(rng, split)
-        fill = {"s": s, "S": cap, "year": str(rng.randint(2019, 2026)),
-                "n": str(rng.randint(3, 25)), "site": host.removeprefix("www.").split(".")[0]}
+        fill = {
+            "s": s,
+            "S": cap,
+            "year": str(rng.randint(2019, 2026)),
+            "n": str(rng.randint(3, 25)),
+            "site": host.removeprefix("www.").split(".")[0],
+        }
         if host == "en.wikipedia.org":
             title = f"{cap} - Wikipedia"
             url = f"https://en.wikipedia.org/wiki/{cap.replace(' ', '_')}"
         else:
             title = rng.choice(RESULT_TITLES[1:]).format(**fill)
-            url = f"https://{host}/{rng.choice(('', 'guide/', 'news/', 'wiki/', 'a/'))}{_slug(s)}"
+            slug = "-".join(_slug(s).split("-")[:4])
+            url = f"https://{host}/{rng.choice(('', 'guide/', 'news/', 'wiki/', 'a/'))}{slug}"
         out.append({"title": title, "href": url, "body": rng.choice(SNIPPETS).format(**fill)})
     return out
 
@@ -433,19 +494,38 @@ def search(rng: random.Random, split: str) -> SkillSample:
         why = rng.choice(("TimeoutException: timed out", "RatelimitException: 202 Ratelimit",
                           "ConnectError: network is unreachable"))  # fmt: skip
         return SkillSample(
-            "search", split, prompt, "error", template, "web_search", args, ("failed",),
-            tool_ok=False, tool_output=f"SearchError: search failed: {why}", thought=thought,
+            "search",
+            split,
+            prompt,
+            "error",
+            template,
+            "web_search",
+            args,
+            ("failed",),
+            tool_ok=False,
+            tool_output=f"SearchError: search failed: {why}",
+            thought=thought,
             answer_thought=THOUGHT_ERROR,
             answer="Sorry, the web search failed. Please try again later.",
         )
     results = _results(subject, rng, split)
     output = format_results(" ".join(subject.split()), results)
     top = results[0]
-    answer = rng.choice((f"Top result: {top['title']}. {top['body']}",
-                         f"According to {top['title']}: {top['body']}"))  # fmt: skip
+    answer = rng.choice((f"Top result: {top['title']}.", f"According to {top['title']}: {top['body']}",
+                         f"{top['title']}: {top['body']}"))  # fmt: skip
     sample = SkillSample(
-        "search", split, prompt, "ok", template, "web_search", args, (top["title"],),
-        tool_output=output, thought=thought, answer_thought=THOUGHT_OK, answer=answer,
+        "search",
+        split,
+        prompt,
+        "ok",
+        template,
+        "web_search",
+        args,
+        (top["title"],),
+        tool_output=output,
+        thought=thought,
+        answer_thought=THOUGHT_OK,
+        answer=answer,
         extra={"results": results},
     )
     return maybe_denied(sample, rng)
@@ -509,12 +589,28 @@ def browse(rng: random.Random, split: str) -> SkillSample:
     thought = "Read the page: use browse_page."
     host = url.split("/")[2]
     if rng.random() < ERROR_RATE:
-        why = rng.choice((f"HTTP 404 Not Found from {host}", f"HTTP 403 Forbidden from {host}",
-                          "deadline exceeded (15s)", f"HTTP 500 Internal Server Error from {host}"))
+        why = rng.choice(
+            (
+                f"HTTP 404 Not Found from {host}",
+                f"HTTP 403 Forbidden from {host}",
+                "deadline exceeded (15s)",
+                f"HTTP 500 Internal Server Error from {host}",
+            )
+        )
         return SkillSample(
-            "browse", split, prompt, "error", template, "browse_page", args, ("couldn't open",),
-            tool_ok=False, tool_output=f"FetchError: {why}", thought=thought,
-            answer_thought=THOUGHT_ERROR, answer=f"Sorry, I couldn't open that page: {why}.",
+            "browse",
+            split,
+            prompt,
+            "error",
+            template,
+            "browse_page",
+            args,
+            ("couldn't open",),
+            tool_ok=False,
+            tool_output=f"FetchError: {why}",
+            thought=thought,
+            answer_thought=THOUGHT_ERROR,
+            answer=f"Sorry, I couldn't open that page: {why}.",
         )
     fill = {"t": topic, "T": topic[:1].upper() + topic[1:]}
     title = rng.choice(PAGE_TITLES).format(**fill)
@@ -524,8 +620,18 @@ def browse(rng: random.Random, split: str) -> SkillSample:
     answer = rng.choice((f"Summary: {first}", f"The page says: {first}", f"In short: {first}",
                          f"{title}: {first}"))  # fmt: skip
     sample = SkillSample(
-        "browse", split, prompt, "ok", template, "browse_page", args, (first,),
-        tool_output=output, thought=thought, answer_thought=THOUGHT_OK, answer=answer,
+        "browse",
+        split,
+        prompt,
+        "ok",
+        template,
+        "browse_page",
+        args,
+        (first,),
+        tool_output=output,
+        thought=thought,
+        answer_thought=THOUGHT_OK,
+        answer=answer,
         extra={"title": title},
     )
     return maybe_denied(sample, rng)
@@ -577,14 +683,32 @@ def echo(rng: random.Random, split: str) -> SkillSample:
     """echo with the text copied exactly; the answer is the text itself."""
     text = echo_text(rng, split)
     templates = held_out(ECHO_TEMPLATES, split)
-    quoted = [t for t in templates if ('"' in t and '"' not in text) or ("'" in t and "'" not in text)]
+    quoted = [
+        t for t in templates if ('"' in t and '"' not in text) or ("'" in t and "'" not in text)
+    ]
     plain = [t for t in templates if '"' not in t and "'" not in t]
     template = rng.choice(quoted if quoted and rng.random() < 0.25 else plain)
-    prompt = realize(template, {"text": text}, rng, split, verbatim=("text",),
-                     imperative=not template.startswith("can"))
+    prompt = realize(
+        template,
+        {"text": text},
+        rng,
+        split,
+        verbatim=("text",),
+        imperative=not template.startswith("can"),
+    )
     sample = SkillSample(
-        "echo", split, prompt, "ok", template, "echo", {"text": text}, (text,), tool_output=text,
-        thought="Repeat it: use echo.", answer_thought=THOUGHT_OK, answer=text,
+        "echo",
+        split,
+        prompt,
+        "ok",
+        template,
+        "echo",
+        {"text": text},
+        (text,),
+        tool_output=text,
+        thought="Repeat it: use echo.",
+        answer_thought=THOUGHT_OK,
+        answer=text,
     )
     return maybe_denied(sample, rng)
 

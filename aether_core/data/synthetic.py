@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 
 from .. import dialogue
 from ..errors import AetherError
@@ -19,6 +19,7 @@ from ..segments import Message, encode_with_mask
 from .base import Example
 from .imagebank import ImageCodec, ShapeBank
 from .phrasing import norm_split
+from .skill_talk import distractor_memories
 from .skills import IMAGE_SKILLS, SKILLS, SkillSample, generators, to_messages
 
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -31,24 +32,14 @@ class SyntheticError(AetherError, ValueError):
     """A synthetic source that cannot be built as configured."""
 
 
-@dataclass
-class SyntheticConfig:
-    """Which skills, how often, and how conversations are assembled."""
-
-    skills: Sequence[str] | None = None  # None: every skill (image skills only with a VQ)
-    weights: dict[str, float] = field(default_factory=dict)  # per skill; default DEFAULT_WEIGHTS
-    multi_turn: float = 0.1  # chance that a conversation holds two turns instead of one
-    image_pool: int = 1024  # pictures pre-encoded by the shape bank
-    system_prompt: str = dialogue.SYSTEM_PROMPT
-
-
 class SyntheticSource:
     """Infinite stream of synthetic dialogues; ``split="val"``/``"eval"`` uses held-out phrasing."""
 
     def __init__(self, skills: Sequence[str] | None = None, vq: ImageCodec | None = None,
                  weights: dict[str, float] | None = None, multi_turn: float = 0.1,
                  image_pool: int = 1024, name: str = "synthetic",
-                 system_prompt: str = dialogue.SYSTEM_PROMPT) -> None:  # fmt: skip
+                 system_prompt: str = dialogue.SYSTEM_PROMPT,
+                 stray_memories: float = 0.1) -> None:  # fmt: skip
         self.name = name
         if skills is None:
             skills = [s for s in SKILLS if vq is not None or s not in IMAGE_SKILLS]
@@ -57,7 +48,9 @@ class SyntheticSource:
             raise SyntheticError(f"{name}: no skills selected")
         for s in skills:
             if s not in SKILLS:
-                raise SyntheticError(f"{name}: unknown skill {s!r} (choose from {', '.join(SKILLS)})")
+                raise SyntheticError(
+                    f"{name}: unknown skill {s!r} (choose from {', '.join(SKILLS)})"
+                )
         needs_vq = sorted(set(skills) & IMAGE_SKILLS)
         if needs_vq and vq is None:
             raise SyntheticError(
@@ -76,6 +69,9 @@ class SyntheticSource:
         if not 0.0 <= multi_turn <= 1.0:
             raise SyntheticError(f"{name}: multi_turn must be in [0, 1]")
         self.multi_turn = multi_turn
+        if not 0.0 <= stray_memories <= 1.0:
+            raise SyntheticError(f"{name}: stray_memories must be in [0, 1]")
+        self.stray_memories = stray_memories
         self.system_prompt = system_prompt
         self.bank = ShapeBank(vq, size=image_pool) if vq is not None and needs_vq else None
         self._gens = generators()
@@ -89,7 +85,11 @@ class SyntheticSource:
             assert self.bank is not None
             gen = skill_images.caption if skill == "caption" else skill_images.draw
             return gen(rng, split, pick=self.bank.pick)
-        return self._gens[skill](rng, split)
+        sample = self._gens[skill](rng, split)
+        if skill != "memory" and rng.random() < self.stray_memories:
+            # real turns often carry recalled memories that do not matter: learn to ignore them
+            sample = replace(sample, memories=distractor_memories(rng, split))
+        return sample
 
     def example(self, samples: Sequence[SkillSample]) -> Example:
         """One conversation from one or more samples (turns in order)."""

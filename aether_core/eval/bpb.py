@@ -51,8 +51,14 @@ def windows(n: int, context: int, stride: int) -> list[tuple[int, int, int]]:
 
 
 @torch.no_grad()
-def stream_nats(model: nn.Module, data: bytes, context: int, stride: int | None = None,
-                batch_size: int = 8, device: torch.device | str = "cpu") -> tuple[float, int]:
+def stream_nats(
+    model: nn.Module,
+    data: bytes,
+    context: int,
+    stride: int | None = None,
+    batch_size: int = 8,
+    device: torch.device | str = "cpu",
+) -> tuple[float, int]:
     """(summed NLL in nats, number of scored bytes) of ``data`` under ``model``."""
     stride = stride or max(1, context // 2)
     if not 0 < stride <= context:
@@ -64,24 +70,34 @@ def stream_nats(model: nn.Module, data: bytes, context: int, stride: int | None 
     while i < len(spans):
         length = spans[i][1] - spans[i][0]
         group = [spans[i]]
-        while len(group) < batch_size and i + len(group) < len(spans) and (
-            spans[i + len(group)][1] - spans[i + len(group)][0] == length
+        while (
+            len(group) < batch_size
+            and i + len(group) < len(spans)
+            and (spans[i + len(group)][1] - spans[i + len(group)][0] == length)
         ):
             group.append(spans[i + len(group)])
         i += len(group)
         x = torch.stack([tokens[s:e] for s, e, _ in group]).to(device)
         y = torch.stack([tokens[s + 1 : e + 1] for s, e, _ in group]).to(device)
         logits = model(x).float()
-        nll = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view(len(group), -1)
+        nll = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view(
+            len(group), -1
+        )
         for r, (_, _, new) in enumerate(group):
             nats += float(nll[r, length - new :].sum())
             scored += new
     return nats, scored
 
 
-def file_bpb(model: nn.Module, path: str | Path, context: int, stride: int | None = None,
-             max_bytes: int | None = None, batch_size: int = 8,
-             device: torch.device | str = "cpu") -> BpbResult:
+def file_bpb(
+    model: nn.Module,
+    path: str | Path,
+    context: int,
+    stride: int | None = None,
+    max_bytes: int | None = None,
+    batch_size: int = 8,
+    device: torch.device | str = "cpu",
+) -> BpbResult:
     try:
         data = Path(path).read_bytes()
     except OSError as e:
@@ -99,7 +115,9 @@ def default_context(cfg: Any, meta: dict[str, Any]) -> int:
     else its max_seq_len capped at 1024."""
     train = meta.get("train")
     if isinstance(train, dict):
-        seq = train.get("train", {}).get("seq_len") if isinstance(train.get("train"), dict) else None
+        seq = (
+            train.get("train", {}).get("seq_len") if isinstance(train.get("train"), dict) else None
+        )
         if isinstance(seq, int) and seq > 0:
             return min(seq, cfg.max_seq_len)
     return min(cfg.max_seq_len, 1024)
@@ -147,9 +165,16 @@ def run_cli(args: Any) -> int:
     ]
     bpb = total_bpb(results)
     if args.json:
-        print(json.dumps({"bits_per_byte": bpb, "context": context,
-                          "stride": args.stride or max(1, context // 2),
-                          "files": [r.to_dict() for r in results]}))
+        print(
+            json.dumps(
+                {
+                    "bits_per_byte": bpb,
+                    "context": context,
+                    "stride": args.stride or max(1, context // 2),
+                    "files": [r.to_dict() for r in results],
+                }
+            )
+        )
         return 0
     for r in results:
         print(f"{r.path}: {r.scored:,} bytes scored, {r.bits_per_byte:.4f} bits/byte")

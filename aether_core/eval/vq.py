@@ -20,9 +20,7 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
 def per_stage_usage(codes: torch.Tensor, codebook_size: int = 256, stages: int = 2) -> list[float]:
     """Fraction of each stage's codebook used at least once; codes are [B, G*G*stages]."""
     flat = codes.reshape(-1, stages)  # documented order: per cell, [stage1, stage2, ...]
-    return [
-        torch.unique(flat[:, s]).numel() / codebook_size for s in range(stages)
-    ]
+    return [torch.unique(flat[:, s]).numel() / codebook_size for s in range(stages)]
 
 
 def codebook_usage(codes: torch.Tensor, codebook_size: int = 256, stages: int = 2) -> float:

@@ -70,12 +70,17 @@ class DiffSelfAttention(nn.Module):
             q, k = self.q_norm(q), self.k_norm(k)
         return apply_rope(q, cos, sin), apply_rope(k, cos, sin), v
 
-    def differential(self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None,
-                     causal: bool) -> Tensor:
+    def differential(
+        self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, causal: bool
+    ) -> Tensor:
         """The two maps applied to v and subtracted: [B, H, T, 2hd], before the head norm."""
         H, Hkv = self.n_heads, self.kv_heads
-        kw = dict(attn_mask=mask, is_causal=causal and mask is None,
-                  dropout_p=self.dropout if self.training else 0.0, enable_gqa=Hkv != H)
+        kw = dict(
+            attn_mask=mask,
+            is_causal=causal and mask is None,
+            dropout_p=self.dropout if self.training else 0.0,
+            enable_gqa=Hkv != H,
+        )
         a1 = F.scaled_dot_product_attention(q[:, :H], k[:, :Hkv], v, **kw)
         a2 = F.scaled_dot_product_attention(q[:, H:], k[:, Hkv:], v, **kw)
         lam = self.lambda_full()
@@ -83,8 +88,16 @@ class DiffSelfAttention(nn.Module):
             lam = lam.to(a2.dtype)
         return a1 - lam * a2
 
-    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, mask: Tensor | None,
-                cache: LayerCache | None, input_pos: Tensor | None, end: int) -> Tensor:
+    def forward(
+        self,
+        x: Tensor,
+        cos: Tensor,
+        sin: Tensor,
+        mask: Tensor | None,
+        cache: LayerCache | None,
+        input_pos: Tensor | None,
+        end: int,
+    ) -> Tensor:
         B, T, _ = x.shape
         q, k, v = self.project(x, cos, sin)
         if cache is not None:

@@ -8,6 +8,7 @@ patcher carries a frozen copy as its ``entropy_model`` submodule (saved in its o
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 
@@ -21,15 +22,22 @@ from ..config import ModelConfig
 def entropy_model_config(cfg: ModelConfig) -> ModelConfig:
     """The flat LM shape for ``cfg.hier``'s entropy model (what `aether train entropy` trains)."""
     h = cfg.hier
-    return ModelConfig(arch="flat", vocab_size=cfg.vocab_size, dim=h.entropy_dim,
-                       n_layers=h.entropy_layers, n_heads=h.entropy_heads,
-                       max_seq_len=cfg.max_seq_len, cross_attn=False, norm_eps=cfg.norm_eps)
+    return ModelConfig(
+        arch="flat",
+        vocab_size=cfg.vocab_size,
+        dim=h.entropy_dim,
+        n_layers=h.entropy_layers,
+        n_heads=h.entropy_heads,
+        max_seq_len=cfg.max_seq_len,
+        cross_attn=False,
+        norm_eps=cfg.norm_eps,
+    )
 
 
 def logits_entropy(logits: Tensor) -> Tensor:
     """Entropy in bits of softmax(logits) over the last dim (computed in float32)."""
     logp = F.log_softmax(logits.float(), dim=-1)
-    return -(logp.exp() * logp).sum(-1) / torch.log(torch.tensor(2.0))
+    return -(logp.exp() * logp).sum(-1) / math.log(2.0)
 
 
 def shift_entropies(next_entropy: Tensor) -> Tensor:
@@ -64,7 +72,10 @@ def load_entropy_weights(model: nn.Module, directory: str | os.PathLike) -> None
     src, src_cfg, _ = load_checkpoint(directory)
     want = target.cfg
     if (src_cfg.arch, src_cfg.dim, src_cfg.n_layers, src_cfg.n_heads) != (
-        "flat", want.dim, want.n_layers, want.n_heads
+        "flat",
+        want.dim,
+        want.n_layers,
+        want.n_heads,
     ):
         raise CheckpointError(
             f"{directory}: entropy model is {src_cfg.arch} dim={src_cfg.dim} layers="

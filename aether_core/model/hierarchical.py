@@ -26,8 +26,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..config import ModelConfig
+from ..config import ConfigError, ModelConfig
 from .attention import (
+    CrossAttention,
     KVCache,
     LayerCache,
     RMSNorm,
@@ -57,8 +58,16 @@ def window_mask(q_pos: Tensor, lo: int, end: int, window: int) -> Tensor:
 class LocalAttention(SelfAttention):
     """Causal self-attention over the last ``window`` bytes; decode reads only that cache slice."""
 
-    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, cache: LayerCache | None,  # type: ignore[override]
-                input_pos: Tensor, start: int, window: int) -> Tensor:
+    def forward(
+        self,
+        x: Tensor,
+        cos: Tensor,
+        sin: Tensor,
+        cache: LayerCache | None,  # type: ignore[override]
+        input_pos: Tensor,
+        start: int,
+        window: int,
+    ) -> Tensor:
         B, T, _ = x.shape
         q, k, v = self.project(x, cos, sin)
         lo = 0
@@ -66,7 +75,7 @@ class LocalAttention(SelfAttention):
             cache.k.index_copy_(2, input_pos, k)
             cache.v.index_copy_(2, input_pos, v)
             lo = max(0, start - window + 1)
-            k, v = cache.k[:, :, lo:start + T], cache.v[:, :, lo:start + T]
+            k, v = cache.k[:, :, lo : start + T], cache.v[:, :, lo : start + T]
         if T == 1:  # one query: every key in the slice is in its window
             y = self.attend(q, k, v, None, causal=False)
         elif cache is None and T <= window:
@@ -76,22 +85,12 @@ class LocalAttention(SelfAttention):
         return self.proj(y.transpose(1, 2).reshape(B, T, -1))
 
 
-class PatchCrossAttention(nn.Module):
-    """Bytes (queries) attend to global patch outputs (keys/values) under a per-query mask."""
+class PatchCrossAttention(CrossAttention):
+    """Bytes (queries) attend to global patch outputs (keys/values). Unlike vision
+    cross-attention, which keys are visible depends on the query (its patch), so the mask is
+    [B, 1, T, N] and there is no "no image" zeroing."""
 
-    def __init__(self, dim: int, n_heads: int) -> None:
-        super().__init__()
-        self.n_heads, self.head_dim = n_heads, dim // n_heads
-        self.q = nn.Linear(dim, dim, bias=False)
-        self.kv = nn.Linear(dim, 2 * dim, bias=False)
-        self.proj = nn.Linear(dim, dim, bias=False)
-
-    def keys_values(self, g: Tensor) -> tuple[Tensor, Tensor]:
-        B, N, _ = g.shape
-        k, v = self.kv(g).view(B, N, 2, self.n_heads, self.head_dim).permute(2, 0, 3, 1, 4)
-        return k, v
-
-    def forward(self, x: Tensor, k: Tensor, v: Tensor, mask: Tensor | None) -> Tensor:
+    def forward(self, x: Tensor, k: Tensor, v: Tensor, mask: Tensor | None) -> Tensor:  # type: ignore[override]
         B, T, _ = x.shape
         q = self.q(x).view(B, T, self.n_heads, self.head_dim).transpose(1, 2)
         y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
@@ -106,16 +105,24 @@ class LocalBlock(nn.Module):
         self.norm1 = RMSNorm(dim, eps)
         self.attn = LocalAttention(dim, heads, heads, False, dropout, eps)
         self.norm_c = RMSNorm(dim, eps) if cross else None
-        self.cross = PatchCrossAttention(dim, heads) if cross else None
+        self.cross = PatchCrossAttention(dim, heads, heads, eps) if cross else None
         self.norm2 = RMSNorm(dim, eps)
         self.w13 = nn.Linear(dim, 2 * _ffn_dim(dim), bias=False)
         self.w2 = nn.Linear(_ffn_dim(dim), dim, bias=False)
         self.drop = nn.Dropout(dropout)
 
-    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, cache: LayerCache | None,
-                input_pos: Tensor, start: int, window: int,
-                cross_kv: tuple[Tensor, Tensor] | None = None, cross_mask: Tensor | None = None
-                ) -> Tensor:
+    def forward(
+        self,
+        x: Tensor,
+        cos: Tensor,
+        sin: Tensor,
+        cache: LayerCache | None,
+        input_pos: Tensor,
+        start: int,
+        window: int,
+        cross_kv: tuple[Tensor, Tensor] | None = None,
+        cross_mask: Tensor | None = None,
+    ) -> Tensor:
         x = x + self.drop(self.attn(self.norm1(x), cos, sin, cache, input_pos, start, window))
         if self.cross is not None and cross_kv is not None:
             x = x + self.drop(self.cross(self.norm_c(x), *cross_kv, cross_mask))
@@ -155,23 +162,40 @@ class PatchPooler(nn.Module):
 class HierCache:
     """Everything incremental decoding needs (batch 1); rewinding = :meth:`truncate`."""
 
-    def __init__(self, model: HierarchicalByteModel, max_len: int, device: torch.device | str,
-                 dtype: torch.dtype) -> None:
+    def __init__(
+        self,
+        model: HierarchicalByteModel,
+        max_len: int,
+        device: torch.device | str,
+        dtype: torch.dtype,
+    ) -> None:
         cfg, h = model.cfg, model.cfg.hier
         d, heads = h.local_dim, h.local_heads
         self.max_len = max_len
         self.enc = KVCache(h.encoder_layers, 1, max_len, heads, d // heads, device, dtype)
         self.dec = KVCache(h.decoder_layers, 1, max_len, heads, d // heads, device, dtype)
-        self.glob = KVCache(cfg.n_layers, 1, max_len, cfg.kv_heads, cfg.head_dim, device, dtype,
-                            kv_factor=2 if cfg.attention == "diff" else 1)
+        self.glob = KVCache(
+            cfg.n_layers,
+            1,
+            max_len,
+            cfg.kv_heads,
+            cfg.head_dim,
+            device,
+            dtype,
+            kv_factor=2 if cfg.attention == "diff" else 1,
+        )
         ent = model.entropy_model
         self.ent = ent.new_cache(1, max_len, device, dtype) if ent is not None else None
         self.tokens = torch.full((1, max_len), PAD_ID, dtype=torch.long, device=device)
         self.enc_out = torch.zeros(1, max_len, d, device=device, dtype=dtype)  # for pooling
         self.g_local = torch.zeros(1, max_len, d, device=device, dtype=dtype)  # by global index
         shape = (1, heads, max_len, d // heads)
-        self.cross_k = [torch.zeros(shape, device=device, dtype=dtype) for _ in range(h.decoder_layers)]
-        self.cross_v = [torch.zeros(shape, device=device, dtype=dtype) for _ in range(h.decoder_layers)]
+        self.cross_k = [
+            torch.zeros(shape, device=device, dtype=dtype) for _ in range(h.decoder_layers)
+        ]
+        self.cross_v = [
+            torch.zeros(shape, device=device, dtype=dtype) for _ in range(h.decoder_layers)
+        ]
         # host-side, one entry per cached position (or per patch)
         self.states: list[PatchState] = []  # patcher state after each token
         self.patch_of: list[int] = []  # patch number of each token
@@ -190,7 +214,7 @@ class HierCache:
         if n > len(self.states):
             raise ValueError(f"cache holds {len(self.states)} positions; cannot continue at {n}")
         del self.states[n:], self.patch_of[n:], self.next_entropy[n:]
-        del self.patch_start[self.patch_of[-1] + 1 if n else 0:]
+        del self.patch_start[self.patch_of[-1] + 1 if n else 0 :]
 
 
 class HierarchicalByteModel(nn.Module):
@@ -199,16 +223,23 @@ class HierarchicalByteModel(nn.Module):
         h = cfg.hier
         self.cfg = cfg
         if h.local_dim % h.local_heads or (h.local_dim // h.local_heads) % 2:
-            raise ValueError("hier.local_dim must split into local_heads heads of even size")
+            raise ConfigError("hier.local_dim must split into local_heads heads of even size")
         if h.window < 1 or h.cross_patches < 1:
-            raise ValueError("hier.window and hier.cross_patches must be >= 1")
-        self.patcher = Patcher(h.patcher, h.patch_size, h.max_patch, h.entropy_threshold,
-                               h.image_patch)
+            raise ConfigError("hier.window and hier.cross_patches must be >= 1")
+        try:
+            self.patcher = Patcher(
+                h.patcher, h.patch_size, h.max_patch, h.entropy_threshold, h.image_patch
+            )
+        except ValueError as e:
+            raise ConfigError(f"hier: {e}") from None
         d, eps = h.local_dim, cfg.norm_eps
         self.embed = nn.Embedding(cfg.vocab_size, d)
-        self.ngram_embed = HashNgramEmbedding(d, h.ngram_sizes, h.ngram_table) if h.ngram_sizes else None
+        self.ngram_embed = (
+            HashNgramEmbedding(d, h.ngram_sizes, h.ngram_table) if h.ngram_sizes else None
+        )
         self.encoder = nn.ModuleList(
-            LocalBlock(d, h.local_heads, eps, cfg.dropout, cross=False) for _ in range(h.encoder_layers)
+            LocalBlock(d, h.local_heads, eps, cfg.dropout, cross=False)
+            for _ in range(h.encoder_layers)
         )
         self.pool = PatchPooler(d, h.local_heads, cfg.dim, eps)
         self.bos_patch = nn.Parameter(torch.zeros(cfg.dim))  # global input before the first patch
@@ -216,7 +247,8 @@ class HierarchicalByteModel(nn.Module):
         self.norm_g = RMSNorm(cfg.dim, eps)
         self.to_local = nn.Linear(cfg.dim, d, bias=False)
         self.decoder = nn.ModuleList(
-            LocalBlock(d, h.local_heads, eps, cfg.dropout, cross=True) for _ in range(h.decoder_layers)
+            LocalBlock(d, h.local_heads, eps, cfg.dropout, cross=True)
+            for _ in range(h.decoder_layers)
         )
         self.norm = RMSNorm(d, eps)
         self.head = None if cfg.tie_embeddings else nn.Linear(d, cfg.vocab_size, bias=False)
@@ -239,7 +271,9 @@ class HierarchicalByteModel(nn.Module):
         if device.type == "meta":
             return
         h = self.cfg.hier
-        cos, sin = rope_tables(h.local_dim // h.local_heads, self.cfg.max_seq_len, self.cfg.rope_theta)
+        cos, sin = rope_tables(
+            h.local_dim // h.local_heads, self.cfg.max_seq_len, self.cfg.rope_theta
+        )
         self.rope_cos, self.rope_sin = cos.to(device), sin.to(device)
         cos, sin = rope_tables(self.cfg.head_dim, self.cfg.max_seq_len, self.cfg.rope_theta)
         self.grope_cos, self.grope_sin = cos.to(device), sin.to(device)
@@ -250,22 +284,37 @@ class HierarchicalByteModel(nn.Module):
 
     def num_params(self, include_vision: bool = True, include_entropy: bool = False) -> int:
         """Parameters, without the frozen entropy model unless asked."""
-        return sum(p.numel() for n, p in self.named_parameters()
-                   if (include_vision or not n.startswith("vit."))
-                   and (include_entropy or not n.startswith("entropy_model.")))
+        return sum(
+            p.numel()
+            for n, p in self.named_parameters()
+            if (include_vision or not n.startswith("vit."))
+            and (include_entropy or not n.startswith("entropy_model."))
+        )
 
-    def new_cache(self, batch: int, max_len: int | None = None,
-                  device: torch.device | str | None = None, dtype: torch.dtype | None = None
-                  ) -> HierCache:
+    def new_cache(
+        self,
+        batch: int,
+        max_len: int | None = None,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> HierCache:
         if batch != 1:
-            raise ValueError("the hierarchical model decodes with batch 1 only (patches differ per row)")
+            raise ValueError(
+                "the hierarchical model decodes with batch 1 only (patches differ per row)"
+            )
         p = self.embed.weight
         max_len = min(max_len or self.cfg.max_seq_len, self.cfg.max_seq_len)
         return HierCache(self, max_len, device or p.device, dtype or p.dtype)
 
     # ------------------------------------------------------------------ pieces
-    def _encode(self, tokens: Tensor, input_pos: Tensor, start: int, cache: KVCache | None,
-                history: Tensor | None) -> Tensor:
+    def _encode(
+        self,
+        tokens: Tensor,
+        input_pos: Tensor,
+        start: int,
+        cache: KVCache | None,
+        history: Tensor | None,
+    ) -> Tensor:
         x = self.embed(tokens)
         if self.ngram_embed is not None:
             x = x + self.ngram_embed(tokens, history)
@@ -275,8 +324,9 @@ class HierarchicalByteModel(nn.Module):
             x = blk(x, cos, sin, layer, input_pos, start, self.cfg.hier.window)
         return x
 
-    def _vision_kv(self, vision: Tensor | None, vision_mask: Tensor | None, cache: KVCache | None
-                   ) -> tuple[list[tuple[Tensor, Tensor] | None], Tensor | None]:
+    def _vision_kv(
+        self, vision: Tensor | None, vision_mask: Tensor | None, cache: KVCache | None
+    ) -> tuple[list[tuple[Tensor, Tensor] | None], Tensor | None]:
         """Per global block cross-attention K/V for the vision tokens (cached once per image set)."""
         if vision is not None and vision_mask is None:
             vision_mask = torch.ones(vision.shape[:2], dtype=torch.bool, device=vision.device)
@@ -298,8 +348,14 @@ class HierarchicalByteModel(nn.Module):
             kvs.append(kv)
         return kvs, vision_mask
 
-    def _global(self, x: Tensor, gpos: Tensor, cache: KVCache | None,
-                vision_kv: list[tuple[Tensor, Tensor] | None], vision_mask: Tensor | None) -> Tensor:
+    def _global(
+        self,
+        x: Tensor,
+        gpos: Tensor,
+        cache: KVCache | None,
+        vision_kv: list[tuple[Tensor, Tensor] | None],
+        vision_mask: Tensor | None,
+    ) -> Tensor:
         """Global blocks over patch vectors at global positions ``gpos`` -> to_local(norm(out))."""
         cos, sin = self.grope_cos[gpos], self.grope_sin[gpos]
         end = int(gpos[-1]) + 1
@@ -309,13 +365,22 @@ class HierarchicalByteModel(nn.Module):
             x = block(x, cos, sin, mask, layer, gpos, end, vision_kv[i], vision_mask)
         return self.to_local(self.norm_g(x))
 
-    def _decode(self, x: Tensor, input_pos: Tensor, start: int, cache: KVCache | None,
-                cross_kv: list[tuple[Tensor, Tensor]], cross_mask: Tensor | None,
-                last_only: bool) -> Tensor:
+    def _decode(
+        self,
+        x: Tensor,
+        input_pos: Tensor,
+        start: int,
+        cache: KVCache | None,
+        cross_kv: list[tuple[Tensor, Tensor]],
+        cross_mask: Tensor | None,
+        last_only: bool,
+    ) -> Tensor:
         cos, sin = self.rope_cos[input_pos], self.rope_sin[input_pos]
         for i, blk in enumerate(self.decoder):
             layer = cache.layers[i] if cache is not None else None
-            x = blk(x, cos, sin, layer, input_pos, start, self.cfg.hier.window, cross_kv[i], cross_mask)
+            x = blk(
+                x, cos, sin, layer, input_pos, start, self.cfg.hier.window, cross_kv[i], cross_mask
+            )
         if last_only:
             x = x[:, -1:]
         x = self.norm(x)
@@ -327,9 +392,17 @@ class HierarchicalByteModel(nn.Module):
         return (keys <= pid[..., None]) & (keys > pid[..., None] - self.cfg.hier.cross_patches)
 
     # ------------------------------------------------------------------ forward
-    def forward(self, tokens: Tensor, *, input_pos: Tensor | None = None, cache: HierCache | None = None,
-                key_valid: Tensor | None = None, vision: Tensor | None = None,
-                vision_mask: Tensor | None = None, last_only: bool = False) -> Tensor:
+    def forward(
+        self,
+        tokens: Tensor,
+        *,
+        input_pos: Tensor | None = None,
+        cache: HierCache | None = None,
+        key_valid: Tensor | None = None,
+        vision: Tensor | None = None,
+        vision_mask: Tensor | None = None,
+        last_only: bool = False,
+    ) -> Tensor:
         """tokens [B, T] -> logits [B, T, V] (or [B, 1, V] with last_only); see ByteTransformer.
 
         Padded batches (``key_valid`` with False entries) are not supported.
@@ -339,7 +412,9 @@ class HierarchicalByteModel(nn.Module):
         T = tokens.shape[1]
         start = 0 if input_pos is None else int(input_pos[0])
         if start + T > self.cfg.max_seq_len:
-            raise ValueError(f"sequence of {start + T} tokens exceeds max_seq_len {self.cfg.max_seq_len}")
+            raise ValueError(
+                f"sequence of {start + T} tokens exceeds max_seq_len {self.cfg.max_seq_len}"
+            )
         if cache is not None:
             if input_pos is None:
                 input_pos = torch.arange(T, device=tokens.device)
@@ -348,8 +423,9 @@ class HierarchicalByteModel(nn.Module):
             raise ValueError("without a cache the hierarchical model reads from position 0")
         return self._forward_full(tokens, vision, vision_mask, last_only)
 
-    def _forward_full(self, tokens: Tensor, vision: Tensor | None, vision_mask: Tensor | None,
-                      last_only: bool) -> Tensor:
+    def _forward_full(
+        self, tokens: Tensor, vision: Tensor | None, vision_mask: Tensor | None, last_only: bool
+    ) -> Tensor:
         B, T = tokens.shape
         dev = tokens.device
         if self.entropy_model is not None:
@@ -357,7 +433,7 @@ class HierarchicalByteModel(nn.Module):
                 ent = shift_entropies(logits_entropy(self.entropy_model(tokens))).tolist()
         else:
             ent = [None] * B
-        starts = [self.patcher.starts(row, e) for row, e in zip(tokens.tolist(), ent)]
+        starts = [self.patcher.starts(row, e) for row, e in zip(tokens.tolist(), ent, strict=True)]
         pid = torch.tensor([list(accumulate(s)) for s in starts], device=dev) - 1  # [B, T]
         bounds = [boundaries(s) + [T] for s in starts]
         P = max(len(b) for b in bounds) - 1
@@ -365,8 +441,11 @@ class HierarchicalByteModel(nn.Module):
         x = self._encode(tokens, pos, 0, None, None)
         gx = self.bos_patch.to(x.dtype).expand(B, 1, -1)
         if P > 1:  # global input i >= 1 is patch i - 1, which is complete; pad rows with fewer
-            st = [b[: P - 1] + [0] * (P - len(b)) for b in bounds]
-            ln = [[b[i + 1] - b[i] for i in range(len(b) - 2)] + [1] * (P - len(b) + 1) for b in bounds]
+            st = [b[: len(b) - 2] + [0] * (P - len(b) + 1) for b in bounds]
+            ln = [
+                [b[i + 1] - b[i] for i in range(len(b) - 2)] + [1] * (P - len(b) + 1)
+                for b in bounds
+            ]
             pooled = self.pool(x, torch.tensor(st, device=dev), torch.tensor(ln, device=dev))
             gx = torch.cat([gx, pooled], dim=1)
         vision_kv, vision_mask = self._vision_kv(vision, vision_mask, None)
@@ -376,8 +455,15 @@ class HierarchicalByteModel(nn.Module):
         mask = self._patch_window(pid, 0, P)[:, None]  # [B, 1, T, P]
         return self._decode(x, pos, 0, None, cross_kv, mask, last_only)
 
-    def _forward_cached(self, tokens: Tensor, input_pos: Tensor, cache: HierCache,
-                        vision: Tensor | None, vision_mask: Tensor | None, last_only: bool) -> Tensor:
+    def _forward_cached(
+        self,
+        tokens: Tensor,
+        input_pos: Tensor,
+        cache: HierCache,
+        vision: Tensor | None,
+        vision_mask: Tensor | None,
+        last_only: bool,
+    ) -> Tensor:
         B, T = tokens.shape
         if B != 1:
             raise ValueError("the hierarchical model decodes with batch 1 only")
@@ -386,7 +472,7 @@ class HierarchicalByteModel(nn.Module):
             raise ValueError("input_pos must be consecutive positions inside the cache")
         cache.truncate(start)
         ctx = self.ngram_embed.context if self.ngram_embed is not None else 0
-        history = cache.tokens[:, max(0, start - ctx):start]
+        history = cache.tokens[:, max(0, start - ctx) : start]
         x = self._encode(tokens, input_pos, start, cache.enc, history)
         cache.tokens[:, start:end] = tokens
         cache.enc_out[:, start:end] = x
@@ -427,6 +513,9 @@ class HierarchicalByteModel(nn.Module):
         pid = torch.tensor(cache.patch_of[start:end], device=x.device)
         x = x + cache.g_local[:, pid]
         lo = max(0, cache.patch_of[start] - self.cfg.hier.cross_patches + 1)
-        cross_kv = [(ck[:, :, lo:j1], cv[:, :, lo:j1]) for ck, cv in zip(cache.cross_k, cache.cross_v)]
+        cross_kv = [
+            (ck[:, :, lo:j1], cv[:, :, lo:j1])
+            for ck, cv in zip(cache.cross_k, cache.cross_v, strict=True)
+        ]
         mask = None if T == 1 else self._patch_window(pid, lo, j1)[None, None]
         return self._decode(x, input_pos, start, cache.dec, cross_kv, mask, last_only)

@@ -3,8 +3,9 @@
 Each byte's embedding is enriched with embeddings of the n-grams ending at it (n = 3..8 by
 default), looked up in per-size hash tables. This gives the small local encoder the context of
 the preceding word cheaply: a table lookup instead of extra attention layers. The hash is a
-rolling polynomial mod a prime, computed with integer tensor ops: deterministic across runs,
-machines and Python processes (unlike ``hash()``), so a checkpoint's tables stay meaningful.
+rolling polynomial mod a prime plus an integer finalizer, computed with int64 tensor ops:
+deterministic across runs, machines and processes (unlike ``hash()``), so a checkpoint's tables
+keep their meaning.
 """
 
 from __future__ import annotations
@@ -15,8 +16,20 @@ import torch
 from torch import Tensor, nn
 
 HASH_BASE = 1_000_003
-HASH_MOD = 2_147_483_647  # 2^31 - 1: products of two residues stay below 2^62, no int64 overflow
+HASH_MOD = 2_147_483_647  # 2^31 - 1: every intermediate product stays far below 2^63
 PAD_ID = 512  # stands for "before the stream" in n-grams that reach past the first token
+_MIX = 0x45D9F3B  # finalizer multiplier (< 2^27: products of 31-bit values stay below 2^58)
+_MASK = (1 << 31) - 1
+
+
+def _mix(h: int | Tensor) -> int | Tensor:
+    """Xor-shift-multiply finalizer: spreads the polynomial hash over the low bits the bucket
+    index keeps (short text n-grams otherwise alias more than random). Works on ints and tensors."""
+    h = h ^ (h >> 16)
+    h = (h * _MIX) & _MASK
+    h = h ^ (h >> 16)
+    h = (h * _MIX) & _MASK
+    return h ^ (h >> 16)
 
 
 def ngram_hash(ngram: Sequence[int], table: int) -> int:
@@ -24,31 +37,40 @@ def ngram_hash(ngram: Sequence[int], table: int) -> int:
     h = 0
     for tok in ngram:
         h = (h * HASH_BASE + int(tok)) % HASH_MOD
-    return h % table
+    return _mix(h) % table
 
 
-def ngram_ids(tokens: Tensor, n: int, table: int, history: Tensor | None = None) -> Tensor:
-    """Bucket of the n-gram ending at each position: tokens [B, T] -> [B, T] in [0, table).
+def ngram_ids(
+    tokens: Tensor, sizes: Sequence[int], table: int, history: Tensor | None = None
+) -> Tensor:
+    """Bucket of the n-gram ending at each position, per size: tokens [B, T] -> [B, T, len(sizes)].
 
     ``history`` [B, H] holds the tokens just before ``tokens`` (in cached decoding), so a chunk's
-    n-grams equal those of the full sequence; missing context is PAD_ID.
+    n-grams equal those of the full sequence; missing context is PAD_ID. The polynomial
+    sum_j x[t-j] * BASE^j is built outwards from x[t], so every size comes out of one pass.
     """
     B, T = tokens.shape
+    n_max = max(sizes)
     ctx = tokens if history is None else torch.cat([history.to(tokens.dtype), tokens], dim=1)
-    missing = n - 1 - (ctx.shape[1] - T)
+    missing = n_max - 1 - (ctx.shape[1] - T)
     if missing > 0:
         ctx = torch.cat([ctx.new_full((B, missing), PAD_ID), ctx], dim=1)
-    ctx = ctx[:, ctx.shape[1] - T - (n - 1):].long()
+    ctx = ctx[:, ctx.shape[1] - T - (n_max - 1) :].long()
     h = torch.zeros(B, T, dtype=torch.long, device=tokens.device)
-    for j in range(n):
-        h = (h * HASH_BASE + ctx[:, j : j + T]) % HASH_MOD
-    return h % table
+    out, power = {}, 1
+    for j in range(n_max):  # add x[t - j] * BASE^j
+        h = (h + ctx[:, n_max - 1 - j : n_max - 1 - j + T] * power) % HASH_MOD
+        power = power * HASH_BASE % HASH_MOD
+        out[j + 1] = h
+    return _mix(torch.stack([out[n] for n in sizes], dim=-1)) % table
 
 
 class HashNgramEmbedding(nn.Module):
     """Sum of hashed n-gram embeddings, one table of ``table`` rows per n-gram size."""
 
-    def __init__(self, dim: int, sizes: Sequence[int] = (3, 4, 5, 6, 7, 8), table: int = 16384) -> None:
+    def __init__(
+        self, dim: int, sizes: Sequence[int] = (3, 4, 5, 6, 7, 8), table: int = 16384
+    ) -> None:
         super().__init__()
         if not sizes or min(sizes) < 2:
             raise ValueError("n-gram sizes must be >= 2 (size 1 is the byte embedding itself)")
@@ -66,9 +88,8 @@ class HashNgramEmbedding(nn.Module):
 
     def ids(self, tokens: Tensor, history: Tensor | None = None) -> Tensor:
         """[B, T] -> row ids [B, T, n_sizes] into the stacked table."""
-        cols = [ngram_ids(tokens, n, self.table_size, history) + i * self.table_size
-                for i, n in enumerate(self.sizes)]
-        return torch.stack(cols, dim=-1)
+        offsets = torch.arange(len(self.sizes), device=tokens.device) * self.table_size
+        return ngram_ids(tokens, self.sizes, self.table_size, history) + offsets
 
     def forward(self, tokens: Tensor, history: Tensor | None = None) -> Tensor:
         return self.table(self.ids(tokens, history)).sum(dim=-2)

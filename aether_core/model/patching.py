@@ -68,7 +68,10 @@ class Patcher:
     def __post_init__(self) -> None:
         if self.kind not in PATCHERS:
             raise ValueError(f"patcher must be one of {', '.join(PATCHERS)}, not {self.kind!r}")
-        if not 1 <= self.patch_size <= self.max_patch or not 1 <= self.image_patch <= self.max_patch:
+        if (
+            not 1 <= self.patch_size <= self.max_patch
+            or not 1 <= self.image_patch <= self.max_patch
+        ):
             raise ValueError("patch_size and image_patch must be between 1 and max_patch")
 
     @property
@@ -103,8 +106,9 @@ class Patcher:
         elif in_length and (token >= N_BYTES or not token & 0x80):
             in_length = False  # STREAM marker, or the varint's last byte
             length_done = token < N_BYTES
-        new = PatchState(token, s.prev, 1 if start else s.length + 1, segment, in_length,
-                         length_done, entropy)
+        new = PatchState(
+            token, s.prev, 1 if start else s.length + 1, segment, in_length, length_done, entropy
+        )
         return start, new
 
     def starts(self, tokens: Sequence[int], entropies: Sequence[float] | None = None) -> list[bool]:
@@ -120,8 +124,9 @@ class Patcher:
 
 
 # ------------------------------------------------------------------------- convenience functions
-def fixed_patches(tokens: Sequence[int], size: int = 4, max_patch: int = 16,
-                  image_patch: int = 8) -> list[bool]:
+def fixed_patches(
+    tokens: Sequence[int], size: int = 4, max_patch: int = 16, image_patch: int = 8
+) -> list[bool]:
     max_patch = max(max_patch, size)
     return Patcher("fixed", size, max_patch, image_patch=min(image_patch, max_patch)).starts(tokens)
 
@@ -130,14 +135,24 @@ def space_patches(tokens: Sequence[int], max_patch: int = 16, image_patch: int =
     return Patcher("space", 1, max_patch, image_patch=min(image_patch, max_patch)).starts(tokens)
 
 
-def entropy_patches(tokens: Sequence[int], entropies: Sequence[float], threshold: float,
-                    max_patch: int = 16, image_patch: int = 8) -> list[bool]:
+def entropy_patches(
+    tokens: Sequence[int],
+    entropies: Sequence[float],
+    threshold: float,
+    max_patch: int = 16,
+    image_patch: int = 8,
+) -> list[bool]:
     p = Patcher("entropy", 1, max_patch, threshold, min(image_patch, max_patch))
     return p.starts(tokens, entropies)
 
 
-def monotonic_patches(tokens: Sequence[int], entropies: Sequence[float], threshold: float,
-                      max_patch: int = 16, image_patch: int = 8) -> list[bool]:
+def monotonic_patches(
+    tokens: Sequence[int],
+    entropies: Sequence[float],
+    threshold: float,
+    max_patch: int = 16,
+    image_patch: int = 8,
+) -> list[bool]:
     p = Patcher("entropy_monotonic", 1, max_patch, threshold, min(image_patch, max_patch))
     return p.starts(tokens, entropies)
 
@@ -149,7 +164,7 @@ def boundaries(starts: Sequence[bool]) -> list[int]:
 
 def split_patches(tokens: Sequence[int], starts: Sequence[bool]) -> list[list[int]]:
     out: list[list[int]] = []
-    for tok, s in zip(tokens, starts):
+    for tok, s in zip(tokens, starts, strict=True):
         if s or not out:
             out.append([])
         out[-1].append(tok)

@@ -56,6 +56,7 @@ class VQConfig:
     dec_blocks: int = 2
     dec_levels: tuple[int, ...] = (64,)  # channels of each 2x upsampling stage
     up_blocks: int = 1  # residual blocks per upsampling stage
+    output: str = "linear"  # "linear": train on raw output, clamp to [0,1] when decoding; "sigmoid"
     ema_decay: float = 0.99
     commitment: float = 0.25
     dead_code_steps: int = 30  # re-seed a code after this many training steps without use
@@ -79,6 +80,8 @@ class VQConfig:
             raise ValueError("enc_patch * 2**len(enc_levels) must equal image_size / grid")
         if 2 ** len(self.dec_levels) >= f:
             raise ValueError("dec_levels must upsample less than image_size / grid")
+        if self.output not in ("linear", "sigmoid"):
+            raise ValueError('output must be "linear" or "sigmoid"')
         if self.stages < 1 or self.code_dim < 1:
             raise ValueError("stages and code_dim must be >= 1")
 
@@ -235,17 +238,28 @@ class TinyVQVAE(nn.Module):
         q = q.view(b, g, g, d).permute(0, 3, 1, 2)
         return z, q, idx.view(b, g * g, -1)
 
+    def _decode_raw(self, q: Tensor) -> Tensor:
+        """Decoder output before the final squashing (what the loss sees)."""
+        out = self.decoder(q)
+        return torch.sigmoid(out) if self.cfg.output == "sigmoid" else out + 0.5
+
     def _decode_latents(self, q: Tensor) -> Tensor:
-        return torch.sigmoid(self.decoder(q))
+        return self._decode_raw(q).clamp(0.0, 1.0)
 
     def forward(self, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         """Training pass: (reconstruction, {loss, recon, commit}) with a straight-through estimator."""
         z, q, _ = self._quantize(x)
         commit = F.mse_loss(z, q.detach())
-        recon = self._decode_latents(z + (q - z).detach())
-        rec = F.mse_loss(recon, x)
+        # Linear output: a sigmoid's vanishing slope near saturated palette colours (0.06, 0.96)
+        # slowed flat-colour convergence; the clamp happens only after the loss.
+        raw = self._decode_raw(z + (q - z).detach())
+        rec = F.mse_loss(raw, x)
         loss = rec + self.cfg.commitment * commit
-        return recon, {"loss": loss, "recon": rec.detach(), "commit": commit.detach()}
+        return raw.detach().clamp(0.0, 1.0), {
+            "loss": loss,
+            "recon": rec.detach(),
+            "commit": commit.detach(),
+        }
 
     @torch.no_grad()
     def encode_tensor(self, x: Tensor) -> Tensor:
@@ -373,7 +387,9 @@ def load_vq(directory: str | Path) -> TinyVQVAE:
     missing = sorted(set(expected) - set(state))
     extra = sorted(set(state) - set(expected))
     if missing or extra:
-        what = f"missing {', '.join(missing[:3])}" if missing else f"unexpected {', '.join(extra[:3])}"
+        what = (
+            f"missing {', '.join(missing[:3])}" if missing else f"unexpected {', '.join(extra[:3])}"
+        )
         raise VQCheckpointError(f"{path}: tensors do not match {CONFIG_FILE} ({what})")
     for name, t in expected.items():
         if state[name].shape != t.shape:

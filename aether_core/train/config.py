@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
 
 from ..config import ConfigError, ModelConfig, from_dict, load_config_file, register_nested
 from ..model.vq import VQConfig
@@ -54,8 +57,17 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
-            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
-        for name in ("batch_size", "seq_len", "grad_accum", "eval_every", "log_every", "ckpt_every"):
+            raise ConfigError(
+                f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}"
+            )
+        for name in (
+            "batch_size",
+            "seq_len",
+            "grad_accum",
+            "eval_every",
+            "log_every",
+            "ckpt_every",
+        ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"train.{name} must be >= 1")
         if self.max_steps is not None and self.max_steps < 0:
@@ -221,7 +233,11 @@ def _resolve_paths(d: dict[str, Any], base: Path) -> None:
         paths = data["paths"] = [paths]
     if isinstance(paths, list):
         data["paths"] = [
-            p if not isinstance(p, str) or Path(p).exists() or Path(p).is_absolute() or not (base / p).exists()
+            p
+            if not isinstance(p, str)
+            or Path(p).exists()
+            or Path(p).is_absolute()
+            or not (base / p).exists()
             else str(base / p)
             for p in paths
         ]

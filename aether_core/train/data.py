@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -32,7 +31,9 @@ class DataError(AetherError):
 class TrainData(Protocol):
     def train_batch(self, step: int, micro: int) -> Batch: ...
 
-    def val_batches(self, limit: int | None = None, rank: int = 0, world: int = 1) -> Iterator[Batch]: ...
+    def val_batches(
+        self, limit: int | None = None, rank: int = 0, world: int = 1
+    ) -> Iterator[Batch]: ...
 
     def num_val_batches(self) -> int | None: ...
 
@@ -52,27 +53,32 @@ def spread(n: int, k: int | None) -> list[int]:
 
 
 class ByteFileData:
-    """Plain files as byte streams: train = first ``1 - val_fraction`` of each file, val = the rest."""
+    """Plain files (or folders of .txt/.md) as one byte stream: the first ``1 - val_fraction`` is
+    train, the rest val (as ``data.text.TextSource`` splits it). Batches are cut with numpy
+    straight from the bytes: the benchmark path, where per-step Python overhead shows."""
 
-    def __init__(self, paths: list[str], seq_len: int, batch_size: int, val_fraction: float,
-                 seed: int, rank: int = 0) -> None:
+    def __init__(
+        self,
+        paths: list[str],
+        seq_len: int,
+        batch_size: int,
+        val_fraction: float,
+        seed: int,
+        rank: int = 0,
+    ) -> None:
         if not paths:
             raise DataError("no data: give --data FILE (or [data] paths / sources in the config)")
-        train_parts, val_parts = [], []
-        for p in paths:
-            try:
-                raw = Path(p).read_bytes()
-            except OSError as e:
-                raise DataError(f"{p}: cannot read data file ({e.strerror or e})") from None
-            cut = int(len(raw) * (1.0 - val_fraction))
-            train_parts.append(raw[:cut])
-            val_parts.append(raw[cut:])
-        self.train = np.frombuffer(b"".join(train_parts), dtype=np.uint8)
-        self.val = np.frombuffer(b"".join(val_parts), dtype=np.uint8)
+        from ..data.text import read_text_bytes, split_bytes
+
+        data = read_text_bytes(paths)  # the text source's reading and split: same bytes either way
+        self.train = np.frombuffer(split_bytes(data, "train", val_fraction), dtype=np.uint8)
+        self.val = np.frombuffer(split_bytes(data, "val", val_fraction), dtype=np.uint8)
         self.paths, self.seq_len, self.batch_size = list(paths), seq_len, batch_size
         self.seed, self.rank = seed, rank
         if len(self.train) < seq_len + 1:
-            raise DataError(f"training split has {len(self.train)} bytes, fewer than one window of {seq_len + 1}")
+            raise DataError(
+                f"training split has {len(self.train)} bytes, fewer than one window of {seq_len + 1}"
+            )
         if len(self.val) < 2:
             raise DataError("validation split is empty: the data files are too short")
         self._windows = np.lib.stride_tricks.sliding_window_view(self.train, seq_len + 1)
@@ -90,7 +96,9 @@ class ByteFileData:
     def num_val_batches(self) -> int:
         return -(-self._val_rows() // self.batch_size)
 
-    def val_batches(self, limit: int | None = None, rank: int = 0, world: int = 1) -> Iterator[Batch]:
+    def val_batches(
+        self, limit: int | None = None, rank: int = 0, world: int = 1
+    ) -> Iterator[Batch]:
         """Consecutive windows overlapping by one byte: every val byte after the first is a target
         exactly once (the last window is padded, its padding masked out)."""
         T = self.seq_len
@@ -119,14 +127,22 @@ class MixtureData:
     it: no iterator state to save, exact resume for free.
     """
 
-    def __init__(self, cfg: DataConfig, seq_len: int, batch_size: int, seed: int, rank: int = 0,
-                 vq: Any = None, val_cap: int = 200) -> None:
+    def __init__(
+        self,
+        cfg: DataConfig,
+        seq_len: int,
+        batch_size: int,
+        seed: int,
+        rank: int = 0,
+        vq: Any = None,
+        val_cap: int = 200,
+    ) -> None:
         try:
             from ..data import mixture, packing
         except ImportError as e:
             raise DataError(f"data sources are not available in this checkout ({e})") from None
         self._mixture_mod, self._packing = mixture, packing
-        self.source = _build_mixture(mixture, cfg, vq)
+        self.source = _build_mixture(mixture, cfg, vq, seq_len)
         self.seq_len, self.batch_size, self.seed, self.rank = seq_len, batch_size, seed, rank
         self.val_cap = val_cap
         self._val: list[Batch] | None = None
@@ -154,7 +170,9 @@ class MixtureData:
     def num_val_batches(self) -> int:
         return len(self._val_list())
 
-    def val_batches(self, limit: int | None = None, rank: int = 0, world: int = 1) -> Iterator[Batch]:
+    def val_batches(
+        self, limit: int | None = None, rank: int = 0, world: int = 1
+    ) -> Iterator[Batch]:
         val = self._val_list()
         for k, i in enumerate(spread(len(val), limit)):
             if k % world == rank:
@@ -164,19 +182,22 @@ class MixtureData:
         return f"mixture of {getattr(self.source, 'name', 'sources')}"
 
 
-def _build_mixture(mixture: Any, cfg: DataConfig, vq: Any) -> Any:
-    try:
-        return mixture.build_mixture(cfg.sources, vq=vq)
-    except TypeError:
-        return mixture.build_mixture(cfg.sources)
+def _build_mixture(mixture: Any, cfg: DataConfig, vq: Any, seq_len: int) -> Any:
+    """Text sources without their own window length get the training context."""
+    specs = [
+        {**s, "seq_len": seq_len} if s.get("type") == "text" and "seq_len" not in s else s
+        for s in cfg.sources
+    ]
+    return mixture.build_mixture(specs, vq=vq)
 
 
 def _pack(packing: Any, examples: Iterator[Any], seq_len: int, batch_size: int) -> Iterator[Batch]:
     return packing.pack(examples, seq_len=seq_len, batch_size=batch_size)
 
 
-def build_data(cfg: DataConfig, seq_len: int, batch_size: int, seed: int, rank: int = 0,
-               vq: Any = None) -> TrainData:
+def build_data(
+    cfg: DataConfig, seq_len: int, batch_size: int, seed: int, rank: int = 0, vq: Any = None
+) -> TrainData:
     if cfg.sources:
         return MixtureData(cfg, seq_len, batch_size, seed, rank, vq=vq)
     return ByteFileData(cfg.paths, seq_len, batch_size, cfg.val_fraction, seed, rank)

@@ -17,6 +17,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from ..checkpoint import load_checkpoint, load_weights, save_checkpoint
 from ..data.base import Batch
+from ..errors import AetherError
 from ..model import build_model
 from .data import TrainData, build_data
 from .distributed import all_reduce_sum
@@ -36,8 +37,9 @@ def unwrap(module: nn.Module) -> nn.Module:
             return module
 
 
-def vision_inputs(model: nn.Module, images: Tensor | None,
-                  image_mask: Tensor | None) -> tuple[Tensor | None, Tensor | None]:
+def vision_inputs(
+    model: nn.Module, images: Tensor | None, image_mask: Tensor | None
+) -> tuple[Tensor | None, Tensor | None]:
     """ViT tokens for a batch's images, or (None, None) when there are none (text-only batch, or a
     model without a vision encoder: then the images only reach it as VQ codes in the stream)."""
     if images is None or images.shape[1] == 0 or getattr(model, "vit", None) is None:
@@ -50,8 +52,9 @@ def vision_inputs(model: nn.Module, images: Tensor | None,
 def masked_ce(logits: Tensor, y: Tensor, loss_mask: Tensor) -> Tensor:
     """Sum of next-byte cross-entropy (nats) over targets where ``loss_mask`` is True."""
     targets = y.masked_fill(~loss_mask, -100)
-    return F.cross_entropy(logits.float().flatten(0, 1), targets.flatten(), ignore_index=-100,
-                           reduction="sum")
+    return F.cross_entropy(
+        logits.float().flatten(0, 1), targets.flatten(), ignore_index=-100, reduction="sum"
+    )
 
 
 class LMLoss(nn.Module):
@@ -62,16 +65,23 @@ class LMLoss(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, x: Tensor, y: Tensor, loss_mask: Tensor, images: Tensor | None = None,
-                image_mask: Tensor | None = None) -> Tensor:
+    def forward(
+        self,
+        x: Tensor,
+        y: Tensor,
+        loss_mask: Tensor,
+        images: Tensor | None = None,
+        image_mask: Tensor | None = None,
+    ) -> Tensor:
         vision, vision_mask = vision_inputs(self.model, images, image_mask)
         logits = self.model(x, vision=vision, vision_mask=vision_mask)
         return masked_ce(logits, y, loss_mask)
 
 
 @torch.no_grad()
-def evaluate_lm(model: nn.Module, batches: Any, device: torch.device,
-                autocast: Any = contextlib.nullcontext) -> dict[str, float]:
+def evaluate_lm(
+    model: nn.Module, batches: Any, device: torch.device, autocast: Any = contextlib.nullcontext
+) -> dict[str, float]:
     """Validation loss (nats per target), bits per byte (loss / ln 2) and next-byte accuracy,
     summed over every rank's share of the batches."""
     was_training = model.training
@@ -88,10 +98,19 @@ def evaluate_lm(model: nn.Module, batches: Any, device: torch.device,
     model.train(was_training)
     loss_sum, correct, count = all_reduce_sum([loss_sum, correct, count], device)
     if count == 0:
-        return {"val_loss": float("nan"), "val_bpb": float("nan"), "val_acc": float("nan"), "val_tokens": 0}
+        return {
+            "val_loss": float("nan"),
+            "val_bpb": float("nan"),
+            "val_acc": float("nan"),
+            "val_tokens": 0,
+        }
     loss = loss_sum / count
-    return {"val_loss": loss, "val_bpb": loss / math.log(2), "val_acc": correct / count,
-            "val_tokens": int(count)}
+    return {
+        "val_loss": loss,
+        "val_bpb": loss / math.log(2),
+        "val_acc": correct / count,
+        "val_tokens": int(count),
+    }
 
 
 def batch_loss(model: nn.Module, batch: Batch) -> Tensor:
@@ -109,8 +128,9 @@ class LMStage(Stage):
         super().__init__(*args, **kwargs)
         t = self.cfg.train
         self.vq = self._load_vq()
-        self.data: TrainData = build_data(self.cfg.data, t.seq_len, t.batch_size, t.seed,
-                                          self.dist.rank, vq=self.vq)
+        self.data: TrainData = build_data(
+            self.cfg.data, t.seq_len, t.batch_size, t.seed, self.dist.rank, vq=self.vq
+        )
 
     def _load_vq(self) -> Any:
         """The frozen VQ the data sources use to turn images into codes (never trained here)."""
@@ -127,7 +147,13 @@ class LMStage(Stage):
         model = build_model(self.cfg.model)
         if self.cfg.train.init:
             init, _, _ = load_checkpoint(self.cfg.train.init)
-            model.load_state_dict(init.state_dict())
+            try:
+                model.load_state_dict(init.state_dict())
+            except RuntimeError:
+                raise AetherError(
+                    f"{self.cfg.train.init}: its weights do not fit this run's [model] "
+                    "(copy the checkpoint's model section into the config)"
+                ) from None
         return model.to(self.device).train()
 
     def train_module(self, model: nn.Module) -> nn.Module:
@@ -141,15 +167,24 @@ class LMStage(Stage):
     def batches(self, step: int) -> list[Batch]:
         return [self.data.train_batch(step, m) for m in range(self.cfg.train.grad_accum)]
 
-    def step(self, module: nn.Module, optimizer: torch.optim.Optimizer, batches: list[Batch],
-             params: list[nn.Parameter]) -> dict[str, float]:
+    def step(
+        self,
+        module: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        batches: list[Batch],
+        params: list[nn.Parameter],
+    ) -> dict[str, float]:
         n_total = sum(b.n_target_tokens for b in batches)
         optimizer.zero_grad(set_to_none=True)
         loss_sum = torch.zeros((), device=self.device)
         for i, b in enumerate(batches):
             b = b.to(self.device)
             last = i == len(batches) - 1
-            sync = contextlib.nullcontext() if last or not hasattr(module, "no_sync") else module.no_sync()
+            sync = (
+                contextlib.nullcontext()
+                if last or not hasattr(module, "no_sync")
+                else module.no_sync()
+            )
             with sync:
                 with self.autocast():
                     ls = module(b.x, b.y, b.loss_mask, b.images, b.image_mask)

@@ -44,7 +44,9 @@ RUN_FILE = "run.json"
 class Hooks:
     """Test and tooling hooks; each gets the loop's live objects and must not change them."""
 
-    on_batches: Callable[[int, list[Any]], None] | None = None  # (step, micro-batches) before a step
+    on_batches: Callable[[int, list[Any]], None] | None = (
+        None  # (step, micro-batches) before a step
+    )
     after_step: Callable[[int, dict[str, float]], None] | None = None  # (step done, metrics)
     on_end: Callable[[nn.Module], None] | None = None  # the trained (unwrapped) model
 
@@ -112,8 +114,9 @@ def train(cfg: RunConfig, *, resume: bool = False, hooks: Hooks | None = None) -
         D.teardown()
 
 
-def _train(cfg: RunConfig, device: torch.device, dist: D.DistInfo, resume: bool,
-           hooks: Hooks) -> TrainResult:
+def _train(
+    cfg: RunConfig, device: torch.device, dist: D.DistInfo, resume: bool, hooks: Hooks
+) -> TrainResult:
     t = cfg.train
     if cfg.stage == "lora" and cfg.lora.base:
         from .lora import base_model_config
@@ -125,7 +128,9 @@ def _train(cfg: RunConfig, device: torch.device, dist: D.DistInfo, resume: bool,
         recover_dir(last_dir)
         recover_dir(best_dir)
     if not resume and (last_dir / TRAINER_STATE_FILE).exists():
-        raise AetherError(f"{run_dir} already holds a run: pass --resume to continue it, or a new --name")
+        raise AetherError(
+            f"{run_dir} already holds a run: pass --resume to continue it, or a new --name"
+        )
     if resume and not (last_dir / TRAINER_STATE_FILE).exists():
         raise AetherError(f"{run_dir}: nothing to resume (no ckpt/last/{TRAINER_STATE_FILE})")
 
@@ -143,8 +148,10 @@ def _train(cfg: RunConfig, device: torch.device, dist: D.DistInfo, resume: bool,
         load_optimizer(optimizer, last_dir)
         state = TrainerState.from_file(last_dir / TRAINER_STATE_FILE)
         if state.world_size != dist.world_size:
-            raise CheckpointError(f"{last_dir}: saved by {state.world_size} process(es), resumed with "
-                                  f"{dist.world_size}; the data stream would differ")
+            raise CheckpointError(
+                f"{last_dir}: saved by {state.world_size} process(es), resumed with "
+                f"{dist.world_size}; the data stream would differ"
+            )
     if resume and dist.is_main:
         load_rng(last_dir, state.rng)  # the other ranks re-seed below (only rank 0's RNG is saved)
     else:
@@ -153,7 +160,8 @@ def _train(cfg: RunConfig, device: torch.device, dist: D.DistInfo, resume: bool,
     module = stage.train_module(model)
     if dist.enabled:
         module = DistributedDataParallel(
-            module, device_ids=[device.index] if device.type == "cuda" else None,
+            module,
+            device_ids=[device.index] if device.type == "cuda" else None,
             find_unused_parameters=stage.find_unused_parameters(model),
         )
     if t.compile:
@@ -171,16 +179,20 @@ def _train(cfg: RunConfig, device: torch.device, dist: D.DistInfo, resume: bool,
     budget_s = t.max_minutes * 60 if t.max_minutes else None
     total = t.total_steps
     max_steps = total if total is not None else 10**12
-    progress = Progress(t.progress and dist.is_main, total, budget_s, state.step)
+    progress = Progress(t.progress and dist.is_main, total, budget_s, state.step, echo=dist.is_main)
     if dist.is_main:
         n_params = sum(p.numel() for p in params)
-        progress.log(f"[dim]{cfg.stage}: {n_params / 1e6:.2f}M trainable params, {device}, "
-                     f"{'bf16' if use_bf16 else 'fp32'}, {dist.world_size} process(es) -> {run_dir}[/]")
+        progress.log(
+            f"[dim]{cfg.stage}: {n_params / 1e6:.2f}M trainable params, {device}, "
+            f"{'bf16' if use_bf16 else 'fp32'}, {dist.world_size} process(es) -> {run_dir}[/]"
+        )
 
     def save_last() -> None:
         if dist.is_main:
             with atomic_dir(last_dir) as tmp:
-                stage.save(model, tmp, {"train": cfg.to_dict(), "stage": cfg.stage, "step": state.step})
+                stage.save(
+                    model, tmp, {"train": cfg.to_dict(), "stage": cfg.stage, "step": state.step}
+                )
                 save_optimizer(optimizer, tmp)
                 state.rng = save_rng(tmp)
                 atomic_write_text(tmp / TRAINER_STATE_FILE, state.to_json())
@@ -189,8 +201,16 @@ def _train(cfg: RunConfig, device: torch.device, dist: D.DistInfo, resume: bool,
     def save_best() -> None:
         if dist.is_main:
             with atomic_dir(best_dir) as tmp:
-                stage.save(model, tmp, {"train": cfg.to_dict(), "stage": cfg.stage, "step": state.step,
-                                        "val": state.last_eval})
+                stage.save(
+                    model,
+                    tmp,
+                    {
+                        "train": cfg.to_dict(),
+                        "stage": cfg.stage,
+                        "step": state.step,
+                        "val": state.last_eval,
+                    },
+                )
                 atomic_write_text(tmp / TRAINER_STATE_FILE, state.to_json())
         D.barrier()
 
@@ -203,7 +223,11 @@ def _train(cfg: RunConfig, device: torch.device, dist: D.DistInfo, resume: bool,
         eval_s_per_batch = (time.perf_counter() - e0) / max(1, n_used)
         state.last_eval = {k: v for k, v in res.items() if isinstance(v, (int, float))}
         score = res.get(stage.score_key)
-        improved = score is not None and score == score and (state.best_val is None or score < state.best_val)
+        improved = (
+            score is not None
+            and score == score
+            and (state.best_val is None or score < state.best_val)
+        )
         if improved:
             state.best_val, state.best_step = float(score), state.step
         log.write({"step": state.step, **state.last_eval, "elapsed_s": elapsed(), "final": full})
@@ -220,16 +244,20 @@ def _train(cfg: RunConfig, device: torch.device, dist: D.DistInfo, resume: bool,
     def elapsed() -> float:
         return elapsed0 + time.perf_counter() - t_start
 
-    eval_s_per_batch = 0.0
+    eval_s_per_batch, step_s = 0.0, 0.0
     final_eval: dict[str, float] = {}
     t_log, tokens_since_log = time.perf_counter(), 0
     try:
         while state.step < max_steps:
             if budget_s is not None:
-                full_val = stage.num_val_batches() or 1
-                reserve = 1.5 * eval_s_per_batch * min(full_val, t.final_eval_batches or full_val) + 1.0
+                # Stop early enough for the final full evaluation and checkpoint to fit the budget
+                # (before the first eval, guess an eval batch at half a training step).
+                n_final = stage.num_val_batches() or 1
+                n_final = min(n_final, t.final_eval_batches or n_final)
+                reserve = 1.5 * (eval_s_per_batch or step_s / 2) * n_final + 2.0
                 if D.any_rank(elapsed() + reserve >= budget_s, device):
                     break
+            t_step = time.perf_counter()
             p = progress_of(state.step, total, t.warmup, elapsed(), budget_s)
             lr = lr_at(state.step, lr=t.lr, min_lr=t.floor_lr, warmup_steps=t.warmup, progress=p)
             set_lr(optimizer, lr)
@@ -237,19 +265,30 @@ def _train(cfg: RunConfig, device: torch.device, dist: D.DistInfo, resume: bool,
             if hooks.on_batches:
                 hooks.on_batches(state.step, batches)
             m = stage.step(module, optimizer, batches, params)
+            step_s = time.perf_counter() - t_step
             state.step += 1
             tokens_since_log += m["tokens"]
 
             if state.step % t.log_every == 0 or state.step == max_steps:
-                loss_sum, n_tok, tok_all = D.all_reduce_sum([m["loss_sum"], m["tokens"], tokens_since_log], device)
+                loss_sum, n_tok, tok_all = D.all_reduce_sum(
+                    [m["loss_sum"], m["tokens"], tokens_since_log], device
+                )
                 now = time.perf_counter()
                 speed = tok_all / max(1e-9, now - t_log)
                 state.tokens += int(tok_all)
                 t_log, tokens_since_log = now, 0
                 loss = loss_sum / max(1.0, n_tok)
-                rec = {"step": state.step, "loss": loss, "lr": lr, f"{stage.unit}_per_s": speed,
-                       "grad_norm": m["grad_norm"], "elapsed_s": elapsed()}
-                rec.update({k: v for k, v in m.items() if k not in ("loss_sum", "tokens", "grad_norm")})
+                rec = {
+                    "step": state.step,
+                    "loss": loss,
+                    "lr": lr,
+                    f"{stage.unit}_per_s": speed,
+                    "grad_norm": m["grad_norm"],
+                    "elapsed_s": elapsed(),
+                }
+                rec.update(
+                    {k: v for k, v in m.items() if k not in ("loss_sum", "tokens", "grad_norm")}
+                )
                 log.write(rec)
                 eta = None
                 if total is not None:
@@ -264,11 +303,13 @@ def _train(cfg: RunConfig, device: torch.device, dist: D.DistInfo, resume: bool,
             if state.step >= max_steps:
                 break
             state.elapsed_s = elapsed()
+            t_pause = time.perf_counter()
             if state.step % t.eval_every == 0:
                 evaluate(full=False)
                 save_last()
             elif state.step % t.ckpt_every == 0:
                 save_last()
+            t_log += time.perf_counter() - t_pause  # bytes/s counts training time only
 
         # ---------------------------------------------------------------- the end
         state.elapsed_s = elapsed()
@@ -285,4 +326,3 @@ def _train(cfg: RunConfig, device: torch.device, dist: D.DistInfo, resume: bool,
         progress.close()
         log.close()
     return TrainResult(run_dir, state, final_eval)
-

@@ -64,8 +64,13 @@ def adapter_state(model: nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().contiguous().cpu() for k, v in sd.items()}
 
 
-def save_adapter(model: nn.Module, directory: str | Path, section: LoraSection,
-                 base: str | Path, extra: dict[str, Any] | None = None) -> Path:
+def save_adapter(
+    model: nn.Module,
+    directory: str | Path,
+    section: LoraSection,
+    base: str | Path,
+    extra: dict[str, Any] | None = None,
+) -> Path:
     """Write the adapter (safetensors + JSON config) into ``directory``."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -97,9 +102,12 @@ def read_adapter_config(directory: str | Path) -> tuple[LoraSection, dict[str, A
     if meta.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not an Aether LoRA adapter config")
     lo = meta.get("lora", {})
-    section = LoraSection(rank=lo.get("rank", 8), alpha=lo.get("alpha", 16.0),
-                          dropout=lo.get("dropout", 0.0),
-                          target_modules=lo.get("target_modules", ["qkv", "proj", "w13", "w2"]))
+    section = LoraSection(
+        rank=lo.get("rank", 8),
+        alpha=lo.get("alpha", 16.0),
+        dropout=lo.get("dropout", 0.0),
+        target_modules=lo.get("target_modules", ["qkv", "proj", "w13", "w2"]),
+    )
     return section, meta
 
 
@@ -116,8 +124,9 @@ def load_adapter_weights(model: nn.Module, directory: str | Path) -> None:
         raise CheckpointError(f"{path}: adapter does not fit the base model (e.g. {unexpected[0]})")
 
 
-def load_lora(base_dir: str | Path, adapter_dir: str | Path,
-              device: torch.device | str = "cpu") -> tuple[nn.Module, Any, dict[str, Any]]:
+def load_lora(
+    base_dir: str | Path, adapter_dir: str | Path, device: torch.device | str = "cpu"
+) -> tuple[nn.Module, Any, dict[str, Any]]:
     """(peft model in eval mode, base ModelConfig, base config.json) with the adapter loaded."""
     base, cfg, meta = load_checkpoint(base_dir, device=device)
     section, _ = read_adapter_config(adapter_dir)
@@ -131,7 +140,10 @@ def merge_lora(base_dir: str | Path, adapter_dir: str | Path, out_dir: str | Pat
     model, cfg, meta = load_lora(base_dir, adapter_dir)
     merged = model.merge_and_unload()
     extra = {k: v for k, v in meta.items() if k not in ("format", "version", "model")}
-    extra["lora_merged"] = {"base": str(Path(base_dir).resolve()), "adapter": str(Path(adapter_dir).resolve())}
+    extra["lora_merged"] = {
+        "base": str(Path(base_dir).resolve()),
+        "adapter": str(Path(adapter_dir).resolve()),
+    }
     out = save_checkpoint(out_dir, merged, cfg, extra=extra)
     for name in ("vq.safetensors", "vq_config.json"):  # keep the codec with the model
         if (Path(base_dir) / name).exists():

@@ -64,7 +64,9 @@ class QLRController:
         self.cfg = config
         self.actions = [(f, d) for f in config.lr_factors for d in config.beta1_deltas]
         self.n_states = len(TRENDS) * (len(config.lr_buckets) + 1)
-        self.q = [[self._prior(s, a) for a in range(len(self.actions))] for s in range(self.n_states)]
+        self.q = [
+            [self._prior(s, a) for a in range(len(self.actions))] for s in range(self.n_states)
+        ]
 
     def _prior(self, state: int, action: int) -> float:
         if TRENDS[state % len(TRENDS)] != "worsening":
@@ -110,7 +112,7 @@ class QLRController:
             return self._report(action, None, reward)
         prev = self.ema
         self.ema = loss if prev is None else c.ema * prev + (1 - c.ema) * loss
-        self.history = (self.history + [self.ema])[-(c.window + 1):]
+        self.history = (self.history + [self.ema])[-(c.window + 1) :]
         if len(self.history) <= c.window:  # not enough history for a trend yet
             return self._report(0, None, reward)
         state = self._state()
@@ -128,9 +130,16 @@ class QLRController:
     def _report(self, action: int, state: int | None, reward: float) -> dict[str, Any]:
         factor, delta = self.actions[action]
         trend = TRENDS[state % len(TRENDS)] if state is not None else None
-        return {"lr_scale": self.lr_scale, "beta1": self.beta1, "action": action,
-                "action_name": f"lr x{factor:g}, beta1 {delta:+g}", "state": state, "trend": trend,
-                "reward": reward, "epsilon": self.epsilon}
+        return {
+            "lr_scale": self.lr_scale,
+            "beta1": self.beta1,
+            "action": action,
+            "action_name": f"lr x{factor:g}, beta1 {delta:+g}",
+            "state": state,
+            "trend": trend,
+            "reward": reward,
+            "epsilon": self.epsilon,
+        }
 
     def apply(self, optimizer: Optimizer, lr: float) -> None:
         """Set every param group's lr to ``lr * lr_scale`` (``lr``: the schedule's value) and, for
@@ -144,10 +153,16 @@ class QLRController:
     def state_dict(self) -> dict[str, Any]:
         version, internal, gauss = self.rng.getstate()
         return {
-            "config": dataclasses.asdict(self.cfg), "q": [list(r) for r in self.q],
-            "lr_scale": self.lr_scale, "beta1": self.beta1, "epsilon": self.epsilon,
-            "ema": self.ema, "history": list(self.history), "last_state": self.last_state,
-            "last_action": self.last_action, "calls": self.calls,
+            "config": dataclasses.asdict(self.cfg),
+            "q": [list(r) for r in self.q],
+            "lr_scale": self.lr_scale,
+            "beta1": self.beta1,
+            "epsilon": self.epsilon,
+            "ema": self.ema,
+            "history": list(self.history),
+            "last_state": self.last_state,
+            "last_action": self.last_action,
+            "calls": self.calls,
             "rng": [version, list(internal), gauss],
         }
 
@@ -155,7 +170,11 @@ class QLRController:
         cfg = {k: tuple(v) if isinstance(v, list) else v for k, v in state["config"].items()}
         self._configure(QLRConfig(**cfg))
         self.q = [[float(x) for x in row] for row in state["q"]]
-        self.lr_scale, self.beta1, self.epsilon = state["lr_scale"], state["beta1"], state["epsilon"]
+        self.lr_scale, self.beta1, self.epsilon = (
+            state["lr_scale"],
+            state["beta1"],
+            state["epsilon"],
+        )
         self.ema, self.history = state["ema"], list(state["history"])
         self.last_state, self.last_action = state["last_state"], state["last_action"]
         self.calls = state["calls"]

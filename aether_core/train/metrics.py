@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -79,9 +81,16 @@ def is_eval(rec: dict[str, Any]) -> bool:
 class Progress:
     """A rich progress bar: step, loss, bytes/s and ETA (by steps, or by the time budget)."""
 
-    def __init__(self, enabled: bool, total_steps: int | None, budget_s: float | None,
-                 start_step: int) -> None:
+    def __init__(
+        self,
+        enabled: bool,
+        total_steps: int | None,
+        budget_s: float | None,
+        start_step: int,
+        echo: bool = True,
+    ) -> None:
         self.enabled = enabled and os.environ.get("AETHER_NO_PROGRESS") is None
+        self.echo = echo  # without a bar, eval lines still go to stderr
         self._bar = None
         if not self.enabled:
             return
@@ -104,12 +113,19 @@ class Progress:
             transient=False,
         )
         self._task = self._bar.add_task(
-            "train", total=total, completed=0 if self.by_time else start_step,
-            loss="-", speed="-", eta="-", where=f"step {start_step}",
+            "train",
+            total=total,
+            completed=0 if self.by_time else start_step,
+            loss="-",
+            speed="-",
+            eta="-",
+            where=f"step {start_step}",
         )
         self._bar.start()
 
-    def update(self, step: int, loss: float, bytes_per_s: float, elapsed_s: float, eta_s: float | None) -> None:
+    def update(
+        self, step: int, loss: float, bytes_per_s: float, elapsed_s: float, eta_s: float | None
+    ) -> None:
         if self._bar is None:
             return
         self._bar.update(
@@ -124,6 +140,8 @@ class Progress:
     def log(self, text: str) -> None:
         if self._bar is not None:
             self._bar.console.print(text)
+        elif self.echo:
+            print(re.sub(r"\[/?[a-z ]*\]", "", text), file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self._bar is not None:

@@ -56,7 +56,9 @@ class RunInfo:
 
     @property
     def elapsed_s(self) -> float:
-        vals = [m["elapsed_s"] for m in self.metrics if isinstance(m.get("elapsed_s"), (int, float))]
+        vals = [
+            m["elapsed_s"] for m in self.metrics if isinstance(m.get("elapsed_s"), (int, float))
+        ]
         return max(vals + [float(self.state.get("elapsed_s", 0.0) or 0.0)])
 
     @property
@@ -108,20 +110,25 @@ def load_run(run: str | Path, runs_dir: str | Path = "runs") -> RunInfo:
 
 def render_summary(run: RunInfo) -> str:
     cfg = run.config
-    lines = [f"run {run.name}  ({run.path})", f"stage: {run.stage}  steps: {run.steps}  "
-             f"wall time: {run.wall_time}"]
+    lines = [
+        f"run {run.name}  ({run.path})",
+        f"stage: {run.stage}  steps: {run.steps}  wall time: {run.wall_time}",
+    ]
     best = [e for e in run.eval_points if e.get("val_bpb") == run.best_bpb] if run.best_bpb else []
     if best:
         b = best[0]
-        lines.append(f"best: val_bpb {b['val_bpb']:.4f}  val_loss {b.get('val_loss', float('nan')):.4f}  "
-                     f"val_acc {b.get('val_acc', float('nan')):.4f}  at step {b['step']}")
+        lines.append(
+            f"best: val_bpb {b['val_bpb']:.4f}  val_loss {b.get('val_loss', float('nan')):.4f}  "
+            f"val_acc {b.get('val_acc', float('nan')):.4f}  at step {b['step']}"
+        )
     elif run.best_loss is not None:
         lines.append(f"best: val_loss {run.best_loss:.4f}")
     finals = [e for e in run.eval_points if e.get("final")]
     if finals:
         f = finals[-1]
-        figures = "  ".join(f"{k} {v:.4f}" for k, v in f.items()
-                            if k.startswith("val_") and isinstance(v, float))
+        figures = "  ".join(
+            f"{k} {v:.4f}" for k, v in f.items() if k.startswith("val_") and isinstance(v, float)
+        )
         lines.append(f"final (step {f['step']}): {figures}")
     train = run.train_points
     if train:
@@ -132,9 +139,12 @@ def render_summary(run: RunInfo) -> str:
             lines.append(f"speed: {sum(speeds) / len(speeds):,.0f} {unit} (mean over log lines)")
     lines.append("config:")
     for section in ("model", "train", "data", "lora", "vq"):
-        if section in cfg and (section != "lora" or run.stage == "lora") and (
-            section != "vq" or run.stage == "vq"
-        ) and (section != "model" or run.stage != "vq"):
+        if (
+            section in cfg
+            and (section != "lora" or run.stage == "lora")
+            and (section != "vq" or run.stage == "vq")
+            and (section != "model" or run.stage != "vq")
+        ):
             sec = dict(cfg[section])
             if section == "model":  # sub-configs that do not apply to this model
                 if not sec.get("cross_attn", True):
@@ -164,13 +174,18 @@ def render_curves(run: RunInfo, width: int, height: int, color: bool = False) ->
     charts = [("loss (nats)", loss_series)]
     bpb = [m for m in evals if isinstance(m.get("val_bpb"), (int, float))]
     if bpb:
-        charts.append(("validation bits per byte",
-                       [("val bpb", [m["step"] for m in bpb], [m["val_bpb"] for m in bpb])]))
+        charts.append(
+            (
+                "validation bits per byte",
+                [("val bpb", [m["step"] for m in bpb], [m["val_bpb"] for m in bpb])],
+            )
+        )
     return "\n".join(_plot(title, series, width, height, color) for title, series in charts)
 
 
-def _plot(title: str, series: list[tuple[str, list[Any], list[Any]]], width: int, height: int,
-          color: bool) -> str:
+def _plot(
+    title: str, series: list[tuple[str, list[Any], list[Any]]], width: int, height: int, color: bool
+) -> str:
     """One line chart as a string; plotext 5 (module-level API) and 6 (``plotext.figure``) differ."""
     import plotext as plt
 

@@ -18,8 +18,9 @@ def lr_at(step: int, *, lr: float, min_lr: float, warmup_steps: int, progress: f
     return min_lr + (lr - min_lr) * 0.5 * (1.0 + math.cos(math.pi * p))
 
 
-def progress_of(step: int, total_steps: int | None, warmup_steps: int, elapsed_s: float,
-                budget_s: float | None) -> float:
+def progress_of(
+    step: int, total_steps: int | None, warmup_steps: int, elapsed_s: float, budget_s: float | None
+) -> float:
     """Fraction of the decay phase done: by steps when there is a step horizon, else by time."""
     if total_steps is not None:
         return (step - warmup_steps) / max(1, total_steps - warmup_steps)

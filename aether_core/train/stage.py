@@ -22,7 +22,9 @@ class Stage:
     score_key = "val_loss"  # lower is better; picks ckpt/best
     unit = "bytes"  # what "tokens" counts, for the progress bar and bytes_per_s
 
-    def __init__(self, cfg: RunConfig, device: torch.device, dist: DistInfo, use_bf16: bool) -> None:
+    def __init__(
+        self, cfg: RunConfig, device: torch.device, dist: DistInfo, use_bf16: bool
+    ) -> None:
         self.cfg, self.device, self.dist, self.use_bf16 = cfg, device, dist, use_bf16
 
     # ---------------------------------------------------------------- model
@@ -41,8 +43,13 @@ class Stage:
         """The micro-batches of optimizer step ``step`` (a pure function of it: exact resume)."""
         raise NotImplementedError
 
-    def step(self, module: nn.Module, optimizer: torch.optim.Optimizer, batches: list[Any],
-             params: list[nn.Parameter]) -> dict[str, float]:
+    def step(
+        self,
+        module: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        batches: list[Any],
+        params: list[nn.Parameter],
+    ) -> dict[str, float]:
         """One optimizer step; returns at least ``loss_sum``, ``tokens`` and ``grad_norm``."""
         raise NotImplementedError
 

@@ -78,12 +78,17 @@ def restore_rng(js: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
         random.setstate((version, tuple(state), gauss))
     if "numpy" in js:
         n = js["numpy"]
-        np.random.set_state({
-            "bit_generator": n["bit_generator"],
-            "state": {"key": np.asarray(n["state"]["key"], dtype=np.uint32), "pos": n["state"]["pos"]},
-            "has_gauss": n["has_gauss"],
-            "gauss": n["gauss"],
-        })
+        np.random.set_state(
+            {
+                "bit_generator": n["bit_generator"],
+                "state": {
+                    "key": np.asarray(n["state"]["key"], dtype=np.uint32),
+                    "pos": n["state"]["pos"],
+                },
+                "has_gauss": n["has_gauss"],
+                "gauss": n["gauss"],
+            }
+        )
     if "torch" in tensors:
         torch.set_rng_state(tensors["torch"])
     cuda = [tensors[k] for k in sorted(tensors) if k.startswith("cuda.")]

@@ -32,7 +32,9 @@ def images_batch(
 
 def make_optimizer(model: TinyVQVAE, lr: float = 2e-3, weight_decay: float = 1e-4):
     """AdamW over trainable weights (codebooks are EMA buffers, not parameters)."""
-    return torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.99), weight_decay=weight_decay)
+    return torch.optim.AdamW(
+        model.parameters(), lr=lr, betas=(0.9, 0.99), weight_decay=weight_decay
+    )
 
 
 def lr_at(step: int, total: int, peak: float, warmup: int = 50, final: float = 0.05) -> float:

@@ -57,7 +57,9 @@ class VQStage(Stage):
             self.train_images = tensors[:cut]
             self.val_images = torch.stack(tensors[cut:])
         else:
-            self.val_images = vq_train.shapes_batch(random.Random(f"{self.cfg.train.seed}/val"), VAL_IMAGES)
+            self.val_images = vq_train.shapes_batch(
+                random.Random(f"{self.cfg.train.seed}/val"), VAL_IMAGES
+            )
 
     def build_model(self) -> nn.Module:
         return TinyVQVAE(self.cfg.vq).to(self.device).train()
@@ -69,13 +71,20 @@ class VQStage(Stage):
             return [vq_train.shapes_batch(rng, t.batch_size)]
         return [vq_train.images_batch(self.train_images, rng, t.batch_size)]
 
-    def step(self, module: nn.Module, optimizer: torch.optim.Optimizer, batches: list[torch.Tensor],
-             params: list[nn.Parameter]) -> dict[str, float]:
+    def step(
+        self,
+        module: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        batches: list[torch.Tensor],
+        params: list[nn.Parameter],
+    ) -> dict[str, float]:
         """One ``vq_train_step`` (it clips and steps itself; grad_accum does not apply)."""
         batch = batches[0].to(self.device)
         with self.autocast():
             m = vq_train.vq_train_step(module, optimizer, batch)
-        norm = math.sqrt(sum(float(p.grad.detach().pow(2).sum()) for p in params if p.grad is not None))
+        norm = math.sqrt(
+            sum(float(p.grad.detach().pow(2).sum()) for p in params if p.grad is not None)
+        )
         n = batch.shape[0]
         return {"loss_sum": m["loss"] * n, "tokens": n, "grad_norm": norm, "psnr": m["psnr"]}
 
@@ -99,8 +108,11 @@ class VQStage(Stage):
         model.train(was)
         sq, n, loss_sum, n_img = all_reduce_sum([sq, n, loss_sum, n_img], self.device)
         mse = sq / max(1, n)
-        return {"val_loss": loss_sum / max(1, n_img), "val_mse": mse,
-                "val_psnr": 100.0 if mse <= 1e-10 else 10 * math.log10(1 / mse)}
+        return {
+            "val_loss": loss_sum / max(1, n_img),
+            "val_mse": mse,
+            "val_psnr": 100.0 if mse <= 1e-10 else 10 * math.log10(1 / mse),
+        }
 
     def num_val_batches(self) -> int | None:
         return -(-len(self.val_images) // self.cfg.train.batch_size)

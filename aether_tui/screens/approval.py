@@ -94,7 +94,7 @@ class ApprovalScreen(ModalScreen):
                 ("y", "approve"),
                 ("a", "always"),
                 ("n", "deny"),
-                ("d", "always deny"),
+                ("d", "never"),
                 ("e", "edit"),
                 ("t", "tell"),
                 ("Esc", "deny"),
@@ -102,7 +102,7 @@ class ApprovalScreen(ModalScreen):
         text = Text()
         for i, (key, what) in enumerate(pairs):
             if i:
-                text.append("  ")
+                text.append(" ")
             text.append(f" {key} ", style="bold reverse")
             text.append(f" {what}")
         return text

@@ -43,8 +43,9 @@ class MainScreen(Screen):
         Binding("f3", "app.toggle_pane('tools')", "Tools"),
         Binding("f4", "app.toggle_pane('memory')", "Memory"),
         Binding("f5", "app.chats", "Chats"),
-        Binding("f6", "app.copy_last_answer", "Copy answer"),
-        Binding("f7", "app.focus_input", "Input", show=False),
+        # priority: the input (a TextArea) binds F6/F7 to line/all selection
+        Binding("f6", "app.copy_last_answer", "Copy answer", show=False, priority=True),
+        Binding("f7", "app.focus_input", "Input", show=False, priority=True),
     ]
 
     def __init__(self, enter_sends: bool | None = None) -> None:

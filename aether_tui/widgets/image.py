@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.containers import Horizontal
 from textual.widgets import Static
 
@@ -27,6 +28,13 @@ class ChatImage(Horizontal):
         self.kind = kind
         self.renderable = HalfBlockImage(image) if image is not None else None
 
+    MIN_CAPTION = 20  # narrower than this beside the image: put the caption below it
+
+    def on_resize(self, event: events.Resize) -> None:
+        width = event.size.width
+        image_w = self.renderable.cells_for_width(width)[0] if self.renderable else 0
+        self.set_class(width - image_w < self.MIN_CAPTION, "-stacked")
+
     def compose(self):
         yield Static(self.renderable or "", classes="pixels")
         yield Static(self._label(), classes="caption")
@@ -35,7 +43,7 @@ class ChatImage(Horizontal):
         label = ("🖼 saved: " if self.kind == "produced" else "📎 ") + self.caption
         if self.image is not None:
             w, h = self.image.size
-            label += f"\n{w}×{h}"
+            label += f"  ({w}×{h})"
         if note:
             label += f"\n{note}"
         return Text(label)
@@ -46,3 +54,9 @@ class ChatImage(Horizontal):
         self.renderable = HalfBlockImage(image) if image is not None else None
         self.query_one(".pixels", Static).update(self.renderable or "")
         self.query_one(".caption", Static).update(self._label(note))
+        self.set_class(
+            self.size.width
+            - (self.renderable.cells_for_width(self.size.width)[0] if self.renderable else 0)
+            < self.MIN_CAPTION,
+            "-stacked",
+        )

@@ -59,7 +59,9 @@ class MemoryPane(Vertical):
         self.query_text = ""
 
     def compose(self):
-        yield Input(placeholder="search memory (Enter); empty: list all", id="memory-search")
+        yield Input(
+            placeholder="search memory (Enter); empty: list all", id="memory-search", compact=True
+        )
         table = MemoryTable(id="memory-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("", "id", "kind", "text")
         yield table

@@ -81,7 +81,7 @@ class ToolLog(Vertical):
         cells = self._cells(row)
         if row.key in table.rows:
             for col, value in zip(table.ordered_columns, cells, strict=True):
-                table.update_cell(row.key, col.key, value)
+                table.update_cell(row.key, col.key, value, update_width=True)
         else:
             table.add_row(*cells, key=row.key)
             table.move_cursor(row=table.row_count - 1)

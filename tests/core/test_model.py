@@ -400,3 +400,36 @@ def test_build_model_rejects_bad_configs():
     ):
         with pytest.raises(ConfigError):
             ModelConfig(**{"dim": 64, "n_heads": 4, **bad})
+
+
+@pytest.mark.parametrize("qk_norm", [True, False])
+def test_qk_norm_makes_attention_scale_invariant(qk_norm):
+    """With QK-norm, scaling the query and key projections changes nothing (both are normalized
+    per head); without it, the same scaling sharpens attention and changes the logits."""
+    model = tiny_model(seed=4, qk_norm=qk_norm)
+    scaled = tiny_model(seed=4, qk_norm=qk_norm)
+    q_rows, k_rows = 4 * 16, 2 * 16
+    with torch.no_grad():
+        for blk in scaled.blocks:
+            w = blk.attn.qkv.weight
+            w[:q_rows] *= 5.0
+            w[q_rows : q_rows + k_rows] *= 3.0
+        tokens = rand_tokens(1, 30)
+        diff = (model(tokens) - scaled(tokens)).abs().max()
+    if qk_norm:
+        assert diff < 1e-4
+    else:
+        assert diff > 1e-3
+
+
+def test_cache_reused_after_padding_forgets_it(model):
+    """Rewinding a cache that held left padding and writing new tokens without key_valid makes
+    those slots real again (the agent reuses one cache across requests)."""
+    padded, key_valid = left_padded(10)
+    fresh = rand_tokens(2, 30, seed=9)
+    cache = model.new_cache(2, 40)
+    with torch.no_grad():
+        model(padded, input_pos=torch.arange(40), cache=cache, key_valid=key_valid)
+        got = model(fresh, input_pos=torch.arange(30), cache=cache)
+        want = model(fresh)
+    torch.testing.assert_close(got, want, atol=ATOL, rtol=0)

@@ -29,6 +29,21 @@ def test_temperature_zero_is_argmax():
         assert sample_token(logits, SamplingConfig(temperature=-1.0)) == int(logits.argmax())
 
 
+def test_temperature_scales_logits():
+    logits = rand_logits(1)
+    torch.testing.assert_close(process_logits(logits, SamplingConfig(temperature=2.0)), logits / 2)
+    torch.testing.assert_close(process_logits(logits, SamplingConfig(temperature=0.5)), logits * 2)
+
+    def entropy(t: float) -> float:
+        p = torch.softmax(process_logits(logits, SamplingConfig(temperature=t)), -1)
+        return float(-(p * p.clamp_min(1e-30).log()).sum())
+
+    assert entropy(0.3) < entropy(1.0) < entropy(3.0)
+    logits[7] = logits.max() + 1.0  # a clear winner: at T=0.05 the runner-up has p < e^-20
+    g = make_generator(0)
+    assert {sample_token(logits, SamplingConfig(temperature=0.05), g) for _ in range(50)} == {7}
+
+
 def test_top_k_1_and_tiny_top_p_are_greedy():
     for seed in range(20):
         logits = rand_logits(seed, scale=0.5)  # flat enough that plain sampling rarely agrees

@@ -41,8 +41,9 @@ def test_lambda_zero_is_standard_attention_exactly(kv: int) -> None:
     attn.lambda_override = 0.0
     q, k, v = attn.project(x, cos, sin)
     H, Hkv = c.n_heads, c.kv_heads
-    standard = F.scaled_dot_product_attention(q[:, :H], k[:, :Hkv], v, is_causal=True,
-                                              enable_gqa=H != Hkv)
+    standard = F.scaled_dot_product_attention(
+        q[:, :H], k[:, :Hkv], v, is_causal=True, enable_gqa=H != Hkv
+    )
     assert torch.equal(attn.differential(q, k, v, None, causal=True), standard)
     # and the whole layer is then: head norm of that, scaled by 1 - lambda_init, projected
     y = attn.sub_norm(standard) * (1 - attn.lambda_init)
@@ -64,19 +65,26 @@ def test_general_lambda_matches_explicit_softmax_difference() -> None:
         s = (qh @ kh.transpose(-1, -2)) / math.sqrt(hd)
         return s.masked_fill(~causal, float("-inf")).softmax(-1)
 
-    lam = (torch.exp(attn.lambda_q1 @ attn.lambda_k1) - torch.exp(attn.lambda_q2 @ attn.lambda_k2)
-           + attn.lambda_init)
+    lam = (
+        torch.exp(attn.lambda_q1 @ attn.lambda_k1)
+        - torch.exp(attn.lambda_q2 @ attn.lambda_k2)
+        + attn.lambda_init
+    )
     ref = (softmax_map(q[:, :H], k1) - lam * softmax_map(q[:, H:], k2)) @ v
     q, k, v = attn.project(x, cos, sin)
-    torch.testing.assert_close(attn.differential(q, k, v, None, causal=True), ref, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        attn.differential(q, k, v, None, causal=True), ref, atol=1e-5, rtol=1e-5
+    )
 
 
 def test_gradients_reach_lambda() -> None:
     attn, x, cos, sin = setup(cfg())
     attn.train()
     attn(x, cos, sin, None, None, None, x.shape[1]).square().mean().backward()
-    assert all(p.grad is not None and p.grad.abs().sum() > 0
-               for p in (attn.lambda_q1, attn.lambda_k1, attn.lambda_q2, attn.lambda_k2))
+    assert all(
+        p.grad is not None and p.grad.abs().sum() > 0
+        for p in (attn.lambda_q1, attn.lambda_k1, attn.lambda_q2, attn.lambda_k2)
+    )
 
 
 def test_cache_layout_stores_key_halves_as_heads() -> None:

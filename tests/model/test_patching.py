@@ -69,11 +69,13 @@ def test_entropy_patcher_needs_entropies() -> None:
 
 
 def conversation() -> list[int]:
-    return seg.encode([
-        seg.Message("user", (seg.Text(b"hi there"), seg.Image(bytes(range(20))))),
-        seg.Message("assistant", (seg.ToolCall.make("calc", {"expr": "1 + 2"}),)),
-        seg.Message("tool", (seg.ToolResult.make(True, "3"),)),
-    ])
+    return seg.encode(
+        [
+            seg.Message("user", (seg.Text(b"hi there"), seg.Image(bytes(range(20))))),
+            seg.Message("assistant", (seg.ToolCall.make("calc", {"expr": "1 + 2"}),)),
+            seg.Message("tool", (seg.ToolResult.make(True, "3"),)),
+        ]
+    )
 
 
 def test_segments_and_specials_with_space_patcher() -> None:
@@ -83,11 +85,30 @@ def test_segments_and_specials_with_space_patcher() -> None:
     call = seg.ToolCall.make("calc", {"expr": "1 + 2"}).data
     call_patches = split_patches(list(call), space_patches(list(call)))
     assert got == [
-        [B], [U], list(b"hi "), list(b"there"),
-        [int(Tok.IMG_START)], [20], list(range(8)), list(range(8, 16)), list(range(16, 20)),
-        [int(Tok.IMG_END)], [E], [A], [int(Tok.CALL_START)], [int(Tok.STREAM)],
-        *call_patches, [int(Tok.CALL_END)], [E],
-        [T], [int(Tok.RESULT_START)], [4], list(b"ok\n"), list(b"3"), [int(Tok.RESULT_END)], [E],
+        [B],
+        [U],
+        list(b"hi "),
+        list(b"there"),
+        [int(Tok.IMG_START)],
+        [20],
+        list(range(8)),
+        list(range(8, 16)),
+        list(range(16, 20)),
+        [int(Tok.IMG_END)],
+        [E],
+        [A],
+        [int(Tok.CALL_START)],
+        [int(Tok.STREAM)],
+        *call_patches,
+        [int(Tok.CALL_END)],
+        [E],
+        [T],
+        [int(Tok.RESULT_START)],
+        [4],
+        list(b"ok\n"),
+        list(b"3"),
+        [int(Tok.RESULT_END)],
+        [E],
     ]
 
 
@@ -109,7 +130,9 @@ def test_varint_length_bytes_stay_together_and_payload_starts_fresh() -> None:
 def test_specials_are_single_token_patches_so_payloads_never_mix_with_text(kind: str) -> None:
     toks = conversation() * 2
     ent = [float((i * 7) % 5) for i in range(len(toks))]
-    starts = Patcher(kind, patch_size=3, max_patch=8, threshold=2.5, image_patch=4).starts(toks, ent)
+    starts = Patcher(kind, patch_size=3, max_patch=8, threshold=2.5, image_patch=4).starts(
+        toks, ent
+    )
     for patch in split_patches(toks, starts):
         assert len(patch) <= 8
         if any(is_special(t) for t in patch):
@@ -121,7 +144,7 @@ def test_step_by_step_equals_whole_sequence() -> None:
     p = Patcher("entropy_monotonic", threshold=0.5, max_patch=6, image_patch=4)
     ent = [((i * 13) % 7) / 3 for i in range(len(toks))]
     state, flags = PatchState(), []
-    for t, e in zip(toks, ent):
+    for t, e in zip(toks, ent, strict=True):
         f, state = p.step(state, t, e)
         flags.append(f)
     assert flags == p.starts(toks, ent)

@@ -10,8 +10,10 @@ from aether_core.config import ModelConfig, ViTConfig
 from aether_core.train.config import DataConfig, RunConfig, TrainConfig
 from aether_core.train.metrics import read_metrics
 
-WORDS = ("the cat sat on a mat and the dog ran to the red barn while birds sang "
-         "softly in the old oak tree near the river bank").split()
+WORDS = (
+    "the cat sat on a mat and the dog ran to the red barn while birds sang "
+    "softly in the old oak tree near the river bank"
+).split()
 
 
 def write_text(path: Path, n_bytes: int = 20_000, seed: int = 0) -> Path:
@@ -34,12 +36,31 @@ def tiny_model(cross_attn: bool = False, **kw: Any) -> ModelConfig:
     return ModelConfig(**base)
 
 
-def tiny_run(tmp: Path, data: Path | None = None, stage: str = "lm", name: str = "run",
-             model: ModelConfig | None = None, **train_kw: Any) -> RunConfig:
+def tiny_run(
+    tmp: Path,
+    data: Path | None = None,
+    stage: str = "lm",
+    name: str = "run",
+    model: ModelConfig | None = None,
+    **train_kw: Any,
+) -> RunConfig:
     """A RunConfig small enough for a test step to take milliseconds."""
-    t = dict(run_dir=str(tmp / name), seed=0, batch_size=4, seq_len=32, max_steps=20, lr=3e-3,
-             warmup_steps=2, eval_every=1000, eval_batches=4, log_every=1, ckpt_every=1000,
-             device="cpu", threads=1, progress=False)
+    t = dict(
+        run_dir=str(tmp / name),
+        seed=0,
+        batch_size=4,
+        seq_len=32,
+        max_steps=20,
+        lr=3e-3,
+        warmup_steps=2,
+        eval_every=1000,
+        eval_batches=4,
+        log_every=1,
+        ckpt_every=1000,
+        device="cpu",
+        threads=1,
+        progress=False,
+    )
     t.update(train_kw)
     return RunConfig(
         stage=stage,
@@ -51,4 +72,28 @@ def tiny_run(tmp: Path, data: Path | None = None, stage: str = "lm", name: str =
 
 def losses(run_dir: Path) -> dict[int, float]:
     """step -> training loss from a run's metrics.jsonl."""
-    return {m["step"]: m["loss"] for m in read_metrics(Path(run_dir) / "metrics.jsonl") if "loss" in m}
+    return {
+        m["step"]: m["loss"] for m in read_metrics(Path(run_dir) / "metrics.jsonl") if "loss" in m
+    }
+
+
+def small_vq():
+    """A VQConfig a few times cheaper than the shipped one (only fields this checkout has)."""
+    import dataclasses
+
+    from aether_core.model.vq import VQConfig
+
+    want = dict(
+        enc_width=16,
+        dec_width=16,
+        up_width=8,
+        enc_levels=(16,),
+        dec_levels=(16,),
+        enc_blocks=1,
+        dec_blocks=1,
+        up_blocks=1,
+        code_dim=4,
+        codebook_size=32,
+    )
+    names = {f.name for f in dataclasses.fields(VQConfig)}
+    return VQConfig(**{k: v for k, v in want.items() if k in names})

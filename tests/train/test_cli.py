@@ -43,8 +43,21 @@ def test_toml_then_flags_then_set(tmp_path, text_file, monkeypatch):
     cfg_file.write_text(TOML.replace("data.txt", "../data.txt"))
     monkeypatch.chdir(tmp_path / "cfgs")  # relative data paths: from cwd when they exist there
     args = build_parser().parse_args(
-        ["train", "lm", "--config", str(cfg_file), "--lr", "0.01", "--n-layers", "2",
-         "--set", "train.warmup_steps=7", "--set", "model.qk_norm=true"])
+        [
+            "train",
+            "lm",
+            "--config",
+            str(cfg_file),
+            "--lr",
+            "0.01",
+            "--n-layers",
+            "2",
+            "--set",
+            "train.warmup_steps=7",
+            "--set",
+            "model.qk_norm=true",
+        ]
+    )
     from aether_core.cli.train import resolve_from_args
 
     cfg, resume = resolve_from_args(args)
@@ -71,17 +84,49 @@ def test_bad_config_is_one_clear_error(tmp_path):
 
 def test_train_runs_and_eval_commands(tmp_path, text_file, capsys):
     runs = tmp_path / "runs"
-    rc = main(["train", "lm", "--data", str(text_file), "--runs-dir", str(runs), "--name", "t1",
-               "--dim", "32", "--n-layers", "1", "--n-heads", "2", "--no-cross-attn",
-               "--set", "model.max_seq_len=64", "--seq-len", "32", "--batch-size", "4",
-               "--max-steps", "6", "--eval-every", "3", "--log-every", "2", "--threads", "1",
-               "--no-progress"])
+    rc = main(
+        [
+            "train",
+            "lm",
+            "--data",
+            str(text_file),
+            "--runs-dir",
+            str(runs),
+            "--name",
+            "t1",
+            "--dim",
+            "32",
+            "--n-layers",
+            "1",
+            "--n-heads",
+            "2",
+            "--no-cross-attn",
+            "--set",
+            "model.max_seq_len=64",
+            "--seq-len",
+            "32",
+            "--batch-size",
+            "4",
+            "--max-steps",
+            "6",
+            "--eval-every",
+            "3",
+            "--log-every",
+            "2",
+            "--threads",
+            "1",
+            "--no-progress",
+        ]
+    )
     assert rc == 0
     out = capsys.readouterr().out
     assert "val_bits_per_byte:" in out
 
     # --resume with a larger budget continues the same run folder
-    assert main(["train", "lm", "--resume", str(runs / "t1"), "--max-steps", "8", "--no-progress"]) == 0
+    assert (
+        main(["train", "lm", "--resume", str(runs / "t1"), "--max-steps", "8", "--no-progress"])
+        == 0
+    )
     state = json.loads((runs / "t1/ckpt/last/trainer_state.json").read_text())
     assert state["step"] == 8
     assert main(["train", "vq", "--resume", str(runs / "t1")]) == 2  # wrong stage: usage error
@@ -91,15 +136,25 @@ def test_train_runs_and_eval_commands(tmp_path, text_file, capsys):
     out = capsys.readouterr().out
     assert "t1" in out and "lm" in out and " 8 " in out
 
-    assert main(["runs", "show", "t1", "--runs-dir", str(runs), "--width", "70", "--height", "12"]) == 0
+    assert (
+        main(["runs", "show", "t1", "--runs-dir", str(runs), "--width", "70", "--height", "12"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "best: val_bpb" in out and "[model]" in out
     assert "loss (nats)" in out and "validation bits per byte" in out
     assert main(["runs", "show", "nope", "--runs-dir", str(runs)]) == 1
 
     # aether eval bpb (through cli/eval.py when it registers it, else through its own parser)
-    argv = ["--checkpoint", str(runs / "t1/ckpt/best"), str(text_file), "--max-bytes", "3000",
-            "--threads", "1"]
+    argv = [
+        "--checkpoint",
+        str(runs / "t1/ckpt/best"),
+        str(text_file),
+        "--max-bytes",
+        "3000",
+        "--threads",
+        "1",
+    ]
     if "bpb" in _eval_choices():
         assert main(["eval", "bpb", *argv]) == 0
     else:

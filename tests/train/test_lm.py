@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 
 from aether_core.checkpoint import load_checkpoint
 from aether_core.data.base import Batch
 from aether_core.model import build_model
+from aether_core.train.config import DataConfig
 from aether_core.train.lm import batch_loss, evaluate_lm
-from aether_core.train.loop import train
+from aether_core.train.loop import Hooks, train
 from aether_core.train.optim import param_groups
 from aether_core.train.schedule import lr_at
 
-from .helpers import losses, tiny_model, tiny_run
+from .helpers import losses, small_vq, tiny_model, tiny_run
 
 
 def test_lm_loss_goes_down_and_checkpoints_load(tmp_path, text_file):
@@ -29,7 +31,12 @@ def test_lm_loss_goes_down_and_checkpoints_load(tmp_path, text_file):
         model, mcfg, meta = load_checkpoint(result.run_dir / "ckpt" / sub)
         assert mcfg.dim == 32 and meta["train"]["train"]["max_steps"] == 30
     last = result.run_dir / "ckpt" / "last"
-    for name in ("trainer_state.json", "optimizer.safetensors", "optimizer.json", "rng.safetensors"):
+    for name in (
+        "trainer_state.json",
+        "optimizer.safetensors",
+        "optimizer.json",
+        "rng.safetensors",
+    ):
         assert (last / name).exists(), name
     assert (result.run_dir / "run.json").exists()
 
@@ -39,9 +46,13 @@ def test_lm_loss_reaches_every_vit_parameter():
     model = build_model(tiny_model(cross_attn=True)).train()
     g = torch.Generator().manual_seed(0)
     x = torch.randint(0, 256, (2, 16), generator=g)
-    batch = Batch(x=x, y=torch.roll(x, -1, 1), loss_mask=torch.ones(2, 16, dtype=torch.bool),
-                  images=torch.rand(2, 1, 3, 64, 64, generator=g),
-                  image_mask=torch.ones(2, 1, dtype=torch.bool))
+    batch = Batch(
+        x=x,
+        y=torch.roll(x, -1, 1),
+        loss_mask=torch.ones(2, 16, dtype=torch.bool),
+        images=torch.rand(2, 1, 3, 64, 64, generator=g),
+        image_mask=torch.ones(2, 1, dtype=torch.bool),
+    )
     batch_loss(model, batch).backward()
     vit = dict(model.vit.named_parameters())
     assert vit
@@ -91,3 +102,33 @@ def test_eval_accuracy_and_bpb_on_a_perfect_predictor():
     b = Batch(x, (x + 1) % 256, torch.ones(3, 8, dtype=torch.bool))
     r = evaluate_lm(Oracle(), [b], torch.device("cpu"))
     assert r["val_acc"] == 1.0 and r["val_bpb"] < 1e-6 and r["val_tokens"] == 24
+
+
+def test_lm_on_a_source_mixture_with_images(tmp_path, text_file):
+    """The project's sources through the packer: images arrive as codes and as ViT input."""
+    pytest.importorskip("aether_core.data.packing")
+    from aether_core.model.vq import TinyVQVAE, save_vq
+
+    torch.manual_seed(0)
+    save_vq(TinyVQVAE(small_vq()).eval(), tmp_path / "vq")
+    cfg = tiny_run(
+        tmp_path,
+        model=tiny_model(cross_attn=True, max_seq_len=256),
+        seq_len=192,
+        max_steps=3,
+        eval_batches=1,
+        final_eval_batches=2,
+    )
+    cfg.data = DataConfig(
+        sources=[
+            {"type": "text", "paths": [str(text_file)]},
+            {"type": "shapes", "image_pool": 8, "weight": 3.0},
+        ],
+        vq=str(tmp_path / "vq"),
+    )
+    seen = []
+    result = train(cfg, hooks=Hooks(on_batches=lambda s, bs: seen.extend(bs)))
+    assert any(b.images is not None and bool(b.image_mask.any()) for b in seen)
+    assert math.isfinite(result.final_eval["val_loss"])
+    last = result.run_dir / "ckpt" / "last"
+    assert (last / "vq.safetensors").exists()  # the codec travels with the model

@@ -13,6 +13,7 @@ pytest.importorskip("peft")
 from aether_core.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from aether_core.model import build_model  # noqa: E402
 from aether_core.train.config import LoraSection  # noqa: E402
+from aether_core.train.loop import train  # noqa: E402
 from aether_core.train.lora import (  # noqa: E402
     ADAPTER_CONFIG,
     ADAPTER_FILE,
@@ -21,7 +22,6 @@ from aether_core.train.lora import (  # noqa: E402
     save_adapter,
     wrap_lora,
 )
-from aether_core.train.loop import train  # noqa: E402
 
 from .helpers import tiny_model, tiny_run  # noqa: E402
 
@@ -41,9 +41,9 @@ def test_adapter_save_load_and_merge_match(tmp_path, base_ckpt):
     for name, p in model.named_parameters():
         if "lora_B" in name:  # peft starts B at zero (an identity adapter): make it do something
             p.data.normal_(0, 0.2)
-    assert {n.split(".lora_")[0].split(".")[-1] for n, p in model.named_parameters() if p.requires_grad} == {
-        "qkv", "proj", "w13", "w2"
-    }
+    assert {
+        n.split(".lora_")[0].split(".")[-1] for n, p in model.named_parameters() if p.requires_grad
+    } == {"qkv", "proj", "w13", "w2"}
     adapter = save_adapter(model, tmp_path / "adapter", section, base_ckpt)
     assert (adapter / ADAPTER_FILE).exists()
     assert json.loads((adapter / ADAPTER_CONFIG).read_text())["lora"]["rank"] == 4

@@ -205,8 +205,13 @@ class FakeAgent:
         script = self.script(text) if callable(self.script) else self.script
         answer: list[str] = []
         thoughts: dict[int, list[str]] = {}
-        items: list[Any] = []
         steps = 0
+
+        def take_thoughts() -> list[Thought]:
+            out = [Thought("".join(thoughts[k]).encode()) for k in sorted(thoughts)]
+            thoughts.clear()
+            return out
+
         n_bytes = 0
 
         def done(cancelled: bool) -> Done:
@@ -228,14 +233,10 @@ class FakeAgent:
                 continue
             if isinstance(item, Tool):
                 result = yield from self._tool(item, approver)
-                items.append(ToolCall.make(item.tool, item.args))
                 self._conversation.append(
                     Message(
                         "assistant",
-                        (
-                            Thought(b"".join(s.encode() for s in thoughts.get(item.step, []))),
-                            ToolCall.make(item.tool, item.args),
-                        ),
+                        (*take_thoughts(), ToolCall.make(item.tool, item.args)),
                     )
                 )
                 self._conversation.append(
@@ -256,9 +257,8 @@ class FakeAgent:
         cancelled = self._cancel.is_set()
         final = "".join(answer)
         if final or not cancelled:
-            self._conversation.append(
-                Message("assistant", (Text(final.encode()),) if final else ())
-            )
+            items = [*take_thoughts(), *([Text(final.encode())] if final else [])]
+            self._conversation.append(Message("assistant", tuple(items)))
         yield done(cancelled)
 
     # ------------------------------------------------------------------ helpers

@@ -1,0 +1,84 @@
+"""Settings: TOML round trip, the small writer, bad values, CLI parsing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+from aether_tui.app import build_parser
+from aether_tui.settings import Settings, dumps
+
+
+def test_defaults_when_missing(tmp_path: Path):
+    s = Settings.load(tmp_path / "none.toml")
+    assert s == Settings() and s.warnings == []
+
+
+def test_round_trip(tmp_path: Path):
+    path = tmp_path / "cfg" / "tui.toml"
+    s = Settings(
+        checkpoint='C:\\models\\"aether"\nv2',
+        device="cuda",
+        theme="nord",
+        enter_sends=False,
+    )
+    s.sampling.temperature = 0.25
+    s.sampling.top_k = 40
+    s.sampling.top_p = 0.9
+    s.approval.default = "calc,echo"
+    assert s.save(path) == path
+    loaded = Settings.load(path)
+    assert loaded == s
+    assert loaded.path == path
+    data = tomllib.loads(path.read_text())
+    assert data["sampling"] == {"temperature": 0.25, "top_k": 40, "top_p": 0.9}
+    assert data["approval"] == {"default": "calc,echo"}
+    assert not list(path.parent.glob(".*.tmp"))  # atomic write left nothing behind
+
+
+def test_default_path_uses_config_dir(tmp_path: Path):
+    s = Settings.load()
+    s.theme = "gruvbox"
+    written = s.save()
+    assert written == tmp_path / "config" / "tui.toml"
+    assert Settings.load().theme == "gruvbox"
+
+
+def test_bad_values_fall_back_with_warnings(tmp_path: Path):
+    path = tmp_path / "tui.toml"
+    path.write_text(
+        'device = 3\nenter_sends = "yes"\nunknown = 1\n[sampling]\ntemperature = 1\ntop_k = 0.5\n'
+    )
+    s = Settings.load(path)
+    assert s.device == "auto" and s.enter_sends is True
+    assert s.sampling.temperature == 1.0 and s.sampling.top_k == 0
+    assert len(s.warnings) == 3
+    path.write_text("this is = not toml [")
+    s = Settings.load(path)
+    assert s == Settings() and len(s.warnings) == 1
+
+
+def test_writer_escapes_and_types():
+    text = dumps({"a": 'x"y\\z\t\u0001', "b": True, "c": 1.5, "d": [1, "two"], "t": {"k": 2}})
+    assert tomllib.loads(text) == {
+        "a": 'x"y\\z\t\u0001',
+        "b": True,
+        "c": 1.5,
+        "d": [1, "two"],
+        "t": {"k": 2},
+    }
+    with pytest.raises(TypeError):
+        dumps({"t": {"nested": {"x": 1}}})
+
+
+def test_cli_flags():
+    p = build_parser()
+    a = p.parse_args(["--checkpoint", "ck", "--device", "cpu", "--approve", "all"])
+    assert (a.checkpoint, a.device, a.approve, a.resume) == ("ck", "cpu", "all", None)
+    assert p.parse_args(["--resume"]).resume == "latest"
+    assert p.parse_args(["--resume", "7"]).resume == "7"
