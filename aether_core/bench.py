@@ -117,3 +117,44 @@ def bench_decode(model: nn.Module, prompt_bytes: int = 1024, new_bytes: int = 12
         cached_bytes_per_s=cached, recompute_bytes_per_s=recompute, speedup=cached / recompute,
         ceiling_steps_per_s=ceiling, fraction_of_ceiling=cached / ceiling, peak_memory_mb=peak,
     )
+
+
+@dataclass
+class AgentBench:
+    steps: int
+    overhead_ms_per_step: float  # agent work per step with a zero-cost scripted policy
+    first_answer_byte_s: float  # median over turns, default-size model (random weights if none)
+    first_answer_bytes_before: float  # thought and call bytes written before the answer began
+    turns: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def bench_agent(agent_factory, model_agent, steps: int = 6, turns: int = 5) -> AgentBench:
+    """Agent overhead per step (scripted policy, echo tool: no model time), then time to the
+    first answer byte with a real model policy."""
+    from .agent.events import AnswerDelta, Done
+    from .segments import Text, Thought, ToolCall
+
+    script = [[Thought(b"t"), ToolCall.make("echo", {"text": f"step {i}"})] for i in range(steps - 1)]
+    script.append([Thought(b"t"), Text(b"done")])
+    agent = agent_factory(script)
+    t = time.perf_counter()
+    list(agent.run("overhead"))
+    overhead = (time.perf_counter() - t) / steps
+    firsts, before = [], []
+    for i in range(turns):
+        model_agent.reset()
+        model_agent.sampling.seed = i
+        t = time.perf_counter()
+        for ev in model_agent.run("hello there, what can you do?"):
+            if isinstance(ev, AnswerDelta):
+                firsts.append(time.perf_counter() - t)
+                model_agent.cancel()
+            elif isinstance(ev, Done):
+                before.append(ev.bytes_generated)
+    firsts.sort()
+    return AgentBench(steps=steps, overhead_ms_per_step=overhead * 1000,
+                      first_answer_byte_s=firsts[len(firsts) // 2] if firsts else float("nan"),
+                      first_answer_bytes_before=sum(before) / max(1, len(before)), turns=len(firsts))

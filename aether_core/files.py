@@ -6,8 +6,8 @@ Kinds come from content, never from the name alone: a ``.png`` that holds text i
 - signatures: ``png jpeg gif webp bmp wav pdf zip gzip``;
 - ``compressed``: a compressed stream without a more specific kind (zlib, xz, bzip2, zstd);
 - ``json`` (an object or array that parses), ``text`` (UTF-8 with few control characters);
-- ``random``: high byte entropy and no signature. Encrypted data, random bytes and compressed
-  data without a header are indistinguishable by content, so they share this kind;
+- ``random``: high byte entropy, incompressible, no signature. Encrypted data, random bytes and
+  compressed data without a header are indistinguishable by content, so they share this kind;
 - ``structured-binary``: any other binary (executables, tables, short or low-entropy data);
 - ``empty``.
 
@@ -187,7 +187,11 @@ def detect_kind(data: bytes, name: str | None = None) -> str:
         return "text"
     sample = data[:_SNIFF]
     if len(sample) >= 128 and byte_entropy(sample) >= _entropy_threshold(len(sample)):
-        return "random"
+        # A flat histogram is not enough (bytes 0..255 repeated has 8 bits/byte): random-looking
+        # data must also not compress.
+        head = sample[:65536]
+        if len(zlib.compress(head, 1)) >= 0.95 * len(head):
+            return "random"
     return "structured-binary"
 
 
@@ -358,7 +362,7 @@ def load_image(
         try:
             with Image.open(io.BytesIO(data), formats=(fmt,) if fmt else IMAGE_FORMATS) as img:
                 img.load()
-                img = ImageOps.exif_transpose(img) if fmt == "JPEG" else img
+                img = ImageOps.exif_transpose(img)  # phone photos come out upright
                 return _to_rgb(img)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
             raise fail(_too_large(data, e)) from None

@@ -242,8 +242,11 @@ class VectorMemory:
         self.warning: str | None = None
         self._lock = threading.RLock()
         self._entries: list[MemoryEntry] = []
-        self._vecs = np.zeros((0, self.embedder.dim), dtype=np.float32)
+        # Rows [0, n) of a buffer that grows by doubling: adds stay cheap up to full capacity.
+        self._mat = np.zeros((0, self.embedder.dim), dtype=np.float32)
+        self._n = 0
         self._by_key: dict[str, str] = {}  # dedup key -> id
+        self._ids: set[str] = set()
         # The embedder the stored vectors came from; differs from self.embedder on a mismatch.
         self._space: tuple[str, int] = (self.embedder.name, self.embedder.dim)
 
@@ -344,9 +347,8 @@ class VectorMemory:
             raise MemoryStoreError(
                 f"bad memory kind {kind!r}: use lowercase letters, digits, _ or -"
             )
-        meta = dict(meta or {})
-        try:
-            json.dumps(meta)
+        try:  # a deep copy through JSON: what is stored is exactly what will be reloaded
+            meta = json.loads(json.dumps(meta or {}))
         except (TypeError, ValueError) as e:
             raise MemoryStoreError(f"memory meta must be JSON-serialisable: {e}") from None
         self._check_space()
@@ -362,8 +364,9 @@ class VectorMemory:
                 entry_id = self._new_id(text)
             entry = MemoryEntry(entry_id, text, kind, time.time(), meta)
             self._entries.append(entry)
-            self._vecs = np.concatenate([self._vecs, vec])
+            self._append_row(vec[0])
             self._by_key[key] = entry_id
+            self._ids.add(entry_id)
             self._evict()
             self._changed()
             return entry
@@ -381,20 +384,15 @@ class VectorMemory:
     def clear(self) -> None:
         """Forget everything (and adopt the current embedder if the store had another)."""
         with self._lock:
-            self._entries = []
-            self._by_key = {}
-            self._space = (self.embedder.name, self.embedder.dim)
-            self._vecs = np.zeros((0, self.embedder.dim), dtype=np.float32)
+            self._install([], (self.embedder.name, self.embedder.dim), None)
             self._changed()
 
     def reindex(self) -> None:
         """Re-embed every entry with the current embedder (e.g. after switching embedders)."""
         with self._lock:
             texts = [e.text for e in self._entries]
-            self._vecs = (
-                self._embed(texts) if texts else np.zeros((0, self.embedder.dim), np.float32)
-            )
-            self._space = (self.embedder.name, self.embedder.dim)
+            vecs = self._embed(texts) if texts else None
+            self._install(self._entries, (self.embedder.name, self.embedder.dim), vecs)
             self._changed()
 
     # ------------------------------------------------------------------------------- persistence
@@ -410,10 +408,15 @@ class VectorMemory:
                 "count": len(self._entries),
                 "entries": [e.to_dict() for e in self._entries],
             }
-            with atomic_path(self.path / VECTORS_FILE) as tmp, open(tmp, "wb") as f:
-                np.save(f, vecs, allow_pickle=False)
-            with atomic_path(self.path / ENTRIES_FILE) as tmp:
-                tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+            try:
+                with atomic_path(self.path / VECTORS_FILE) as tmp, open(tmp, "wb") as f:
+                    np.save(f, vecs, allow_pickle=False)
+                with atomic_path(self.path / ENTRIES_FILE) as tmp:
+                    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+            except OSError as e:
+                raise MemoryStoreError(
+                    f"cannot save memory store {self.path}: {e.strerror or e}"
+                ) from None
 
     def _load(self) -> None:
         assert self.path is not None
@@ -421,7 +424,13 @@ class VectorMemory:
         if not jpath.exists() and not vpath.exists():
             return
         try:
-            doc = json.loads(jpath.read_text(encoding="utf-8"))
+            raw_text = jpath.read_bytes()
+        except FileNotFoundError:
+            raw_text = b""  # vectors without entries: an interrupted first save, or damage
+        except OSError as e:  # permissions and the like are not corruption: leave files alone
+            raise MemoryStoreError(f"cannot read memory store {jpath}: {e.strerror or e}") from None
+        try:
+            doc = json.loads(raw_text.decode("utf-8"))
             if not isinstance(doc, dict) or not isinstance(doc.get("schema"), int):
                 raise ValueError("not a memory store (no schema version)")
             if doc["schema"] > SCHEMA_VERSION:
@@ -445,8 +454,13 @@ class VectorMemory:
                 raise ValueError("duplicate entry ids")
         except MemoryStoreError:
             raise
-        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
-            self._set_aside([jpath, vpath], f"unreadable {ENTRIES_FILE} ({_one_line(e)})")
+        except (UnicodeDecodeError, ValueError, RecursionError) as e:
+            what = (
+                f"unreadable {ENTRIES_FILE} ({_one_line(e)})" if raw_text else f"no {ENTRIES_FILE}"
+            )
+            self._set_aside([jpath, vpath], what)
+            return
+        if not entries:  # an empty store belongs to whichever embedder uses it next
             return
         space = (emb["name"], emb["dim"])
         try:
@@ -458,6 +472,8 @@ class VectorMemory:
                 )
             if not np.isfinite(vecs).all():
                 raise ValueError("vectors hold non-finite values")
+        except PermissionError as e:
+            raise MemoryStoreError(f"cannot read memory store {vpath}: {e.strerror}") from None
         except (OSError, ValueError, EOFError) as e:
             problem = f"bad {VECTORS_FILE} ({_one_line(e)})"
             if space != (self.embedder.name, self.embedder.dim):
@@ -476,12 +492,14 @@ class VectorMemory:
                 self.save()
 
     def _install(
-        self, entries: list[MemoryEntry], space: tuple[str, int], vecs: np.ndarray
+        self, entries: list[MemoryEntry], space: tuple[str, int], vecs: np.ndarray | None
     ) -> None:
-        self._entries = entries
+        self._entries = list(entries)
         self._space = space
-        self._vecs = vecs
+        self._mat = np.zeros((0, space[1]), np.float32) if vecs is None else np.array(vecs)
+        self._n = len(self._mat)
         self._by_key = {_dedup_key(e.text): e.id for e in entries}
+        self._ids = {e.id for e in entries}
 
     def _set_aside(self, paths: list[Path], problem: str, rebuilt: int | None = None) -> None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -520,24 +538,41 @@ class VectorMemory:
     def _new_id(self, text: str) -> str:
         """8 hex chars of the text's hash; longer in the rare case another text has them."""
         digest = hashlib.blake2b(_dedup_key(text).encode(), digest_size=16).hexdigest()
-        taken = {e.id for e in self._entries}
         for n in range(8, len(digest) + 1, 2):
-            if digest[:n] not in taken:
+            if digest[:n] not in self._ids:
                 return digest[:n]
         raise MemoryStoreError("memory id collision")  # 128-bit collision: not in this universe
 
     def _remove_at(self, i: int) -> None:
         entry = self._entries.pop(i)
-        self._vecs = np.delete(self._vecs, i, axis=0)
+        self._mat[i : self._n - 1] = self._mat[i + 1 : self._n]
+        self._n -= 1
         self._by_key.pop(_dedup_key(entry.text), None)
+        self._ids.discard(entry.id)
 
     def _evict(self) -> None:
         extra = len(self._entries) - self.capacity
         if extra > 0:
             for e in self._entries[:extra]:
                 self._by_key.pop(_dedup_key(e.text), None)
+                self._ids.discard(e.id)
             self._entries = self._entries[extra:]
-            self._vecs = self._vecs[extra:]
+            self._mat[: self._n - extra] = self._mat[extra : self._n]
+            self._n -= extra
+
+    @property
+    def _vecs(self) -> np.ndarray:
+        """The live rows (a view: copy before keeping it outside the lock)."""
+        return self._mat[: self._n]
+
+    def _append_row(self, row: np.ndarray) -> None:
+        if self._n == len(self._mat):
+            rows = max(16, self._n + 1, min(2 * self._n, self.capacity + 1))
+            grown = np.zeros((rows, self._mat.shape[1]), dtype=np.float32)
+            grown[: self._n] = self._mat[: self._n]
+            self._mat = grown
+        self._mat[self._n] = row
+        self._n += 1
 
     def _changed(self) -> None:
         if self.autosave:

@@ -83,14 +83,18 @@ DEFAULT_PATTERNS: tuple[str, ...] = (
 
 # Prefixes of default patterns that contain whitespace, so a stream could be cut inside one:
 # while the text before a cut ends with such a prefix, the cut moves to the prefix's start.
-_PENDING: dict[str, str] = {
+# Each comes with the longest text it can match (None: unbounded), so only that tail is searched.
+_PENDING: dict[str, tuple[str, int | None]] = {
     PEM_PRIVATE_KEY: (
         rf"-----BEGIN(?: [A-Z0-9 ]*)?$|{_PEM_HEAD}{_PEM_INNER}*"
-        r"(?:-{0,5}|-----END[A-Z0-9 ]*)$"
+        r"(?:-{0,5}|-----END[A-Z0-9 ]*)$",
+        None,
     ),
-    BEARER: r"(?<![A-Za-z0-9])[Bb]earer[ \t]*$",
+    BEARER: (r"(?<![A-Za-z0-9])[Bb]earer[ \t]*$", 80),
     ASSIGNMENT: (
-        rf"(?i){_KEY}[\"']?[ \t]*(?:[:=][ \t]*(?:\"[^\"\n]{{0,200}}|'[^'\n]{{0,200}})?)?$"
+        rf"(?i){_KEY}[\"']?[ \t]*"
+        r"(?:[:=][ \t]*(?:\"[^\"\n]{0,200}|'[^'\n]{0,200}|[^\s\"'`,;]{1,200})?)?$",
+        320,  # key, separator and a 200-character value
     ),
 }
 
@@ -141,7 +145,7 @@ class Redactor:
         ) + tuple(extra_patterns)
         self.replacement = replacement
         self._compiled: list[tuple[re.Pattern[str], list[str], tuple[str, ...]]] = []
-        self._pending: list[re.Pattern[str]] = []
+        self._pending: list[tuple[re.Pattern[str], int | None]] = []
         for p in self.patterns:
             if not isinstance(p, str):
                 raise RedactError(f"redaction pattern must be a string, not {type(p).__name__}")
@@ -154,7 +158,8 @@ class Redactor:
             groups = [g for g in rx.groupindex if g.startswith("secret")]
             self._compiled.append((rx, groups, _HINTS.get(p, ())))
             if p in _PENDING:
-                self._pending.append(re.compile(_PENDING[p]))
+                rx_p, window = _PENDING[p]
+                self._pending.append((re.compile(rx_p), window))
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Sorted, non-overlapping ``(start, end)`` ranges of ``text`` to replace."""
@@ -175,42 +180,70 @@ class Redactor:
         return self._apply(text, self.spans(text))
 
     def _apply(
-        self, text: str, spans: list[tuple[int, int]], lo: int = 0, hi: int | None = None
+        self,
+        text: str,
+        spans: list[tuple[int, int]],
+        lo: int = 0,
+        hi: int | None = None,
+        *,
+        continued: bool = False,
     ) -> str:
-        """Redacted ``text[lo:hi]``; a span crossing ``lo`` or ``hi`` is replaced by its inner part."""
+        """Redacted ``text[lo:hi]``; a span crossing ``lo`` or ``hi`` is replaced by its inner part
+        (with no marker for a span crossing ``lo`` when ``continued``: one was already shown)."""
         hi = len(text) if hi is None else hi
         out: list[str] = []
         pos = lo
         for s, e in spans:
             if e <= lo or s >= hi:
                 continue
+            marker = "" if continued and s < lo else self.replacement
             s, e = max(s, lo), min(e, hi)
-            out += [text[pos:s], self.replacement]
+            out += [text[pos:s], marker]
             pos = e
         out.append(text[pos:hi])
         return "".join(out)
 
     def pending_start(self, text: str) -> int | None:
         """Start of a trailing, whitespace-containing prefix of a default secret shape, if any."""
-        starts = [m.start() for rx in self._pending if (m := rx.search(text))]
+        starts = []
+        for rx, window in self._pending:
+            lo = max(0, len(text) - window) if window else 0  # a prefix is at most this long
+            if m := rx.search(text, lo):
+                starts.append(m.start())
         return min(starts) if starts else None
+
+
+def _last_boundary(buf: str) -> int:
+    """Index just after the last whitespace or non-ASCII character (0 if none).
+
+    Default secrets are ASCII runs, so text in scripts written without spaces (CJK) streams
+    character by character, while an ASCII run waits until it is complete.
+    """
+    for i in range(len(buf) - 1, -1, -1):
+        c = buf[i]
+        if c > "\x7f" or c.isspace():
+            return i + 1
+    return 0
 
 
 class StreamRedactor:
     """Redact text arriving as deltas; ``feed`` returns what is safe to show, ``flush`` the rest.
 
-    Text is emitted up to the last whitespace boundary that is not inside a match, not before a
-    match that may still grow (one followed only by whitespace so far), and not after a
-    whitespace-containing prefix of a default secret (``password = "``, ``-----BEGIN RSA ``, an
+    Text is emitted up to the last boundary (whitespace, or a non-ASCII character: secrets are
+    ASCII runs, so CJK text streams at once) that is not inside a match, not before a match that
+    may still grow (one followed only by whitespace so far), and not after a prefix of a default
+    secret that may contain such boundaries (``password = "``, ``-----BEGIN RSA ``, an
     unfinished private-key block). The last ``context`` (at least 64) emitted characters are
     kept so a key-then-value pattern whose key was already shown still redacts its value.
 
-    Trade-off: what is held is capped at ``max_hold`` characters, so a chat UI never stalls for
+    Trade-off: what is held is capped at ``max_hold`` characters, so the UI never stalls for
     long. With the default patterns and secrets shorter than ``max_hold`` (8192: any real token
-    or RSA-4096 key) the output equals ``redact(whole_text)`` however the text is chunked. A
-    longer match is cut: its head may show if the pattern needs more text before it matches at
-    all; once it matches, the rest is redacted as several ``[REDACTED]`` pieces. A custom pattern
-    whose match spans whitespace before its secret part may likewise be split at a boundary.
+    or RSA-4096 key) the output equals ``redact(whole_text)`` however the text is chunked. When
+    the cap forces text out of a match, or out of a prefix that may still become one (an open
+    quoted value, an unfinished key block), that text is shown as one ``[REDACTED]`` and the rest
+    of the secret adds no further marker; this errs towards hiding a little too much. A pattern
+    that needs more than ``max_hold`` characters before it matches at all can show its head, and
+    a custom pattern whose match spans a boundary before its secret part may be split there.
     """
 
     def __init__(
@@ -219,26 +252,21 @@ class StreamRedactor:
         self.redactor = redactor or Redactor()
         self.max_hold = max(1, max_hold)
         self.context = max(64, context)  # left context for key-then-value patterns
-        self._ctx = ""  # tail of raw text already emitted
+        self._ctx = ""  # tail of the raw text already emitted
         self._buf = ""  # raw text not yet emitted
+        self._open = False  # the last piece ended inside a secret, already shown as [REDACTED]
 
     def feed(self, delta: str) -> str:
         """Add ``delta``; return the redacted text that can be shown now (maybe empty)."""
         if not delta:
             return ""
         self._buf += delta
-        text = self._ctx + self._buf
-        off = len(self._ctx)
-        spans = self.redactor.spans(text)
-        cut, forced = self._safe_cut(off, spans)
-        return self._emit(text, off, spans, cut, forced) if cut > 0 else ""
+        return self._step(final=False)
 
     def flush(self) -> str:
         """Emit everything still held (end of the stream) and reset."""
-        text = self._ctx + self._buf
-        off = len(self._ctx)
-        out = self._emit(text, off, self.redactor.spans(text), len(self._buf), False)
-        self._ctx = ""
+        out = self._step(final=True)
+        self._ctx, self._open = "", False
         return out
 
     @property
@@ -246,44 +274,56 @@ class StreamRedactor:
         """Characters currently held back."""
         return len(self._buf)
 
-    def _safe_cut(self, off: int, spans: list[tuple[int, int]]) -> tuple[int, bool]:
-        buf = self._buf
-        cut = max(buf.rfind(c) for c in " \t\n\r\f\v") + 1  # 0: no whitespace yet
-        while cut > 0:
-            new = cut
-            pend = self.redactor.pending_start(buf[:new])
-            if pend is not None:
-                new = pend
-            for s, e in spans:
-                s, e = s - off, e - off
-                if s < new and (e > new or not buf[e:].strip()):
-                    new = max(s, 0)
-            if new == cut:
-                break
-            cut = new
-        if len(buf) - cut <= self.max_hold:
-            return cut, False
-        cut = len(buf) - self.max_hold  # forced; but never inside a match that is complete
-        for s, e in spans:
-            s, e = s - off, e - off
-            if s < cut < e and buf[e:].strip():
-                cut = e
-        return cut, True
-
-    def _emit(
-        self, text: str, off: int, spans: list[tuple[int, int]], cut: int, forced: bool
-    ) -> str:
-        out = self.redactor._apply(text, spans, off, off + cut)
-        end = off + cut
-        self._buf = self._buf[cut:]
-        ctx = text[max(0, end - self.context) : end] if self.context else ""
+    def _step(self, final: bool) -> str:
+        # Positions below are indexes into text = context + buffer; the buffer starts at off.
+        text = self._ctx + self._buf
+        off = len(self._ctx)
+        spans = self.redactor.spans(text)
+        end, forced, pending = len(text), False, None
+        if not final:
+            end, forced, pending = self._safe_end(text, off, spans)
+        if end <= off:
+            return ""
+        if pending is not None:  # forced out of a secret that has not matched yet: hide it
+            spans = _merge([*spans, (pending, end)])
+        out = self.redactor._apply(text, spans, off, end, continued=self._open)
+        self._open = forced and any(s < end <= e for s, e in spans)
+        self._buf = text[end:]
+        keep = end - self.context
         if forced:
-            # Cut inside a match that is still open: keep all of it (bounded) as context, so its
-            # continuation still matches and is redacted too, as further [REDACTED] pieces.
-            open_ = [s for s, e in spans if s < end and not text[e:].strip()]
-            start = max(0, open_[0] - 32) if open_ else end  # 32: room for a key before it
-            if end - start > len(ctx):
-                limit = 16 * self.max_hold
-                ctx = text[start:end] if end - start <= limit else text[start : start + 96] + ctx
-        self._ctx = ctx
+            # Keep a secret that is still open (and a key before it) in the context, so its
+            # continuation keeps matching after its head has scrolled out of the window.
+            starts = [s for s, e in spans if s < end and not text[e:].strip()]
+            if pending is not None:
+                starts.append(pending)
+            if starts:
+                keep = min(keep, max(0, min(starts) - 32))
+        if end - keep <= 16 * self.max_hold:
+            self._ctx = text[max(0, keep) : end]
+        else:  # bounded: the head (key and start of the secret) plus the recent tail
+            self._ctx = text[keep : keep + 96] + text[end - self.context : end]
         return out
+
+    def _safe_end(
+        self, text: str, off: int, spans: list[tuple[int, int]]
+    ) -> tuple[int, bool, int | None]:
+        """(end of what may be emitted, whether the hold limit forced it, pending secret start)."""
+        end = off + _last_boundary(self._buf)
+        while end > off:
+            new = end
+            pend = self.redactor.pending_start(text[:new])
+            if pend is not None:
+                new = max(pend, off)
+            for s, e in spans:
+                if s < new and (e > new or not text[e:].strip()):
+                    new = max(s, off)
+            if new == end:
+                break
+            end = new
+        if len(text) - end <= self.max_hold:
+            return end, False, None
+        end = len(text) - self.max_hold  # forced; but never inside a match that is complete
+        for s, e in spans:
+            if s < end < e and text[e:].strip():
+                end = e
+        return end, True, self.redactor.pending_start(text[:end])

@@ -100,26 +100,28 @@ def test_detect_kind(kind: str) -> None:
     assert kind in EXTENSIONS
 
 
-@pytest.mark.parametrize(
-    ("data", "kind"),
-    [
-        (zip_bytes(empty=True), "zip"),
-        (b"[1, 2, 3]", "json"),
-        (b"{not json", "text"),
-        (b"42", "text"),
-        (b"BMW is a car brand, not a bitmap", "text"),
-        (b"RIFF\x00\x00\x00\x00AVI LIST", "structured-binary"),
-        (bytes(range(256)) * 4, "structured-binary"),  # every byte value, but no UTF-8
-        (b"\x00\x01\x02" * 300, "structured-binary"),
-        (RNG.integers(0, 256, 300, dtype=np.uint8).tobytes(), "random"),  # short but random
-        (RNG.integers(0, 256, 40, dtype=np.uint8).tobytes(), "structured-binary"),  # too short
-        ("日本語のテキストです。".encode(), "text"),
-        (("x" * 10 + "\x00").encode(), "structured-binary"),
-        ("\ufeffwith a BOM".encode(), "text"),
-        (b"\x1b[31mred\x1b[0m terminal output\n", "text"),
-    ],
-)
-def test_detect_kind_edges(data: bytes, kind: str) -> None:
+EDGES = {
+    "empty-zip": (zip_bytes(empty=True), "zip"),
+    "json-array": (b"[1, 2, 3]", "json"),
+    "broken-json": (b"{not json", "text"),
+    "json-scalar": (b"42", "text"),
+    "text-starting-BM": (b"BMW is a car brand, not a bitmap", "text"),
+    "riff-avi": (b"RIFF\x00\x00\x00\x00AVI LIST", "structured-binary"),
+    "flat-histogram": (bytes(range(256)) * 4, "structured-binary"),  # 8 bits/byte, compressible
+    "low-entropy": (b"\x00\x01\x02" * 300, "structured-binary"),
+    "short-random": (RNG.integers(0, 256, 300, dtype=np.uint8).tobytes(), "random"),
+    "too-short": (RNG.integers(0, 256, 40, dtype=np.uint8).tobytes(), "structured-binary"),
+    "cjk-text": ("日本語のテキストです。".encode(), "text"),
+    "nul-byte": (("x" * 10 + "\x00").encode(), "structured-binary"),
+    "bom": ("\ufeffwith a BOM".encode(), "text"),
+    "ansi-text": (b"\x1b[31mred\x1b[0m terminal output\n", "text"),
+    "xz": (b"\xfd7zXZ\x00\x00" + bytes(50), "compressed"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EDGES))
+def test_detect_kind_edges(case: str) -> None:
+    data, kind = EDGES[case]
     assert detect_kind(data) == kind
 
 

@@ -346,3 +346,26 @@ def test_extract_fact(text: str, fact: str) -> None:
 )
 def test_extract_fact_rejects(text: str) -> None:
     assert extract_fact(text) is None
+
+
+def test_vectors_without_entries_are_set_aside(tmp_path: Path) -> None:
+    np.save(tmp_path / VECTORS_FILE, np.zeros((3, 1024), np.float32))
+    mem = VectorMemory.open(tmp_path)
+    assert len(mem) == 0 and mem.warning and f"no {ENTRIES_FILE}" in mem.warning
+    assert list(tmp_path.glob(f"{VECTORS_FILE}.corrupt-*"))
+
+
+def test_empty_store_adopts_any_embedder(tmp_path: Path) -> None:
+    mem = VectorMemory.open(tmp_path)
+    mem.add("x y")
+    mem.clear()
+    other = VectorMemory.open(tmp_path, embedder=HashedNgramEmbedder(dim=128))
+    assert other.warning is None and other.mismatch is None
+    assert other.add("hello world").text == "hello world"
+
+
+def test_meta_is_copied() -> None:
+    meta = {"tags": ["a"]}
+    e = VectorMemory().add("a fact here", meta=meta)
+    meta["tags"].append("b")
+    assert e.meta == {"tags": ["a"]}

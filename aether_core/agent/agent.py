@@ -189,7 +189,7 @@ class AetherAgent:
 
             res = safe_fetch(source, self.net_policy or NetPolicy(),
                              accept=("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"))
-            img = load_image(res.body)
+            img = load_image(res.body, name=source)
         else:
             img = load_image(Path(source))
         small = to_model_image(img)

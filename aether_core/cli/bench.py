@@ -20,6 +20,41 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--compile", action="store_true", help="torch.compile the model first")
     d.add_argument("--json", action="store_true")
     d.set_defaults(func=run_decode)
+    a = bsub.add_parser("agent", help="agent overhead per step and time to the first answer byte")
+    a.add_argument("--checkpoint", help="checkpoint dir (default: the shipped model, else random)")
+    a.add_argument("--device", default="auto")
+    a.add_argument("--steps", type=int, default=6)
+    a.add_argument("--turns", type=int, default=5)
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=run_agent)
+
+
+def run_agent(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from ..agent import build_agent
+    from ..agent.agent import AetherAgent
+    from ..agent.approval import ApprovalPolicy
+    from ..agent.policy import ScriptedPolicy
+    from ..bench import bench_agent
+    from ..tools import default_registry
+
+    def scripted(script):
+        reg = default_registry()
+        return AetherAgent(ScriptedPolicy(script), reg, approval=ApprovalPolicy.from_spec("all"))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        agent = build_agent(args.checkpoint, device=args.device, approve="none", memory_path=tmp)
+        r = bench_agent(scripted, agent, steps=args.steps, turns=args.turns)
+        info = agent.info
+    if args.json:
+        print(json.dumps({**r.to_dict(), "model": info.name, "params": info.params}))
+        return 0
+    print(f"model: {info.name} ({info.params / 1e6:.1f}M params, {info.device})")
+    print(f"agent overhead: {r.overhead_ms_per_step:.2f} ms/step (scripted policy, {r.steps} steps)")
+    print(f"first answer byte: {r.first_answer_byte_s * 1000:.0f} ms (median of {r.turns} turns, "
+          f"{r.first_answer_bytes_before:.0f} bytes written first)")
+    return 0
 
 
 def run_decode(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     kinds = parser.add_subparsers(dest="eval_kind", metavar="KIND")
     parser.set_defaults(func=lambda args: _missing_kind(parser))
     _register_vq(kinds)
+    _register_bpb(kinds)
     # Further eval kinds go here, each as _register_<kind>(kinds) + _run_<kind>(args):
     #   _register_bpb(kinds)     -> `aether eval bpb`    (bits per byte of the LM)
     #   _register_skills(kinds)  -> `aether eval skills` (task suites, e.g. drawing shapes)
@@ -95,3 +96,32 @@ def _run_vq(args: argparse.Namespace) -> int:
     print(f"psnr_db: {result['psnr']:.2f}")
     print(f"codebook_usage: {result['usage']:.4f}")
     return 0
+
+
+# ---- aether eval bpb -----------------------------------------------------------------------
+
+
+def _register_bpb(kinds: argparse._SubParsersAction) -> None:
+    p = kinds.add_parser(
+        "bpb",
+        help="bits per byte of a checkpoint on files (sliding window)",
+        description="Score each file as a plain byte stream with sliding windows of the model's "
+        "context (only the new positions of each window count); the last line is "
+        "'bits_per_byte: X' over all files.",
+    )
+    p.add_argument("--checkpoint", required=True, metavar="DIR")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--context", type=int, help="window length (default: the training seq_len)")
+    p.add_argument("--stride", type=int, help="window step (default: context / 2)")
+    p.add_argument("--max-bytes", type=int, help="score at most this many bytes of each file")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, help="torch CPU threads")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead")
+    p.set_defaults(func=_run_bpb)
+
+
+def _run_bpb(args: argparse.Namespace) -> int:
+    from ..eval.bpb import run_cli  # the logic: aether_core/eval/bpb.py
+
+    return run_cli(args)

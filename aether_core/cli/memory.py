@@ -21,7 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     common.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     p = subparsers.add_parser(
-        "memory", help="list, search and edit long-term memory", description=__doc__
+        "memory",
+        help="list, search and edit long-term memory",
+        description="Inspect and edit the agent's long-term memory.",
     )
     p.set_defaults(func=_no_action)
     sub = p.add_subparsers(dest="memory_command", metavar="ACTION")
@@ -36,7 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     se.add_argument("--min-score", type=float, default=0.0, help="drop weaker matches")
     se.set_defaults(func=_search)
 
-    fo = sub.add_parser("forget", parents=[common], help="delete one memory by id (or unique prefix)")
+    fo = sub.add_parser(
+        "forget", parents=[common], help="delete one memory by id (or unique prefix)"
+    )
     fo.add_argument("id", metavar="ID")
     fo.set_defaults(func=_forget)
 
@@ -56,7 +60,9 @@ def _open(args: argparse.Namespace) -> VectorMemory:
 
     mem = VectorMemory.open(args.store)
     if mem.warning:
-        Console(stderr=True).print(f"[yellow]warning:[/] {mem.warning}", markup=True, highlight=False)
+        Console(stderr=True).print(
+            f"[yellow]warning:[/] {mem.warning}", markup=True, highlight=False
+        )
     return mem
 
 

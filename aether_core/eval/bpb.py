@@ -130,22 +130,8 @@ def total_bpb(results: list[BpbResult]) -> float:
 
 
 # ---------------------------------------------------------------------------------------- CLI
-def add_parser(esub: Any) -> None:
-    """Register ``aether eval bpb`` on the ``aether eval`` subparsers (called from cli/eval.py)."""
-    p = esub.add_parser("bpb", help="bits per byte of a checkpoint on files (sliding window)")
-    p.add_argument("--checkpoint", required=True, metavar="DIR")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--context", type=int, help="window length (default: the training seq_len)")
-    p.add_argument("--stride", type=int, help="window step (default: context / 2)")
-    p.add_argument("--max-bytes", type=int, help="score at most this many bytes of each file")
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--threads", type=int)
-    p.add_argument("--json", action="store_true", help="one JSON object instead of text")
-    p.set_defaults(func=run_cli)
-
-
 def run_cli(args: Any) -> int:
+    """`aether eval bpb` (flags defined in cli/eval.py)."""
     import json
 
     from ..checkpoint import load_checkpoint, resolve_device

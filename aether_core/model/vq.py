@@ -56,7 +56,8 @@ class VQConfig:
     dec_blocks: int = 2
     dec_levels: tuple[int, ...] = (64,)  # channels of each 2x upsampling stage
     up_blocks: int = 1  # residual blocks per upsampling stage
-    output: str = "linear"  # "linear": train on raw output, clamp to [0,1] when decoding; "sigmoid"
+    output: str = "sigmoid"  # or "linear": raw output in the loss, clamped to [0, 1] when decoding
+    head: str = "rgb"  # "rgb": pixel-shuffle RGB; "blend": alpha between two colour fields
     ema_decay: float = 0.99
     commitment: float = 0.25
     dead_code_steps: int = 30  # re-seed a code after this many training steps without use
@@ -82,6 +83,8 @@ class VQConfig:
             raise ValueError("dec_levels must upsample less than image_size / grid")
         if self.output not in ("linear", "sigmoid"):
             raise ValueError('output must be "linear" or "sigmoid"')
+        if self.head not in ("rgb", "blend"):
+            raise ValueError('head must be "rgb" or "blend"')
         if self.stages < 1 or self.code_dim < 1:
             raise ValueError("stages and code_dim must be >= 1")
 
@@ -224,8 +227,12 @@ class TinyVQVAE(nn.Module):
             prev = u
         r = f // 2 ** len(cfg.dec_levels)
         dec += [nn.GroupNorm(_groups(prev), prev), nn.SiLU()]
-        dec += [nn.Conv2d(prev, 3 * r * r, 3, padding=1), nn.PixelShuffle(r)]
         self.decoder = nn.Sequential(*dec)
+        self.head_r = r
+        if cfg.head == "rgb":
+            self.head = nn.Conv2d(prev, 3 * r * r, 3, padding=1)
+        else:  # "blend": per-pixel alpha between two smooth colour fields (BTC-style)
+            self.head = nn.Conv2d(prev, r * r + 6, 3, padding=1)
 
     # ---- tensor API -------------------------------------------------------------------------
 
@@ -240,7 +247,18 @@ class TinyVQVAE(nn.Module):
 
     def _decode_raw(self, q: Tensor) -> Tensor:
         """Decoder output before the final squashing (what the loss sees)."""
-        out = self.decoder(q)
+        h = self.head(self.decoder(q))
+        r = self.head_r
+        if self.cfg.head == "blend":
+            alpha = torch.sigmoid(F.pixel_shuffle(h[:, : r * r], r))
+            ab = F.interpolate(h[:, r * r :], scale_factor=r, mode="bilinear")
+            a, b = ab[:, :3], ab[:, 3:]
+            if self.cfg.output == "sigmoid":
+                a, b = torch.sigmoid(a), torch.sigmoid(b)
+            else:
+                a, b = a + 0.5, b + 0.5
+            return alpha * a + (1 - alpha) * b
+        out = F.pixel_shuffle(h, r)
         return torch.sigmoid(out) if self.cfg.output == "sigmoid" else out + 0.5
 
     def _decode_latents(self, q: Tensor) -> Tensor:

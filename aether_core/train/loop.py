@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -211,7 +211,8 @@ def _train(
                         "val": state.last_eval,
                     },
                 )
-                atomic_write_text(tmp / TRAINER_STATE_FILE, state.to_json())
+                # best/ is for using, not resuming: no RNG state
+                atomic_write_text(tmp / TRAINER_STATE_FILE, replace(state, rng={}).to_json())
         D.barrier()
 
     def evaluate(full: bool) -> dict[str, float]:

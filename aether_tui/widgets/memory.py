@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Input, Static
 RECALLED_STYLE = "bold reverse"
 
 
-def _clip(text: str, limit: int = 200) -> str:
+def _clip(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -63,7 +63,8 @@ class MemoryPane(Vertical):
             placeholder="search memory (Enter); empty: list all", id="memory-search", compact=True
         )
         table = MemoryTable(id="memory-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("", "id", "kind", "text")
+        for label, width in (("", 6), ("id", 10), ("kind", 10), ("text", 60)):
+            table.add_column(label, width=width)
         yield table
         yield Static(Text("memory: not loaded yet"), id="memory-status")
 

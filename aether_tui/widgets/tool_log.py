@@ -35,13 +35,14 @@ class ToolCallRow:
     key: str = ""
 
 
-def _args_summary(args: dict[str, Any], limit: int = 40) -> str:
+def _args_summary(args: dict[str, Any], limit: int = 28) -> str:
     s = json.dumps(args, ensure_ascii=False, separators=(",", ":"))
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
 class ToolLog(Vertical):
-    COLUMNS = ("#", "tool", "args", "status", "time")
+    # fixed widths: columns do not jump around while a turn runs (and render deterministically)
+    COLUMNS = (("#", 3), ("tool", 12), ("args", 28), ("status", 9), ("time", 7))
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -61,7 +62,8 @@ class ToolLog(Vertical):
 
     def compose(self):
         table: DataTable = DataTable(id="tool-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*self.COLUMNS)
+        for label, width in self.COLUMNS:
+            table.add_column(label, width=width)
         yield table
         with VerticalScroll(id="tool-detail-scroll"):
             yield Static(Text("Select a call to see its result."), id="tool-detail")
@@ -81,7 +83,7 @@ class ToolLog(Vertical):
         cells = self._cells(row)
         if row.key in table.rows:
             for col, value in zip(table.ordered_columns, cells, strict=True):
-                table.update_cell(row.key, col.key, value, update_width=True)
+                table.update_cell(row.key, col.key, value)
         else:
             table.add_row(*cells, key=row.key)
             table.move_cursor(row=table.row_count - 1)

@@ -11,6 +11,7 @@ from aether_tui.app import AetherApp
 from aether_tui.settings import Settings
 from aether_tui.store import ChatStore
 from tests.tui.fakes import FakeFactory
+from tests.tui.real import RealFactory
 
 
 @pytest.fixture(autouse=True)
@@ -39,9 +40,11 @@ class _Clock:
 
 
 @pytest.fixture
-def make_app(store: ChatStore) -> Callable[..., tuple[AetherApp, FakeFactory]]:
-    def make(factory: FakeFactory | None = None, **kwargs) -> tuple[AetherApp, FakeFactory]:
-        factory = factory or FakeFactory()
+def make_app(store: ChatStore) -> Callable[..., tuple[AetherApp, RealFactory | FakeFactory]]:
+    """An app on the shared store; by default driving the real agent with a scripted policy."""
+
+    def make(factory=None, **kwargs) -> tuple[AetherApp, RealFactory | FakeFactory]:
+        factory = factory or RealFactory()
         settings = kwargs.pop("settings", None) or Settings()
         app = AetherApp(agent_factory=factory, settings=settings, store=store, **kwargs)
         return app, factory

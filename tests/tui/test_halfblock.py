@@ -130,7 +130,7 @@ async def test_image_narrow_terminal_downscales(make_app, tmp_path: Path):
 
 
 async def test_url_image_and_missing_file(make_app):
-    app, factory = make_app()
+    app, factory = make_app(FakeFactory())  # the fake never fetches the URL
     async with app.run_test(size=(100, 40)) as pilot:
         await ready(pilot)
         await send(pilot, "/image /no/such/file.png", wait=False)

@@ -49,10 +49,12 @@ def make(tmp_path: Path, approve: str = "all") -> AetherApp:
 
 
 async def _steady(pilot) -> None:
-    prompt = pilot.app.main.prompt
-    prompt.cursor_blink = False
-    prompt.focus()
+    """No focus (no blinking cursor) and tables laid out: nothing left to change."""
+    pilot.app.main.prompt.cursor_blink = False
+    pilot.app.main.set_focus(None)
     await settle(pilot)
+    for _ in range(3):  # let tables lay out on idle
+        await pilot.pause(0.05)
 
 
 def test_main_screen(snap_compare, tmp_path: Path):

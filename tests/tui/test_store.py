@@ -18,7 +18,6 @@ from aether_tui.store import (
 )
 from aether_tui.transcript import to_markdown
 from aether_tui.widgets.chat import AssistantMessage, UserMessage
-from tests.tui.fakes import FakeFactory
 from tests.tui.helpers import ready, send, settle
 
 
@@ -105,7 +104,7 @@ def test_markdown_export():
 
 
 async def test_autosave_and_resume(make_app, store: ChatStore):
-    app, factory = make_app(FakeFactory(approve="all"))
+    app, factory = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         await send(pilot, "remember this")
@@ -118,19 +117,18 @@ async def test_autosave_and_resume(make_app, store: ChatStore):
     assert store.get(chat_id).title == "remember this"
 
     # aether-tui --resume (no id: the most recent)
-    app2, factory2 = make_app(FakeFactory(), resume="latest")
+    app2, factory2 = make_app(resume="latest")
     async with app2.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         await settle(pilot)
         agent = factory2.agent
-        assert len(agent.loaded) == 1
-        assert segments.encode(agent.loaded[0]) == segments.encode(conversation)
+        assert segments.encode(agent.conversation) == segments.encode(conversation)
         assert app2.chat_id == chat_id
         users = [u.text for u in app2.main.chat.query(UserMessage)]
         answers = [a.source for a in app2.main.chat.query(AssistantMessage)]
         assert users == ["remember this", "and this"]
         assert answers == ["You said: **remember this**", "You said: **and this**"]
-        assert len(app2.main.thoughts.steps(1)) == 1
+        assert [t.text for t in app2.main.thoughts.steps(1)] == ["Echo it."]
         # the next turn continues the same stored chat
         await send(pilot, "third")
         assert app2.chat_id == chat_id
