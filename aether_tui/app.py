@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import work
+from textual.actions import SkipAction
 from textual.app import App
 from textual.message import Message as TMessage
 from textual.timer import Timer
@@ -142,6 +143,8 @@ class AetherApp(App):
         self.approvals: deque[ApprovalAsked] = deque()
         self.approval_open: tuple[ApprovalScreen, ApprovalAsked] | None = None
         self.remembered: dict[str, bool] = {}  # tool -> approved, until the app closes
+        self.approval_spec: str | None = None  # /approve all|none|ask, kept across /model
+        self.tool_modes: dict[str, str] = {}  # /approve TOOL, kept across /model
         self.pending_conversation: list[Message] | None = None
         self._generation = 0  # bumps on every (re)build so stale builds are ignored
         self._turn_bytes = 0
@@ -161,11 +164,13 @@ class AetherApp(App):
     def generating(self) -> bool:
         return self.bridge is not None
 
-    async def on_main_screen_ready(self, message: MainScreen.Ready) -> None:
-        """Start-up, once the main screen exists: theme, resume, then build the agent."""
+    def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    async def on_main_screen_ready(self, message: MainScreen.Ready) -> None:
+        """Start-up, once the main screen exists: resume a chat, then build the agent."""
         for warning in self.settings.warnings:
             self.notify(warning, severity="warning", timeout=8)
         self._tick_timer = self.set_interval(0.5, self._tick, pause=True)
@@ -225,6 +230,10 @@ class AetherApp(App):
         for key, value in vars(self.settings.sampling).items():
             if sampling is not None and hasattr(sampling, key):
                 setattr(sampling, key, value)
+        if self.approval_spec is not None:
+            agent.approval = type(agent.approval).from_spec(self.approval_spec)
+        for tool, mode in self.tool_modes.items():
+            agent.approval.set_mode(tool, mode)
         for tool, approved in self.remembered.items():
             agent.approval.remember(tool, approved)
         if self.pending_conversation is not None:
@@ -460,6 +469,18 @@ class AetherApp(App):
         if action == "cancel_turn":
             return self.generating or bool(self.queued)
         return True
+
+    def action_ctrl_c(self) -> None:
+        """Ctrl+C: cancel the running turn; otherwise copy the selection (chat text or input)."""
+        if self.generating or self.queued:
+            self.action_cancel_turn()
+            return
+        selected = self.screen.get_selected_text()
+        if selected:
+            self.copy_to_clipboard(selected)
+            self.notify(f"Copied {len(selected)} characters.")
+            return
+        raise SkipAction()  # let the focused widget (the input) copy its own selection
 
     def action_cancel_turn(self) -> None:
         if self.bridge is not None:
@@ -804,6 +825,8 @@ class AetherApp(App):
         policy = self.agent.approval
         if arg in ("all", "none", "ask"):
             self.agent.approval = type(policy).from_spec(arg)
+            self.approval_spec = arg
+            self.tool_modes.clear()
             self.remembered.clear()
             what = {
                 "all": "all tools run without asking",
@@ -811,11 +834,20 @@ class AetherApp(App):
                 "ask": "asking before each tool",
             }[arg]
         else:
-            for tool in (t.strip() for t in arg.split(",")):
-                if tool:
-                    policy.set_mode(tool, "auto")
-                    self.remembered[tool] = True
-            what = f"{arg} runs without asking"
+            tools = [t.strip() for t in arg.split(",") if t.strip()]
+            registry = getattr(self.agent, "tools", None)
+            known = set(registry.names()) if hasattr(registry, "names") else None
+            unknown = [t for t in tools if known is not None and t not in known]
+            if unknown:
+                self.notify(
+                    f"Unknown tool {', '.join(unknown)} (tools: {', '.join(sorted(known or ()))})",
+                    severity="error",
+                )
+                return
+            for tool in tools:
+                policy.set_mode(tool, "auto")
+                self.tool_modes[tool] = "auto"
+            what = f"{', '.join(tools)} runs without asking"
         self.notify(f"Approval: {what}.")
 
     async def _cmd_temp(self, arg: str) -> None:
@@ -897,6 +929,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"aether-tui: --resume takes a chat id, not {resume!r}", file=sys.stderr)
             return 2
     settings = Settings.load()
+    if settings.path is not None and not settings.path.exists() and not settings.warnings:
+        try:
+            settings.save()  # a file to edit, with every setting and its default
+        except OSError:
+            pass
     factory = BuildAgentFactory(settings, args.checkpoint, args.device, args.approve)
     app = AetherApp(agent_factory=factory, settings=settings, resume=resume)
     app.run()

@@ -181,6 +181,10 @@ def resolve_from_args(args: argparse.Namespace) -> tuple[Any, bool]:
         run_dir = args.resume if isinstance(args.resume, str) else args.run_dir
         if not run_dir:
             raise UsageError("--resume needs a run folder: --resume RUN_DIR (or --run-dir RUN_DIR)")
+        if args.config:
+            raise UsageError(
+                "--resume reads the run's own run.json; drop --config (flags still apply)"
+            )
         if not (Path(run_dir) / RUN_FILE).exists():
             raise UsageError(f"{run_dir}: not a run folder (no {RUN_FILE})")
         overrides = merge_dicts(overrides, {"train": {"run_dir": str(run_dir)}})

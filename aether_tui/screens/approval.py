@@ -49,6 +49,7 @@ class ApprovalScreen(ModalScreen):
         Binding("t", "tell", "Deny + tell", show=False),
         Binding("escape", "escape", "Deny", show=False),
         Binding("ctrl+s", "save_edit", "Approve edited", show=False),
+        Binding("ctrl+c", "app.cancel_turn", "Cancel turn", show=False, priority=True),
     ]
 
     def __init__(self, request: Any, waiting: int = 0, reason: str | None = None) -> None:

@@ -49,10 +49,15 @@ def help_markdown() -> str:
     lines += [f"| `{k}` | {w} |" for k, w in APPROVAL_KEYS]
     lines += ["", "## Commands", "", "| command | what |", "|---|---|"]
     lines += [f"| `{c.usage.replace('|', '&#124;')}` | {c.help} |" for c in COMMANDS]
+    from ..settings import default_settings_path
+    from ..store import default_db_path
+
     lines += [
         "",
         "Start a message with `//` to send text beginning with `/`. Dropping an image file on "
         "the input (or pasting its path) attaches it.",
+        "",
+        f"Settings: `{default_settings_path()}` · conversations: `{default_db_path()}`",
     ]
     return "\n".join(lines)
 

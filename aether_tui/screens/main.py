@@ -38,7 +38,7 @@ class MainScreen(Screen):
     BINDINGS = [
         Binding("f1", "app.help", "Help"),
         Binding("escape", "app.cancel_turn", "Cancel"),
-        Binding("ctrl+c", "app.cancel_turn", "Cancel", show=False, priority=True),
+        Binding("ctrl+c", "app.ctrl_c", "Cancel / copy", show=False, priority=True),
         Binding("f2,ctrl+t", "app.toggle_pane('thoughts')", "Thoughts"),
         Binding("f3", "app.toggle_pane('tools')", "Tools"),
         Binding("f4", "app.toggle_pane('memory')", "Memory"),

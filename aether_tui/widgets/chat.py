@@ -15,6 +15,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
+from ..sanitize import printable
 from .image import ChatImage
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ class UserMessage(Static):
     """A user turn: its text verbatim (no markdown: what the user typed is what the model got)."""
 
     def __init__(self, text: str, attachments: list[str] | None = None) -> None:
-        body = Text(text)
+        body = Text(printable(text))
         for a in attachments or []:
             body.append(("\n" if body else "") + f"📎 {a}", style="italic")
         super().__init__(body, classes="turn user")
@@ -39,7 +40,7 @@ class AssistantMessage(Vertical):
     def __init__(self, source: str = "") -> None:
         super().__init__(classes="turn assistant")
         self.border_title = "Aether"
-        self._source = source
+        self._source = printable(source)
         self._stream: MarkdownStream | None = None
         self.finished = bool(source)
 
@@ -55,6 +56,7 @@ class AssistantMessage(Vertical):
         yield Markdown(self._source)
 
     async def append(self, fragment: str) -> None:
+        fragment = printable(fragment)
         self._source += fragment
         if self._stream is None:
             self._stream = Markdown.get_stream(self.markdown)
@@ -66,7 +68,7 @@ class AssistantMessage(Vertical):
             await self._stream.stop()
             self._stream = None
         if final is not None:
-            self._source = final
+            self._source = printable(final)
         await self.markdown.update(self._source)
         self.finished = True
 
@@ -75,7 +77,7 @@ class ChatNotice(Static):
     """A line from the app rather than the model: errors, cancellations, hints."""
 
     def __init__(self, text: str, kind: str = "info") -> None:
-        super().__init__(Text(text), classes=f"notice -{kind}")
+        super().__init__(Text(printable(text)), classes=f"notice -{kind}")
         self.kind = kind
         self.text = text
 

@@ -13,11 +13,13 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
+from ..sanitize import printable
+
 RECALLED_STYLE = "bold reverse"
 
 
 def _clip(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
+    text = " ".join(printable(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

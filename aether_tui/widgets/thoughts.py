@@ -6,6 +6,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from ..sanitize import printable
+
 
 class ThoughtStep(Static):
     """The thought of one step; grows as deltas arrive."""
@@ -18,7 +20,7 @@ class ThoughtStep(Static):
         self.border_title = f"Step {step}"
 
     def append(self, fragment: str) -> None:
-        self.text += fragment
+        self.text += printable(fragment)
         self.update(Text(self.text))
 
 

@@ -11,6 +11,8 @@ from rich.text import Text
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
+from ..sanitize import printable
+
 STATUS_STYLES = {
     "pending": "yellow",
     "approval": "bold yellow",
@@ -133,7 +135,7 @@ class ToolLog(Vertical):
     ) -> ToolCallRow:
         row = self._get(call_id, tool)
         row.status = status
-        row.output = output
+        row.output = printable(output)
         row.duration_s = duration_s
         self._sync(row)
         return row

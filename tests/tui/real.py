@@ -8,9 +8,11 @@ can check exactly what the UI answered.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from aether_core.agent.agent import AetherAgent, AgentConfig
@@ -126,6 +128,10 @@ class RealFactory:
         registry.register(self.slow)
         policy = ScriptedPolicy(self.script, delay_s=self.delay_s)
         policy.info = self.info
+        if checkpoint:  # /model DIR: name the "model" after its directory
+            policy.info = dataclasses.replace(
+                self.info, name=Path(checkpoint).name, checkpoint=checkpoint
+            )
         agent = RecordingAgent(
             policy,
             registry,

@@ -439,20 +439,43 @@ async def test_unknown_command_is_not_sent(make_app):
 
 async def test_commands_temp_approve_new_help(make_app, tmp_path):
     settings = Settings(path=tmp_path / "tui.toml")
+    settings.sampling.temperature = 0.2
+    settings.sampling.top_k = 7
     app, factory = make_app(settings=settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         agent = factory.agent
+        # settings reach the agent when it is ready
+        assert (agent.sampling.temperature, agent.sampling.top_k) == (0.2, 7)
+        # a theme change (palette, ctrl+p) is saved
+        app.theme = "nord"
+        await pilot.pause()
+        assert Settings.load(tmp_path / "tui.toml").theme == "nord"
         await send(pilot, "/temp 0.3", wait=False)
         assert agent.sampling.temperature == 0.3
         assert Settings.load(tmp_path / "tui.toml").sampling.temperature == 0.3
         await send(pilot, "/approve note", wait=False)
         assert agent.approval.mode_for("note") == "auto"
+        await send(pilot, "/approve bogus", wait=False)  # unknown tool: refused
+        assert agent.approval.mode_for("bogus") == "ask" and "bogus" not in app.tool_modes
         await send(pilot, "/approve none", wait=False)
         assert app.agent.approval.mode_for("anything") == "deny"
         await send(pilot, "/approve ask", wait=False)
         assert app.agent.approval.mode_for("note") == "ask"
+        await send(pilot, "/temp hot", wait=False)
+        assert agent.sampling.temperature == 0.3
+        # /attach: any file goes to the agent as bytes
+        data = tmp_path / "notes.txt"
+        data.write_text("some notes")
+        await send(pilot, f"/attach {data}", wait=False)
+        assert app.files == [str(data)]
         await send(pilot, "hi")
+        assert agent.runs[-1]["files"] == [str(data)]
+        (user,) = app.main.chat.query(UserMessage)
+        assert "notes.txt (10 B)" in str(user.render())
+        from aether_core.segments import File
+
+        assert agent.conversation[1].of(File)[0].data == b"some notes"
         assert len(agent.conversation) == 3
         await send(pilot, "/new", wait=False)
         await settle(pilot)
@@ -548,11 +571,13 @@ async def test_model_switch_rebuilds_agent_and_keeps_conversation(make_app, tmp_
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         await send(pilot, "before")
+        await send(pilot, "/approve note", wait=False)
         old = factory.agent
         await send(pilot, f"/model {ckpt}", wait=False)
         await wait_until(pilot, lambda: app.agent is not None and app.agent is not old)
         assert factory.calls == [None, str(ckpt)]
         assert app.agent.conversation == old.conversation
+        assert app.agent.approval.mode_for("note") == "auto"  # session choices carry over
         assert "ckpt" in app.main.info.model_text
 
 
@@ -569,9 +594,36 @@ async def test_chats_screen_resumes(make_app, store):
         await wait_until(pilot, lambda: isinstance(app.screen, ChatsScreen))
         screen = app.screen
         assert screen.table.row_count == 2
-        screen.table.move_cursor(row=1)  # most recent first: row 1 is the first chat
+        # rename the most recent chat (row 0), then delete it (x twice)
+        await pilot.press("r", "ctrl+u", *"Renamed", "enter")
+        assert store.get(app.chat_id).title == "Renamed"
+        await pilot.press("x")
+        assert screen.table.row_count == 2  # asks for confirmation first
+        await pilot.press("x")
+        assert screen.table.row_count == 1 and store.get(app.chat_id) is None
+        # search, then resume the remaining (first) chat with Enter
+        await pilot.press("slash", *"first", "enter")
+        assert screen.table.row_count == 1
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.chat_id == first_id)
         await settle(pilot)
         assert [u.text for u in app.main.chat.query(UserMessage)] == ["first chat"]
         assert factory.agent.conversation == store.load_messages(first_id)
+
+
+async def test_control_characters_never_reach_the_terminal(make_app):
+    script = [
+        StepStarted(1),
+        ThoughtDelta(1, "bell\x07 esc\x1b[2J"),
+        AnswerDelta("clear\x1b[2J screen\x08!"),
+    ]
+    app, _ = make_app(FakeFactory(script=script))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await send(pilot, "x\x1by")
+        answer_text = app.main.chat.last_answer_text
+        assert "\x1b" not in answer_text and "\x08" not in answer_text
+        assert answer_text == "clear\ufffd[2J screen\ufffd!"
+        assert "\x07" not in app.main.thoughts.last_thought
+        (user,) = app.main.chat.query(UserMessage)
+        assert "\x1b" not in str(user.render())

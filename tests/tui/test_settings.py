@@ -11,7 +11,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-from aether_tui.app import build_parser
+from aether_tui.app import build_parser, main
 from aether_tui.settings import Settings, dumps
 
 
@@ -83,3 +83,8 @@ def test_cli_flags():
     assert (a.checkpoint, a.device, a.approve, a.resume) == ("ck", "cpu", "all", None)
     assert p.parse_args(["--resume"]).resume == "latest"
     assert p.parse_args(["--resume", "7"]).resume == "7"
+
+
+def test_main_rejects_bad_resume_id(capsys):
+    assert main(["--resume", "abc"]) == 2
+    assert "chat id" in capsys.readouterr().err

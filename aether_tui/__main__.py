@@ -1,0 +1,7 @@
+"""``python -m aether_tui``: same as the ``aether-tui`` command."""
+
+import sys
+
+from .app import main
+
+sys.exit(main())

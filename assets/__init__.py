@@ -1,0 +1,1 @@
+"""The shipped default model (installed as the ``aether_assets`` package)."""
