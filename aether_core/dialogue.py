@@ -43,7 +43,7 @@ def tool_message(ok: bool, output: str) -> Message:
 
 
 def answer_step(thought: str, text: str, image: bytes | None = None) -> Message:
-    items: list = [Thought(thought.encode())] if thought else []
+    items: list = [Thought(thought.encode())]  # always: the agent's step grammar starts with one
     if image is not None:
         items.append(Image(image))
     if text:

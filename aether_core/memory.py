@@ -591,14 +591,27 @@ _PREFIX = re.compile(
     (?P<polite>(?:please|pls|kindly)\s+|(?:can|could|would|will)\s+you\s+(?:please\s+)?)?
     (?:
         (?P<remember>remember|memori[sz]e|keep\s+in\s+mind|(?:don'?t|do\s+not|never)\s+forget)
-        (?:\s+(?:this|the\s+following))?
+        (?:\s+(?:this|the\s+following))?(?:\s+for\s+later)?
         (?:\s*[:,\u2013\u2014-]\s*|\s+)(?:that\b\s*)?
       |
-        (?P<note>(?:make\s+a\s+)?note(?:\s+down)?)
-        (?:\s+(?:this|the\s+following))?
-        (?:\s*:\s*|\s+that\b\s*)
+        (?P<note>(?:make\s+a\s+|take\s+)?note(?:\s+down)?|(?:write|jot)\s+(?:this\s+)?down
+            |save|store|record|log)
+        (?:\s+(?:this|the\s+following|this\s+fact|this\s+for\s+later))?
+        (?:\s*[:,\u2013\u2014-]\s*|\s+that\b\s*)
+      |
+        (?P<declare>for\s+the\s+record|fyi|just\s+so\s+you\s+know|good\s+to\s+know(?:\s+for\s+later)?
+            |(?:a|one|some)\s+(?:fact|thing)\s+about\s+me|(?:i\s+want|i'?d\s+like)\s+you\s+to\s+(?:remember|know)
+            |remember\s+this\s+for\s+later|for\s+later)
+        (?:\s*[:,\u2013\u2014-]\s*|\s+that\b\s*|\s+)
     )
     (?P<fact>.+)$""",
+    re.IGNORECASE | re.VERBOSE | re.DOTALL,
+)
+_SUFFIX = re.compile(  # "<fact>. remember that", "<fact>, remember it", "<fact> - please remember"
+    r"""^\s*(?P<fact>[^?]+?)[\s,.;:!\u2013\u2014-]+(?P<remember>(?P<polite>please\s+)?
+        (?:remember|memori[sz]e|don'?t\s+forget|keep\s+(?:it|that|this)\s+in\s+mind|note\s+(?:it|that|this)
+        |make\s+a\s+note(?:\s+of\s+(?:it|that|this))?)(?:\s+(?:it|that|this))?)
+        (?:[\s,]+(?:please|thanks|thank\s+you|ok))*[\s.!]*$""",
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
 _NOT_A_FACT = re.compile(
@@ -639,7 +652,9 @@ def extract_fact(user_text: str) -> str | None:
     text = user_text.replace("\u2019", "'").replace("\u2018", "'").strip()
     m = _PREFIX.match(text)
     if not m:
-        return None
+        m = _SUFFIX.match(text)
+        if not m:
+            return None
     fact = m.group("fact").strip()
     if m.group("remember") and _NOT_A_FACT.match(fact):
         return None

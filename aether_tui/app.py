@@ -149,6 +149,7 @@ class AetherApp(App):
         self._generation = 0  # bumps on every (re)build so stale builds are ignored
         self._turn_bytes = 0
         self._turn_started = 0.0
+        self._turn_over = False
         self._tick_timer: Timer | None = None
         self._main: MainScreen | None = None
 
@@ -309,6 +310,7 @@ class AetherApp(App):
         main.memory.clear_recalled()
         self._turn_bytes = 0
         self._turn_started = time.monotonic()
+        self._turn_over = False
         self.bridge = TurnBridge(self, self.agent)
         main.status.set_state("● generating…", "busy")
         if self._tick_timer is not None:
@@ -318,7 +320,7 @@ class AetherApp(App):
 
     def _tick(self) -> None:
         """Live bytes/s in the status line while a turn runs."""
-        if not self.generating:
+        if not self.generating or self._turn_over:
             return
         if self.approval_open is not None:
             self.main.status.set_state("⏸ waiting for your approval", "busy")
@@ -386,6 +388,9 @@ class AetherApp(App):
             await self._turn_done(ev)
 
     async def _turn_done(self, done: Any) -> None:
+        self._turn_over = True  # the status line now shows the turn's stats, not live ones
+        if self._tick_timer is not None:
+            self._tick_timer.pause()
         main = self.main
         await main.chat.end_answer(final=done.answer or None)
         if done.cancelled:

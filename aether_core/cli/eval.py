@@ -19,6 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=lambda args: _missing_kind(parser))
     _register_vq(kinds)
     _register_bpb(kinds)
+    _register_skills(kinds)
     # Further eval kinds go here, each as _register_<kind>(kinds) + _run_<kind>(args):
     #   _register_bpb(kinds)     -> `aether eval bpb`    (bits per byte of the LM)
     #   _register_skills(kinds)  -> `aether eval skills` (task suites, e.g. drawing shapes)
@@ -125,3 +126,57 @@ def _run_bpb(args: argparse.Namespace) -> int:
     from ..eval.bpb import run_cli  # the logic: aether_core/eval/bpb.py
 
     return run_cli(args)
+
+
+# ---- aether eval skills --------------------------------------------------------------------
+
+
+def _register_skills(kinds: argparse._SubParsersAction) -> None:
+    p = kinds.add_parser("skills", help="held-out prompts through the real agent, accuracy per skill")
+    p.add_argument("--checkpoint", help="checkpoint dir (default: the shipped model)")
+    p.add_argument("--n", type=int, default=50, help="prompts per skill")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--skills", default=None, help="comma list (default: all)")
+    p.add_argument("--temperature", type=float, default=0.0)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_run_skills)
+
+
+def _run_skills(args: argparse.Namespace) -> int:
+    import json
+    import tempfile
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..agent import build_agent
+    from ..data.skills import SKILLS
+    from ..eval.skills import evaluate_skills
+    from . import UsageError
+
+    skills = tuple(args.skills.split(",")) if args.skills else SKILLS
+    unknown = sorted(set(skills) - set(SKILLS))
+    if unknown or args.n < 1:
+        raise UsageError(f"unknown skill(s): {', '.join(unknown)}" if unknown else "--n must be >= 1")
+    err = Console(stderr=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        agent = build_agent(args.checkpoint, device=args.device, approve="all", memory_path=tmp,
+                            use_memory=False)
+        with err.status("evaluating…") as status:
+            table = evaluate_skills(
+                agent.policy, agent.vq, agent.tools, n=args.n, seed=args.seed, skills=skills,
+                temperature=args.temperature,
+                progress=lambda s, i, k: status.update(f"{s}: {i}/{k}"))
+    if args.json:
+        print(json.dumps({"model": agent.info.name, "n": args.n, "seed": args.seed, **table}))
+        return 0
+    t = Table(title=f"skills of {agent.info.name} (n={args.n}, seed={args.seed}, held-out prompts)")
+    t.add_column("skill")
+    t.add_column("accuracy", justify="right")
+    for row, acc in table.items():
+        if row != "skills_mean":
+            t.add_row(row, f"{100 * acc:.1f}%")
+    Console().print(t)
+    print(f"skills_mean: {table['skills_mean']:.4f}")
+    return 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from .phrasing import fix_articles, held_out, realize, value_split
+from .phrasing import fix_articles, held_out, norm_split, realize, value_split
 from .shapes import COLOURS, SHAPES, ShapeSpec, random_spec
 from .shapes import caption as shape_caption
 from .skills import SkillSample
@@ -87,6 +87,7 @@ def _word(colour: str, rng: random.Random) -> str:
 
 def caption(rng: random.Random, split: str, pick: Pick = plain_pick) -> SkillSample:
     """A picture in the user turn and a question about it; the answer names shape and colours."""
+    split = norm_split(split)
     spec = pick(rng, split)
     kind = rng.choices(("describe", "colour", "shape", "background"), weights=(6, 2, 2, 1))[0]
     templates = {"describe": DESCRIBE, "colour": ASK_COLOUR, "shape": ASK_SHAPE,
@@ -112,6 +113,7 @@ def caption(rng: random.Random, split: str, pick: Pick = plain_pick) -> SkillSam
 
 def draw(rng: random.Random, split: str, pick: Pick = plain_pick) -> SkillSample:
     """ "draw a green triangle" -> a thought, the picture's VQ codes and a short sentence."""
+    split = norm_split(split)
     colour, shape = rng.choice(sorted(COLOURS)), rng.choice(SHAPES)
     with_bg = rng.random() < 0.2
     if with_bg:

@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 
 from . import lexicon as lx
-from .phrasing import held_out, realize, value_split
+from .phrasing import held_out, norm_split, realize, value_split
 from .skills import SkillSample
 
 # ================================================================================ small talk
@@ -81,6 +81,7 @@ SMALL_TALK: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
 
 def small_talk(rng: random.Random, split: str) -> SkillSample:
     """A greeting, thanks, joke... answered directly, without a tool."""
+    split = norm_split(split)
     category = rng.choice(sorted(SMALL_TALK))
     templates, answers, thought = SMALL_TALK[category]
     template = rng.choice(held_out(templates, split))
@@ -301,6 +302,7 @@ def memory_text(fact: Fact, rng: random.Random) -> str:
 def distractor_memories(rng: random.Random, split: str, avoid: Fact | None = None,
                         n: int | None = None) -> tuple[str, ...]:  # fmt: skip
     """1-2 unrelated recalled facts, as the agent's memory search may return them."""
+    split = norm_split(split)
     out: list[Fact] = []
     for _ in range(n if n is not None else rng.choice((1, 1, 2))):
         other = random_fact(rng, split)
@@ -317,6 +319,7 @@ def _capital(text: str) -> str:
 
 def memory(rng: random.Random, split: str) -> SkillSample:
     """Store a fact (35%), answer from a recalled MEM segment (50%), or admit not knowing (15%)."""
+    split = norm_split(split)
     r = rng.random()
     fact = random_fact(rng, split)
     if r < 0.35:

@@ -18,7 +18,7 @@ from ..tools.calc import format_number
 from ..tools.clock import format_time
 from ..tools.web_search import format_results
 from . import lexicon as lx
-from .phrasing import held_out, realize, typo, value_split, vary_case
+from .phrasing import held_out, norm_split, realize, typo, value_split, vary_case
 from .skills import ERROR_RATE, THOUGHT_ERROR, THOUGHT_OK, SkillSample, maybe_denied
 
 # ======================================================================================= calc
@@ -174,6 +174,7 @@ def _tidy_divisions(node: _Num | _Op, rng: random.Random, split: str) -> None:
 
 def arithmetic(rng: random.Random, split: str) -> SkillSample:
     """A calc dialogue: symbols, unicode or words; binary, chained or parenthesized."""
+    split = norm_split(split)
     zero_div = rng.random() < ERROR_RATE
     r = rng.random()
     if r < 0.2:
@@ -335,6 +336,7 @@ def _bad_zone(zone: str, rng: random.Random) -> str:
 
 def time_question(rng: random.Random, split: str) -> SkillSample:
     """A time/date question, locally (args {}) or in a city's or a named IANA zone."""
+    split = norm_split(split)
     kind = rng.choices(("time", "date", "day", "datetime"), weights=(5, 3, 2, 1))[0]
     where = rng.choices(("local", "city", "zone"), weights=(35, 45, 20))[0]
     moment_ts = rng.randint(TIME_START, TIME_END)
@@ -485,6 +487,7 @@ def _results(subject: str, rng: random.Random, split: str) -> list[dict[str, str
 
 def search(rng: random.Random, split: str) -> SkillSample:
     """web_search with the subject copied verbatim; the answer quotes the top result."""
+    split = norm_split(split)
     template, imperative = rng.choice(held_out(SEARCH_TEMPLATES, split))
     subject = vary_case(_subject(rng, split), rng, odd=0.03)
     prompt = realize(template, {"q": subject}, rng, split, verbatim=("q",), imperative=imperative)
@@ -581,6 +584,7 @@ def make_url(rng: random.Random, split: str, topic: str) -> str:
 
 def browse(rng: random.Random, split: str) -> SkillSample:
     """browse_page with the URL copied verbatim; the answer is the page's first sentence."""
+    split = norm_split(split)
     topic = rng.choice(held_out(lx.PAGE_TOPICS, split))
     url = make_url(rng, split, topic)
     template, imperative = rng.choice(held_out(BROWSE_TEMPLATES, split))
@@ -681,6 +685,7 @@ def echo_text(rng: random.Random, split: str) -> str:
 
 def echo(rng: random.Random, split: str) -> SkillSample:
     """echo with the text copied exactly; the answer is the text itself."""
+    split = norm_split(split)
     text = echo_text(rng, split)
     templates = held_out(ECHO_TEMPLATES, split)
     quoted = [

@@ -78,6 +78,7 @@ class SyntheticSource:
 
     # ------------------------------------------------------------------ samples
     def sample(self, rng: random.Random, split: str, skill: str | None = None) -> SkillSample:
+        split = norm_split(split)
         skill = skill or rng.choices(self.skills, weights=self.weights)[0]
         if skill in IMAGE_SKILLS:
             from . import skill_images

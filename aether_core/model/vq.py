@@ -33,6 +33,7 @@ from ..fsutil import atomic_path, atomic_write_text
 
 WEIGHTS_FILE = "vq.safetensors"
 CONFIG_FILE = "vq_config.json"
+SDF_GAIN = 8.0
 
 
 class VQCheckpointError(AetherError):
@@ -83,8 +84,8 @@ class VQConfig:
             raise ValueError("dec_levels must upsample less than image_size / grid")
         if self.output not in ("linear", "sigmoid"):
             raise ValueError('output must be "linear" or "sigmoid"')
-        if self.head not in ("rgb", "blend"):
-            raise ValueError('head must be "rgb" or "blend"')
+        if self.head not in ("rgb", "blend", "sdf"):
+            raise ValueError('head must be "rgb", "blend" or "sdf"')
         if self.stages < 1 or self.code_dim < 1:
             raise ValueError("stages and code_dim must be >= 1")
 
@@ -231,8 +232,10 @@ class TinyVQVAE(nn.Module):
         self.head_r = r
         if cfg.head == "rgb":
             self.head = nn.Conv2d(prev, 3 * r * r, 3, padding=1)
-        else:  # "blend": per-pixel alpha between two smooth colour fields (BTC-style)
+        elif cfg.head == "blend":  # per-pixel alpha between two smooth colour fields (BTC-style)
             self.head = nn.Conv2d(prev, r * r + 6, 3, padding=1)
+        else:  # "sdf": blend whose alpha logits are a bilinearly upsampled coarse field + detail
+            self.head = nn.Conv2d(prev, r * r + 7, 3, padding=1)
 
     # ---- tensor API -------------------------------------------------------------------------
 
@@ -249,8 +252,15 @@ class TinyVQVAE(nn.Module):
         """Decoder output before the final squashing (what the loss sees)."""
         h = self.head(self.decoder(q))
         r = self.head_r
-        if self.cfg.head == "blend":
-            alpha = torch.sigmoid(F.pixel_shuffle(h[:, : r * r], r))
+        if self.cfg.head in ("blend", "sdf"):
+            logits = F.pixel_shuffle(h[:, : r * r], r)
+            if self.cfg.head == "sdf":
+                # A straight edge is a linear signed-distance field, which bilinear upsampling
+                # reproduces exactly at any sub-pixel offset; the gain makes steep ramps cheap.
+                coarse = h[:, r * r : r * r + 1]
+                logits = logits + SDF_GAIN * F.interpolate(coarse, scale_factor=r, mode="bilinear")
+                h = h[:, 1:]
+            alpha = torch.sigmoid(logits)
             ab = F.interpolate(h[:, r * r :], scale_factor=r, mode="bilinear")
             a, b = ab[:, :3], ab[:, 3:]
             if self.cfg.output == "sigmoid":

@@ -44,7 +44,7 @@ class TrainConfig:
     beta2: float = 0.95
     grad_clip: float = 1.0  # 0: off
     eval_every: int = 250
-    eval_batches: int = 20  # periodic evals use this many val batches (a fixed, spread subset)
+    eval_batches: int = 20  # periodic evals: this many val batches (a fixed, spread subset; 0: all)
     final_eval_batches: int | None = None  # the final eval: None = the whole val split
     log_every: int = 10
     ckpt_every: int = 500  # ``last/`` is also written at every eval and at the end

@@ -217,7 +217,7 @@ def _train(
 
     def evaluate(full: bool) -> dict[str, float]:
         nonlocal eval_s_per_batch
-        limit = t.final_eval_batches if full else t.eval_batches
+        limit = (t.final_eval_batches if full else t.eval_batches) or None  # 0/None: all
         e0 = time.perf_counter()
         res = stage.evaluate(model, limit)
         n_used = min(limit or 10**9, stage.num_val_batches() or 1)

@@ -145,4 +145,4 @@ def test_deterministic_and_fast():
     b = next(pack(iter(exs), seq_len=1024, batch_size=8))
     assert torch.equal(a.x, b.x) and torch.equal(a.loss_mask, b.loss_mask)
     assert elapsed < 1.0
-    assert (a.y != PAD).float().mean() > 0.9  # dense rows
+    assert (a.y != PAD).float().mean() > 0.85  # dense rows

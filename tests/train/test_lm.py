@@ -13,6 +13,7 @@ from aether_core.model import build_model
 from aether_core.train.config import DataConfig
 from aether_core.train.lm import batch_loss, evaluate_lm
 from aether_core.train.loop import Hooks, train
+from aether_core.train.metrics import read_metrics
 from aether_core.train.optim import param_groups
 from aether_core.train.schedule import lr_at
 
@@ -132,3 +133,14 @@ def test_lm_on_a_source_mixture_with_images(tmp_path, text_file):
     assert math.isfinite(result.final_eval["val_loss"])
     last = result.run_dir / "ckpt" / "last"
     assert (last / "vq.safetensors").exists()  # the codec travels with the model
+
+
+def test_time_budget_ends_with_final_eval_and_checkpoint(tmp_path, text_file):
+    cfg = tiny_run(tmp_path, text_file, max_steps=None, max_minutes=0.05, log_every=5)
+    result = train(cfg)
+    assert result.state.step >= 1
+    assert result.state.elapsed_s < 3.0 + 5.0  # stops on time (generous slack for a busy CPU)
+    assert "val_bpb" in result.final_eval
+    assert (result.run_dir / "ckpt" / "last" / "trainer_state.json").exists()
+    finals = [m for m in read_metrics(result.run_dir / "metrics.jsonl") if m.get("final")]
+    assert len(finals) == 1 and finals[0]["val_tokens"] > 0
