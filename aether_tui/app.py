@@ -46,6 +46,7 @@ from .bridge import (
     TurnBridge,
     TurnFinished,
     deny_decision,
+    resolve,
 )
 from .commands import COMMANDS, AetherCommands, is_image_path, parse
 from .screens.approval import ApprovalScreen
@@ -424,8 +425,7 @@ class AetherApp(App):
     # ------------------------------------------------------------------ approval
     async def on_approval_asked(self, message: ApprovalAsked) -> None:
         if message.bridge is not self.bridge or message.bridge.cancelled.is_set():
-            if not message.reply.done():
-                message.reply.set_result(deny_decision())
+            resolve(message.reply, deny_decision())
             return
         self.approvals.append(message)
         self._next_approval()
@@ -454,8 +454,7 @@ class AetherApp(App):
             self.remembered[asked.request.tool] = decision.approved
         if decision.args is not None:
             self.main.tools.set_args(asked.request.call_id, decision.args)
-        if not asked.reply.done():
-            asked.reply.set_result(decision)
+        resolve(asked.reply, decision)
         self._next_approval()
 
     def _close_approvals(self, bridge: TurnBridge) -> None:
@@ -463,8 +462,7 @@ class AetherApp(App):
         for asked in list(self.approvals):
             if asked.bridge is bridge:
                 self.approvals.remove(asked)
-                if not asked.reply.done():
-                    asked.reply.set_result(deny_decision())
+                resolve(asked.reply, deny_decision())
         if self.approval_open is not None and self.approval_open[1].bridge is bridge:
             screen, _ = self.approval_open
             screen.dismiss(deny_decision())

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
@@ -35,6 +35,15 @@ def deny_decision(message: str | None = None) -> Any:
     from aether_core.agent.events import ApprovalDecision
 
     return ApprovalDecision(approved=False, message=message)
+
+
+def resolve(reply: Future, decision: Any) -> bool:
+    """Answer a pending approval once; False when it was already answered (e.g. cancelled)."""
+    try:
+        reply.set_result(decision)
+    except InvalidStateError:
+        return False
+    return True
 
 
 class AgentEventPosted(Message):
@@ -133,8 +142,7 @@ class TurnBridge:
             with self._lock:
                 replies = list(self._replies)
             for reply in replies:
-                if not reply.done():
-                    reply.set_result(deny_decision())
+                resolve(reply, deny_decision())
 
     @property
     def running(self) -> bool:
