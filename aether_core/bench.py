@@ -73,8 +73,13 @@ def matvec_ceiling(weights: list[torch.Tensor], device: torch.device, repeats: i
 
 
 @torch.inference_mode()
-def bench_decode(model: nn.Module, prompt_bytes: int = 1024, new_bytes: int = 128,
-                 recompute_steps: int = 8, seed: int = 0) -> DecodeBench:
+def bench_decode(
+    model: nn.Module,
+    prompt_bytes: int = 1024,
+    new_bytes: int = 128,
+    recompute_steps: int = 8,
+    seed: int = 0,
+) -> DecodeBench:
     device = next(model.parameters()).device
     dtype = next(model.parameters()).dtype
     g = torch.Generator().manual_seed(seed)
@@ -112,10 +117,19 @@ def bench_decode(model: nn.Module, prompt_bytes: int = 1024, new_bytes: int = 12
     else:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return DecodeBench(
-        params=sum(p.numel() for p in model.parameters()), device=str(device), dtype=str(dtype).replace("torch.", ""),
-        threads=torch.get_num_threads(), prompt_bytes=prompt_bytes, new_bytes=new_bytes, prefill_s=prefill,
-        cached_bytes_per_s=cached, recompute_bytes_per_s=recompute, speedup=cached / recompute,
-        ceiling_steps_per_s=ceiling, fraction_of_ceiling=cached / ceiling, peak_memory_mb=peak,
+        params=sum(p.numel() for p in model.parameters()),
+        device=str(device),
+        dtype=str(dtype).replace("torch.", ""),
+        threads=torch.get_num_threads(),
+        prompt_bytes=prompt_bytes,
+        new_bytes=new_bytes,
+        prefill_s=prefill,
+        cached_bytes_per_s=cached,
+        recompute_bytes_per_s=recompute,
+        speedup=cached / recompute,
+        ceiling_steps_per_s=ceiling,
+        fraction_of_ceiling=cached / ceiling,
+        peak_memory_mb=peak,
     )
 
 
@@ -137,7 +151,9 @@ def bench_agent(agent_factory, model_agent, steps: int = 6, turns: int = 5) -> A
     from .agent.events import AnswerDelta, Done
     from .segments import Text, Thought, ToolCall
 
-    script = [[Thought(b"t"), ToolCall.make("echo", {"text": f"step {i}"})] for i in range(steps - 1)]
+    script = [
+        [Thought(b"t"), ToolCall.make("echo", {"text": f"step {i}"})] for i in range(steps - 1)
+    ]
     script.append([Thought(b"t"), Text(b"done")])
     agent = agent_factory(script)
     t = time.perf_counter()
@@ -155,6 +171,10 @@ def bench_agent(agent_factory, model_agent, steps: int = 6, turns: int = 5) -> A
             elif isinstance(ev, Done):
                 before.append(ev.bytes_generated)
     firsts.sort()
-    return AgentBench(steps=steps, overhead_ms_per_step=overhead * 1000,
-                      first_answer_byte_s=firsts[len(firsts) // 2] if firsts else float("nan"),
-                      first_answer_bytes_before=sum(before) / max(1, len(before)), turns=len(firsts))
+    return AgentBench(
+        steps=steps,
+        overhead_ms_per_step=overhead * 1000,
+        first_answer_byte_s=firsts[len(firsts) // 2] if firsts else float("nan"),
+        first_answer_bytes_before=sum(before) / max(1, len(before)),
+        turns=len(firsts),
+    )

@@ -28,8 +28,13 @@ class CheckpointError(AetherError):
     """A checkpoint that is missing, truncated or does not match its config."""
 
 
-def save_checkpoint(directory: str | os.PathLike, model: nn.Module, cfg: ModelConfig,
-                    extra: dict[str, Any] | None = None, weights_file: str = WEIGHTS_FILE) -> Path:
+def save_checkpoint(
+    directory: str | os.PathLike,
+    model: nn.Module,
+    cfg: ModelConfig,
+    extra: dict[str, Any] | None = None,
+    weights_file: str = WEIGHTS_FILE,
+) -> Path:
     """Write weights then config, each atomically: a reader sees the old or the new, never half."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -68,8 +73,9 @@ def read_config(directory: str | os.PathLike) -> tuple[ModelConfig, dict[str, An
     return cfg, meta
 
 
-def load_weights(model: nn.Module, path: Path, device: torch.device | str = "cpu",
-                 strict: bool = True) -> None:
+def load_weights(
+    model: nn.Module, path: Path, device: torch.device | str = "cpu", strict: bool = True
+) -> None:
     """Load safetensors weights into ``model``, checking names and shapes first."""
     if not path.exists():
         raise CheckpointError(f"{path}: missing")
@@ -97,8 +103,11 @@ def load_weights(model: nn.Module, path: Path, device: torch.device | str = "cpu
     model.load_state_dict(tensors, strict=strict, assign=on_meta)
 
 
-def load_checkpoint(directory: str | os.PathLike, device: torch.device | str = "cpu",
-                    dtype: torch.dtype | None = None) -> tuple[nn.Module, ModelConfig, dict[str, Any]]:
+def load_checkpoint(
+    directory: str | os.PathLike,
+    device: torch.device | str = "cpu",
+    dtype: torch.dtype | None = None,
+) -> tuple[nn.Module, ModelConfig, dict[str, Any]]:
     """(model in eval mode, config, the whole config.json)."""
     from .model import build_model
 
@@ -114,7 +123,7 @@ def load_checkpoint(directory: str | os.PathLike, device: torch.device | str = "
 
 
 def resolve_device(name: str = "auto") -> torch.device:
-    """"auto" picks CUDA, then Apple MPS, then CPU."""
+    """ "auto" picks CUDA, then Apple MPS, then CPU."""
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")

@@ -136,40 +136,51 @@ class CompressStats:
 
 
 @torch.inference_mode()
-def compress(model: torch.nn.Module, data: bytes, chunk: int = 1024,
-             progress: Callable[[int], None] | None = None) -> bytes:
+def compress(
+    model: torch.nn.Module,
+    data: bytes,
+    chunk: int = 1024,
+    progress: Callable[[int], None] | None = None,
+) -> bytes:
     chunk = max(1, min(chunk, model.cfg.max_seq_len - 2))
     session = DecodeSession(model, chunk + 2)
     enc = _Encoder()
     for start in range(0, len(data), chunk):
         session.reset()
         logits = session.feed([int(Tok.BOS)])
-        for b in data[start:start + chunk]:
+        for b in data[start : start + chunk]:
             enc.encode(_freqs(logits), b)
             logits = session.step(b)
         if progress:
             progress(min(len(data), start + chunk))
-    header = json.dumps({"n": len(data), "crc32": zlib.crc32(data), "chunk": chunk,
-                         "model": model_fingerprint(model)}).encode()
+    header = json.dumps(
+        {
+            "n": len(data),
+            "crc32": zlib.crc32(data),
+            "chunk": chunk,
+            "model": model_fingerprint(model),
+        }
+    ).encode()
     return MAGIC + struct.pack(">I", len(header)) + header + enc.finish()
 
 
 def read_header(blob: bytes) -> tuple[dict, bytes]:
     if not blob.startswith(MAGIC) or len(blob) < len(MAGIC) + 4:
         raise CompressError("not an Aether compressed stream (bad magic)")
-    (n,) = struct.unpack(">I", blob[len(MAGIC):len(MAGIC) + 4])
+    (n,) = struct.unpack(">I", blob[len(MAGIC) : len(MAGIC) + 4])
     start = len(MAGIC) + 4
     try:
-        header = json.loads(blob[start:start + n])
+        header = json.loads(blob[start : start + n])
         int(header["n"]), int(header["chunk"]), str(header["model"])
     except (ValueError, KeyError, TypeError):
         raise CompressError("corrupt header") from None
-    return header, blob[start + n:]
+    return header, blob[start + n :]
 
 
 @torch.inference_mode()
-def decompress(model: torch.nn.Module, blob: bytes,
-               progress: Callable[[int], None] | None = None) -> bytes:
+def decompress(
+    model: torch.nn.Module, blob: bytes, progress: Callable[[int], None] | None = None
+) -> bytes:
     header, payload = read_header(blob)
     if header["model"] != model_fingerprint(model):
         raise CompressError("stream was compressed with a different model (fingerprint mismatch)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -92,7 +93,9 @@ class ModelConfig:
         if self.dim % self.n_heads:
             raise ConfigError(f"dim {self.dim} is not divisible by n_heads {self.n_heads}")
         if self.kv_heads < 1 or self.n_heads % self.kv_heads:
-            raise ConfigError(f"n_heads {self.n_heads} is not a multiple of n_kv_heads {self.kv_heads}")
+            raise ConfigError(
+                f"n_heads {self.n_heads} is not a multiple of n_kv_heads {self.kv_heads}"
+            )
         if (self.dim // self.n_heads) % 2:
             raise ConfigError("head dimension must be even for rotary embeddings")
 

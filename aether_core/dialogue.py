@@ -17,15 +17,22 @@ from typing import Any
 
 from .segments import File, Image, Memory, Message, Text, Thought, ToolCall, ToolResult
 
-SYSTEM_PROMPT = "You are Aether, a helpful local assistant."  # short: every training dialogue carries it
+SYSTEM_PROMPT = (
+    "You are Aether, a helpful local assistant."  # short: every training dialogue carries it
+)
 
 
 def system_message(prompt: str = SYSTEM_PROMPT) -> Message:
     return Message.text("system", prompt)
 
 
-def user_message(text: str, *, memories: Sequence[str] = (), images: Sequence[bytes] = (),
-                 files: Sequence[File] = ()) -> Message:
+def user_message(
+    text: str,
+    *,
+    memories: Sequence[str] = (),
+    images: Sequence[bytes] = (),
+    files: Sequence[File] = (),
+) -> Message:
     items: list = [Memory(m.encode()) for m in memories]
     items += [Image(codes) for codes in images]
     items += list(files)

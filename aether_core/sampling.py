@@ -39,16 +39,19 @@ class Constraint(Protocol):
     def done(self) -> bool: ...
 
 
-def process_logits(logits: Tensor, cfg: SamplingConfig, history: Sequence[int] = (),
-                   allowed: Tensor | None = None) -> Tensor:
+def process_logits(
+    logits: Tensor, cfg: SamplingConfig, history: Sequence[int] = (), allowed: Tensor | None = None
+) -> Tensor:
     """Apply repetition penalty, constraint, temperature, top-k and top-p to one logits row [V]."""
     logits = logits.float().clone()
     if cfg.repetition_penalty != 1.0 and history:
-        window = history[-cfg.repetition_window:]
+        window = history[-cfg.repetition_window :]
         recent = torch.tensor(sorted({t for t in window if is_byte(t)}), dtype=torch.long)
         if recent.numel():
             vals = logits[recent]
-            logits[recent] = torch.where(vals > 0, vals / cfg.repetition_penalty, vals * cfg.repetition_penalty)
+            logits[recent] = torch.where(
+                vals > 0, vals / cfg.repetition_penalty, vals * cfg.repetition_penalty
+            )
     if allowed is not None:
         logits = logits.masked_fill(~allowed.to(logits.device), float("-inf"))
     if cfg.temperature <= 0:
@@ -65,8 +68,13 @@ def process_logits(logits: Tensor, cfg: SamplingConfig, history: Sequence[int] =
     return logits
 
 
-def sample_token(logits: Tensor, cfg: SamplingConfig, generator: torch.Generator | None = None,
-                 history: Sequence[int] = (), allowed: Tensor | None = None) -> int:
+def sample_token(
+    logits: Tensor,
+    cfg: SamplingConfig,
+    generator: torch.Generator | None = None,
+    history: Sequence[int] = (),
+    allowed: Tensor | None = None,
+) -> int:
     """One token from a logits row [V]; greedy when temperature is 0."""
     logits = process_logits(logits, cfg, history, allowed)
     if cfg.temperature <= 0:
@@ -87,7 +95,9 @@ def make_generator(seed: int | None) -> torch.Generator:
 class DecodeSession:
     """A batch-1 decoding session over one model with a preallocated KV cache."""
 
-    def __init__(self, model: torch.nn.Module, max_len: int, device: torch.device | str | None = None) -> None:
+    def __init__(
+        self, model: torch.nn.Module, max_len: int, device: torch.device | str | None = None
+    ) -> None:
         self.model = model
         self.device = device or next(model.parameters()).device
         self.cache = model.new_cache(1, max_len, device=self.device)
@@ -103,7 +113,9 @@ class DecodeSession:
         self._vision_key = None
 
     @torch.inference_mode()
-    def feed(self, tokens: Sequence[int], vision: Tensor | None = None, vision_key: object = None) -> Tensor:
+    def feed(
+        self, tokens: Sequence[int], vision: Tensor | None = None, vision_key: object = None
+    ) -> Tensor:
         """Make the cache hold exactly ``tokens``; return the logits [V] after the last one.
 
         ``vision_key`` identifies the image set: when it changes, the whole context is recomputed,
@@ -117,14 +129,19 @@ class DecodeSession:
         if vision_key != self._vision_key:
             self.reset()
         keep = 0
-        for a, b in zip(self.tokens, tokens):
+        for a, b in zip(self.tokens, tokens, strict=False):
             if a != b:
                 break
             keep += 1
         keep = min(keep, len(tokens) - 1)  # always run at least the last token for its logits
         new = torch.tensor([tokens[keep:]], dtype=torch.long, device=self.device)
-        logits = self.model(new, input_pos=self._pos[keep:len(tokens)], cache=self.cache,
-                            vision=vision if keep == 0 else None, last_only=True)
+        logits = self.model(
+            new,
+            input_pos=self._pos[keep : len(tokens)],
+            cache=self.cache,
+            vision=vision if keep == 0 else None,
+            last_only=True,
+        )
         self._vision_key = vision_key
         self.tokens = tokens
         return logits[0, -1]
@@ -136,15 +153,25 @@ class DecodeSession:
         if n >= self.max_len:
             raise ValueError(f"context full ({self.max_len} tokens)")
         self._step_buf.fill_(token)
-        logits = self.model(self._step_buf, input_pos=self._pos[n:n + 1], cache=self.cache, last_only=True)
+        logits = self.model(
+            self._step_buf, input_pos=self._pos[n : n + 1], cache=self.cache, last_only=True
+        )
         self.tokens.append(token)
         return logits[0, -1]
 
-    def generate(self, context: Sequence[int], cfg: SamplingConfig, max_new: int, *,
-                 stop_tokens: Sequence[int] = (Tok.EOS,), constraint: Constraint | None = None,
-                 vision: Tensor | None = None, vision_key: object = None,
-                 generator: torch.Generator | None = None,
-                 should_stop: Callable[[], bool] | None = None) -> Iterator[int]:
+    def generate(
+        self,
+        context: Sequence[int],
+        cfg: SamplingConfig,
+        max_new: int,
+        *,
+        stop_tokens: Sequence[int] = (Tok.EOS,),
+        constraint: Constraint | None = None,
+        vision: Tensor | None = None,
+        vision_key: object = None,
+        generator: torch.Generator | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> Iterator[int]:
         """Stream up to ``max_new`` tokens after ``context``; a stop token is yielded, then ends.
 
         With a constraint, generation also ends when the constraint reports done.
@@ -157,7 +184,13 @@ class DecodeSession:
             if should_stop is not None and should_stop():
                 return
             allowed = constraint.allowed() if constraint is not None else None
-            tok = sample_token(logits, cfg, generator, history=self.tokens[-cfg.repetition_window:], allowed=allowed)
+            tok = sample_token(
+                logits,
+                cfg,
+                generator,
+                history=self.tokens[-cfg.repetition_window :],
+                allowed=allowed,
+            )
             produced.append(tok)
             if constraint is not None:
                 constraint.advance(tok)
@@ -172,8 +205,14 @@ class DecodeSession:
             logits = self.step(tok)
 
 
-def generate(model: torch.nn.Module, prompt: Sequence[int], cfg: SamplingConfig, max_new: int,
-             stop_tokens: Sequence[int] = (Tok.EOS,), max_len: int | None = None) -> list[int]:
+def generate(
+    model: torch.nn.Module,
+    prompt: Sequence[int],
+    cfg: SamplingConfig,
+    max_new: int,
+    stop_tokens: Sequence[int] = (Tok.EOS,),
+    max_len: int | None = None,
+) -> list[int]:
     """Convenience: a fresh session, the whole generation as a list."""
     session = DecodeSession(model, max_len or len(prompt) + max_new + 1)
     return list(session.generate(prompt, cfg, max_new, stop_tokens=stop_tokens))

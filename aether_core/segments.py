@@ -306,7 +306,9 @@ def decode(tokens: Sequence[int]) -> list[Message]:
     while i < len(tokens):
         role = ROLE_BY_TOKEN.get(tokens[i])
         if role is None:
-            raise SegmentError(f"expected a role marker, found {token_name(tokens[i])} {_where(tokens, i)}")
+            raise SegmentError(
+                f"expected a role marker, found {token_name(tokens[i])} {_where(tokens, i)}"
+            )
         i += 1
         items: list[Item] = []
         text = bytearray()

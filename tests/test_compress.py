@@ -23,7 +23,7 @@ def tiny(seed: int) -> torch.nn.Module:
     return model
 
 
-@pytest.mark.parametrize("data", [b"", b"a", bytes(range(256)), b"abcabcabc" * 30])
+@pytest.mark.parametrize("data", [b"", b"a", bytes(range(0, 256, 5)), b"abcabc" * 12])
 def test_round_trip(data: bytes) -> None:
     model = tiny(0)
     assert decompress(model, compress(model, data, chunk=100)) == data

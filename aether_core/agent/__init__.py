@@ -19,11 +19,20 @@ def __getattr__(name: str) -> Any:  # lazy: importing the package must not impor
     raise AttributeError(name)
 
 
-def build_agent(checkpoint: str | None = None, device: str = "auto", approve: str = "ask",
-                memory_path: str | None = None, out_dir: str | None = None,
-                model_config: ModelConfig | None = None, max_steps: int = 8,
-                seed: int | None = None, use_memory: bool = True, tools: Any = None,
-                net_policy: Any = None, dtype: str | None = None) -> AetherAgent:
+def build_agent(
+    checkpoint: str | None = None,
+    device: str = "auto",
+    approve: str = "ask",
+    memory_path: str | None = None,
+    out_dir: str | None = None,
+    model_config: ModelConfig | None = None,
+    max_steps: int = 8,
+    seed: int | None = None,
+    use_memory: bool = True,
+    tools: Any = None,
+    net_policy: Any = None,
+    dtype: str | None = None,
+) -> AetherAgent:
     """Load a checkpoint (the shipped default when none is given; random weights when there is
     none) and wire it to the tools, approval policy, memory and image codec."""
     from pathlib import Path
@@ -65,13 +74,27 @@ def build_agent(checkpoint: str | None = None, device: str = "auto", approve: st
         torch.manual_seed(0)
         vq = TinyVQVAE(VQConfig()).eval()
     p = next(model.parameters())
-    info = ModelInfo(name=name, params=model.num_params(), device=str(dev),
-                     dtype=str(p.dtype).replace("torch.", ""), checkpoint=str(ckpt) if ckpt else None,
-                     random_weights=random_weights)
+    info = ModelInfo(
+        name=name,
+        params=model.num_params(),
+        device=str(dev),
+        dtype=str(p.dtype).replace("torch.", ""),
+        checkpoint=str(ckpt) if ckpt else None,
+        random_weights=random_weights,
+    )
     registry = tools or default_registry(net_policy=net_policy)
     memory = VectorMemory.open(memory_path) if use_memory else None
-    config = AgentConfig(max_steps=max_steps, out_dir=Path(out_dir) if out_dir else None,
-                         sampling=SamplingConfig(seed=seed))
-    return AetherAgent(ModelPolicy(model, info), registry,
-                       approval=ApprovalPolicy.from_spec(approve, known_tools=registry.names()),
-                       memory=memory, vq=vq, config=config, net_policy=net_policy)
+    config = AgentConfig(
+        max_steps=max_steps,
+        out_dir=Path(out_dir) if out_dir else None,
+        sampling=SamplingConfig(seed=seed),
+    )
+    return AetherAgent(
+        ModelPolicy(model, info),
+        registry,
+        approval=ApprovalPolicy.from_spec(approve, known_tools=registry.names()),
+        memory=memory,
+        vq=vq,
+        config=config,
+        net_policy=net_policy,
+    )

@@ -20,7 +20,7 @@ from typing import Any
 from .. import dialogue
 from ..errors import AetherError
 from ..sampling import SamplingConfig
-from ..segments import File, Image, Message, SegmentError, Text, Thought, ToolCall, ToolResult
+from ..segments import File, Image, Message, SegmentError, Text, Thought, ToolCall
 from ..vocab import Tok
 from .constrain import StepGrammar, tool_arg_types
 from .context import fit_context
@@ -65,9 +65,19 @@ class _Cancelled(Exception):
 
 
 class AetherAgent:
-    def __init__(self, policy: Any, tools: Any, *, approval: Any, sandbox: Any = None,
-                 memory: Any = None, vq: Any = None, config: AgentConfig | None = None,
-                 redactor: Any = None, net_policy: Any = None) -> None:
+    def __init__(
+        self,
+        policy: Any,
+        tools: Any,
+        *,
+        approval: Any,
+        sandbox: Any = None,
+        memory: Any = None,
+        vq: Any = None,
+        config: AgentConfig | None = None,
+        redactor: Any = None,
+        net_policy: Any = None,
+    ) -> None:
         from ..redact import Redactor
         from ..tools.sandbox import ToolSandbox
 
@@ -108,8 +118,14 @@ class AetherAgent:
     def cancel(self) -> None:
         self._cancel.set()
 
-    def run(self, text: str, *, images: Sequence[str] = (), files: Sequence[str] = (),
-            approver: Approver | None = None) -> Iterator[Event]:
+    def run(
+        self,
+        text: str,
+        *,
+        images: Sequence[str] = (),
+        files: Sequence[str] = (),
+        approver: Approver | None = None,
+    ) -> Iterator[Event]:
         """Run one user turn; yields events and always ends with ``Done``."""
         if not self._running.acquire(blocking=False):
             raise AetherError("a turn is already running on this agent")
@@ -120,8 +136,9 @@ class AetherAgent:
             self._running.release()
 
     # ------------------------------------------------------------------ the turn
-    def _run(self, text: str, images: Sequence[str], files: Sequence[str],
-             approver: Approver | None) -> Iterator[Event]:
+    def _run(
+        self, text: str, images: Sequence[str], files: Sequence[str], approver: Approver | None
+    ) -> Iterator[Event]:
         t0 = time.perf_counter()
         stats = {"steps": 0, "bytes": 0, "gen_s": 0.0}
         answer: list[str] = []
@@ -158,19 +175,29 @@ class AetherAgent:
 
     def _done(self, stats: dict, t0: float, answer: str, cancelled: bool) -> Done:
         gen = stats["gen_s"]
-        return Done(steps=stats["steps"], bytes_generated=stats["bytes"],
-                    bytes_per_s=stats["bytes"] / gen if gen > 0 else 0.0,
-                    wall_s=time.perf_counter() - t0, answer=answer, cancelled=cancelled)
+        return Done(
+            steps=stats["steps"],
+            bytes_generated=stats["bytes"],
+            bytes_per_s=stats["bytes"] / gen if gen > 0 else 0.0,
+            wall_s=time.perf_counter() - t0,
+            answer=answer,
+            cancelled=cancelled,
+        )
 
-    def _user_message(self, text: str, images: Sequence[str], files: Sequence[str]) -> Iterator[Event]:
+    def _user_message(
+        self, text: str, images: Sequence[str], files: Sequence[str]
+    ) -> Iterator[Event]:
         codes = [self._load_image(src) for src in images]
         segs = [self._load_file(path) for path in files]
         memories: list[str] = []
         if self.memory is not None and text.strip():
             from ..memory import extract_fact
 
-            hits = [(e, s) for e, s in self.memory.search(text, k=self.config.memory_k * 2)
-                    if s >= self.config.memory_min_score and e.kind == "fact"][: self.config.memory_k]
+            hits = [
+                (e, s)
+                for e, s in self.memory.search(text, k=self.config.memory_k * 2)
+                if s >= self.config.memory_min_score and e.kind == "fact"
+            ][: self.config.memory_k]
             if hits:
                 yield MemoryRecalled(tuple((e.id, e.text, float(s)) for e, s in hits))
             memories = [e.text for e, _ in hits]
@@ -187,8 +214,11 @@ class AetherAgent:
         if source.startswith(("http://", "https://")):
             from ..tools.netguard import NetPolicy, safe_fetch
 
-            res = safe_fetch(source, self.net_policy or NetPolicy(),
-                             accept=("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"))
+            res = safe_fetch(
+                source,
+                self.net_policy or NetPolicy(),
+                accept=("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"),
+            )
             img = load_image(res.body, name=source)
         else:
             img = load_image(Path(source))
@@ -217,15 +247,22 @@ class AetherAgent:
         return out
 
     # ------------------------------------------------------------------ one step
-    def _step(self, step: int, turn: list[Message], stats: dict, answer: list[str]) -> Iterator[Event]:
+    def _step(
+        self, step: int, turn: list[Message], stats: dict, answer: list[str]
+    ) -> Iterator[Event]:
         from ..segments import encode
 
         budget = getattr(self.policy.info, "max_context", 4096)
         reserve = self.config.max_thought_bytes + self.config.max_answer_bytes // 4 + 160
-        context, _ = fit_context(self._conversation + turn, budget, reserve=min(reserve, budget // 2))
-        grammar = StepGrammar(tool_arg_types(self.tools), allow_image=self.vq is not None,
-                              max_thought=self.config.max_thought_bytes,
-                              max_answer=self.config.max_answer_bytes)
+        context, _ = fit_context(
+            self._conversation + turn, budget, reserve=min(reserve, budget // 2)
+        )
+        grammar = StepGrammar(
+            tool_arg_types(self.tools),
+            allow_image=self.vq is not None,
+            max_thought=self.config.max_thought_bytes,
+            max_answer=self.config.max_answer_bytes,
+        )
         tokens = encode(context) + [int(Tok.ASSISTANT)]
         thought, body, codes, filebuf = bytearray(), bytearray(), bytearray(), bytearray()
         items: list = []
@@ -235,9 +272,14 @@ class AetherAgent:
 
         redact = StreamRedactor(self.redactor, max_hold=64)  # streams even without spaces
         gen = self.policy.generate(
-            tokens, images=self._images_for(context), sampling=self.sampling,
-            max_new=budget, stop_tokens=(Tok.EOS, Tok.CALL_END), constraint=grammar,
-            should_stop=self._cancel.is_set)
+            tokens,
+            images=self._images_for(context),
+            sampling=self.sampling,
+            max_new=budget,
+            stop_tokens=(Tok.EOS, Tok.CALL_END),
+            constraint=grammar,
+            should_stop=self._cancel.is_set,
+        )
         t = time.perf_counter()
         prev = grammar.phase  # the phase each token was written in
         for tok in gen:
@@ -314,9 +356,13 @@ class AetherAgent:
             yield ToolResultEvent(call_id, name, False, str(e), 0.0, "error")
             return dialogue.tool_message(False, str(e))
         yield ToolStarted(call_id, name)
-        outcome = self.sandbox.submit(tool, args, timeout=self.config.tool_timeout_s).result(self._cancel)
+        outcome = self.sandbox.submit(tool, args, timeout=self.config.tool_timeout_s).result(
+            self._cancel
+        )
         if outcome.status == "cancelled" or self._cancel.is_set():
-            yield ToolResultEvent(call_id, name, False, "cancelled", outcome.duration_s, "cancelled")
+            yield ToolResultEvent(
+                call_id, name, False, "cancelled", outcome.duration_s, "cancelled"
+            )
             raise _Cancelled
         output = self.redactor.redact(outcome.output)
         yield ToolResultEvent(call_id, name, outcome.ok, output, outcome.duration_s, outcome.status)
@@ -346,11 +392,18 @@ class AetherAgent:
             path, _ = save_output(buf.getvalue(), out.parent, out.stem)
             yield ImageProduced(str(path), img.data, pil)
         for i, f in enumerate(msg.of(File)):
-            path, kind = save_output(f.data, self._out_dir(), Path(f.name).stem or f"file-{stamp}-{i}")
+            path, kind = save_output(
+                f.data, self._out_dir(), Path(f.name).stem or f"file-{stamp}-{i}"
+            )
             yield FileProduced(str(path), kind, len(f.data))
 
     def _remember(self, text: str, answer: str, cancelled: bool) -> None:
-        if self.memory is None or cancelled or not self.config.store_summaries or not answer.strip():
+        if (
+            self.memory is None
+            or cancelled
+            or not self.config.store_summaries
+            or not answer.strip()
+        ):
             return
         summary = f"User asked: {text.strip()[:120]} | Aether answered: {answer.strip()[:120]}"
         try:

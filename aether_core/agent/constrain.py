@@ -47,8 +47,12 @@ def _utf8_lead(b: int) -> tuple[int, range]:
         return 0, range(0)
     if 0xC2 <= b <= 0xDF:
         return 1, range(0x80, 0xC0)
-    first = {0xE0: range(0xA0, 0xC0), 0xED: range(0x80, 0xA0), 0xF0: range(0x90, 0xC0),
-             0xF4: range(0x80, 0x90)}.get(b, range(0x80, 0xC0))
+    first = {
+        0xE0: range(0xA0, 0xC0),
+        0xED: range(0x80, 0xA0),
+        0xF0: range(0x90, 0xC0),
+        0xF4: range(0x80, 0x90),
+    }.get(b, range(0x80, 0xC0))
     return (2 if b <= 0xEF else 3), first
 
 
@@ -173,7 +177,9 @@ class CallGrammar:
 
     def advance(self, b: int) -> None:
         if b not in self.allowed():
-            raise GrammarError(f"byte {bytes([b])!r} not allowed in a tool call after {bytes(self.out)!r}")
+            raise GrammarError(
+                f"byte {bytes([b])!r} not allowed in a tool call after {bytes(self.out)!r}"
+            )
         self.out.append(b)
         s = self.state
         if s == "lit":
@@ -244,10 +250,19 @@ class StepGrammar:
     """The whole assistant step: thought, then a call or an answer. Tracks where the stream is, so
     the agent can route bytes to thought/answer events as they arrive."""
 
-    def __init__(self, tools: Mapping[str, Mapping[str, ArgType]], *, allow_image: bool = True,
-                 allow_file: bool = True, max_thought: int = 300, max_answer: int = 2000,
-                 image_codes: int = 128, max_file: int = 4096, device: torch.device | str = "cpu",
-                 force_call: bool = False) -> None:
+    def __init__(
+        self,
+        tools: Mapping[str, Mapping[str, ArgType]],
+        *,
+        allow_image: bool = True,
+        allow_file: bool = True,
+        max_thought: int = 300,
+        max_answer: int = 2000,
+        image_codes: int = 128,
+        max_file: int = 4096,
+        device: torch.device | str = "cpu",
+        force_call: bool = False,
+    ) -> None:
         self.tools = tools
         self.force_call = force_call  # the step must end in a tool call (tests, tool-only evals)
         self.allow_image, self.allow_file = allow_image, allow_file
@@ -273,7 +288,11 @@ class StepGrammar:
         if p in ("thought_len", "call_len", "file_len"):
             return {Tok.STREAM}
         if p == "thought":
-            return {Tok.THOUGHT_END} if self.count >= self.max_thought else set(BYTES) | {Tok.THOUGHT_END}
+            return (
+                {Tok.THOUGHT_END}
+                if self.count >= self.max_thought
+                else set(BYTES) | {Tok.THOUGHT_END}
+            )
         if p == "after_thought":
             if self.force_call:
                 return {Tok.CALL_START}
@@ -332,8 +351,7 @@ class StepGrammar:
             else:
                 self.phase, self.count = "answer", 1
         elif p == "call_len":
-            self.phase, self.call = "call", CallGrammar(
-                {k: dict(v) for k, v in self.tools.items()})
+            self.phase, self.call = "call", CallGrammar({k: dict(v) for k, v in self.tools.items()})
         elif p == "call":
             self.call.advance(tok)
             if self.call.done:
@@ -372,8 +390,12 @@ def tool_arg_types(registry: Any) -> dict[str, dict[str, ArgType]]:
     out: dict[str, dict[str, ArgType]] = {}
     for tool in registry:
         out[tool.name] = {
-            name: ArgType(spec.type, bool(spec.required), tuple(getattr(spec, "enum", None) or ()),
-                          int(getattr(spec, "max_length", None) or 400))
+            name: ArgType(
+                spec.type,
+                bool(spec.required),
+                tuple(getattr(spec, "enum", None) or ()),
+                int(getattr(spec, "max_length", None) or 400),
+            )
             for name, spec in tool.schema.items()
         }
     return out

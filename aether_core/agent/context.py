@@ -28,7 +28,9 @@ def split_turns(messages: Sequence[Message]) -> tuple[list[Message], list[list[M
     return system, turns
 
 
-def fit_context(messages: Sequence[Message], budget: int, reserve: int = 0) -> tuple[list[Message], int]:
+def fit_context(
+    messages: Sequence[Message], budget: int, reserve: int = 0
+) -> tuple[list[Message], int]:
     """Drop whole oldest turns until ``encode(messages)`` + ``reserve`` fits ``budget`` tokens.
 
     Returns the kept messages and how many turns were dropped. The last turn is the current one.

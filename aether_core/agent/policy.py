@@ -35,9 +35,17 @@ class ModelInfo:
 class Policy(Protocol):
     info: ModelInfo
 
-    def generate(self, context: Sequence[int], *, images: Sequence[Any], sampling: SamplingConfig,
-                 max_new: int, stop_tokens: Sequence[int], constraint: Constraint | None,
-                 should_stop: Callable[[], bool]) -> Iterator[int]:
+    def generate(
+        self,
+        context: Sequence[int],
+        *,
+        images: Sequence[Any],
+        sampling: SamplingConfig,
+        max_new: int,
+        stop_tokens: Sequence[int],
+        constraint: Constraint | None,
+        should_stop: Callable[[], bool],
+    ) -> Iterator[int]:
         """Stream tokens after ``context`` (which ends with the ASSISTANT marker)."""
 
 
@@ -64,16 +72,31 @@ class ModelPolicy:
             vision, _ = self.model.encode_images(stack)
         return vision, key
 
-    def generate(self, context: Sequence[int], *, images: Sequence[Any], sampling: SamplingConfig,
-                 max_new: int, stop_tokens: Sequence[int], constraint: Constraint | None,
-                 should_stop: Callable[[], bool]) -> Iterator[int]:
+    def generate(
+        self,
+        context: Sequence[int],
+        *,
+        images: Sequence[Any],
+        sampling: SamplingConfig,
+        max_new: int,
+        stop_tokens: Sequence[int],
+        constraint: Constraint | None,
+        should_stop: Callable[[], bool],
+    ) -> Iterator[int]:
         with self._lock:
             vision, key = self._vision(images)
             room = self.max_context - len(context) - 1
             yield from self.session.generate(
-                context, sampling, min(max_new, max(room, 0)), stop_tokens=stop_tokens,
-                constraint=constraint, vision=vision, vision_key=key,
-                generator=make_generator(sampling.seed), should_stop=should_stop)
+                context,
+                sampling,
+                min(max_new, max(room, 0)),
+                stop_tokens=stop_tokens,
+                constraint=constraint,
+                vision=vision,
+                vision_key=key,
+                generator=make_generator(sampling.seed),
+                should_stop=should_stop,
+            )
 
 
 Script = Sequence[Sequence[Item]] | Callable[[list[Message]], Sequence[Item]]
@@ -96,9 +119,17 @@ class ScriptedPolicy:
             raise RuntimeError("scripted policy ran out of steps")
         return self.script[self.calls]
 
-    def generate(self, context: Sequence[int], *, images: Sequence[Any], sampling: SamplingConfig,
-                 max_new: int, stop_tokens: Sequence[int], constraint: Constraint | None,
-                 should_stop: Callable[[], bool]) -> Iterator[int]:
+    def generate(
+        self,
+        context: Sequence[int],
+        *,
+        images: Sequence[Any],
+        sampling: SamplingConfig,
+        max_new: int,
+        stop_tokens: Sequence[int],
+        constraint: Constraint | None,
+        should_stop: Callable[[], bool],
+    ) -> Iterator[int]:
         self.contexts.append(list(context))
         items = self._items(context)
         self.calls += 1

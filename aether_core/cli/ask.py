@@ -11,11 +11,19 @@ from typing import Any
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ask", help="ask the agent one question (headless)")
     p.add_argument("prompt", help="the prompt, or - to read it from standard input")
-    p.add_argument("--image", action="append", default=[], metavar="PATH|URL", help="attach an image")
-    p.add_argument("--file", action="append", default=[], metavar="PATH", help="attach any file as bytes")
+    p.add_argument(
+        "--image", action="append", default=[], metavar="PATH|URL", help="attach an image"
+    )
+    p.add_argument(
+        "--file", action="append", default=[], metavar="PATH", help="attach any file as bytes"
+    )
     p.add_argument("--checkpoint", help="checkpoint dir (default: the shipped model)")
-    p.add_argument("--approve", default="ask", metavar="ask|all|none|TOOL,...",
-                   help="tool approval: ask (default), all, none, or tools to auto-approve")
+    p.add_argument(
+        "--approve",
+        default="ask",
+        metavar="ask|all|none|TOOL,...",
+        help="tool approval: ask (default), all, none, or tools to auto-approve",
+    )
     p.add_argument("--max-steps", type=int, default=8)
     p.add_argument("--json", action="store_true", help="one JSON event per line")
     p.add_argument("--seed", type=int, default=None)
@@ -33,10 +41,16 @@ def _terminal_approver(console: Any) -> Any:
     from ..agent.events import ApprovalDecision
 
     def ask(req: Any) -> ApprovalDecision:
-        console.print(f"[bold yellow]approve[/] {req.tool}({json.dumps(req.args, ensure_ascii=False)})?"
-                      + (f"  [dim]why: {req.reason}[/]" if req.reason else ""))
-        choice = Prompt.ask("[y] once, [a] always, [n] no, [d] never", choices=list("yand"),
-                            default="n", console=console)
+        console.print(
+            f"[bold yellow]approve[/] {req.tool}({json.dumps(req.args, ensure_ascii=False)})?"
+            + (f"  [dim]why: {req.reason}[/]" if req.reason else "")
+        )
+        choice = Prompt.ask(
+            "[y] once, [a] always, [n] no, [d] never",
+            choices=list("yand"),
+            default="n",
+            console=console,
+        )
         return ApprovalDecision(approved=choice in "ya", remember=choice in "ad")
 
     return ask
@@ -68,9 +82,16 @@ def run(args: argparse.Namespace) -> int:
 
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False)
-    agent = build_agent(args.checkpoint, device=args.device, approve=args.approve,
-                        memory_path=args.memory_dir, out_dir=args.out_dir, max_steps=args.max_steps,
-                        seed=args.seed, use_memory=not args.no_memory)
+    agent = build_agent(
+        args.checkpoint,
+        device=args.device,
+        approve=args.approve,
+        memory_path=args.memory_dir,
+        out_dir=args.out_dir,
+        max_steps=args.max_steps,
+        seed=args.seed,
+        use_memory=not args.no_memory,
+    )
     if args.temperature is not None:
         agent.sampling.temperature = args.temperature
     interactive = sys.stdin.isatty() and args.prompt != "-" and not args.json
@@ -94,19 +115,26 @@ def run(args: argparse.Namespace) -> int:
                 section = "a"
             out.print(_esc(ev.text), end="")
         elif isinstance(ev, ToolCallRequested):
-            out.print(f"\n[cyan]→ {ev.tool}[/]({_esc(json.dumps(ev.args, ensure_ascii=False))})", end="")
+            out.print(
+                f"\n[cyan]→ {ev.tool}[/]({_esc(json.dumps(ev.args, ensure_ascii=False))})", end=""
+            )
             section = None
         elif isinstance(ev, ToolResultEvent):
             colour = "green" if ev.ok else "red"
-            out.print(f"\n[{colour}]← {ev.status}[/] ({ev.duration_s:.2f}s) {_esc(ev.output[:500])}", end="")
+            out.print(
+                f"\n[{colour}]← {ev.status}[/] ({ev.duration_s:.2f}s) {_esc(ev.output[:500])}",
+                end="",
+            )
         elif isinstance(ev, ImageProduced | FileProduced):
             out.print(f"\n[magenta]saved[/] {ev.path}", end="")
         elif isinstance(ev, ErrorEvent):
             err.print(f"\n[red]error:[/] {_esc(ev.message)}")
         elif isinstance(ev, Done):
             out.print()
-            err.print(f"[dim]{ev.steps} step(s), {ev.bytes_generated} bytes, "
-                      f"{ev.bytes_per_s:.0f} bytes/s, {ev.wall_s:.2f}s[/]")
+            err.print(
+                f"[dim]{ev.steps} step(s), {ev.bytes_generated} bytes, "
+                f"{ev.bytes_per_s:.0f} bytes/s, {ev.wall_s:.2f}s[/]"
+            )
         elif isinstance(ev, StepStarted):
             pass
     return 1 if failed else 0

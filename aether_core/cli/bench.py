@@ -51,9 +51,13 @@ def run_agent(args: argparse.Namespace) -> int:
         print(json.dumps({**r.to_dict(), "model": info.name, "params": info.params}))
         return 0
     print(f"model: {info.name} ({info.params / 1e6:.1f}M params, {info.device})")
-    print(f"agent overhead: {r.overhead_ms_per_step:.2f} ms/step (scripted policy, {r.steps} steps)")
-    print(f"first answer byte: {r.first_answer_byte_s * 1000:.0f} ms (median of {r.turns} turns, "
-          f"{r.first_answer_bytes_before:.0f} bytes written first)")
+    print(
+        f"agent overhead: {r.overhead_ms_per_step:.2f} ms/step (scripted policy, {r.steps} steps)"
+    )
+    print(
+        f"first answer byte: {r.first_answer_byte_s * 1000:.0f} ms (median of {r.turns} turns, "
+        f"{r.first_answer_bytes_before:.0f} bytes written first)"
+    )
     return 0
 
 
@@ -89,11 +93,15 @@ def run_decode(args: argparse.Namespace) -> int:
         print(json.dumps(r.to_dict()))
         return 0
     print(f"model: {r.params / 1e6:.1f}M params, {r.device}, {r.dtype}, {r.threads} threads")
-    print(f"prompt: {r.prompt_bytes} bytes (prefill {r.prefill_s * 1000:.0f} ms), new: {r.new_bytes} bytes")
+    print(
+        f"prompt: {r.prompt_bytes} bytes (prefill {r.prefill_s * 1000:.0f} ms), new: {r.new_bytes} bytes"
+    )
     print(f"cached:    {r.cached_bytes_per_s:8.1f} bytes/s")
     print(f"recompute: {r.recompute_bytes_per_s:8.2f} bytes/s")
     print(f"speedup:   {r.speedup:8.1f}x")
-    print(f"ceiling:   {r.ceiling_steps_per_s:8.1f} steps/s (bare mat-vec pass over the decode weights)")
+    print(
+        f"ceiling:   {r.ceiling_steps_per_s:8.1f} steps/s (bare mat-vec pass over the decode weights)"
+    )
     print(f"cached / ceiling: {100 * r.fraction_of_ceiling:.0f}%")
     print(f"peak memory: {r.peak_memory_mb:.0f} MB")
     return 0

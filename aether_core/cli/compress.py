@@ -8,11 +8,15 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    for name, helptext in (("compress", "compress a file with the model (arithmetic coding)"),
-                           ("decompress", "restore a file made by `aether compress`")):
+    for name, helptext in (
+        ("compress", "compress a file with the model (arithmetic coding)"),
+        ("decompress", "restore a file made by `aether compress`"),
+    ):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("input", help="input file (- for standard input)")
-        p.add_argument("-o", "--output", help="output file (default: INPUT.aez / INPUT without .aez)")
+        p.add_argument(
+            "-o", "--output", help="output file (default: INPUT.aez / INPUT without .aez)"
+        )
         p.add_argument("--checkpoint", help="checkpoint dir (default: the shipped model)")
         p.add_argument("--device", default="cpu")
         if name == "compress":
@@ -28,7 +32,9 @@ def run(args: argparse.Namespace) -> int:
 
     ckpt = args.checkpoint or default_checkpoint()
     if ckpt is None:
-        raise CliError("no checkpoint: pass --checkpoint DIR (a trained model compresses; random weights do not)")
+        raise CliError(
+            "no checkpoint: pass --checkpoint DIR (a trained model compresses; random weights do not)"
+        )
     try:
         data = sys.stdin.buffer.read() if args.input == "-" else Path(args.input).read_bytes()
     except OSError as e:
@@ -37,8 +43,10 @@ def run(args: argparse.Namespace) -> int:
     if args.mode == "compress":
         out = compress(model, data, chunk=args.chunk)
         target = args.output or (f"{args.input}.aez" if args.input != "-" else None)
-        print(f"{len(data)} -> {len(out)} bytes ({8 * len(out) / max(1, len(data)):.3f} bits/byte)",
-              file=sys.stderr)
+        print(
+            f"{len(data)} -> {len(out)} bytes ({8 * len(out) / max(1, len(data)):.3f} bits/byte)",
+            file=sys.stderr,
+        )
     else:
         out = decompress(model, data)
         default = args.input[:-4] if args.input.endswith(".aez") else f"{args.input}.out"

@@ -7,7 +7,6 @@ drawings without a learned classifier, so it cannot be fooled by the model it is
 from __future__ import annotations
 
 import random
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np

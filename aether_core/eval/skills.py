@@ -82,8 +82,15 @@ def eval_samples(skill: str, n: int, seed: int) -> list[SkillSample]:
 class SkillRunner:
     """Runs samples through fresh agents sharing one policy (and its KV cache)."""
 
-    def __init__(self, policy: Any, vq: Any, registry: ToolRegistry, out_dir: Path,
-                 temperature: float = 0.0, seed: int = 0) -> None:
+    def __init__(
+        self,
+        policy: Any,
+        vq: Any,
+        registry: ToolRegistry,
+        out_dir: Path,
+        temperature: float = 0.0,
+        seed: int = 0,
+    ) -> None:
         self.policy, self.vq, self.registry, self.out_dir = policy, vq, registry, out_dir
         self.sampling = SamplingConfig(temperature=temperature, seed=seed)
 
@@ -95,12 +102,17 @@ class SkillRunner:
                 raise RuntimeError(output)
             return output
 
-        tools = ToolRegistry([t if isinstance(t, CalcTool) else ReplayTool(t, replay)
-                              for t in self.registry])
-        return AetherAgent(self.policy, tools, approval=ApprovalPolicy.from_spec("all"),
-                           memory=memory, vq=self.vq,
-                           config=AgentConfig(out_dir=self.out_dir, sampling=self.sampling,
-                                              store_summaries=False))
+        tools = ToolRegistry(
+            [t if isinstance(t, CalcTool) else ReplayTool(t, replay) for t in self.registry]
+        )
+        return AetherAgent(
+            self.policy,
+            tools,
+            approval=ApprovalPolicy.from_spec("all"),
+            memory=memory,
+            vq=self.vq,
+            config=AgentConfig(out_dir=self.out_dir, sampling=self.sampling, store_summaries=False),
+        )
 
     def run(self, sample: SkillSample) -> Transcript:
         from ..memory import VectorMemory
@@ -136,7 +148,9 @@ def _names_shape(answer: str, spec: Any) -> bool:
     """The answer names exactly the shape and its colour (a mention of the background aside)."""
     from ..data.shapes import COLOURS, SHAPES
 
-    text = re.sub(r"\b(?:on|against|over|with|in front of)\s+(?:a|an|the)?\s*\w+\s+background", " ", answer)
+    text = re.sub(
+        r"\b(?:on|against|over|with|in front of)\s+(?:a|an|the)?\s*\w+\s+background", " ", answer
+    )
     words = set(re.findall(r"[a-z]+", text.replace("grey", "gray")))
     return words & set(COLOURS) == {spec.colour} and words & set(SHAPES) == {spec.shape}
 
@@ -160,12 +174,21 @@ def score(sample: SkillSample, t: Transcript) -> dict[str, bool]:
         return {"time": got is not None and got.lower() == want.lower()}
     if skill == "search":
         want = _norm((sample.expected_args or {}).get("query", ""))
-        return {"search": first[0] == "web_search" and _norm(str(first[1].get("query", ""))) == want
-                and contains}
+        return {
+            "search": first[0] == "web_search"
+            and _norm(str(first[1].get("query", ""))) == want
+            and contains
+        }
     if skill == "browse":
-        return {"browse": first[0] == "browse_page" and first[1].get("url") == (sample.expected_args or {}).get("url")}
+        return {
+            "browse": first[0] == "browse_page"
+            and first[1].get("url") == (sample.expected_args or {}).get("url")
+        }
     if skill == "echo":
-        return {"echo": first[0] == "echo" and first[1].get("text") == (sample.expected_args or {}).get("text")}
+        return {
+            "echo": first[0] == "echo"
+            and first[1].get("text") == (sample.expected_args or {}).get("text")
+        }
     if skill == "chat":
         return {"chat": not t.calls and bool(answer)}
     if skill == "caption":
@@ -176,16 +199,26 @@ def score(sample: SkillSample, t: Transcript) -> dict[str, bool]:
         if not t.images:
             return {"draw_colour": False, "draw_shape": False}
         a = analyze_shape_image(t.images[0])
-        return {"draw_colour": a.colour == sample.draw_spec.colour,
-                "draw_shape": a.shape == sample.draw_spec.shape}
+        return {
+            "draw_colour": a.colour == sample.draw_spec.colour,
+            "draw_shape": a.shape == sample.draw_spec.shape,
+        }
     if skill == "memory":
         return {"memory": contains}
     raise ValueError(f"unknown skill {skill!r}")
 
 
-def evaluate_skills(policy: Any, vq: Any, registry: ToolRegistry, *, n: int = 50, seed: int = 0,
-                    skills: tuple[str, ...] = SKILLS, temperature: float = 0.0,
-                    progress: Callable[[str, int, int], None] | None = None) -> dict[str, float]:
+def evaluate_skills(
+    policy: Any,
+    vq: Any,
+    registry: ToolRegistry,
+    *,
+    n: int = 50,
+    seed: int = 0,
+    skills: tuple[str, ...] = SKILLS,
+    temperature: float = 0.0,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, float]:
     """Accuracy per row (see ROWS) plus ``skills_mean`` over the rows evaluated."""
     hits: dict[str, list[bool]] = {}
     with tempfile.TemporaryDirectory() as tmp:

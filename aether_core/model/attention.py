@@ -53,13 +53,22 @@ class KVCache:
     """Preallocated per-layer keys/values plus which key slots are real (not padding)."""
 
     def __init__(
-        self, n_layers: int, batch: int, max_len: int, kv_heads: int, head_dim: int,
-        device: torch.device | str, dtype: torch.dtype, kv_factor: int = 1,
+        self,
+        n_layers: int,
+        batch: int,
+        max_len: int,
+        kv_heads: int,
+        head_dim: int,
+        device: torch.device | str,
+        dtype: torch.dtype,
+        kv_factor: int = 1,
     ) -> None:
         shape = (batch, kv_heads * kv_factor, max_len, head_dim)
         self.layers = [
-            LayerCache(torch.zeros(shape, device=device, dtype=dtype),
-                       torch.zeros(shape, device=device, dtype=dtype))
+            LayerCache(
+                torch.zeros(shape, device=device, dtype=dtype),
+                torch.zeros(shape, device=device, dtype=dtype),
+            )
             for _ in range(n_layers)
         ]
         self.valid = torch.ones(batch, max_len, dtype=torch.bool, device=device)
@@ -73,9 +82,7 @@ class KVCache:
         self.vision_mask = None
 
 
-def attention_mask(
-    input_pos: Tensor, end: int, valid: Tensor | None
-) -> Tensor | None:
+def attention_mask(input_pos: Tensor, end: int, valid: Tensor | None) -> Tensor | None:
     """Boolean mask [B|1, 1, T, end]: causal by position, minus padded keys.
 
     Every query may always see itself, so a padding query never gets an all-masked row (NaN).
@@ -93,8 +100,9 @@ def attention_mask(
 
 
 class SelfAttention(nn.Module):
-    def __init__(self, dim: int, n_heads: int, kv_heads: int, qk_norm: bool, dropout: float,
-                 eps: float) -> None:
+    def __init__(
+        self, dim: int, n_heads: int, kv_heads: int, qk_norm: bool, dropout: float, eps: float
+    ) -> None:
         super().__init__()
         self.n_heads, self.kv_heads, self.head_dim = n_heads, kv_heads, dim // n_heads
         self.qkv = nn.Linear(dim, (n_heads + 2 * kv_heads) * self.head_dim, bias=False)
@@ -116,13 +124,25 @@ class SelfAttention(nn.Module):
 
     def attend(self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, causal: bool) -> Tensor:
         return F.scaled_dot_product_attention(
-            q, k, v, attn_mask=mask, is_causal=causal and mask is None,
+            q,
+            k,
+            v,
+            attn_mask=mask,
+            is_causal=causal and mask is None,
             dropout_p=self.dropout if self.training else 0.0,
             enable_gqa=self.kv_heads != self.n_heads,
         )
 
-    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, mask: Tensor | None,
-                cache: LayerCache | None, input_pos: Tensor | None, end: int) -> Tensor:
+    def forward(
+        self,
+        x: Tensor,
+        cos: Tensor,
+        sin: Tensor,
+        mask: Tensor | None,
+        cache: LayerCache | None,
+        input_pos: Tensor | None,
+        end: int,
+    ) -> Tensor:
         B, T, _ = x.shape
         q, k, v = self.project(x, cos, sin)
         if cache is not None:
@@ -167,5 +187,9 @@ def init_linear(module: nn.Module, n_layers: int) -> None:
     """GPT-2 style init: small normal weights, output projections scaled by depth."""
     for name, p in module.named_parameters():
         if p.dim() == 2:
-            std = 0.02 / math.sqrt(2 * n_layers) if name.endswith(("proj.weight", "w2.weight")) else 0.02
+            std = (
+                0.02 / math.sqrt(2 * n_layers)
+                if name.endswith(("proj.weight", "w2.weight"))
+                else 0.02
+            )
             nn.init.normal_(p, mean=0.0, std=std)

@@ -36,9 +36,18 @@ class Block(nn.Module):
         self.w2 = nn.Linear(cfg.ffn_dim, cfg.dim, bias=False)
         self.drop = nn.Dropout(cfg.dropout)
 
-    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, mask: Tensor | None,
-                cache: LayerCache | None, input_pos: Tensor | None, end: int,
-                cross_kv: tuple[Tensor, Tensor] | None, vision_mask: Tensor | None) -> Tensor:
+    def forward(
+        self,
+        x: Tensor,
+        cos: Tensor,
+        sin: Tensor,
+        mask: Tensor | None,
+        cache: LayerCache | None,
+        input_pos: Tensor | None,
+        end: int,
+        cross_kv: tuple[Tensor, Tensor] | None,
+        vision_mask: Tensor | None,
+    ) -> Tensor:
         x = x + self.drop(self.attn(self.norm1(x), cos, sin, mask, cache, input_pos, end))
         if self.cross is not None and cross_kv is not None:
             x = x + self.drop(self.cross(self.norm_c(x), *cross_kv, vision_mask))
@@ -78,7 +87,9 @@ class ByteTransformer(nn.Module):
         self.rope_cos, self.rope_sin = cos.to(device), sin.to(device)
 
     # ------------------------------------------------------------------ vision
-    def encode_images(self, images: Tensor, image_mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def encode_images(
+        self, images: Tensor, image_mask: Tensor | None = None
+    ) -> tuple[Tensor, Tensor]:
         """images [B, N, 3, 64, 64] -> vision tokens [B, N*Q, D] and their mask [B, N*Q]."""
         if self.vit is None:
             raise ValueError("this model has no vision encoder (cross_attn is off)")
@@ -90,17 +101,37 @@ class ByteTransformer(nn.Module):
         return tokens.view(B, N * Q, -1), image_mask.repeat_interleave(Q, dim=1)
 
     # ------------------------------------------------------------------ cache
-    def new_cache(self, batch: int, max_len: int | None = None, device: torch.device | str | None = None,
-                  dtype: torch.dtype | None = None) -> KVCache:
+    def new_cache(
+        self,
+        batch: int,
+        max_len: int | None = None,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> KVCache:
         p = self.embed.weight
-        return KVCache(self.cfg.n_layers, batch, min(max_len or self.cfg.max_seq_len, self.cfg.max_seq_len),
-                       self.cfg.kv_heads, self.cfg.head_dim, device or p.device, dtype or p.dtype,
-                       kv_factor=2 if self.cfg.attention == "diff" else 1)
+        return KVCache(
+            self.cfg.n_layers,
+            batch,
+            min(max_len or self.cfg.max_seq_len, self.cfg.max_seq_len),
+            self.cfg.kv_heads,
+            self.cfg.head_dim,
+            device or p.device,
+            dtype or p.dtype,
+            kv_factor=2 if self.cfg.attention == "diff" else 1,
+        )
 
     # ------------------------------------------------------------------ forward
-    def forward(self, tokens: Tensor, *, input_pos: Tensor | None = None, cache: KVCache | None = None,
-                key_valid: Tensor | None = None, vision: Tensor | None = None,
-                vision_mask: Tensor | None = None, last_only: bool = False) -> Tensor:
+    def forward(
+        self,
+        tokens: Tensor,
+        *,
+        input_pos: Tensor | None = None,
+        cache: KVCache | None = None,
+        key_valid: Tensor | None = None,
+        vision: Tensor | None = None,
+        vision_mask: Tensor | None = None,
+        last_only: bool = False,
+    ) -> Tensor:
         """tokens [B, T] -> logits [B, T, V] (or [B, 1, V] with last_only).
 
         Without a cache this is the training pass (positions 0..T-1). With a cache, ``input_pos``
@@ -123,7 +154,11 @@ class ByteTransformer(nn.Module):
             elif cache.has_padding:
                 cache.valid[:, input_pos] = True
             valid = cache.valid if cache.has_padding else None
-        mask = attention_mask(input_pos, end, valid) if (cache is not None or valid is not None) else None
+        mask = (
+            attention_mask(input_pos, end, valid)
+            if (cache is not None or valid is not None)
+            else None
+        )
         cos, sin = self.rope_cos[input_pos], self.rope_sin[input_pos]
         if vision is not None and vision_mask is None:
             vision_mask = torch.ones(vision.shape[:2], dtype=torch.bool, device=vision.device)
@@ -150,4 +185,8 @@ class ByteTransformer(nn.Module):
         return F.linear(x, self.embed.weight) if self.head is None else self.head(x)
 
     def num_params(self, include_vision: bool = True) -> int:
-        return sum(p.numel() for n, p in self.named_parameters() if include_vision or not n.startswith("vit."))
+        return sum(
+            p.numel()
+            for n, p in self.named_parameters()
+            if include_vision or not n.startswith("vit.")
+        )

@@ -24,7 +24,11 @@ class _EncoderLayer(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         B, N, D = x.shape
-        q, k, v = self.qkv(self.norm1(x)).view(B, N, 3, self.heads, D // self.heads).permute(2, 0, 3, 1, 4)
+        q, k, v = (
+            self.qkv(self.norm1(x))
+            .view(B, N, 3, self.heads, D // self.heads)
+            .permute(2, 0, 3, 1, 4)
+        )
         y = F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(B, N, D)
         x = x + self.proj(y)
         return x + self.mlp(self.norm2(x))
@@ -37,7 +41,9 @@ class TinyPatchViT(nn.Module):
         n_patches = (cfg.image_size // cfg.patch_size) ** 2
         self.patch = nn.Conv2d(3, cfg.dim, cfg.patch_size, stride=cfg.patch_size)
         self.pos = nn.Parameter(torch.randn(1, n_patches, cfg.dim) * 0.02)
-        self.layers = nn.ModuleList(_EncoderLayer(cfg.dim, cfg.n_heads) for _ in range(cfg.n_layers))
+        self.layers = nn.ModuleList(
+            _EncoderLayer(cfg.dim, cfg.n_heads) for _ in range(cfg.n_layers)
+        )
         self.queries = nn.Parameter(torch.randn(1, cfg.n_queries, cfg.dim) * 0.02)
         self.pool = nn.MultiheadAttention(cfg.dim, cfg.n_heads, batch_first=True)
         self.norm_q, self.norm_kv = nn.LayerNorm(cfg.dim), nn.LayerNorm(cfg.dim)

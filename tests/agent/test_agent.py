@@ -20,9 +20,7 @@ from aether_core.agent.events import (
     ErrorEvent,
     StepStarted,
     ThoughtDelta,
-    ToolCallRequested,
     ToolResultEvent,
-    ToolStarted,
 )
 from aether_core.agent.policy import ScriptedPolicy
 from aether_core.segments import Image, Message, Text, Thought, ToolCall, ToolResult, encode
@@ -62,11 +60,18 @@ def answer(text: str, thought: str = "done") -> list:
     return [Thought(thought.encode()), Text(text.encode())]
 
 
-def make_agent(script: Any, *, approve: str = "ask", tools: ToolRegistry | None = None,
-               delay_s: float = 0.0, **cfg: Any) -> AetherAgent:
+def make_agent(
+    script: Any,
+    *,
+    approve: str = "ask",
+    tools: ToolRegistry | None = None,
+    delay_s: float = 0.0,
+    **cfg: Any,
+) -> AetherAgent:
     registry = tools or default_registry()
     return AetherAgent(
-        ScriptedPolicy(script, delay_s=delay_s), registry,
+        ScriptedPolicy(script, delay_s=delay_s),
+        registry,
         approval=ApprovalPolicy.from_spec(approve, known_tools=registry.names()),
         sandbox=ToolSandbox(timeout_s=cfg.pop("tool_timeout", 5.0)),
         config=AgentConfig(**cfg),
@@ -86,8 +91,15 @@ def test_multi_step_turn_event_sequence() -> None:
     agent = make_agent([call_step("calc", {"expression": "12*(3+4)"}), answer("It is 84.")])
     events = list(agent.run("what is 12*(3+4)?"))
     assert kinds(events) == [
-        "StepStarted", "ThoughtDelta", "ToolCallRequested", "ToolStarted", "ToolResultEvent",
-        "StepStarted", "ThoughtDelta", "AnswerDelta", "Done",
+        "StepStarted",
+        "ThoughtDelta",
+        "ToolCallRequested",
+        "ToolStarted",
+        "ToolResultEvent",
+        "StepStarted",
+        "ThoughtDelta",
+        "AnswerDelta",
+        "Done",
     ]
     result = next(e for e in events if isinstance(e, ToolResultEvent))
     assert (result.tool, result.ok, result.output, result.status) == ("calc", True, "84", "ok")
@@ -115,8 +127,12 @@ def test_step_limit() -> None:
 
 def test_hanging_tool_times_out() -> None:
     tools = ToolRegistry([SlowTool()])
-    agent = make_agent([call_step("slow", {"seconds": 5}), answer("gave up")], approve="all",
-                       tools=tools, tool_timeout=0.2)
+    agent = make_agent(
+        [call_step("slow", {"seconds": 5}), answer("gave up")],
+        approve="all",
+        tools=tools,
+        tool_timeout=0.2,
+    )
     t = time.perf_counter()
     events = list(agent.run("sleep"))
     assert time.perf_counter() - t < 3
@@ -126,8 +142,9 @@ def test_hanging_tool_times_out() -> None:
 
 
 def test_crashing_tool_is_an_error_result() -> None:
-    agent = make_agent([call_step("crash", {}), answer("sorry")], approve="all",
-                       tools=ToolRegistry([CrashTool()]))
+    agent = make_agent(
+        [call_step("crash", {}), answer("sorry")], approve="all", tools=ToolRegistry([CrashTool()])
+    )
     events = list(agent.run("crash please"))
     res = next(e for e in events if isinstance(e, ToolResultEvent))
     assert res.status == "error" and "boom" in res.output
@@ -137,8 +154,12 @@ def test_crashing_tool_is_an_error_result() -> None:
 
 def test_cancel_mid_tool_keeps_conversation_consistent() -> None:
     slow = SlowTool()
-    agent = make_agent([call_step("slow", {"seconds": 10})], approve="all",
-                       tools=ToolRegistry([slow]), tool_timeout=30)
+    agent = make_agent(
+        [call_step("slow", {"seconds": 10})],
+        approve="all",
+        tools=ToolRegistry([slow]),
+        tool_timeout=30,
+    )
     threading.Thread(target=lambda: (slow.started.wait(5), agent.cancel()), daemon=True).start()
     t = time.perf_counter()
     events = list(agent.run("sleep long"))
@@ -164,11 +185,16 @@ def test_cancel_mid_generation() -> None:
 
 
 def test_approval_once_always_deny() -> None:
-    script = lambda conv: (call_step("web_search", {"query": "cats"})  # noqa: E731
-                           if conv[-1].role == "user" else answer("ok"))
+    script = lambda conv: (
+        call_step("web_search", {"query": "cats"})  # noqa: E731
+        if conv[-1].role == "user"
+        else answer("ok")
+    )
     from aether_core.tools.web_search import WebSearchTool
 
-    fake = WebSearchTool(backend=lambda q, n: [{"title": "Cats", "href": "https://c.example", "body": "meow"}])
+    fake = WebSearchTool(
+        backend=lambda q, n: [{"title": "Cats", "href": "https://c.example", "body": "meow"}]
+    )
     tools = ToolRegistry([fake])
     asked: list = []
 
@@ -176,6 +202,7 @@ def test_approval_once_always_deny() -> None:
         def ask(req):
             asked.append(req)
             return decision
+
         return ask
 
     agent = make_agent(script, tools=tools)
@@ -184,7 +211,9 @@ def test_approval_once_always_deny() -> None:
     assert next(e for e in events if isinstance(e, ToolResultEvent)).ok
     assert asked[-1].reason == "need a tool" and asked[-1].args == {"query": "cats"}
     # deny once, with a message that reaches the model
-    events = list(agent.run("again", approver=approver(ApprovalDecision(False, message="use memory"))))
+    events = list(
+        agent.run("again", approver=approver(ApprovalDecision(False, message="use memory")))
+    )
     res = next(e for e in events if isinstance(e, ToolResultEvent))
     assert res.status == "denied" and "use memory" in res.output
     assert agent.conversation[-2].items[0].output == b"denied by user: use memory"
@@ -261,7 +290,9 @@ def test_fit_context_drops_whole_oldest_turns() -> None:
 
 def test_agent_trims_context_for_small_models() -> None:
     agent = make_agent(lambda conv: answer("a" * 20))
-    agent.policy.info = type(agent.policy.info)(**{**agent.policy.info.__dict__, "max_context": 1200})
+    agent.policy.info = type(agent.policy.info)(
+        **{**agent.policy.info.__dict__, "max_context": 1200}
+    )
     for i in range(12):
         list(agent.run(f"question {i} " + "z" * 100))
     last = agent.policy.contexts[-1]
@@ -276,7 +307,12 @@ def test_image_segment_in_context_carries_pixels() -> None:
     from aether_core.model.vq import TinyVQVAE, VQConfig
 
     agent.vq = TinyVQVAE(VQConfig()).eval()
-    agent.load_conversation([dialogue.system_message(), dialogue.user_message("see", images=[bytes(128)]),
-                             dialogue.answer_step("t", "ok")])
+    agent.load_conversation(
+        [
+            dialogue.system_message(),
+            dialogue.user_message("see", images=[bytes(128)]),
+            dialogue.answer_step("t", "ok"),
+        ]
+    )
     assert len(agent._images_for(agent.conversation)) == 1
     assert agent.conversation[1].of(Image)

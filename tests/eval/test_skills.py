@@ -8,7 +8,7 @@ import torch
 from aether_core.agent.policy import ScriptedPolicy
 from aether_core.data.shapes import render
 from aether_core.data.skills import to_messages
-from aether_core.eval.skills import ROWS, eval_samples, evaluate_skills, score, Transcript
+from aether_core.eval.skills import ROWS, Transcript, eval_samples, evaluate_skills, score
 from aether_core.model.vq import TinyVQVAE, VQConfig
 from aether_core.segments import Text, Thought
 from aether_core.tools import default_registry
@@ -27,7 +27,7 @@ def oracle(vq):
         if sample is None:  # the memory skill's earlier "remember that ..." turn
             return [Thought(b"A fact to remember."), Text(b"OK, I'll remember that.")]
         steps = [m for m in to_messages(sample, codes) if m.role == "assistant"]
-        done = sum(1 for m in conv[conv.index(user):] if m.role == "assistant")
+        done = sum(1 for m in conv[conv.index(user) :] if m.role == "assistant")
         return list(steps[min(done, len(steps) - 1)].items)
 
     return script
@@ -41,8 +41,9 @@ def vq():
 
 def test_right_policy_scores_high_and_wrong_policy_low(vq) -> None:
     registry = default_registry()
-    right = evaluate_skills(ScriptedPolicy(oracle(vq)), vq, registry, n=4, seed=0,
-                            skills=SKILLS_NO_DRAW)
+    right = evaluate_skills(
+        ScriptedPolicy(oracle(vq)), vq, registry, n=4, seed=0, skills=SKILLS_NO_DRAW
+    )
     assert {r for r in right if r != "skills_mean"} == set(ROWS) - {"draw_colour", "draw_shape"}
     assert all(v == 1.0 for v in right.values()), right
     wrong = ScriptedPolicy(lambda conv: [Thought(b"hmm"), Text(b"I don't know.")])
