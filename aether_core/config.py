@@ -44,7 +44,7 @@ class HierConfig:
     decoder_layers: int = 2
     window: int = 64  # local encoder/decoder attention window (bytes)
     ngram_sizes: tuple[int, ...] = (3, 4, 5, 6, 7, 8)
-    ngram_table: int = 16384  # hash buckets per n-gram size
+    ngram_table: int = 2048  # hash buckets per n-gram size (6 sizes x table x local_dim params)
     patcher: str = "space"  # "fixed" | "space" | "entropy" | "entropy_monotonic"
     patch_size: int = 4  # for the fixed patcher
     max_patch: int = 16  # longest patch any patcher makes

@@ -185,11 +185,11 @@ def test_cancel_mid_generation() -> None:
 
 
 def test_approval_once_always_deny() -> None:
-    script = lambda conv: (
-        call_step("web_search", {"query": "cats"})  # noqa: E731
-        if conv[-1].role == "user"
-        else answer("ok")
-    )
+    def script(conv):
+        return (
+            call_step("web_search", {"query": "cats"}) if conv[-1].role == "user" else answer("ok")
+        )
+
     from aether_core.tools.web_search import WebSearchTool
 
     fake = WebSearchTool(
