@@ -15,7 +15,9 @@ a pure function of (seed, rank, step), so the resumed run is the run that was ki
 from __future__ import annotations
 
 import json
+import statistics
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -245,17 +247,22 @@ def _train(
     def elapsed() -> float:
         return elapsed0 + time.perf_counter() - t_start
 
-    eval_s_per_batch, step_s = 0.0, 0.0
+    eval_s_per_batch = 0.0
+    step_times: deque[float] = deque(maxlen=25)  # recent steps, for the final-eval guess
     final_eval: dict[str, float] = {}
     t_log, tokens_since_log = time.perf_counter(), 0
     try:
         while state.step < max_steps:
             if budget_s is not None:
-                # Stop early enough for the final full evaluation and checkpoint to fit the budget
-                # (before the first eval, guess an eval batch at half a training step).
+                # Stop early enough for the final full evaluation and checkpoint to fit the budget.
+                # Before the first eval, guess an eval batch at a third of a training step (the
+                # median of recent steps: the first ones include torch.compile and warm-up).
                 n_final = stage.num_val_batches() or 1
                 n_final = min(n_final, t.final_eval_batches or n_final)
-                reserve = 1.5 * (eval_s_per_batch or step_s / 2) * n_final + 2.0
+                per_batch = eval_s_per_batch or (
+                    statistics.median(step_times) / 3 if step_times else 0
+                )
+                reserve = min(1.5 * per_batch * n_final + 2.0, 0.25 * budget_s)
                 if D.any_rank(elapsed() + reserve >= budget_s, device):
                     break
             t_step = time.perf_counter()
@@ -266,7 +273,8 @@ def _train(
             if hooks.on_batches:
                 hooks.on_batches(state.step, batches)
             m = stage.step(module, optimizer, batches, params)
-            step_s = time.perf_counter() - t_step
+            if state.step - start_step >= 2:
+                step_times.append(time.perf_counter() - t_step)
             state.step += 1
             tokens_since_log += m["tokens"]
 
