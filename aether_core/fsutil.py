@@ -38,6 +38,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         yield tmp_path
         with open(tmp_path, "rb+") as f:
             os.fsync(f.fileno())
+        os.chmod(tmp_path, 0o644)  # mkstemp makes 0600; the final file gets ordinary permissions
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)

@@ -162,6 +162,10 @@ def test_psnr_and_usage_metrics():
     a = torch.zeros(1, 3, 4, 4)
     assert psnr(a, a) == 100.0
     assert psnr(a, a + 0.1) == pytest.approx(20.0)
+    black, grey = Image.new("RGB", (30, 20)), Image.new("RGB", (30, 20), (51, 51, 51))
+    assert psnr(black, grey) == pytest.approx(20 * math.log10(5), abs=1e-4)
+    with pytest.raises(ValueError):
+        psnr(a, torch.zeros(1, 3, 4, 5))
     # Two images x 64 cells, order [stage1, stage2] per cell.
     codes = torch.zeros(2, 128, dtype=torch.long)
     codes[0, 0::2] = torch.arange(64)  # stage 1 uses 64 + 1 (code 0 again) entries
@@ -277,3 +281,13 @@ def test_image_helpers_round_trip():
 
     img = Image.new("RGB", (64, 64), (10, 200, 30))
     assert tensor_to_image(image_to_tensor(img)).tobytes() == img.tobytes()
+
+
+def test_forward_under_bf16_autocast_keeps_codebooks_float32():
+    torch.manual_seed(0)
+    model = TinyVQVAE(VQConfig(**TINY))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        _, losses = model(torch.rand(2, 3, 64, 64))
+    losses["loss"].backward()
+    assert math.isfinite(float(losses["loss"].detach()))
+    assert model.quantizer.embed.dtype == torch.float32

@@ -20,9 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _register_vq(kinds)
     _register_bpb(kinds)
     _register_skills(kinds)
-    # Further eval kinds go here, each as _register_<kind>(kinds) + _run_<kind>(args):
-    #   _register_bpb(kinds)     -> `aether eval bpb`    (bits per byte of the LM)
-    #   _register_skills(kinds)  -> `aether eval skills` (task suites, e.g. drawing shapes)
+    # Further eval kinds go here, each as _register_<kind>(kinds) + _run_<kind>(args).
 
 
 def _missing_kind(parser: argparse.ArgumentParser) -> int:
@@ -123,6 +121,9 @@ def _register_bpb(kinds: argparse._SubParsersAction) -> None:
 
 
 def _run_bpb(args: argparse.Namespace) -> int:
+    from .train import passive_openmp
+
+    passive_openmp()  # before torch loads OpenMP (see cli/train.py)
     from ..eval.bpb import run_cli  # the logic: aether_core/eval/bpb.py
 
     return run_cli(args)
@@ -132,7 +133,9 @@ def _run_bpb(args: argparse.Namespace) -> int:
 
 
 def _register_skills(kinds: argparse._SubParsersAction) -> None:
-    p = kinds.add_parser("skills", help="held-out prompts through the real agent, accuracy per skill")
+    p = kinds.add_parser(
+        "skills", help="held-out prompts through the real agent, accuracy per skill"
+    )
     p.add_argument("--checkpoint", help="checkpoint dir (default: the shipped model)")
     p.add_argument("--n", type=int, default=50, help="prompts per skill")
     p.add_argument("--seed", type=int, default=0)
@@ -158,16 +161,25 @@ def _run_skills(args: argparse.Namespace) -> int:
     skills = tuple(args.skills.split(",")) if args.skills else SKILLS
     unknown = sorted(set(skills) - set(SKILLS))
     if unknown or args.n < 1:
-        raise UsageError(f"unknown skill(s): {', '.join(unknown)}" if unknown else "--n must be >= 1")
+        raise UsageError(
+            f"unknown skill(s): {', '.join(unknown)}" if unknown else "--n must be >= 1"
+        )
     err = Console(stderr=True)
     with tempfile.TemporaryDirectory() as tmp:
-        agent = build_agent(args.checkpoint, device=args.device, approve="all", memory_path=tmp,
-                            use_memory=False)
+        agent = build_agent(
+            args.checkpoint, device=args.device, approve="all", memory_path=tmp, use_memory=False
+        )
         with err.status("evaluating…") as status:
             table = evaluate_skills(
-                agent.policy, agent.vq, agent.tools, n=args.n, seed=args.seed, skills=skills,
+                agent.policy,
+                agent.vq,
+                agent.tools,
+                n=args.n,
+                seed=args.seed,
+                skills=skills,
                 temperature=args.temperature,
-                progress=lambda s, i, k: status.update(f"{s}: {i}/{k}"))
+                progress=lambda s, i, k: status.update(f"{s}: {i}/{k}"),
+            )
     if args.json:
         print(json.dumps({"model": agent.info.name, "n": args.n, "seed": args.seed, **table}))
         return 0

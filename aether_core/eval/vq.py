@@ -5,15 +5,25 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 from PIL import Image
 
 from ..model.vq import TinyVQVAE, image_to_tensor
 
 
-def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
-    """Peak signal-to-noise ratio in dB for images in [0, 1] (pooled MSE over everything)."""
-    mse = float(torch.mean((a.float() - b.float()) ** 2))
+def _as_tensor(x: torch.Tensor | Image.Image) -> torch.Tensor:
+    if isinstance(x, Image.Image):
+        return torch.from_numpy(np.asarray(x.convert("RGB"), dtype=np.float32) / 255.0)
+    return x
+
+
+def psnr(a: torch.Tensor | Image.Image, b: torch.Tensor | Image.Image) -> float:
+    """Peak signal-to-noise ratio in dB for images in [0, 1] (tensors) or PIL images."""
+    ta, tb = _as_tensor(a), _as_tensor(b)
+    if ta.shape != tb.shape:
+        raise ValueError(f"psnr needs equal shapes, got {list(ta.shape)} and {list(tb.shape)}")
+    mse = float(torch.mean((ta.float() - tb.float()) ** 2))
     return 100.0 if mse <= 1e-10 else 10.0 * math.log10(1.0 / mse)
 
 

@@ -170,6 +170,15 @@ class RunConfig:
         return from_dict(cls, d)
 
 
+# Defaults that differ by stage (applied under the config file and flags): the VQ-VAE keeps its
+# helper's recipe (train/vq.py: light weight decay, larger image batches), LoRA a gentler lr.
+STAGE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "vq": {"train": {"lr": 2e-3, "weight_decay": 1e-4, "beta2": 0.99, "batch_size": 32,
+                     "warmup_steps": 50}},
+    "lora": {"train": {"lr": 5e-4, "weight_decay": 0.0}},
+}  # fmt: skip
+
+
 def merge_dicts(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """Recursive dict merge: tables merge key by key, anything else in ``over`` replaces."""
     out = dict(base)
@@ -206,11 +215,11 @@ def resolve_config(
     sets: list[str] | None = None,
     stage: str | None = None,
 ) -> RunConfig:
-    """defaults <- config file <- ``overrides`` (from flags) <- ``--set`` assignments.
+    """defaults <- stage defaults <- config file <- ``overrides`` (flags) <- ``--set``.
 
-    Relative data paths in the file are kept as written if they exist from the current directory
-    (configs are meant to be run from the repo root) and otherwise resolved against the file's
-    own folder.
+    Relative paths (data, VQ, LoRA base, init checkpoint) are looked up from the current directory
+    first (configs are meant to be run from the repo root), then from the config file's folder,
+    and stored absolute.
     """
     d: dict[str, Any] = {}
     if file is not None:
@@ -218,26 +227,40 @@ def resolve_config(
         _resolve_paths(d, Path(file).resolve().parent)
     if stage is not None:
         d["stage"] = stage
+    d = merge_dicts(STAGE_DEFAULTS.get(str(d.get("stage", "lm")), {}), d)
     d = merge_dicts(d, overrides or {})
     for s in sets or []:
         d = merge_dicts(d, parse_assignment(s))
+    _resolve_paths(d, None)
     return RunConfig.from_dict(d)
 
 
-def _resolve_paths(d: dict[str, Any], base: Path) -> None:
-    data = d.get("data")
-    if not isinstance(data, dict):
-        return
-    paths = data.get("paths")
-    if isinstance(paths, str):
-        paths = data["paths"] = [paths]
-    if isinstance(paths, list):
-        data["paths"] = [
-            p
-            if not isinstance(p, str)
-            or Path(p).exists()
-            or Path(p).is_absolute()
-            or not (base / p).exists()
-            else str(base / p)
-            for p in paths
-        ]
+# (section, key, is_list): config fields that name files or folders
+PATH_FIELDS = (("data", "paths", True), ("data", "vq", False), ("lora", "base", False),
+               ("train", "init", False))  # fmt: skip
+
+
+def _abs(p: Any, base: Path | None) -> Any:
+    """An existing path made absolute (from the cwd first, then from ``base``); others unchanged."""
+    if not isinstance(p, str) or not p:
+        return p
+    if Path(p).exists():
+        return str(Path(p).resolve())
+    if base is not None and (base / p).exists():
+        return str((base / p).resolve())
+    return p
+
+
+def _resolve_paths(d: dict[str, Any], base: Path | None) -> None:
+    """Make file paths absolute, so run.json still finds the data from any folder (resume)."""
+    for section, key, is_list in PATH_FIELDS:
+        sec = d.get(section)
+        if not isinstance(sec, dict) or key not in sec:
+            continue
+        value = sec[key]
+        if is_list:
+            value = [value] if isinstance(value, str) else value
+            if isinstance(value, list):
+                sec[key] = [_abs(p, base) for p in value]
+        else:
+            sec[key] = _abs(value, base)

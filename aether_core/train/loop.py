@@ -33,13 +33,11 @@ from ..errors import AetherError
 from ..fsutil import atomic_write_text
 from . import distributed as D
 from .config import RunConfig
-from .metrics import METRICS_FILE, MetricsLog, Progress, truncate_metrics
+from .metrics import METRICS_FILE, RUN_FILE, MetricsLog, Progress, truncate_metrics
 from .optim import build_optimizer, load_optimizer, save_optimizer, set_lr
 from .schedule import lr_at, progress_of
 from .stage import Stage
 from .state import TRAINER_STATE_FILE, TrainerState, atomic_dir, load_rng, recover_dir, save_rng
-
-RUN_FILE = "run.json"
 
 
 @dataclass
@@ -89,16 +87,6 @@ def bf16_wanted(precision: str, device: torch.device) -> bool:
     if precision == "auto":
         return device.type == "cuda" and torch.cuda.is_bf16_supported()
     return False
-
-
-def read_run_config(run_dir: Path) -> dict[str, Any]:
-    path = Path(run_dir) / RUN_FILE
-    try:
-        return json.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise AetherError(f"{run_dir}: not a run folder (no {RUN_FILE})") from None
-    except (OSError, ValueError) as e:
-        raise AetherError(f"{path}: unreadable ({e})") from None
 
 
 def train(cfg: RunConfig, *, resume: bool = False, hooks: Hooks | None = None) -> TrainResult:
@@ -167,6 +155,9 @@ def _train(
             find_unused_parameters=stage.find_unused_parameters(model),
         )
     if t.compile:
+        import torch._dynamo as dynamo
+
+        dynamo.config.suppress_errors = True  # a failed compile falls back to eager
         module = torch.compile(module)
 
     # ---------------------------------------------------------------- run folder

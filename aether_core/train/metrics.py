@@ -15,6 +15,7 @@ from typing import Any
 from ..fsutil import atomic_write_text
 
 METRICS_FILE = "metrics.jsonl"
+RUN_FILE = "run.json"  # the resolved RunConfig of a run folder
 
 
 class MetricsLog:

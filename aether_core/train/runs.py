@@ -8,10 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AetherError
-from .metrics import METRICS_FILE, is_eval, read_metrics
+from .metrics import METRICS_FILE, RUN_FILE, is_eval, read_metrics
 from .state import TRAINER_STATE_FILE
-
-RUN_FILE = "run.json"
 
 
 @dataclass

@@ -30,7 +30,9 @@ def images_batch(
     return torch.stack([p if isinstance(p, torch.Tensor) else image_to_tensor(p) for p in picks])
 
 
-def make_optimizer(model: TinyVQVAE, lr: float = 2e-3, weight_decay: float = 1e-4):
+def make_optimizer(
+    model: TinyVQVAE, lr: float = 2e-3, weight_decay: float = 1e-4
+) -> torch.optim.AdamW:
     """AdamW over trainable weights (codebooks are EMA buffers, not parameters)."""
     return torch.optim.AdamW(
         model.parameters(), lr=lr, betas=(0.9, 0.99), weight_decay=weight_decay
@@ -78,7 +80,8 @@ def train_vq(
     """Train ``model`` in place for ``steps`` steps; returns the last step's metrics.
 
     Images default to fresh synthetic shapes every step (no overfitting to a fixed set).
-    Seeded: same seed, same thread count -> same result.
+    Seeded: same seed, same thread count -> same result. Recipe for the default model: batch 32,
+    lr 2e-3; ~2000 steps give ~29.5 dB, ~3000 steps ~32.5 dB on fresh shapes images.
     """
     torch.manual_seed(seed)
     rng = random.Random(seed)

@@ -65,10 +65,9 @@ def test_toml_then_flags_then_set(tmp_path, text_file, monkeypatch):
     assert cfg.train.batch_size == 4  # file beats default
     assert cfg.model.n_layers == 2 and cfg.model.dim == 32 and cfg.model.cross_attn is False
     assert cfg.train.warmup_steps == 7 and cfg.model.qk_norm is True
-    assert cfg.data.paths == ["../data.txt"]
+    assert cfg.data.paths == [str(text_file.resolve())]  # stored absolute: resumable anywhere
     monkeypatch.chdir(tmp_path.parent)  # elsewhere: resolved against the config file's folder
-    cfg2 = resolve_config(cfg_file)
-    assert cfg2.data.paths == [str(cfg_file.parent / "../data.txt")]
+    assert resolve_config(cfg_file).data.paths == [str(text_file.resolve())]
 
 
 def test_bad_config_is_one_clear_error(tmp_path):
@@ -180,3 +179,12 @@ def test_sliding_bpb_matches_a_full_context_pass(tmp_path):
     ckpt = save_checkpoint(tmp_path / "ck", model, cfg, extra={"train": {"train": {"seq_len": 32}}})
     _, c, meta = load_checkpoint(ckpt)
     assert bpb_mod.default_context(c, meta) == 32
+
+
+def test_stage_defaults_sit_under_file_and_flags(tmp_path):
+    assert resolve_config(stage="vq").train.weight_decay == 1e-4
+    assert resolve_config(stage="lm").train.weight_decay == 0.1
+    f = tmp_path / "v.toml"
+    f.write_text('stage = "vq"\n[train]\nbatch_size = 4\n')
+    cfg = resolve_config(f, {"train": {"lr": 1e-3}})
+    assert (cfg.train.batch_size, cfg.train.lr, cfg.train.beta2) == (4, 1e-3, 0.99)
