@@ -143,11 +143,8 @@ def resolve_device(name: str = "auto") -> torch.device:
     return dev
 
 
-def default_checkpoint() -> Path | None:
-    """The shipped model: ``$AETHER_CHECKPOINT``, the installed package data, or ./assets."""
-    env = os.environ.get("AETHER_CHECKPOINT")
-    if env:
-        return Path(env)
+def default_assets_dir() -> Path | None:
+    """The folder the shipped model lives in (installed package data, or ./assets/default)."""
     candidates = []
     try:
         import aether_assets  # installed with the package (assets/ mapped as package data)
@@ -156,7 +153,15 @@ def default_checkpoint() -> Path | None:
     except ImportError:
         pass
     candidates.append(Path(__file__).resolve().parent.parent / "assets" / "default")
-    for c in candidates:
-        if (c / CONFIG_FILE).exists() and (c / WEIGHTS_FILE).exists():
-            return c
+    return next((c for c in candidates if c.is_dir()), None)
+
+
+def default_checkpoint() -> Path | None:
+    """The shipped model: ``$AETHER_CHECKPOINT``, else the default assets folder if it holds one."""
+    env = os.environ.get("AETHER_CHECKPOINT")
+    if env:
+        return Path(env)
+    d = default_assets_dir()
+    if d is not None and (d / CONFIG_FILE).exists() and (d / WEIGHTS_FILE).exists():
+        return d
     return None

@@ -39,7 +39,7 @@ def build_agent(
 
     import torch
 
-    from ..checkpoint import default_checkpoint, load_checkpoint, resolve_device
+    from ..checkpoint import default_assets_dir, default_checkpoint, load_checkpoint, resolve_device
     from ..config import ModelConfig
     from ..memory import VectorMemory
     from ..model import build_model
@@ -66,7 +66,7 @@ def build_agent(
             model = model.to(torch_dtype)
         name, random_weights = "random-init", True
     vq = None
-    for d in [ckpt, default_checkpoint()]:
+    for d in [ckpt, default_assets_dir()]:  # the shipped codec serves any model without one
         if d is not None and (Path(d) / "vq.safetensors").exists():
             vq = load_vq(d)
             break
