@@ -1,9 +1,20 @@
 """Lossless compression with the model: arithmetic coding driven by next-byte probabilities.
 
 A good byte model is a good compressor: the coded size is the model's cross-entropy on the data.
-Encoder and decoder run the very same cached decode steps, so both see bit-identical
-probabilities (quantized to integer frequencies, every byte at least 1). The file records a hash
-of the model, so decoding with another model is a clear error, not garbage.
+
+Layout: the file is cut into independent chunks (``chunk`` bytes) and up to ``batch`` chunks run
+through the model together, one byte column per step (``_Lockstep``), so both directions move at
+batch throughput. Inside a chunk the context restarts every ``window`` bytes (the model's context)
+primed with the previous byte, exactly as ``aether eval bpb`` walks text; each chunk's first byte
+costs 8 bits. One arithmetic coder runs over all coded bytes in (step, chunk) order, so there is
+no per-chunk flush. A chunk the model would expand (random or already-compressed bytes) is stored
+raw.
+
+Determinism: encoder and decoder run the very same ``_Lockstep`` steps (same batch, same inputs,
+same positions) and quantize each distribution to integer frequencies (every byte >= 1), so they
+see bit-identical probabilities. That holds on the same device type, weight dtype, torch version
+and thread count; the header records all four and decoding refuses (or, for threads, matches)
+where they differ. A CRC of the original catches anything else: a wrong file is never written.
 """
 
 from __future__ import annotations
@@ -12,22 +23,23 @@ import hashlib
 import json
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from .errors import AetherError
-from .sampling import DecodeSession
-from .vocab import Tok
 
-MAGIC = b"AETHERZ\x01"
+MAGIC = b"AETHERZ"
+VERSION = 2
 STATE_BITS = 32
 FULL = (1 << STATE_BITS) - 1
 HALF = 1 << (STATE_BITS - 1)
 QUARTER = 1 << (STATE_BITS - 2)
 FREQ_TOTAL = 1 << 16  # < QUARTER, as the coder requires
+UNIFORM = np.arange(257, dtype=np.int64) * (FREQ_TOTAL // 256)  # a chunk's first byte: 8 bits
+_HEAD = struct.Struct(">BII")  # version, header length, header crc32
 
 
 class CompressError(AetherError):
@@ -35,20 +47,62 @@ class CompressError(AetherError):
 
 
 def model_fingerprint(model: torch.nn.Module) -> str:
-    """A short hash of the weights, so a stream is only ever decoded by the model that made it."""
+    """A hash of the weights, so a stream is only ever decoded by the model that made it."""
     h = hashlib.sha256()
     for name, t in sorted(model.state_dict().items()):
         h.update(name.encode())
-        h.update(t.detach().float().cpu().numpy().tobytes()[:4096])
         h.update(str(tuple(t.shape)).encode())
+        h.update(t.detach().float().cpu().contiguous().numpy().tobytes())
     return h.hexdigest()[:16]
 
 
-def _freqs(logits: torch.Tensor) -> np.ndarray:
-    """Cumulative integer frequencies [257] over the 256 byte values."""
-    p = torch.softmax(logits[:256].double(), -1).cpu().numpy()
+def cum_freqs(logits: torch.Tensor) -> np.ndarray:
+    """Logits [B, V] -> cumulative integer frequencies [B, 257] over the 256 byte values."""
+    p = torch.softmax(logits[:, :256].double(), -1).cpu().numpy()
     f = np.floor(p * (FREQ_TOTAL - 256)).astype(np.int64) + 1
-    return np.concatenate([[0], np.cumsum(f)])
+    cum = np.zeros((len(f), 257), dtype=np.int64)
+    np.cumsum(f, axis=1, out=cum[:, 1:])
+    return cum
+
+
+class _Lockstep:
+    """B rows of bytes through the model in lockstep, one column per step: the single code path
+    that the encoder, the decoder and ``byte_costs`` share. Positions restart every ``window``
+    bytes, primed with the byte just fed."""
+
+    def __init__(self, model: torch.nn.Module, batch: int, window: int) -> None:
+        self.model = model
+        device = next(model.parameters()).device
+        self.cache = model.new_cache(batch, window)
+        self.window = self.cache.max_len
+        self.pos = 0
+        self._positions = torch.arange(self.window, device=device)
+        self._buf = torch.zeros(batch, 1, dtype=torch.long, device=device)
+
+    def feed(self, column: np.ndarray) -> np.ndarray:
+        """Append one byte per row; return the next-byte frequencies [B, 257]."""
+        if self.pos == self.window:
+            self.pos = 0
+        self._buf[:, 0] = torch.from_numpy(column.astype(np.int64))
+        logits = self.model(
+            self._buf,
+            input_pos=self._positions[self.pos : self.pos + 1],
+            cache=self.cache,
+            last_only=True,
+        )
+        self.pos += 1
+        return cum_freqs(logits[:, -1])
+
+
+def _columns(model: torch.nn.Module, rows: list[np.ndarray], window: int,
+             next_column: Callable[[int, np.ndarray | None], np.ndarray]) -> None:  # fmt: skip
+    """Drive ``_Lockstep`` over ragged rows: ``next_column(t, cum)`` returns the bytes at step t
+    (rows that have ended give 0) given the frequencies predicting them (None at t = 0)."""
+    steps = max(len(r) for r in rows)
+    lock = _Lockstep(model, len(rows), window)
+    column = next_column(0, None)
+    for t in range(1, steps):
+        column = next_column(t, lock.feed(column))
 
 
 class _Encoder:
@@ -61,11 +115,11 @@ class _Encoder:
         self.bits.extend([bit ^ 1] * self.pending)
         self.pending = 0
 
-    def encode(self, cum: np.ndarray, sym: int) -> None:
+    def encode(self, lo: int, hi: int) -> None:
+        """Narrow to the symbol whose cumulative frequencies are [lo, hi) of FREQ_TOTAL."""
         rng = self.high - self.low + 1
-        total = int(cum[-1])
-        self.high = self.low + rng * int(cum[sym + 1]) // total - 1
-        self.low = self.low + rng * int(cum[sym]) // total
+        self.high = self.low + rng * hi // FREQ_TOTAL - 1
+        self.low = self.low + rng * lo // FREQ_TOTAL
         while True:
             if self.high < HALF:
                 self._emit(0)
@@ -82,6 +136,8 @@ class _Encoder:
             self.low, self.high = self.low * 2, self.high * 2 + 1
 
     def finish(self) -> bytes:
+        if not self.bits and self.low == 0 and self.high == FULL:
+            return b""  # nothing was coded
         self.pending += 1
         self._emit(0 if self.low < QUARTER else 1)
         return np.packbits(np.array(self.bits, dtype=np.uint8)).tobytes()
@@ -102,11 +158,12 @@ class _Decoder:
 
     def decode(self, cum: np.ndarray) -> int:
         rng = self.high - self.low + 1
-        total = int(cum[-1])
-        value = ((self.code - self.low + 1) * total - 1) // rng
+        value = ((self.code - self.low + 1) * FREQ_TOTAL - 1) // rng
         sym = int(np.searchsorted(cum, value, side="right")) - 1
-        self.high = self.low + rng * int(cum[sym + 1]) // total - 1
-        self.low = self.low + rng * int(cum[sym]) // total
+        if not 0 <= sym < 256:
+            raise CompressError("checksum mismatch: the stream is corrupt (nothing was written)")
+        self.high = self.low + rng * int(cum[sym + 1]) // FREQ_TOTAL - 1
+        self.low = self.low + rng * int(cum[sym]) // FREQ_TOTAL
         while True:
             if self.high < HALF:
                 pass
@@ -125,78 +182,225 @@ class _Decoder:
         return sym
 
 
-@dataclass
-class CompressStats:
-    original: int
-    compressed: int
+@dataclass(frozen=True)
+class Settings:
+    """How a stream was coded; decoding must reproduce all of it."""
 
-    @property
-    def bits_per_byte(self) -> float:
-        return 8 * self.compressed / max(1, self.original)
+    chunk: int = 2048
+    batch: int = 64
+    window: int = 0  # 0: the model's context length
+
+
+def _split(data: bytes, chunk: int) -> list[np.ndarray]:
+    return [np.frombuffer(data[i : i + chunk], dtype=np.uint8) for i in range(0, len(data), chunk)]
+
+
+def _batches(n: int, batch: int) -> Iterator[range]:
+    for start in range(0, n, batch):
+        yield range(start, min(n, start + batch))
+
+
+def _window(model: torch.nn.Module, window: int) -> int:
+    limit = int(model.cfg.max_seq_len)
+    return limit if window <= 0 else min(window, limit)
+
+
+def _symbol_ranges(model: torch.nn.Module, rows: list[np.ndarray], window: int) -> np.ndarray:
+    """[steps, B, 2] cumulative-frequency range of each actual byte (zeros past a row's end)."""
+    steps = max(len(r) for r in rows)
+    padded = np.zeros((len(rows), steps), dtype=np.uint8)
+    for i, r in enumerate(rows):
+        padded[i, : len(r)] = r
+    out = np.zeros((steps, len(rows), 2), dtype=np.int64)
+    idx = np.arange(len(rows))
+
+    def next_column(t: int, cum: np.ndarray | None) -> np.ndarray:
+        sym = padded[:, t].astype(np.int64)
+        table = np.broadcast_to(UNIFORM, (len(rows), 257)) if cum is None else cum
+        out[t, :, 0], out[t, :, 1] = table[idx, sym], table[idx, sym + 1]
+        return padded[:, t]
+
+    _columns(model, rows, window, next_column)
+    return out
+
+
+@torch.inference_mode()
+def byte_costs(
+    model: torch.nn.Module,
+    data: bytes,
+    settings: Settings = Settings(),
+    progress: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """Bits the coder spends on each byte (its surprisal under the quantized model), [len(data)]."""
+    rows = _split(data, settings.chunk)
+    out = np.zeros(len(data), dtype=np.float64)
+    done = 0
+    for group in _batches(len(rows), settings.batch):
+        sub = [rows[i] for i in group]
+        ranges = _symbol_ranges(model, sub, _window(model, settings.window))
+        for j, i in enumerate(group):
+            n = len(rows[i])
+            width = ranges[:n, j, 1] - ranges[:n, j, 0]
+            out[i * settings.chunk : i * settings.chunk + n] = np.log2(FREQ_TOTAL / width)
+            done += n
+        if progress:
+            progress(done)
+    return out
+
+
+def _environment(model: torch.nn.Module) -> dict[str, object]:
+    p = next(model.parameters())
+    return {
+        "device": p.device.type,
+        "dtype": str(p.dtype).removeprefix("torch."),
+        "torch": torch.__version__.split("+")[0],
+        "threads": torch.get_num_threads(),
+    }
 
 
 @torch.inference_mode()
 def compress(
     model: torch.nn.Module,
     data: bytes,
-    chunk: int = 1024,
+    settings: Settings = Settings(),
     progress: Callable[[int], None] | None = None,
 ) -> bytes:
-    chunk = max(1, min(chunk, model.cfg.max_seq_len - 2))
-    session = DecodeSession(model, chunk + 2)
+    """The whole container: magic, version, header (JSON, CRC-checked), coded bytes, raw chunks."""
+    if settings.chunk < 1 or settings.batch < 1:
+        raise CompressError("chunk and batch must be >= 1")
+    window = _window(model, settings.window)
+    rows = _split(data, settings.chunk)
     enc = _Encoder()
-    for start in range(0, len(data), chunk):
-        session.reset()
-        logits = session.feed([int(Tok.BOS)])
-        for b in data[start : start + chunk]:
-            enc.encode(_freqs(logits), b)
-            logits = session.step(b)
+    raw: list[int] = []
+    done = 0
+    for group in _batches(len(rows), settings.batch):
+        sub = [rows[i] for i in group]
+        ranges = _symbol_ranges(model, sub, window)
+        coded = []
+        for j, i in enumerate(group):
+            n = len(rows[i])
+            bits = float(np.log2(FREQ_TOTAL / (ranges[:n, j, 1] - ranges[:n, j, 0])).sum())
+            if bits + 32 >= 8 * n:  # the model would not save anything: store it as it is
+                raw.append(i)
+            else:
+                coded.append(j)
+        lengths = [len(r) for r in sub]
+        for t in range(ranges.shape[0]):
+            for j in coded:
+                if t < lengths[j]:
+                    enc.encode(int(ranges[t, j, 0]), int(ranges[t, j, 1]))
+        done += sum(lengths)
         if progress:
-            progress(min(len(data), start + chunk))
-    header = json.dumps(
-        {
-            "n": len(data),
-            "crc32": zlib.crc32(data),
-            "chunk": chunk,
-            "model": model_fingerprint(model),
-        }
-    ).encode()
-    return MAGIC + struct.pack(">I", len(header)) + header + enc.finish()
+            progress(done)
+    payload = enc.finish()
+    header = {
+        "n": len(data),
+        "crc32": zlib.crc32(data),
+        "chunk": settings.chunk,
+        "batch": settings.batch,
+        "window": window,
+        "model": model_fingerprint(model),
+        **_environment(model),
+        "raw": raw,
+        "payload": len(payload),
+    }
+    head = json.dumps(header, separators=(",", ":")).encode()
+    raw_bytes = b"".join(rows[i].tobytes() for i in raw)
+    return MAGIC + _HEAD.pack(VERSION, len(head), zlib.crc32(head)) + head + payload + raw_bytes
 
 
-def read_header(blob: bytes) -> tuple[dict, bytes]:
-    if not blob.startswith(MAGIC) or len(blob) < len(MAGIC) + 4:
+def read_header(blob: bytes) -> tuple[dict, bytes, bytes]:
+    """(header, coded payload, raw chunk bytes); a one-line CompressError for anything off."""
+    if not blob.startswith(MAGIC):
         raise CompressError("not an Aether compressed stream (bad magic)")
-    (n,) = struct.unpack(">I", blob[len(MAGIC) : len(MAGIC) + 4])
-    start = len(MAGIC) + 4
+    start = len(MAGIC) + _HEAD.size
+    if len(blob) < start:
+        raise CompressError("truncated stream (header cut short)")
+    version, size, crc = _HEAD.unpack(blob[len(MAGIC) : start])
+    if version != VERSION:
+        raise CompressError(f"stream format version {version} is not supported (this is {VERSION})")
+    head = blob[start : start + size]
+    if len(head) < size:
+        raise CompressError("truncated stream (header cut short)")
+    if zlib.crc32(head) != crc:
+        raise CompressError("corrupt header (checksum mismatch)")
     try:
-        header = json.loads(blob[start : start + n])
-        int(header["n"]), int(header["chunk"]), str(header["model"])
+        header = json.loads(head)
+        n, chunk, payload = int(header["n"]), int(header["chunk"]), int(header["payload"])
+        raw = [int(i) for i in header["raw"]]
+        int(header["batch"]), int(header["window"]), str(header["model"])
     except (ValueError, KeyError, TypeError):
         raise CompressError("corrupt header") from None
-    return header, blob[start + n :]
+    n_chunks = -(-n // chunk) if chunk > 0 else -1
+    if chunk < 1 or n < 0 or any(not 0 <= i < n_chunks for i in raw):
+        raise CompressError("corrupt header")
+    raw_len = sum(min(chunk, n - i * chunk) for i in raw)
+    body = blob[start + size :]
+    if len(body) < payload + raw_len:
+        raise CompressError(
+            f"truncated stream: {len(body)} of {payload + raw_len} data bytes are present"
+        )
+    if len(body) > payload + raw_len:
+        raise CompressError("corrupt stream: unexpected bytes after the data")
+    return header, body[:payload], body[payload:]
+
+
+def check_environment(model: torch.nn.Module, header: dict) -> None:
+    """Refuse where bit-identical probabilities cannot be promised (see the module docstring)."""
+    if header["model"] != model_fingerprint(model):
+        raise CompressError("stream was compressed with a different model (fingerprint mismatch)")
+    here = _environment(model)
+    for key in ("device", "dtype", "torch"):
+        if key in header and header[key] != here[key]:
+            raise CompressError(
+                f"stream was coded with {key} {header[key]}, this run uses {here[key]}: decoding "
+                f"needs the same device type, dtype and torch version for identical probabilities"
+            )
 
 
 @torch.inference_mode()
 def decompress(
     model: torch.nn.Module, blob: bytes, progress: Callable[[int], None] | None = None
 ) -> bytes:
-    header, payload = read_header(blob)
-    if header["model"] != model_fingerprint(model):
-        raise CompressError("stream was compressed with a different model (fingerprint mismatch)")
-    n, chunk = int(header["n"]), int(header["chunk"])
-    session = DecodeSession(model, chunk + 2)
+    header, payload, raw_bytes = read_header(blob)
+    check_environment(model, header)
+    n, chunk, batch = int(header["n"]), int(header["chunk"]), int(header["batch"])
+    lengths = [min(chunk, n - i) for i in range(0, n, chunk)]
+    raw, off = {}, 0
+    for i in header["raw"]:
+        raw[i] = np.frombuffer(raw_bytes[off : off + lengths[i]], dtype=np.uint8)
+        off += lengths[i]
     dec = _Decoder(payload)
-    out = bytearray()
-    while len(out) < n:
-        session.reset()
-        logits = session.feed([int(Tok.BOS)])
-        for _ in range(min(chunk, n - len(out))):
-            b = dec.decode(_freqs(logits))
-            out.append(b)
-            logits = session.step(b)
-        if progress:
-            progress(len(out))
-    if zlib.crc32(bytes(out)) != header["crc32"]:
-        raise CompressError("checksum mismatch: the stream is corrupt")
-    return bytes(out)
+    out = np.zeros(n, dtype=np.uint8)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(int(header.get("threads", threads)))  # same reduction order as coding
+    try:
+        done = 0
+        for group in _batches(len(lengths), batch):
+            rows = [np.zeros(lengths[i], dtype=np.uint8) for i in group]
+
+            def next_column(t: int, cum: np.ndarray | None, group: range = group,
+                            rows: list[np.ndarray] = rows) -> np.ndarray:  # fmt: skip
+                column = np.zeros(len(group), dtype=np.uint8)
+                for j, i in enumerate(group):
+                    if t >= lengths[i]:
+                        continue
+                    if i in raw:
+                        rows[j][t] = raw[i][t]
+                    else:
+                        rows[j][t] = dec.decode(UNIFORM if cum is None else cum[j])
+                    column[j] = rows[j][t]
+                return column
+
+            _columns(model, rows, int(header["window"]), next_column)
+            for j, i in enumerate(group):
+                out[i * chunk : i * chunk + lengths[i]] = rows[j]
+            done += sum(lengths[i] for i in group)
+            if progress:
+                progress(done)
+    finally:
+        torch.set_num_threads(threads)
+    result = out.tobytes()
+    if zlib.crc32(result) != header["crc32"]:
+        raise CompressError("checksum mismatch: the stream is corrupt (nothing was written)")
+    return result

@@ -1,8 +1,11 @@
-"""`aether train {lm,vq,lora,merge}`: train a stage from a TOML config and/or flags.
+"""`aether train {lm,vq,lora,entropy,merge}`: train a stage from a TOML config and/or flags.
 
 Precedence: built-in defaults < ``--config FILE`` < flags < ``--set SECTION.KEY=VALUE``.
 ``--resume RUN_DIR`` continues a killed or finished run from its ``ckpt/last`` with the config
 saved in its ``run.json`` (flags given now still override, e.g. a larger ``--max-steps``).
+
+``aether train entropy --config HIER.toml``: the small flat LM of ``[model.hier]``'s entropy_dim /
+entropy_layers / entropy_heads, for ``model.hier.entropy_checkpoint`` (or `aether patch`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ TRAIN_FLAGS: dict[str, tuple[str, str]] = {
     "compile": ("train", "compile"),
     "threads": ("train", "threads"),
     "init": ("train", "init"),
+    "lr_control": ("train", "lr_control"),
     "dim": ("model", "dim"),
     "n_layers": ("model", "n_layers"),
     "n_heads": ("model", "n_heads"),
@@ -59,6 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         ("lm", "the byte transformer (+ ViT)"),
         ("vq", "the image VQ-VAE"),
         ("lora", "a LoRA adapter on a checkpoint"),
+        ("entropy", "the small flat LM of a hierarchical model's entropy patcher"),
     ):
         s = tsub.add_parser(stage, help=f"train {help_}")
         _common(s)
@@ -75,6 +80,14 @@ def register(sub: argparse._SubParsersAction) -> None:
             )
             m.add_argument("--init", metavar="CKPT", help="start from a checkpoint's weights")
             s.add_argument("--vq", metavar="DIR", help="frozen VQ checkpoint for image codes")
+        if stage == "entropy":
+            s.add_argument("--init", metavar="CKPT", help="start from a flat checkpoint's weights")
+            s.add_argument("--vq", metavar="DIR", help="frozen VQ checkpoint for image codes")
+            s.epilog = (
+                "The model shape is model.hier.entropy_dim/entropy_layers/entropy_heads (and "
+                "model.max_seq_len) of the config, e.g. --set model.hier.entropy_dim=96. Use the "
+                "result as model.hier.entropy_checkpoint or with `aether patch --checkpoint`."
+            )
         if stage == "lora":
             lo = s.add_argument_group("lora")
             lo.add_argument("--base", metavar="CKPT", help="base checkpoint to adapt (required)")
@@ -144,6 +157,11 @@ def _common(s: argparse.ArgumentParser) -> None:
     o.add_argument("--warmup", type=int, help="warmup steps")
     o.add_argument("--weight-decay", type=float)
     o.add_argument("--grad-clip", type=float)
+    o.add_argument(
+        "--lr-control",
+        choices=["none", "q"],
+        help="q: a learned (Q-learning) controller scales the lr and sets beta1 at each log step",
+    )
     e = s.add_argument_group("evaluation and checkpoints")
     e.add_argument("--eval-every", type=int)
     e.add_argument("--eval-batches", type=int)
@@ -217,10 +235,16 @@ def run_train(args: argparse.Namespace) -> int:
         f"{k} {v:.4f}" for k, v in result.final_eval.items() if isinstance(v, float)
     )
     print(f"run: {result.run_dir}  steps: {result.state.step}  {figures}")
-    if cfg.stage == "lm" or cfg.stage == "lora":
+    if cfg.stage in ("lm", "lora", "entropy"):
         bpb = result.final_eval.get("val_bpb")
         if bpb is not None:
             print(f"val_bits_per_byte: {bpb:.4f}")
+    if cfg.stage == "entropy":
+        best = result.run_dir / "ckpt" / "best"
+        ckpt = best if best.exists() else result.run_dir / "ckpt" / "last"
+        print(
+            f"entropy model: {ckpt}  (model.hier.entropy_checkpoint, or aether patch --checkpoint)"
+        )
     return 0
 
 

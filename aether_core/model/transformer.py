@@ -139,9 +139,10 @@ class ByteTransformer(nn.Module):
         ``key_valid`` [B, T] marks real (True) vs padding (False) tokens.
         """
         B, T = tokens.shape
-        if input_pos is None:
-            input_pos = torch.arange(T, device=tokens.device)
-        end = int(input_pos[-1]) + 1
+        if input_pos is None:  # training: no .item() here, so torch.compile sees one graph
+            input_pos, end = torch.arange(T, device=tokens.device), T
+        else:
+            end = int(input_pos[-1]) + 1
         if end > self.cfg.max_seq_len:
             raise ValueError(f"sequence of {end} tokens exceeds max_seq_len {self.cfg.max_seq_len}")
         if cache is not None and end > cache.max_len:

@@ -18,8 +18,9 @@ except ModuleNotFoundError:  # Python 3.10
 from ..config import ConfigError, ModelConfig, from_dict, load_config_file, register_nested
 from ..model.vq import VQConfig
 
-STAGES = ("lm", "vq", "lora")
+STAGES = ("lm", "vq", "lora", "entropy")
 PRECISIONS = ("auto", "fp32", "bf16")
+LR_CONTROLS = ("none", "q")
 
 
 @register_nested
@@ -54,11 +55,18 @@ class TrainConfig:
     threads: int | None = None  # torch CPU threads
     progress: bool = True
     init: str | None = None  # lm: start from this checkpoint's weights (not a resume)
+    # "q": a QLRController (train/lr_control.py) scales the scheduled lr and sets Adam's beta1,
+    # deciding at every log step from the training loss; "none": the plain schedule.
+    lr_control: str = "none"
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
             raise ConfigError(
                 f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}"
+            )
+        if self.lr_control not in LR_CONTROLS:
+            raise ConfigError(
+                f"train.lr_control must be one of {', '.join(LR_CONTROLS)}, not {self.lr_control!r}"
             )
         for name in (
             "batch_size",
@@ -153,7 +161,7 @@ class RunConfig:
     def __post_init__(self) -> None:
         if self.stage not in STAGES:
             raise ConfigError(f"stage must be one of {', '.join(STAGES)}, not {self.stage!r}")
-        if self.stage == "lm" and self.train.seq_len > self.model.max_seq_len:
+        if self.stage in ("lm", "entropy") and self.train.seq_len > self.model.max_seq_len:
             raise ConfigError(
                 f"train.seq_len {self.train.seq_len} exceeds model.max_seq_len {self.model.max_seq_len}"
             )
@@ -253,6 +261,9 @@ def _abs(p: Any, base: Path | None) -> Any:
 
 def _resolve_paths(d: dict[str, Any], base: Path | None) -> None:
     """Make file paths absolute, so run.json still finds the data from any folder (resume)."""
+    hier = d.get("model", {}).get("hier") if isinstance(d.get("model"), dict) else None
+    if isinstance(hier, dict) and "entropy_checkpoint" in hier:
+        hier["entropy_checkpoint"] = _abs(hier["entropy_checkpoint"], base)
     for section, key, is_list in PATH_FIELDS:
         sec = d.get(section)
         if not isinstance(sec, dict) or key not in sec:

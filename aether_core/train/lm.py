@@ -16,6 +16,7 @@ from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 
 from ..checkpoint import load_checkpoint, load_weights, save_checkpoint
+from ..config import ModelConfig
 from ..data.base import Batch
 from ..errors import AetherError
 from ..model import build_model
@@ -143,8 +144,20 @@ class LMStage(Stage):
         return vq.eval()
 
     # ---------------------------------------------------------------- model
+    def model_config(self) -> ModelConfig:
+        """The shape of the model this stage trains and saves."""
+        return self.cfg.model
+
     def build_model(self) -> nn.Module:
-        model = build_model(self.cfg.model)
+        model = build_model(self.model_config())
+        entropy_ckpt = self.model_config().hier.entropy_checkpoint
+        has_entropy = getattr(model, "entropy_model", None) is not None
+        if has_entropy and entropy_ckpt and not self.cfg.train.init:
+            # A hierarchical model's frozen entropy patcher, from `aether train entropy` (--init,
+            # or a resume, brings its own copy with the rest of the weights).
+            from ..model.entropy import load_entropy_weights
+
+            load_entropy_weights(model, entropy_ckpt)
         if self.cfg.train.init:
             init, _, _ = load_checkpoint(self.cfg.train.init)
             try:
@@ -204,7 +217,7 @@ class LMStage(Stage):
 
     # ---------------------------------------------------------------- files
     def save(self, model: nn.Module, directory: Path, extra: dict[str, Any]) -> None:
-        save_checkpoint(directory, unwrap(model), self.cfg.model, extra=extra)
+        save_checkpoint(directory, unwrap(model), self.model_config(), extra=extra)
         self._copy_vq(directory)
 
     def _copy_vq(self, directory: Path) -> None:
@@ -219,3 +232,20 @@ class LMStage(Stage):
 
     def load(self, model: nn.Module, directory: Path) -> None:
         load_weights(unwrap(model), directory / "model.safetensors", self.device)
+
+
+class EntropyStage(LMStage):
+    """`aether train entropy`: the small flat byte LM a hierarchical model's entropy patcher uses
+    (shape: :func:`entropy_model_config` of ``[model]``, i.e. ``model.hier.entropy_*``), trained as
+    a plain LM on the same data. Its checkpoints are ordinary flat checkpoints: set
+    ``model.hier.entropy_checkpoint`` to one, or pass it to `aether patch --checkpoint`."""
+
+    name = "entropy"
+
+    def model_config(self) -> ModelConfig:
+        from ..model.entropy import entropy_model_config
+
+        return entropy_model_config(self.cfg.model)
+
+    def find_unused_parameters(self, model: nn.Module) -> bool:
+        return False  # no vision encoder

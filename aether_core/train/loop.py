@@ -2,7 +2,7 @@
 
     for step in range(start, max_steps):
         lr = schedule(step); batches = stage.batches(step); stage.step(...)   # fwd/bwd/clip/AdamW
-        every log_every: metrics.jsonl + progress bar
+        every log_every: metrics.jsonl + progress bar (+ the lr controller's next decision)
         every eval_every: validation (subset) -> ckpt/best if it improved, ckpt/last
         every ckpt_every: ckpt/last (model + optimizer + trainer state + RNG, atomically)
     final evaluation on the whole validation split, final ckpt/last (and best)
@@ -10,6 +10,11 @@
 Run folder (``runs/<name>/``): ``run.json`` (the resolved config), ``metrics.jsonl``,
 ``ckpt/last/``, ``ckpt/best/``. Resume reloads ``ckpt/last`` and continues at its step; batches are
 a pure function of (seed, rank, step), so the resumed run is the run that was killed.
+
+``train.lr_control = "q"``: a :class:`QLRController` multiplies the scheduled lr by its
+``lr_scale`` and sets Adam's beta1 on every step; at each log step it sees the (all-ranks) training
+loss and picks the next nudge, logged as ``ctl_*`` fields. Its state (Q-table, RNG) is saved in
+``trainer_state.json``, so a resumed run makes the same decisions.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -38,6 +43,9 @@ from .optim import build_optimizer, load_optimizer, save_optimizer, set_lr
 from .schedule import lr_at, progress_of
 from .stage import Stage
 from .state import TRAINER_STATE_FILE, TrainerState, atomic_dir, load_rng, recover_dir, save_rng
+
+if TYPE_CHECKING:
+    from .lr_control import QLRController
 
 
 @dataclass
@@ -67,6 +75,10 @@ def make_stage(cfg: RunConfig, device: torch.device, dist: D.DistInfo, use_bf16:
         from .lora import LoraStage
 
         return LoraStage(cfg, device, dist, use_bf16)
+    if cfg.stage == "entropy":
+        from .lm import EntropyStage
+
+        return EntropyStage(cfg, device, dist, use_bf16)
     from .lm import LMStage
 
     return LMStage(cfg, device, dist, use_bf16)
@@ -87,6 +99,33 @@ def bf16_wanted(precision: str, device: torch.device) -> bool:
     if precision == "auto":
         return device.type == "cuda" and torch.cuda.is_bf16_supported()
     return False
+
+
+def make_lr_controller(cfg: RunConfig, state: TrainerState) -> QLRController | None:
+    """The run's learned lr controller (``train.lr_control``), restored from a resumed state."""
+    t = cfg.train
+    if t.lr_control != "q":
+        return None
+    from .lr_control import QLRController
+
+    ctl = QLRController(seed=t.seed, beta1=t.beta1)
+    if state.lr_control:
+        ctl.load_state_dict(state.lr_control)
+    return ctl
+
+
+def controller_fields(info: dict[str, Any]) -> dict[str, Any]:
+    """A controller decision (``QLRController.step``) as metrics.jsonl fields: the settings the
+    next steps use and why they were chosen."""
+    return {
+        "ctl_lr_scale": info["lr_scale"],
+        "ctl_beta1": info["beta1"],
+        "ctl_action": info["action"],
+        "ctl_action_name": info["action_name"],
+        "ctl_trend": info["trend"],
+        "ctl_reward": info["reward"],
+        "ctl_epsilon": info["epsilon"],
+    }
 
 
 def train(cfg: RunConfig, *, resume: bool = False, hooks: Hooks | None = None) -> TrainResult:
@@ -142,6 +181,7 @@ def _train(
                 f"{last_dir}: saved by {state.world_size} process(es), resumed with "
                 f"{dist.world_size}; the data stream would differ"
             )
+    ctl = make_lr_controller(cfg, state)
     if resume and dist.is_main:
         load_rng(last_dir, state.rng)  # the other ranks re-seed below (only rank 0's RNG is saved)
     else:
@@ -188,6 +228,7 @@ def _train(
                 )
                 save_optimizer(optimizer, tmp)
                 state.rng = save_rng(tmp)
+                state.lr_control = ctl.state_dict() if ctl is not None else {}
                 atomic_write_text(tmp / TRAINER_STATE_FILE, state.to_json())
         D.barrier()
 
@@ -205,7 +246,9 @@ def _train(
                     },
                 )
                 # best/ is for using, not resuming: no RNG state
-                atomic_write_text(tmp / TRAINER_STATE_FILE, replace(state, rng={}).to_json())
+                atomic_write_text(
+                    tmp / TRAINER_STATE_FILE, replace(state, rng={}, lr_control={}).to_json()
+                )
         D.barrier()
 
     def evaluate(full: bool) -> dict[str, float]:
@@ -259,7 +302,11 @@ def _train(
             t_step = time.perf_counter()
             p = progress_of(state.step, total, t.warmup, elapsed(), budget_s)
             lr = lr_at(state.step, lr=t.lr, min_lr=t.floor_lr, warmup_steps=t.warmup, progress=p)
-            set_lr(optimizer, lr)
+            if ctl is not None:
+                ctl.apply(optimizer, lr)
+                lr *= ctl.lr_scale  # the lr this step actually uses (logged as "lr")
+            else:
+                set_lr(optimizer, lr)
             batches = stage.batches(state.step)
             if hooks.on_batches:
                 hooks.on_batches(state.step, batches)
@@ -289,6 +336,8 @@ def _train(
                 rec.update(
                     {k: v for k, v in m.items() if k not in ("loss_sum", "tokens", "grad_norm")}
                 )
+                if ctl is not None:  # every rank sees the same loss: the same decision everywhere
+                    rec.update(controller_fields(ctl.step(loss)))
                 log.write(rec)
                 eta = None
                 if total is not None:

@@ -40,6 +40,7 @@ class TrainerState:
     world_size: int = 1
     last_eval: dict[str, Any] = field(default_factory=dict)
     rng: dict[str, Any] = field(default_factory=dict)  # python + numpy RNG state as JSON
+    lr_control: dict[str, Any] = field(default_factory=dict)  # QLRController.state_dict(), if any
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1) + "\n"
