@@ -67,26 +67,33 @@ def cum_freqs(logits: torch.Tensor) -> np.ndarray:
 
 class _Lockstep:
     """B rows of bytes through the model in lockstep, one column per step: the single code path
-    that the encoder, the decoder and ``byte_costs`` share. Positions restart every ``window``
-    bytes, primed with the byte just fed."""
+    that the encoder, the decoder and ``byte_costs`` share. When the context is full it slides:
+    the last ``window // 2`` bytes are prefilled again at positions 0.., as ``aether eval bpb``
+    slides its windows, so every byte after the first ``window`` keeps at least half a window of
+    context."""
 
     def __init__(self, model: torch.nn.Module, batch: int, window: int) -> None:
         self.model = model
         device = next(model.parameters()).device
         self.cache = model.new_cache(batch, window)
         self.window = self.cache.max_len
+        self.keep = max(1, self.window // 2)
         self.pos = 0
         self._positions = torch.arange(self.window, device=device)
-        self._buf = torch.zeros(batch, 1, dtype=torch.long, device=device)
+        self._history = torch.zeros(batch, self.window, dtype=torch.long, device=device)
 
     def feed(self, column: np.ndarray) -> np.ndarray:
         """Append one byte per row; return the next-byte frequencies [B, 257]."""
-        if self.pos == self.window:
-            self.pos = 0
-        self._buf[:, 0] = torch.from_numpy(column.astype(np.int64))
+        start = self.pos
+        if self.pos == self.window:  # slide: keep the newest half of the context
+            self._history[:, : self.keep - 1] = self._history[
+                :, self.window - self.keep + 1 :
+            ].clone()
+            start, self.pos = 0, self.keep - 1
+        self._history[:, self.pos] = torch.from_numpy(column.astype(np.int64))
         logits = self.model(
-            self._buf,
-            input_pos=self._positions[self.pos : self.pos + 1],
+            self._history[:, start : self.pos + 1],
+            input_pos=self._positions[start : self.pos + 1],
             cache=self.cache,
             last_only=True,
         )

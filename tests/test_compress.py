@@ -97,25 +97,29 @@ def test_size_matches_the_model_cross_entropy(trained: torch.nn.Module) -> None:
     assert bits.mean() < 4.0 and bits[0] == 8.0 and bits[500] == 8.0  # chunk starts cost 8 bits
 
 
-def test_costs_follow_the_windowed_context(trained: torch.nn.Module) -> None:
-    """byte_costs restarts the context every max_seq_len bytes, primed with the previous byte:
-    the same as feeding each window to a full forward pass."""
-    data = english(200, seed=9)
-    bits = byte_costs(trained, data, Settings(chunk=200, batch=1))
-    T = trained.cfg.max_seq_len
+def test_costs_follow_the_sliding_context(trained: torch.nn.Module) -> None:
+    """Each byte costs what a full forward pass over its context gives: the whole chunk so far
+    until the window is full, then a window that slides by half its length (as eval bpb does)."""
+    data = english(300, seed=9)
+    bits = byte_costs(trained, data, Settings(chunk=300, batch=1))
+    W = trained.cfg.max_seq_len
+    keep, pos, start = W // 2, 0, 0
+    contexts = {}
+    for i in range(len(data) - 1):  # feeding byte i predicts byte i + 1
+        if pos == W:
+            start, pos = i - (keep - 1), keep - 1
+        pos += 1
+        contexts[i + 1] = (start, i + 1)
+    assert contexts[W] == (0, W) and contexts[W + 1] == (W - keep + 1, W + 1)
     with torch.inference_mode():
-        for start in (0, T, 2 * T):
-            window = torch.tensor([list(data[start : start + T + 1])])
-            cum = cz.cum_freqs(trained(window[:, :-1])[0])
-            y = window[0, 1:].numpy()
-            expect = np.log2(
-                cz.FREQ_TOTAL / (cum[np.arange(len(y)), y + 1] - cum[np.arange(len(y)), y])
-            )
-            got = bits[start + 1 : start + 1 + len(y)]
-            assert len(got) == len(y) and np.abs(got - expect).max() < 0.01, (
-                start,
-                np.abs(got - expect).max(),
-            )
+        for target in (1, 5, W - 1, W, W + 1, W + 2, W + keep, W + keep + 1, 299):
+            a, b = contexts[target]
+            assert keep <= b - a <= W or a == 0
+            logits = trained(torch.tensor([list(data[a:b])]), last_only=True)[:, -1]
+            cum = cz.cum_freqs(logits)[0]
+            y = data[target]
+            assert abs(bits[target] - np.log2(cz.FREQ_TOTAL / (cum[y + 1] - cum[y]))) < 0.01
+    assert bits[0] == 8.0
 
 
 def test_random_chunks_are_stored_raw(trained: torch.nn.Module) -> None:

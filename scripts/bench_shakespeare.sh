@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Side-by-side tinyshakespeare benchmarks, one run (issues #4, #7, #9). From the repo root:
+#   bash scripts/bench_shakespeare.sh            # THREADS=1 when the machine is busy
+# Trains flat, hierarchical and flat + --lr-control q for 10 minutes each, then measures
+# validation bpb, patch length, KV-cached generation speed, and model compression of the
+# validation split next to gzip/bzip2/xz/zstd. Results: runs/bench/summary.txt
+set -euo pipefail
+THREADS=${THREADS:-2}
+DATA=${DATA:-../shared/data/tinyshakespeare.txt}
+OUT=runs/bench
+mkdir -p "$OUT"
+train() {  # name config [extra flags]
+  local name=$1 cfg=$2; shift 2
+  [ -f "$OUT/$name/ckpt/last/model.safetensors" ] && [ -n "${SKIP_DONE:-}" ] && return
+  rm -rf "$OUT/$name"
+  aether train lm --config "$cfg" --data "$DATA" --threads "$THREADS" --run-dir "$OUT/$name" --no-progress "$@" \
+    > "$OUT/$name.log" 2>&1
+}
+train flat configs/shakespeare.toml
+train hier configs/shakespeare_hier.toml
+train flat_q configs/shakespeare.toml --lr-control q
+python - "$DATA" "$OUT/val.txt" <<'PY'
+import sys
+from aether_core.data.text import read_text_bytes, split_bytes
+open(sys.argv[2], "wb").write(split_bytes(read_text_bytes([sys.argv[1]]), "val", 0.1))
+PY
+{
+  echo "== training (10 min each, threads=$THREADS): final val bpb"
+  for r in flat hier flat_q; do
+    python -c "
+import json,sys
+rows=[json.loads(l) for l in open('$OUT/$r/metrics.jsonl')]
+f=[r for r in rows if r.get('final')][-1]; t=[r for r in rows if 'loss' in r]
+params=json.load(open('$OUT/$r/ckpt/last/config.json')).get('params', '?')
+print(f'$r: val_bpb {f[\"val_bpb\"]:.4f}  steps {f[\"step\"]}  train {t[-1][\"bytes_per_s\"]:.0f} B/s')"
+  done
+  echo "== patch length (hierarchical model's patcher, validation split)"
+  aether patch --checkpoint "$OUT/hier/ckpt/last" "$OUT/val.txt" --show 0 --plain 2>&1 | grep -i "average\|patch" | head -3
+  echo "== KV-cached generation (64-byte prompt, 160 new bytes, threads=$THREADS)"
+  for r in flat hier; do
+    echo "-- $r"; aether bench decode --checkpoint "$OUT/$r/ckpt/last" --prompt-bytes 64 --new-bytes 160 \
+      --recompute-steps 8 --threads "$THREADS" 2>&1 | grep -iE "param|cached|bytes/s" | head -4
+  done
+  echo "== compression of the validation split ($(stat -c %s "$OUT/val.txt") bytes)"
+  n=$(stat -c %s "$OUT/val.txt")
+  bpb() { python -c "print(f'{8*$1/$n:.4f}')"; }
+  echo "gzip -9:   $(bpb "$(gzip -9 -c "$OUT/val.txt" | wc -c)")"
+  echo "bzip2 -9:  $(bpb "$(bzip2 -9 -c "$OUT/val.txt" | wc -c)")"
+  echo "xz -9e:    $(bpb "$(xz -9e -c "$OUT/val.txt" | wc -c)")"
+  echo "zstd -19:  $(bpb "$(zstd -19 -c -q "$OUT/val.txt" | wc -c)")"
+  aether eval bpb --checkpoint "$OUT/flat/ckpt/last" --threads "$THREADS" "$OUT/val.txt" 2>&1 | tail -1
+  /usr/bin/time -f "compress wall %e s" aether compress --checkpoint "$OUT/flat/ckpt/last" --threads "$THREADS" -q \
+    "$OUT/val.txt" -o "$OUT/val.aez" 2>&1 | tail -2
+  echo "aether compress: $(bpb "$(stat -c %s "$OUT/val.aez")") bits/byte (whole container)"
+  /usr/bin/time -f "decompress wall %e s" aether decompress --checkpoint "$OUT/flat/ckpt/last" -q \
+    "$OUT/val.aez" -o "$OUT/val.out" 2>&1 | tail -2
+  cmp "$OUT/val.txt" "$OUT/val.out" && echo "round trip: identical"
+} 2>&1 | tee "$OUT/summary.txt"
