@@ -19,6 +19,11 @@ train() {  # name config [extra flags]
 train flat configs/shakespeare.toml
 train hier configs/shakespeare_hier.toml
 train flat_q configs/shakespeare.toml --lr-control q
+# the same pair at ~5M parameters, where per-byte compute (not Python overhead) sets the speed
+BIG=(--set model.dim=256 --set model.n_heads=8)
+train flat_big configs/shakespeare.toml "${BIG[@]}" --set model.n_layers=6
+train hier_big configs/shakespeare_hier.toml "${BIG[@]}" --set model.n_layers=5 \
+  --set model.hier.local_dim=128 --set model.hier.decoder_layers=1
 python - "$DATA" "$OUT/val.txt" <<'PY'
 import sys
 from aether_core.data.text import read_text_bytes, split_bytes
@@ -26,18 +31,17 @@ open(sys.argv[2], "wb").write(split_bytes(read_text_bytes([sys.argv[1]]), "val",
 PY
 {
   echo "== training (10 min each, threads=$THREADS): final val bpb"
-  for r in flat hier flat_q; do
+  for r in flat hier flat_q flat_big hier_big; do
     python -c "
 import json,sys
 rows=[json.loads(l) for l in open('$OUT/$r/metrics.jsonl')]
 f=[r for r in rows if r.get('final')][-1]; t=[r for r in rows if 'loss' in r]
-params=json.load(open('$OUT/$r/ckpt/last/config.json')).get('params', '?')
 print(f'$r: val_bpb {f[\"val_bpb\"]:.4f}  steps {f[\"step\"]}  train {t[-1][\"bytes_per_s\"]:.0f} B/s')"
   done
   echo "== patch length (hierarchical model's patcher, validation split)"
   aether patch --checkpoint "$OUT/hier/ckpt/last" "$OUT/val.txt" --show 0 --plain 2>&1 | grep -i "average\|patch" | head -3
   echo "== KV-cached generation (64-byte prompt, 160 new bytes, threads=$THREADS)"
-  for r in flat hier; do
+  for r in flat hier flat_big hier_big; do
     echo "-- $r"; aether bench decode --checkpoint "$OUT/$r/ckpt/last" --prompt-bytes 64 --new-bytes 160 \
       --recompute-steps 8 --threads "$THREADS" 2>&1 | grep -iE "param|cached|bytes/s" | head -4
   done
