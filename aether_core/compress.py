@@ -207,6 +207,13 @@ def _batches(n: int, batch: int) -> Iterator[range]:
         yield range(start, min(n, start + batch))
 
 
+def _fit(model: torch.nn.Module, settings: Settings) -> Settings:
+    """The hierarchical model's cache decodes one row at a time: batch 1 there."""
+    if getattr(model.cfg, "arch", "flat") == "hierarchical":
+        return Settings(settings.chunk, 1, settings.window)
+    return settings
+
+
 def _window(model: torch.nn.Module, window: int) -> int:
     limit = int(model.cfg.max_seq_len)
     return limit if window <= 0 else min(window, limit)
@@ -239,6 +246,7 @@ def byte_costs(
     progress: Callable[[int], None] | None = None,
 ) -> np.ndarray:
     """Bits the coder spends on each byte (its surprisal under the quantized model), [len(data)]."""
+    settings = _fit(model, settings)
     rows = _split(data, settings.chunk)
     out = np.zeros(len(data), dtype=np.float64)
     done = 0
@@ -275,6 +283,7 @@ def compress(
     """The whole container: magic, version, header (JSON, CRC-checked), coded bytes, raw chunks."""
     if settings.chunk < 1 or settings.batch < 1:
         raise CompressError("chunk and batch must be >= 1")
+    settings = _fit(model, settings)
     window = _window(model, settings.window)
     rows = _split(data, settings.chunk)
     enc = _Encoder()

@@ -218,3 +218,17 @@ def test_cli_compress_decompress_and_surprise(tmp_path, trained, capsys) -> None
     assert main(["decompress", str(tmp_path / "bad.aez"), *args]) == 1
     assert "bad magic" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()  # nothing written on failure
+
+
+def test_the_hierarchical_model_compresses_too() -> None:
+    from aether_core.config import HierConfig
+
+    torch.manual_seed(0)
+    hier = HierConfig(local_dim=32, local_heads=2, ngram_table=16, window=16, patcher="space")
+    cfg = ModelConfig(arch="hierarchical", dim=32, n_layers=1, n_heads=2, cross_attn=False,
+                      max_seq_len=32, hier=hier)  # fmt: skip
+    model = build_model(cfg).eval()
+    data = english(150, seed=3)
+    blob = compress(model, data, Settings(chunk=70, batch=8))
+    assert cz.read_header(blob)[0]["batch"] == 1
+    assert decompress(model, blob) == data
