@@ -254,8 +254,9 @@ class AetherAgent:
 
         budget = getattr(self.policy.info, "max_context", 4096)
         reserve = self.config.max_thought_bytes + self.config.max_answer_bytes // 4 + 160
+        # room for the step itself; a small model's context keeps at most a quarter free for it
         context, _ = fit_context(
-            self._conversation + turn, budget, reserve=min(reserve, budget // 2)
+            self._conversation + turn, budget, reserve=min(reserve, budget // 4)
         )
         grammar = StepGrammar(
             tool_arg_types(self.tools),

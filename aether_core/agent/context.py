@@ -1,13 +1,17 @@
 """Segment-aware context trimming: whole oldest turns go first; the system prompt and the current
-turn always stay. Trimming works on messages, never on tokens, so no image, tool result or other
-segment is ever cut in half."""
+turn always stay. Trimming works on messages, never on tokens, so no segment is ever cut in half.
+When the current turn alone is still too long (a long web page in a small model's context), the
+longest tool results of the turn are shortened, each still a well-formed segment ending in a
+"[truncated]" note."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from ..errors import AetherError
-from ..segments import Message, encode, encode_message
+from ..segments import Message, ToolResult, encode, encode_message
+
+TRUNCATED = b"\n[truncated]"
 
 
 class ContextOverflow(AetherError):
@@ -42,9 +46,37 @@ def fit_context(
     while total > budget and dropped < len(turns) - 1:
         total -= sizes[dropped]
         dropped += 1
+    current = [m for t in turns[dropped:] for m in t]
+    if total > budget:
+        current = shorten_tool_results(current, total - budget)
+        total -= sum(sizes[dropped:]) - sum(len(encode_message(m)) for m in current)
     if total > budget:
         raise ContextOverflow(
             f"the current turn needs {total} tokens but the model's context holds {budget}"
         )
-    kept = system + [m for t in turns[dropped:] for m in t]
-    return kept, dropped
+    return system + current, dropped
+
+
+def shorten_tool_results(messages: Sequence[Message], excess: int) -> list[Message]:
+    """Cut ``excess`` tokens (plus the notes) from the longest tool outputs, longest first."""
+    out = list(messages)
+    while excess > 0:
+        found = [
+            (len(it.output), i, j)
+            for i, m in enumerate(out)
+            for j, it in enumerate(m.items)
+            if isinstance(it, ToolResult) and len(it.output) > len(TRUNCATED)
+        ]
+        if not found:
+            break
+        size, i, j = max(found)
+        keep = max(0, size - excess - len(TRUNCATED) - 2)  # the length prefix may shrink a byte
+        old = out[i].items[j]
+        head = old.output[:keep].decode("utf-8", "ignore").encode()  # no split characters
+        new = ToolResult(old.ok, head + TRUNCATED)
+        items = list(out[i].items)
+        items[j] = new
+        before = len(encode_message(out[i]))
+        out[i] = Message(out[i].role, tuple(items))
+        excess -= before - len(encode_message(out[i]))
+    return out

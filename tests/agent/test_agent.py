@@ -23,7 +23,7 @@ from aether_core.agent.events import (
     ToolResultEvent,
 )
 from aether_core.agent.policy import ScriptedPolicy
-from aether_core.segments import Image, Message, Text, Thought, ToolCall, ToolResult, encode
+from aether_core.segments import Image, Message, Text, Thought, ToolCall, ToolResult, decode, encode
 from aether_core.tools import default_registry
 from aether_core.tools.base import ArgSpec, Tool, ToolRegistry
 from aether_core.tools.sandbox import ToolSandbox
@@ -286,6 +286,30 @@ def test_fit_context_drops_whole_oldest_turns() -> None:
     assert dropped == 5
     with pytest.raises(ContextOverflow):
         fit_context(msgs, budget=50)
+
+
+def test_a_long_tool_result_is_shortened_to_fit() -> None:
+    """A web page longer than a small model's whole context: the result is cut, still a valid
+    segment that says so, and everything else of the turn is kept as it was."""
+    page = ("Lyon is a city in France. " * 40 + "é" * 30).strip()
+    msgs = [
+        dialogue.system_message(),
+        *_turn(0),
+        dialogue.user_message("read https://example.org"),
+        dialogue.tool_step("read it", "browse_page", {"url": "https://example.org"}),
+        dialogue.tool_message(True, page),
+    ]
+    budget = 300
+    kept, dropped = fit_context(msgs, budget=budget, reserve=40)
+    assert dropped == 1 and len(encode(kept)) + 40 <= budget
+    assert kept[:-1] == [msgs[0], *msgs[-3:-1]]
+    out = kept[-1].items[0].output
+    assert out.endswith(b"[truncated]") and page.encode().startswith(out[: -len(b"\n[truncated]")])
+    out.decode("utf-8")  # no character cut in half
+    assert decode(encode(kept)) == kept  # segments still well formed
+    assert len(encode(kept)) + 40 > budget - 8  # it keeps as much of the page as fits
+    with pytest.raises(ContextOverflow):  # the user's own words are never cut
+        fit_context([msgs[0], dialogue.user_message("x" * 400)], budget=300)
 
 
 def test_agent_trims_context_for_small_models() -> None:
