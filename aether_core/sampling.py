@@ -38,6 +38,8 @@ class Constraint(Protocol):
     @property
     def done(self) -> bool: ...
 
+    # optional: ``reweight(logits) -> logits``, applied to the next token's logits first
+
 
 def process_logits(
     logits: Tensor, cfg: SamplingConfig, history: Sequence[int] = (), allowed: Tensor | None = None
@@ -184,6 +186,9 @@ class DecodeSession:
             if should_stop is not None and should_stop():
                 return
             allowed = constraint.allowed() if constraint is not None else None
+            reweight = getattr(constraint, "reweight", None)
+            if reweight is not None:
+                logits = reweight(logits)
             tok = sample_token(
                 logits,
                 cfg,

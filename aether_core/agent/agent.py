@@ -24,6 +24,7 @@ from ..segments import File, Image, Message, SegmentError, Text, Thought, ToolCa
 from ..vocab import Tok
 from .constrain import StepGrammar, tool_arg_types
 from .context import fit_context
+from .copying import CopyPrior, copy_sources
 from .events import (
     AnswerDelta,
     ApprovalDecision,
@@ -57,6 +58,7 @@ class AgentConfig:
     store_summaries: bool = True
     tool_timeout_s: float | None = None  # None: the sandbox's own limit
     out_dir: Path | None = None
+    copy_prior: float = 0.12  # weight per matched byte of the copy prior (agent/copying.py); 0: off
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
 
 
@@ -264,6 +266,8 @@ class AetherAgent:
             max_thought=self.config.max_thought_bytes,
             max_answer=self.config.max_answer_bytes,
         )
+        if self.config.copy_prior > 0:
+            grammar.copy = CopyPrior(copy_sources(turn), self.config.copy_prior)
         tokens = encode(context) + [int(Tok.ASSISTANT)]
         thought, body, codes, filebuf = bytearray(), bytearray(), bytearray(), bytearray()
         items: list = []

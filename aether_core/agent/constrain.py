@@ -20,6 +20,7 @@ import torch
 from ..errors import AetherError
 from ..segments import encode_varint
 from ..vocab import VOCAB_SIZE, Tok
+from .copying import CopyPrior
 
 BYTES = frozenset(range(256))
 DIGITS = frozenset(b"0123456789")
@@ -39,6 +40,8 @@ class ArgType:
     required: bool = False
     enum: tuple[str, ...] = ()
     max_length: int = 400
+    copy: bool = True  # usually quoted from the conversation: the copy prior may help write it
+    copy_stop: bytes = b""  # bytes a quoted value never runs into (e.g. whitespace in a URL)
 
 
 def _utf8_lead(b: int) -> tuple[int, range]:
@@ -75,6 +78,7 @@ class CallGrammar:
         self.utf8 = 0  # continuation bytes still due
         self.utf8_next = range(0x80, 0xC0)  # allowed range of the next continuation byte
         self.num = bytearray()
+        self.value = bytearray()  # the string argument being written
         self.done = False
 
     # ------------------------------------------------------------------ helpers
@@ -111,7 +115,7 @@ class CallGrammar:
         self.used.append(self.key)
         if arg.type == "string" and not arg.enum:
             self._lit(b'"', "str")
-            self.slen = 0
+            self.slen, self.value = 0, bytearray()
         elif arg.type == "string":
             self._lit(b'"', "choice_str")
             self.word = bytearray()
@@ -209,6 +213,8 @@ class CallGrammar:
         elif s == "after":
             self._close_or_next(b)
         elif s == "str":
+            if b != ord('"') or self.utf8:
+                self.value.append(b)
             if self.utf8:
                 self.utf8 -= 1
                 self.utf8_next = range(0x80, 0xC0)
@@ -220,6 +226,7 @@ class CallGrammar:
                 self.utf8, self.utf8_next = _utf8_lead(b)
                 self.slen += 1
         elif s == "esc":
+            self.value.append(b)
             self.state = "str"
             self.slen += 1
         elif s == "num":
@@ -227,6 +234,13 @@ class CallGrammar:
                 self._close_or_next(b)
             else:
                 self.num.append(b)
+
+    @property
+    def copy_arg(self) -> ArgType | None:
+        """The string argument being written, where the copy prior applies (else None)."""
+        if self.state not in ("str", "esc") or not self._schema()[self.key].copy:
+            return None
+        return self._schema()[self.key]
 
     def _enter(self, state: str) -> None:
         if state == "value":
@@ -274,6 +288,8 @@ class StepGrammar:
         self.count = 0
         self.call: CallGrammar | None = None
         self.ended_with: str | None = None  # "call" | "answer"
+        self.answer = bytearray()  # the answer text written so far
+        self.copy: CopyPrior | None = None  # set by the agent: see agent/copying.py
         self._device = device
         self._masks: dict[frozenset[int], torch.Tensor] = {}
 
@@ -380,6 +396,20 @@ class StepGrammar:
                 self._finish("answer")
             else:
                 self.count += 1
+        if self.phase == "answer" and tok < 256:
+            self.answer.append(tok)
+
+    def reweight(self, logits: torch.Tensor) -> torch.Tensor:
+        """The copy prior (``self.copy``) mixed in, inside string args and answers."""
+        if self.copy is None:
+            return logits
+        if self.phase == "call" and self.call is not None and (arg := self.call.copy_arg):
+            prefix, stop, end = bytes(self.call.value), arg.copy_stop, ord('"')
+        elif self.phase == "answer":
+            prefix, stop, end = bytes(self.answer), b"", int(Tok.EOS)  # quoted to its end: done
+        else:
+            return logits
+        return self.copy.mix(logits, prefix, stop, end) if prefix else logits
 
     def _finish(self, how: str) -> None:
         self.phase, self.ended_with = "done", how
@@ -395,6 +425,8 @@ def tool_arg_types(registry: Any) -> dict[str, dict[str, ArgType]]:
                 bool(spec.required),
                 tuple(getattr(spec, "enum", None) or ()),
                 int(getattr(spec, "max_length", None) or 400),
+                bool(getattr(spec, "copy", True)),
+                bytes(getattr(spec, "copy_stop", b"")),
             )
             for name, spec in tool.schema.items()
         }

@@ -15,11 +15,15 @@ import torch
 class Example:
     tokens: list[int]
     mask: list[bool]  # True where the token is a training target
-    images: list[Any] = field(default_factory=list)  # FloatTensor[3, 64, 64] in [0, 1], in stream order
+    images: list[Any] = field(
+        default_factory=list
+    )  # FloatTensor[3, 64, 64] in [0, 1], in stream order
 
     def __post_init__(self) -> None:
         if len(self.tokens) != len(self.mask):
-            raise ValueError(f"tokens ({len(self.tokens)}) and mask ({len(self.mask)}) differ in length")
+            raise ValueError(
+                f"tokens ({len(self.tokens)}) and mask ({len(self.mask)}) differ in length"
+            )
 
 
 class Source(Protocol):
@@ -46,7 +50,9 @@ class Batch:
 
     def to(self, device: torch.device | str) -> Batch:
         mv = lambda t: None if t is None else t.to(device, non_blocking=True)  # noqa: E731
-        return Batch(mv(self.x), mv(self.y), mv(self.loss_mask), mv(self.images), mv(self.image_mask))
+        return Batch(
+            mv(self.x), mv(self.y), mv(self.loss_mask), mv(self.images), mv(self.image_mask)
+        )
 
     @property
     def n_target_tokens(self) -> int:

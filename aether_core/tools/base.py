@@ -39,6 +39,8 @@ class ArgSpec:
     description: str = ""
     enum: tuple[str, ...] | None = None
     max_length: int | None = None  # strings only, in characters
+    copy: bool = True  # usually quoted from the conversation (the agent's copy prior applies)
+    copy_stop: bytes = b""  # bytes a quoted value never runs into (whitespace for a URL)
 
     def __post_init__(self) -> None:
         if self.type not in ARG_TYPES:

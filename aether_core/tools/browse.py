@@ -37,7 +37,11 @@ class BrowsePageTool(Tool):
 
     name = "browse_page"
     description = "Fetch a public web page (http/https) and return its main text."
-    schema = {"url": ArgSpec("string", True, "the page's http(s) URL", max_length=2048)}
+    schema = {
+        "url": ArgSpec(
+            "string", True, "the page's http(s) URL", max_length=2048, copy_stop=b" \t\r\n\"'<>"
+        )
+    }
 
     def __init__(self, policy: NetPolicy | None = None, max_chars: int = 6000) -> None:
         self.policy = policy or NetPolicy()

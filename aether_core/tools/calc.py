@@ -73,7 +73,9 @@ class CalcTool(Tool):
         "Evaluate arithmetic: + - * / // % ** (or ^), parentheses, sqrt, sin, cos, tan, arcsin, "
         "arccos, arctan, log, log10, exp, abs, pi, e."
     )
-    schema = {"expression": ArgSpec("string", True, "e.g. 12*(3+4)", max_length=MAX_CHARS)}
+    schema = {
+        "expression": ArgSpec("string", True, "e.g. 12*(3+4)", max_length=MAX_CHARS, copy=False)
+    }
 
     def run(self, expression: str) -> str:  # type: ignore[override]
         return evaluate(expression)

@@ -47,7 +47,9 @@ class TimeTool(Tool):
     name = "time"
     description = "Current date and time, optionally in an IANA time zone (e.g. Asia/Tokyo)."
     schema = {
-        "timezone": ArgSpec("string", False, "IANA zone name; local time if omitted", max_length=64)
+        "timezone": ArgSpec(
+            "string", False, "IANA zone name; local time if omitted", max_length=64, copy=False
+        )
     }
 
     def __init__(self, now: Callable[[], datetime] | None = None) -> None:

@@ -37,7 +37,7 @@ class WebSearchTool(Tool):
     name = "web_search"
     description = "Search the web; returns numbered results (title, URL, snippet)."
     schema = {
-        "query": ArgSpec("string", True, "what to search for", max_length=400),
+        "query": ArgSpec("string", True, "what to search for", max_length=400, copy_stop=b"?!\n"),
         "max_results": ArgSpec("integer", False, f"how many results, 1-{MAX_RESULTS} (default 5)"),
     }
 

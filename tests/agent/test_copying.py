@@ -1,0 +1,96 @@
+"""The copy prior: candidates from the longest matching tail, a mixture that grows with the match,
+ends of quoted spans, and where the step grammar applies it (string args that are quoted, answers)."""
+
+from __future__ import annotations
+
+import torch
+
+from aether_core import dialogue
+from aether_core.agent.constrain import StepGrammar, tool_arg_types
+from aether_core.agent.copying import END, MAX_WEIGHT, CopyPrior, copy_sources
+from aether_core.segments import Memory, Message, Text
+from aether_core.tools import default_registry
+from aether_core.vocab import VOCAB_SIZE, Tok
+
+
+def test_candidates_follow_the_longest_matching_tail() -> None:
+    prior = CopyPrior([b"please repeat: purple elephants dance", b"tool says purple rain"])
+    assert prior.candidates(b"xx purple ") == ({ord("e"), ord("r")}, 8)  # " purple " twice
+    assert prior.candidates(b"purple el") == ({ord("e")}, 9)
+    assert prior.candidates(b"dance") == ({END}, 5)  # the end of a source
+    assert prior.candidates(b"") == (set(), 0) and prior.candidates(b"\x01\x02") == (set(), 0)
+
+
+def test_stop_bytes_and_trailing_punctuation_end_a_value() -> None:
+    prior = CopyPrior([b"read https://x.org/a?id=3? thanks, and https://y.org/b now"])
+    stop = b" \t\n"
+    assert prior.candidates(b"https://x.org/a", stop)[0] == {ord("?")}  # a query string goes on
+    assert prior.candidates(b"https://x.org/a?id=3", stop)[0] == {END}  # "? " is punctuation
+    assert prior.candidates(b"https://y.org/b", stop)[0] == {END}  # whitespace stops a URL
+    assert prior.candidates(b"https://y.org/b")[0] == {ord(" ")}  # without stop bytes: copy on
+
+
+def test_the_mixture_grows_with_the_match_and_keeps_the_model_in_it() -> None:
+    prior = CopyPrior([b"All systems go"], rate=0.12)
+    logits = torch.zeros(VOCAB_SIZE)
+    logits[ord("x")] = 12.0  # the model is sure of something else
+    short = torch.softmax(prior.mix(logits, b"go"), -1)  # k=2: " go" -> END only: no change
+    assert torch.allclose(short, torch.softmax(logits, -1))
+    p2 = torch.softmax(prior.mix(logits, b"sy"), -1)[ord("s")]  # k=2
+    p8 = torch.softmax(prior.mix(logits, b"All syst"), -1)[ord("e")]  # k=8
+    assert 0.2 < p2 < 0.3 and p8 > 0.9 and p8 <= MAX_WEIGHT + 1e-3
+    mixed = torch.softmax(prior.mix(logits, b"All syst"), -1)
+    assert abs(float(mixed.sum()) - 1.0) < 1e-4 and mixed[ord("x")] > 0.04
+    ended = torch.softmax(prior.mix(logits, b"systems go", end_token=ord('"')), -1)
+    assert ended[ord('"')] > 0.9
+
+
+def test_sources_are_the_users_words_tool_results_and_memories() -> None:
+    turn = [
+        Message("user", (Memory(b"my sister lives in Lyon"), Text(b"where does she live?"))),
+        dialogue.tool_step("look", "echo", {"text": "x"}),
+        dialogue.tool_message(True, "Lyon, France"),
+        dialogue.answer_step("t", "assistant words are not a source"),
+    ]
+    assert copy_sources(turn) == [
+        b"my sister lives in Lyon",
+        b"where does she live?",
+        b"Lyon, France",
+    ]
+
+
+def _grammar(source: bytes) -> StepGrammar:
+    g = StepGrammar(tool_arg_types(default_registry()))
+    g.copy = CopyPrior([source])
+    for t in (Tok.THOUGHT_START, Tok.STREAM, *b"ok", Tok.THOUGHT_END):
+        g.advance(int(t))
+    return g
+
+
+def _call(g: StepGrammar, text: bytes) -> None:
+    g.advance(int(Tok.CALL_START))
+    g.advance(int(Tok.STREAM))
+    for b in text:
+        g.advance(b)
+
+
+def test_the_grammar_applies_it_to_quoted_args_and_answers_only() -> None:
+    logits = torch.zeros(VOCAB_SIZE)
+    g = _grammar(b"repeat: Ship it! *wow*")
+    _call(g, b'{"tool": "echo", "args": {"text": "Ship it!')
+    assert torch.softmax(g.reweight(logits), -1)[ord(" ")] > 0.9
+    g = _grammar(b"what is 37*(12+5)?")
+    _call(g, b'{"tool": "calc", "args": {"expression": "37*(12')
+    assert torch.equal(g.reweight(logits), logits)  # calc expressions are not quoted verbatim
+    g = _grammar(b"the time in Tokyo?")
+    _call(g, b'{"tool": "time", "args": {"timezone": "Asia/Tok')
+    assert torch.equal(g.reweight(logits), logits)  # nor are zone names
+    g = _grammar(b"my favourite sport is baseball")
+    for b in b"Your favourite sport is base":
+        g.advance(b)
+    assert torch.softmax(g.reweight(logits), -1)[ord("b")] > 0.9
+    for b in b"ball":
+        g.advance(b)
+    assert torch.softmax(g.reweight(logits), -1)[int(Tok.EOS)] > 0.9  # quoted to the end: done
+    g = _grammar(b"abc")
+    assert g.phase == "after_thought" and torch.equal(g.reweight(logits), logits)
