@@ -20,7 +20,7 @@ from ..errors import AetherError
 from ..segments import encode_with_mask
 from .base import Example
 from .imagebank import ImageCodec, image_tensor, load_image
-from .phrasing import held_out, norm_split, realize
+from .phrasing import held_out, is_command, norm_split, realize
 from .skill_images import DESCRIBE
 from .skills import answer_step
 
@@ -105,7 +105,7 @@ class CocoCaptionSource:
         except (OSError, ValueError) as e:
             raise CocoFormatError(f"{path}: cannot read image ({e})") from None
         template = rng.choice(held_out(DESCRIBE, split))
-        prompt = realize(template, {}, rng, split, imperative=template[:1] in "dcegnt")
+        prompt = realize(template, {}, rng, split, imperative=is_command(template))
         messages = [
             dialogue.system_message(self.system_prompt),
             dialogue.user_message(prompt, images=[self.vq.encode(img)]),  # type: ignore[union-attr]

@@ -3,7 +3,10 @@
 Why: a tiny model trained on a handful of fixed sentences learns the sentences, not the skill. Every
 prompt is a template realized with random case, punctuation, fillers and rare typos, and every
 vocabulary list is split so that the "eval" split uses templates and values that training never
-shows; an eval on it then measures generalization instead of recall.
+shows; an eval on it then measures generalization instead of recall. Held-out templates are new
+frames and combinations, not new vocabulary: every template list is ordered so that each word of
+an eval template also occurs in a training template of the same list (a tiny model cannot guess
+that an unseen word like "google" means search). tests/data/test_templates.py checks this.
 
 Slots hold the content a skill must act on. ``verbatim`` slots (numbers, URLs, echo text, search
 subjects) are never touched by typos or case changes, so the tool call can copy them exactly.
@@ -87,16 +90,59 @@ def typo(text: str, rng: random.Random) -> str:
 
 
 # ------------------------------------------------------------------------------------ fillers
+# Order matters: held_out() sends every 5th template (index 4, 9, ...) to eval. Keep those to
+# frames whose words also occur in training templates of the same list: eval phrasings are new
+# combinations, never new vocabulary (tests/data/test_templates.py).
 GREETING_PREFIXES = (
-    "hey, ", "hi, ", "ok so ", "quick question: ", "hey aether, ", "hello, ", "um, ",
-    "so, ", "yo, ", "hi there, ", "aether, ", "excuse me, ", "alright, ", "hmm, ", "okay, ",
+    "hey, ", "hi, ", "ok so ", "quick question: ", "hey aether, ", "hello, ", "um, ", "so, ",
+    "yo, ", "hi there, ", "aether, ", "excuse me, ", "alright, ", "hmm, ", "okay, ", "hey there, ",
+    "hello there, ", "hiya, ", "oh hi, ", "hi aether, ", "hello aether, ", "good morning, ",
+    "morning, ", "good evening, ", "ok, ", "okay so ", "right, ", "alright so ", "so um, ",
+    "um ok, ", "quick one: ", "question: ", "one quick question: ", "sorry to bother you, ",
+    "sorry, ", "excuse me aether, ", "yo aether, ", "hmm ok, ", "well, ", "oh, ", "btw, ", "also, ",
+    "and ", "hey quick question, ", "hi again, ", "hello again, ", "one more question: ",
+    "ok one more: ", "sorry, quick question: ", "hey so ", "right so ", "hmm so ", "oh and ",
 )  # fmt: skip
 POLITE_PREFIXES = (
     "please ", "could you ", "can you ", "would you ", "pls ", "could you please ",
-    "can you please ", "kindly ", "would you mind, ", "i need you to ",
+    "can you please ", "kindly ", "i need you to ", "please, ", "plz ", "can u ", "could u ",
+    "would u ", "can you pls ", "could you pls ", "would you please ", "will you ",
+    "will you please ", "could you kindly ", "i want you to ", "i'd like you to ", "go ahead and ",
+    "just ", "please just ", "can you just ", "could you just ", "quickly ", "can you quickly ",
+    "could you quickly ", "do me a favour and ", "do me a favor and ", "i'd love it if you could ",
+    "it would be great if you could ", "if you can, ", "if you could, ", "could you possibly ",
+    "can u pls ", "would you kindly ", "now ", "ok now ", "please go ahead and ", "can you also ",
+    "could you also ",
 )  # fmt: skip
-SUFFIXES = (" please", ", thanks", " thx", " :)", ", thank you", " pls", " thanks!", " ty",
-            ", cheers", " please and thanks")  # fmt: skip
+SUFFIXES = (
+    " please", ", thanks", " thx", " :)", ", thank you", " pls", " thanks!", " ty",
+    " please and thanks", ", cheers", " plz", ", please", " please!", " thanks", ", thx",
+    " thank you", " thank you!", ", thanks a lot", " thanks a lot", ", ty", " cheers", " cheers!",
+    " :D", " :-)", " ;)", ", much appreciated", " much appreciated", ", appreciate it", " asap",
+    " appreciate it!", " real quick", ", if you can", " if you can", " if possible",
+    ", thanks in advance", " thanks in advance", " thx!", " pls!", " please :)", " thanks :)",
+    ", ok?", " ok?", " lol", " haha", ", ta", " tysm", " ta",
+)  # fmt: skip
+
+# First words that make a template a plain command, so a polite prefix ("could you ") can go in
+# front of it; anything else ("can you...", "what's...", "I need...") is left as written.
+COMMAND_WORDS = frozenset(
+    "add answer browse calc calculate caption check combine compute copy count crunch decrease "
+    "deduct describe dig divide do draw echo evaluate explain fetch figure find get give go "
+    "google help identify increase jot keep label load log look make memorise memorize mirror "
+    "multiply name note open paint parrot point pull punch put read record reduce remember "
+    "render repeat run save say search share show simplify sketch skim solve split store "
+    "subtract sum summarise summarize take tell times total try type use visit work write".split()
+)
+_NOT_AFTER_COMMAND = frozenset(("you", "u", "i", "we", "not"))  # "do you know...", "do not"
+
+
+def is_command(template: str) -> bool:
+    """Does ``template`` start with a command verb ("compute {expr}", "echo: {text}")?"""
+    head = re.findall(r"[a-z]+", template.lower().split("{", 1)[0])  # the words before a slot
+    if not head or head[0] not in COMMAND_WORDS:
+        return False
+    return len(head) < 2 or head[1] not in _NOT_AFTER_COMMAND
 
 
 @dataclass

@@ -85,6 +85,26 @@ def random_spec(rng: random.Random, **fixed: object) -> ShapeSpec:
     return spec
 
 
+# Drawings are canonical: centred, one of three sizes, on white (black for a white shape) unless a
+# background is asked for. A prompt then names everything the picture depends on, so the codes a
+# small model has to write are a function of the request, not a guess at a random layout.
+DRAW_SIZES: dict[str, int] = {"small": 24, "medium": 36, "big": 48}
+DRAW_CENTRE = IMAGE_SIZE // 2
+
+
+def default_background(colour: str) -> str:
+    return "black" if colour == "white" else "white"
+
+
+def drawing_spec(shape: str, colour: str, background: str | None = None,
+                 size: str = "medium") -> ShapeSpec:  # fmt: skip
+    """The picture the draw skill answers with (see ``DRAW_SIZES``)."""
+    spec = ShapeSpec(shape, colour, background or default_background(colour), DRAW_CENTRE,
+                     DRAW_CENTRE, DRAW_SIZES[size])  # fmt: skip
+    _validate(spec)
+    return spec
+
+
 def _validate(spec: ShapeSpec) -> None:
     if spec.shape not in SHAPES:
         raise ValueError(f"unknown shape {spec.shape!r}; choose from {', '.join(SHAPES)}")

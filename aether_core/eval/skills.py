@@ -69,11 +69,18 @@ def _norm(s: str) -> str:
 def eval_samples(skill: str, n: int, seed: int) -> list[SkillSample]:
     """n eval-split samples of the plain form of a skill (no scripted errors or denials)."""
     out: list[SkillSample] = []
+    seen: set[str] = set()
     batch = 0
     while len(out) < n:
         for s in skill_samples(skill, 2 * n + 8, seed=seed * 1000 + batch, split="eval"):
-            ok = s.variant == "recall" if skill == "memory" else s.variant not in EXCLUDED_VARIANTS
-            if ok and len(out) < n:
+            if skill == "memory":
+                ok = s.variant == "recall"
+            elif skill == "caption":  # the row asks for shape and colour: "describe" prompts
+                ok = s.variant == "describe"
+            else:
+                ok = s.variant not in EXCLUDED_VARIANTS
+            if ok and len(out) < n and s.prompt not in seen:  # distinct prompts only
+                seen.add(s.prompt)
                 out.append(s)
         batch += 1
     return out
@@ -144,6 +151,23 @@ def _store_prompt(sample: SkillSample) -> str:
     return rng.choice(held_out(STORE_TEMPLATES, "eval")).format(fact=sample.extra["fact"])
 
 
+def same_zone(got: str, want: str) -> bool:
+    """Both empty (local time), or both resolve (as the time tool resolves cities and zone names)
+    to zones with the same UTC offsets across a year: "Tokyo" and "Asia/Tokyo" are the same."""
+    from datetime import datetime, timezone
+
+    from ..tools.clock import TimeZoneError, find_zone
+
+    if not got.strip() or not want.strip():
+        return not got.strip() and not want.strip()
+    try:
+        a, b = find_zone(got), find_zone(want)
+    except TimeZoneError:
+        return False
+    moments = [datetime(2026, m, 15, 12, tzinfo=timezone.utc) for m in (1, 4, 7, 10)]
+    return all(t.astimezone(a).utcoffset() == t.astimezone(b).utcoffset() for t in moments)
+
+
 def _names_shape(answer: str, spec: Any) -> bool:
     """The answer names exactly the shape and its colour (a mention of the background aside)."""
     from ..data.shapes import COLOURS, SHAPES
@@ -170,14 +194,16 @@ def score(sample: SkillSample, t: Transcript) -> dict[str, bool]:
         return {"arithmetic": ok and contains}
     if skill == "time":
         want = (sample.expected_args or {}).get("timezone", "")
-        got = str(first[1].get("timezone", "")) if first[0] == "time" else None
-        return {"time": got is not None and got.lower() == want.lower()}
-    if skill == "search":
+        got = str(first[1].get("timezone", "") or "") if first[0] == "time" else None
+        return {"time": got is not None and same_zone(got, want)}
+    if skill == "search":  # the right query, and the answer quotes one of the results
         want = _norm((sample.expected_args or {}).get("query", ""))
+        results = sample.extra.get("results", [])
+        quoted = any(_norm(r["title"]) in answer or r["href"] in t.answer for r in results)
         return {
             "search": first[0] == "web_search"
             and _norm(str(first[1].get("query", ""))) == want
-            and contains
+            and (quoted or (contains and not results))
         }
     if skill == "browse":
         return {

@@ -1,4 +1,7 @@
-"""``time``: the current date and time, locally or in an IANA zone (the model has no clock)."""
+"""``time``: the current date and time, locally, in an IANA zone or in a city (the model has no
+clock). Cities resolve through the city part of IANA names ("Tokyo", "new york", "Buenos Aires")
+and a short table of big cities that are not zone names ("Mumbai", "San Francisco"), so a caller
+can pass the place the user named instead of having to know its zone."""
 
 from __future__ import annotations
 
@@ -21,13 +24,52 @@ def _utc_now() -> datetime:
     return datetime.now(_UTC)
 
 
+# Big cities whose names are not the city part of an IANA zone.
+CITY_ALIASES: dict[str, str] = {
+    "Mumbai": "Asia/Kolkata", "Delhi": "Asia/Kolkata", "New Delhi": "Asia/Kolkata",
+    "Bangalore": "Asia/Kolkata", "Bengaluru": "Asia/Kolkata", "Chennai": "Asia/Kolkata",
+    "Beijing": "Asia/Shanghai", "Shenzhen": "Asia/Shanghai", "Guangzhou": "Asia/Shanghai",
+    "Osaka": "Asia/Tokyo", "Kyoto": "Asia/Tokyo", "Busan": "Asia/Seoul", "Hanoi": "Asia/Bangkok",
+    "San Francisco": "America/Los_Angeles", "Seattle": "America/Los_Angeles",
+    "San Diego": "America/Los_Angeles", "Las Vegas": "America/Los_Angeles",
+    "Portland": "America/Los_Angeles", "Houston": "America/Chicago", "Dallas": "America/Chicago",
+    "Austin": "America/Chicago", "Boston": "America/New_York", "Miami": "America/New_York",
+    "Washington": "America/New_York", "Atlanta": "America/New_York",
+    "Philadelphia": "America/New_York", "Montreal": "America/Toronto",
+    "Ottawa": "America/Toronto", "Calgary": "America/Edmonton",
+    "Rio de Janeiro": "America/Sao_Paulo", "Brasilia": "America/Sao_Paulo",
+    "Barcelona": "Europe/Madrid", "Munich": "Europe/Berlin", "Hamburg": "Europe/Berlin",
+    "Frankfurt": "Europe/Berlin", "Milan": "Europe/Rome", "Venice": "Europe/Rome",
+    "Geneva": "Europe/Zurich", "Edinburgh": "Europe/London", "Manchester": "Europe/London",
+    "St Petersburg": "Europe/Moscow", "Saint Petersburg": "Europe/Moscow",
+    "Abu Dhabi": "Asia/Dubai", "Tel Aviv": "Asia/Jerusalem", "Cape Town": "Africa/Johannesburg",
+    "Wellington": "Pacific/Auckland", "Brisbane": "Australia/Brisbane",
+}  # fmt: skip
+_REGIONS = ("Europe", "Asia", "America", "Africa", "Australia", "Pacific", "Atlantic", "Indian",
+            "Antarctica", "Arctic")  # fmt: skip
+
+
 @functools.lru_cache(maxsize=1)
 def _zones_by_lower() -> dict[str, str]:
     return {z.lower(): z for z in zoneinfo.available_timezones()}
 
 
+@functools.lru_cache(maxsize=1)
+def city_zones() -> dict[str, str]:
+    """lower-case city -> zone: the city part of every regional IANA name, then the aliases.
+    Where two zones share a city part (Asia/Istanbul, Europe/Istanbul) the shorter name wins;
+    they are links to the same rules."""
+    out: dict[str, str] = {}
+    for zone in sorted(zoneinfo.available_timezones(), key=lambda z: (len(z), z)):
+        if zone.split("/", 1)[0] in _REGIONS and "/" in zone:
+            out.setdefault(zone.rsplit("/", 1)[1].replace("_", " ").lower(), zone)
+    out.update({city.lower(): zone for city, zone in CITY_ALIASES.items()})
+    return out
+
+
 def find_zone(name: str) -> zoneinfo.ZoneInfo:
-    """``ZoneInfo`` for ``name``, matching case-insensitively ("europe/paris" works)."""
+    """``ZoneInfo`` for an IANA name (any case: "europe/paris") or a city ("Tokyo", "new york",
+    "Paris, France")."""
     key = name.strip().replace(" ", "_")
     if key.upper() in ("UTC", "Z", "GMT"):
         key = "UTC"
@@ -38,17 +80,23 @@ def find_zone(name: str) -> zoneinfo.ZoneInfo:
     real = _zones_by_lower().get(key.lower())
     if real:
         return zoneinfo.ZoneInfo(real)
-    raise TimeZoneError(f"unknown time zone {name!r} (use an IANA name like Europe/Paris)")
+    city = " ".join(name.split(",")[0].replace("_", " ").replace(".", "").split()).lower()
+    zone = city_zones().get(city) or city_zones().get(city.removeprefix("the "))
+    if zone:
+        return zoneinfo.ZoneInfo(zone)
+    raise TimeZoneError(
+        f"unknown time zone {name!r} (use a city or an IANA name like Europe/Paris)"
+    )
 
 
 class TimeTool(Tool):
     """Report the current time; ``now`` is injectable so tests use a fixed clock."""
 
     name = "time"
-    description = "Current date and time, optionally in an IANA time zone (e.g. Asia/Tokyo)."
+    description = "Current date and time, optionally in a city or IANA zone (Tokyo, Asia/Tokyo)."
     schema = {
         "timezone": ArgSpec(
-            "string", False, "IANA zone name; local time if omitted", max_length=64, copy=False
+            "string", False, "city or IANA zone name; local time if omitted", max_length=64
         )
     }
 

@@ -21,6 +21,7 @@ from ..model.vq import VQConfig
 STAGES = ("lm", "vq", "lora", "entropy")
 PRECISIONS = ("auto", "fp32", "bf16")
 LR_CONTROLS = ("none", "q")
+OPTIMIZERS = ("adamw", "muon")
 
 
 @register_nested
@@ -58,8 +59,23 @@ class TrainConfig:
     # "q": a QLRController (train/lr_control.py) scales the scheduled lr and sets Adam's beta1,
     # deciding at every log step from the training loss; "none": the plain schedule.
     lr_control: str = "none"
+    # "muon": Muon on hidden matrices (train/muon.py) at lr * muon_lr_ratio, AdamW on the rest.
+    optimizer: str = "adamw"
+    muon_lr_ratio: float = 8.0
+    # "cosine" over the whole run, or "wsd": hold the peak, cosine down over the last
+    # decay_fraction (a long run can then be extended with --resume --set train.max_steps=N)
+    schedule: str = "cosine"
+    decay_fraction: float = 0.2
 
     def __post_init__(self) -> None:
+        if self.schedule not in ("cosine", "wsd"):
+            raise ConfigError(f"train.schedule must be cosine or wsd, not {self.schedule!r}")
+        if not 0.0 < self.decay_fraction <= 1.0:
+            raise ConfigError("train.decay_fraction must be in (0, 1]")
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(
+                f"train.optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}"
+            )
         if self.precision not in PRECISIONS:
             raise ConfigError(
                 f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}"

@@ -169,7 +169,9 @@ def _train(
     stage = make_stage(cfg, device, dist, use_bf16)
     model = stage.build_model()
     params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = build_optimizer(model, t.lr, t.weight_decay, (t.beta1, t.beta2), device)
+    optimizer = build_optimizer(
+        model, t.lr, t.weight_decay, (t.beta1, t.beta2), device, t.optimizer, t.muon_lr_ratio
+    )
     state = TrainerState(world_size=dist.world_size)
     if resume:
         D.barrier()  # rank 0 may have just finished an interrupted folder swap
@@ -301,7 +303,8 @@ def _train(
                     break
             t_step = time.perf_counter()
             p = progress_of(state.step, total, t.warmup, elapsed(), budget_s)
-            lr = lr_at(state.step, lr=t.lr, min_lr=t.floor_lr, warmup_steps=t.warmup, progress=p)
+            lr = lr_at(state.step, lr=t.lr, min_lr=t.floor_lr, warmup_steps=t.warmup, progress=p,
+                       schedule=t.schedule, decay_fraction=t.decay_fraction)  # fmt: skip
             if ctl is not None:
                 ctl.apply(optimizer, lr)
                 lr *= ctl.lr_scale  # the lr this step actually uses (logged as "lr")

@@ -42,8 +42,14 @@ def build_optimizer(
     weight_decay: float,
     betas: tuple[float, float],
     device: torch.device,
-) -> torch.optim.AdamW:
-    """AdamW; fused on CUDA where available (one kernel for all params)."""
+    kind: str = "adamw",
+    muon_lr_ratio: float = 8.0,
+) -> torch.optim.Optimizer:
+    """AdamW (fused on CUDA where available), or Muon for hidden matrices + AdamW for the rest."""
+    if kind == "muon":
+        from .muon import MuonAdamW, muon_groups
+
+        return MuonAdamW(muon_groups(model, weight_decay, muon_lr_ratio), lr=lr, betas=betas)
     kwargs: dict[str, Any] = {}
     if device.type == "cuda":
         kwargs["fused"] = True
@@ -91,5 +97,6 @@ def load_optimizer(optimizer: torch.optim.Optimizer, directory: Path) -> None:
 
 
 def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    """The schedule's lr on every group, times the group's ``lr_ratio`` (Muon groups)."""
     for g in optimizer.param_groups:
-        g["lr"] = lr
+        g["lr"] = lr * g.get("lr_ratio", 1.0)

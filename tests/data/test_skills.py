@@ -153,13 +153,7 @@ def test_time_calls_match_the_real_tool():
             continue
         zone = find_zone(zone_arg)
         assert str(zone) == s.extra["zone"]
-        if s.extra["where"] == "city":
-            city = next(c for c, z in lx.CITY_ZONES.items() if c.lower() in s.prompt.lower())
-            assert lx.CITY_ZONES[city] == str(zone) or any(
-                c.lower() in s.prompt.lower() and z == str(zone) for c, z in lx.CITY_ZONES.items()
-            )
-        else:
-            assert zone_arg in s.prompt
+        assert zone_arg in s.prompt  # cities and zones are copied as the user wrote them
         if s.variant == "denied":
             continue
         stamp = datetime.strptime(s.tool_output[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=zone)

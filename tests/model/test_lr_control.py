@@ -39,20 +39,30 @@ def test_state_round_trip_through_json_resumes_exactly() -> None:
 def test_cuts_lr_when_the_loss_keeps_worsening() -> None:
     ctl = QLRController(seed=0)
     outs = [ctl.step(2.0 * 1.01**i) for i in range(30)]
-    assert outs[-1]["lr_scale"] < 0.6
+    assert outs[-1]["lr_scale"] < 0.8  # cut, within the bounds around the schedule
+    assert outs[-1]["lr_scale"] >= ctl.cfg.lr_min
     assert outs[-1]["trend"] == "worsening"
     assert ctl.step(float("nan"))["lr_scale"] < outs[-1]["lr_scale"]  # divergence: cut at once
 
 
 def test_learns_a_toy_problem_where_high_lr_diverges() -> None:
-    """Loss grows 2% per call while lr_scale > 0.5 and shrinks 2% below it."""
+    """Loss grows 2% per call while lr_scale > 0.8 and shrinks 2% below it."""
     ctl, loss, scales = QLRController(seed=0), 2.0, []
     for _ in range(120):
         out = ctl.step(loss)
         scales.append(out["lr_scale"])
-        loss *= 1.02 if out["lr_scale"] > 0.5 else 0.98
+        loss *= 1.02 if out["lr_scale"] > 0.8 else 0.98
     assert loss < 2.0  # recovered from the initial divergence
-    assert sum(s <= 0.5 for s in scales[-40:]) >= 30  # and mostly stays in the stable range
+    # and mostly stays in the stable range (reversion toward 1 keeps probing above it)
+    assert sum(s <= 0.8 for s in scales[-40:]) >= 24
+
+
+def test_scale_stays_within_its_bounds() -> None:
+    """Bounded nudges around the schedule, whatever the loss does."""
+    ctl = QLRController(seed=1)
+    outs = [ctl.step(3.0 * 0.995**i) for i in range(200)]
+    scales = [o["lr_scale"] for o in outs[-50:]]
+    assert all(ctl.cfg.lr_min <= s <= ctl.cfg.lr_max for s in scales)
 
 
 def test_apply_sets_lr_and_beta1() -> None:

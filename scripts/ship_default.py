@@ -1,0 +1,58 @@
+"""Copy a trained checkpoint into assets/default as the shipped model (weights + config only).
+
+    python scripts/ship_default.py runs/default/ckpt/last
+
+The VQ files already in assets/default stay; optimizer/RNG state is left behind; absolute paths
+in the saved training config are made relative to the repo root, so the shipped config.json says
+how it was trained without naming this machine's folders. Writes are atomic.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEST = ROOT / "assets" / "default"
+
+
+def _relative(value: object) -> object:
+    if isinstance(value, str) and value.startswith("/"):
+        p = Path(value)
+        for base, prefix in ((ROOT, ""), (ROOT.parent, "../")):
+            try:
+                return prefix + str(p.relative_to(base))
+            except ValueError:
+                continue
+        return value
+    if isinstance(value, list):
+        return [_relative(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _relative(v) for k, v in value.items()}
+    return value
+
+
+def main(src: str) -> int:
+    from aether_core.checkpoint import load_checkpoint
+    from aether_core.fsutil import atomic_write_bytes
+
+    source = Path(src)
+    config = _relative(json.loads((source / "config.json").read_text()))
+    tmp = DEST / "model.safetensors.tmp"
+    shutil.copyfile(source / "model.safetensors", tmp)
+    tmp.replace(DEST / "model.safetensors")
+    atomic_write_bytes(DEST / "config.json", (json.dumps(config, indent=1) + "\n").encode())
+    t = time.perf_counter()
+    model, _, _ = load_checkpoint(DEST)
+    n = sum(p.numel() for p in model.parameters())
+    size = sum(f.stat().st_size for f in DEST.iterdir() if f.is_file())
+    print(f"shipped {source} -> {DEST}: {n:,} params, {size / 1e6:.1f} MB in assets/default, "
+          f"loads in {time.perf_counter() - t:.2f} s")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "runs/default/ckpt/last"))
