@@ -20,6 +20,7 @@ loss and picks the next nudge, logged as ``ctl_*`` fields. Its state (Q-table, R
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import time
 from collections import deque
@@ -132,9 +133,14 @@ def train(cfg: RunConfig, *, resume: bool = False, hooks: Hooks | None = None) -
     """Run (or resume) a training run described by ``cfg``; returns where it went and how it ended."""
     hooks = hooks or Hooks()
     t = cfg.train
-    if t.threads:
-        torch.set_num_threads(t.threads)
     device = resolve_device(t.device)
+    threads = t.threads
+    local_ranks = int(os.environ.get("LOCAL_WORLD_SIZE", 1))
+    if device.type == "cpu" and local_ranks > 1:  # ranks share the cores: no oversubscription
+        share = max(1, (os.cpu_count() or 1) // local_ranks)
+        threads = min(threads or share, share)
+    if threads:
+        torch.set_num_threads(threads)
     dist = D.setup(device)
     device = D.rank_device(device, dist)
     try:

@@ -54,3 +54,21 @@ def test_two_process_gloo_run(tmp_path, text_file):
     load_checkpoint(tmp_path / "run/ckpt/last")  # rank 0 wrote the run folder
     lines = (tmp_path / "run/metrics.jsonl").read_text().splitlines()
     assert len([ln for ln in lines if '"loss"' in ln]) == 4  # one writer, no duplicated lines
+
+
+@pytest.mark.skipif(not dist.is_available() or not dist.is_gloo_available(), reason="no gloo")
+def test_nproc_flag_launches_local_ranks(tmp_path, text_file):
+    """`aether train lm --nproc 2` is torchrun --standalone: two ranks, one writer, one result."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    run = tmp_path / "run"
+    cmd = [sys.executable, "-m", "aether_core.cli", "train", "lm", "--nproc", "2", "--data",
+           str(text_file), "--run-dir", str(run), "--max-steps", "6", "--log-every", "2",
+           "--eval-every", "6", "--batch-size", "2", "--seq-len", "32", "--dim", "32",
+           "--n-layers", "1", "--n-heads", "2", "--no-progress", "--device", "cpu"]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "2 process(es)" in proc.stdout + proc.stderr
+    rows = [json.loads(ln) for ln in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows if "loss" in r] == [2, 4, 6]  # rank 0 alone writes
+    assert json.loads((run / "run.json").read_text())["train"]["max_steps"] == 6
+    load_checkpoint(run / "ckpt/last")
