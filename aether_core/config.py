@@ -77,6 +77,9 @@ class ModelConfig:
     attention: str = "standard"  # "standard" | "diff" (differential attention)
     cross_attn: bool = True  # layers cross-attend to vision tokens when an image is present
     cross_attn_every: int = 1  # every k-th layer has cross-attention
+    # flat only: add hashed embeddings of the n-grams ending at each byte (BLT-style; () = off)
+    ngram_sizes: tuple[int, ...] = ()
+    ngram_table: int = 4096  # buckets per n-gram size
     vision: ViTConfig = field(default_factory=ViTConfig)
     hier: HierConfig = field(default_factory=HierConfig)
 
@@ -96,6 +99,8 @@ class ModelConfig:
             raise ConfigError(
                 f"n_heads {self.n_heads} is not a multiple of n_kv_heads {self.kv_heads}"
             )
+        if self.ngram_sizes and (min(self.ngram_sizes) < 2 or self.ngram_table < 1):
+            raise ConfigError("ngram_sizes must all be >= 2 and ngram_table >= 1")
         if (self.dim // self.n_heads) % 2:
             raise ConfigError("head dimension must be even for rotary embeddings")
 

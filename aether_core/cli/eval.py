@@ -134,16 +134,58 @@ def _run_bpb(args: argparse.Namespace) -> int:
 
 def _register_skills(kinds: argparse._SubParsersAction) -> None:
     p = kinds.add_parser(
-        "skills", help="held-out prompts through the real agent, accuracy per skill"
+        "skills",
+        help="held-out prompts through the real agent, accuracy per skill",
+        description="Run held-out prompts through the agent with replayed tools and score each "
+        "skill; the last line is 'skills_mean: X'. The prompts are generated (the synthetic "
+        "eval split) unless --prompts names a JSONL file of written ones.",
     )
     p.add_argument("--checkpoint", help="checkpoint dir (default: the shipped model)")
-    p.add_argument("--n", type=int, default=50, help="prompts per skill")
+    p.add_argument(
+        "--prompts",
+        metavar="FILE",
+        help="JSONL file of prompts written by people (see aether_core/eval/human.py); "
+        "'human' means the shipped file",
+    )
+    p.add_argument(
+        "--n",
+        type=int,
+        default=None,
+        help="prompts per skill (default 50; with --prompts: at most this many, default all)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--skills", default=None, help="comma list (default: all)")
     p.add_argument("--temperature", type=float, default=0.0)
     p.add_argument("--device", default="auto")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--show-failures",
+        action="store_true",
+        help="after the table, list each failed prompt with its calls and answer (stderr)",
+    )
     p.set_defaults(func=_run_skills)
+
+
+def _prompt_samples(args: argparse.Namespace, skills: tuple[str, ...]) -> tuple[list, Path]:
+    """The --prompts file's samples of ``skills`` (at most --n per skill) and its path."""
+    from ..eval.human import PromptsError, prompt_samples, resolve_prompts
+
+    path = resolve_prompts(args.prompts)
+    try:
+        samples = prompt_samples(path, seed=args.seed, skills=skills)
+    except PromptsError as e:
+        raise CliError(str(e)) from None
+    if args.n is not None:
+        count: dict[str, int] = {}
+        kept = []
+        for s in samples:
+            count[s.skill] = count.get(s.skill, 0) + 1
+            if count[s.skill] <= args.n:
+                kept.append(s)
+        samples = kept
+    if not samples:
+        raise CliError(f"{path}: no prompts for skill(s) {', '.join(skills)}")
+    return samples, path
 
 
 def _run_skills(args: argparse.Namespace) -> int:
@@ -160,10 +202,13 @@ def _run_skills(args: argparse.Namespace) -> int:
 
     skills = tuple(args.skills.split(",")) if args.skills else SKILLS
     unknown = sorted(set(skills) - set(SKILLS))
-    if unknown or args.n < 1:
+    if unknown or (args.n is not None and args.n < 1):
         raise UsageError(
             f"unknown skill(s): {', '.join(unknown)}" if unknown else "--n must be >= 1"
         )
+    samples, path = _prompt_samples(args, skills) if args.prompts else (None, None)
+    n = args.n if args.n is not None else 50
+    failures: list = []
     err = Console(stderr=True)
     with tempfile.TemporaryDirectory() as tmp:
         agent = build_agent(
@@ -174,21 +219,42 @@ def _run_skills(args: argparse.Namespace) -> int:
                 agent.policy,
                 agent.vq,
                 agent.tools,
-                n=args.n,
+                n=n,
                 seed=args.seed,
                 skills=skills,
                 temperature=args.temperature,
                 progress=lambda s, i, k: status.update(f"{s}: {i}/{k}"),
+                samples=samples,
+                failures=failures,
             )
     if args.json:
-        print(json.dumps({"model": agent.info.name, "n": args.n, "seed": args.seed, **table}))
-        return 0
-    t = Table(title=f"skills of {agent.info.name} (n={args.n}, seed={args.seed}, held-out prompts)")
-    t.add_column("skill")
-    t.add_column("accuracy", justify="right")
-    for row, acc in table.items():
-        if row != "skills_mean":
-            t.add_row(row, f"{100 * acc:.1f}%")
-    Console().print(t)
-    print(f"skills_mean: {table['skills_mean']:.4f}")
+        source = {"prompts": str(path), "n_prompts": len(samples)} if samples else {"n": n}
+        print(json.dumps({"model": agent.info.name, **source, "seed": args.seed, **table}))
+    else:
+        if samples:
+            title = f"skills of {agent.info.name} ({len(samples)} written prompts from {path})"
+        else:
+            title = f"skills of {agent.info.name} (n={n}, seed={args.seed}, held-out prompts)"
+        t = Table(title=title)
+        t.add_column("skill")
+        t.add_column("accuracy", justify="right")
+        for row, acc in table.items():
+            if row != "skills_mean":
+                t.add_row(row, f"{100 * acc:.1f}%")
+        Console().print(t)
+    if args.show_failures:
+        print_failures(failures)
+    if not args.json:
+        print(f"skills_mean: {table['skills_mean']:.4f}")
     return 0
+
+
+def print_failures(failures: list) -> None:
+    """Each failed sample in two lines on stderr (see ``eval.skills.format_failure``)."""
+    import sys
+
+    from ..eval.skills import format_failure
+
+    print(f"{len(failures)} failed prompt(s):", file=sys.stderr)
+    for f in failures:
+        print(format_failure(f), file=sys.stderr)

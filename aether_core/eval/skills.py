@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,7 +130,7 @@ class SkillRunner:
                 if _norm(m) != _norm(sample.extra["fact"]):
                     memory.add(m.rstrip("."), kind="fact")
             teller = self.agent(sample, memory)
-            store = _store_prompt(sample)
+            store = sample.extra.get("store_prompt") or _store_prompt(sample)  # a file's own
             _drive(teller.run(store))  # an earlier conversation, where the fact was told
             return _drive(self.agent(sample, memory).run(sample.prompt))  # a new one
         images: list[str] = []
@@ -244,18 +244,59 @@ def evaluate_skills(
     skills: tuple[str, ...] = SKILLS,
     temperature: float = 0.0,
     progress: Callable[[str, int, int], None] | None = None,
+    samples: Sequence[SkillSample] | None = None,
+    failures: list[Failure] | None = None,
 ) -> dict[str, float]:
-    """Accuracy per row (see ROWS) plus ``skills_mean`` over the rows evaluated."""
+    """Accuracy per row (see ROWS) plus ``skills_mean`` over the rows evaluated.
+
+    ``samples`` (e.g. ``human.prompt_samples``) replaces the generated eval prompts: those of
+    ``skills`` are run, in skill order. A ``failures`` list collects every sample that missed a
+    row, with its transcript."""
     hits: dict[str, list[bool]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         runner = SkillRunner(policy, vq, registry, Path(tmp), temperature, seed)
         for skill in skills:
-            samples = eval_samples(skill, n, seed)
-            for i, sample in enumerate(samples):
-                for row, ok in score(sample, runner.run(sample)).items():
+            if samples is None:
+                todo = eval_samples(skill, n, seed)
+            else:
+                todo = [s for s in samples if s.skill == skill]
+            for i, sample in enumerate(todo):
+                t = runner.run(sample)
+                rows = score(sample, t)
+                for row, ok in rows.items():
                     hits.setdefault(row, []).append(ok)
+                if failures is not None and not all(rows.values()):
+                    failures.append(
+                        Failure(sample, t, tuple(r for r, ok in rows.items() if not ok))
+                    )
                 if progress:
-                    progress(skill, i + 1, len(samples))
+                    progress(skill, i + 1, len(todo))
     table = {row: sum(v) / len(v) for row in ROWS if (v := hits.get(row))}
     table["skills_mean"] = sum(table.values()) / max(1, len(table))
     return table
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A sample that missed at least one row: what the agent did, and which rows it missed."""
+
+    sample: SkillSample
+    transcript: Transcript
+    rows: tuple[str, ...]
+
+
+def format_failure(f: Failure, answer_chars: int = 120) -> str:
+    """Two lines: the missed row(s) and the prompt; the calls made and the answer's start."""
+    import json
+
+    s, t = f.sample, f.transcript
+    rows = ",".join(f.rows) if f.rows != (s.skill,) else s.skill
+    calls = (
+        "; ".join(f"{name}({json.dumps(args, ensure_ascii=False)})" for name, args in t.calls)
+        or "no call"
+    )
+    answer = " ".join(t.answer.split())
+    if len(answer) > answer_chars:
+        answer = answer[: answer_chars - 1] + "…"
+    images = f" [+{len(t.images)} image(s)]" if t.images else ""
+    return f"FAIL {rows}: {s.prompt!r}\n  calls: {calls} | answer: {answer!r}{images}"

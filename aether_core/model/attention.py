@@ -72,6 +72,8 @@ class KVCache:
             for _ in range(n_layers)
         ]
         self.valid = torch.ones(batch, max_len, dtype=torch.bool, device=device)
+        # the tokens written so far: n-gram embeddings look back at the bytes before a chunk
+        self.tokens = torch.zeros(batch, max_len, dtype=torch.long, device=device)
         self.has_padding = False
         self.max_len = max_len
         self.vision_mask: Tensor | None = None  # [B, Nv] once cross K/V are cached

@@ -18,6 +18,7 @@ from .attention import (
     init_linear,
     rope_tables,
 )
+from .ngram import HashNgramEmbedding
 from .vision import TinyPatchViT
 
 
@@ -68,6 +69,11 @@ class ByteTransformer(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.embed = nn.Embedding(cfg.vocab_size, cfg.dim)
+        self.ngram = (
+            HashNgramEmbedding(cfg.dim, cfg.ngram_sizes, cfg.ngram_table)
+            if cfg.ngram_sizes
+            else None
+        )
         self.blocks = nn.ModuleList(Block(cfg, i) for i in range(cfg.n_layers))
         self.norm = RMSNorm(cfg.dim, cfg.norm_eps)
         self.head = None if cfg.tie_embeddings else nn.Linear(cfg.dim, cfg.vocab_size, bias=False)
@@ -169,6 +175,8 @@ class ByteTransformer(nn.Module):
             vision_mask = cache.vision_mask
 
         x = self.embed(tokens)
+        if self.ngram is not None:
+            x = x + self.ngram(tokens, self._history(tokens, input_pos, cache))
         for i, block in enumerate(self.blocks):
             layer_cache = cache.layers[i] if cache is not None else None
             cross_kv = None
@@ -184,6 +192,15 @@ class ByteTransformer(nn.Module):
             x = x[:, -1:]
         x = self.norm(x)
         return F.linear(x, self.embed.weight) if self.head is None else self.head(x)
+
+    def _history(self, tokens: Tensor, input_pos: Tensor, cache: KVCache | None) -> Tensor | None:
+        """The bytes just before this chunk (cached decoding), so its n-grams equal a full pass."""
+        if cache is None:
+            return None
+        start = int(input_pos[0])
+        history = cache.tokens[:, max(0, start - self.ngram.context) : start]
+        cache.tokens[:, input_pos] = tokens
+        return history
 
     def num_params(self, include_vision: bool = True) -> int:
         return sum(

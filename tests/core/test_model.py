@@ -75,6 +75,7 @@ CONFIGS = {
     "mha": {"n_kv_heads": None},
     "gqa+qk_norm": {"qk_norm": True},
     "untied head, cross every 2nd layer": {"tie_embeddings": False, "cross_attn_every": 2},
+    "hashed n-gram embeddings": {"ngram_sizes": (2, 3, 5), "ngram_table": 64},
 }
 
 
@@ -86,6 +87,16 @@ def test_cached_equals_full_configs(overrides):
         full = model(tokens)
     got = cached_logits(model, tokens, CHUNKINGS["uneven chunks then decode"])
     torch.testing.assert_close(got, full, atol=ATOL, rtol=0)
+
+
+def test_ngram_embeddings_change_the_model():
+    plain, grams = tiny_model(seed=3), tiny_model(seed=3, ngram_sizes=(2, 3), ngram_table=64)
+    assert plain.ngram is None and grams.ngram.table.weight.shape == (2 * 64, 64)
+    tokens = rand_tokens(1, 12)
+    with torch.no_grad():
+        for p in grams.ngram.parameters():
+            p.normal_(std=0.5)  # make them matter
+        assert not torch.allclose(plain(tokens), grams(tokens), atol=1e-3)
 
 
 def test_qk_norm_and_gqa_change_the_model():
