@@ -33,6 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..agent.agent import AgentConfig
 from ..data.skills import THOUGHT_OK, SkillSample
 
 HUMAN_PROMPTS = Path(__file__).with_name("human_prompts.jsonl")
@@ -171,6 +172,22 @@ def check_prompt(obj: dict[str, Any]) -> None:
                 f"memory: the agent reads no fact with {obj['answer']!r} from the store prompt "
                 f"(it reads {got!r})"
             )
+        best = _recall_score(obj["fact"], prompt)
+        if best < AgentConfig.memory_min_score:
+            raise ValueError(
+                f"memory: the agent's memory search does not find the fact for this prompt "
+                f"(score {best:.2f} < {AgentConfig.memory_min_score})"
+            )
+
+
+def _recall_score(fact: str, prompt: str) -> float:
+    """How well the agent's memory search matches ``prompt`` to the stored ``fact``."""
+    from ..memory import VectorMemory
+
+    memory = VectorMemory(path=None)
+    memory.add(fact, kind="fact")
+    hits = memory.search(prompt, k=1)
+    return float(hits[0][1]) if hits else 0.0
 
 
 def _size(obj: dict[str, Any]) -> str:

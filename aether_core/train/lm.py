@@ -206,7 +206,9 @@ class LMStage(Stage):
         clip = self.cfg.train.grad_clip
         grad_norm = torch.nn.utils.clip_grad_norm_(params, clip if clip > 0 else float("inf"))
         optimizer.step()
-        return {"loss_sum": float(loss_sum), "tokens": n_total, "grad_norm": float(grad_norm)}
+        seen = sum(b.x.numel() for b in batches)  # every position read, loss or not
+        return {"loss_sum": float(loss_sum), "tokens": n_total, "seen": seen,
+                "grad_norm": float(grad_norm)}  # fmt: skip
 
     def evaluate(self, model: nn.Module, limit: int | None) -> dict[str, float]:
         batches = self.data.val_batches(limit, self.dist.rank, self.dist.world_size)

@@ -292,7 +292,9 @@ def _train(
     eval_s_per_batch = 0.0
     step_times: deque[float] = deque(maxlen=25)  # recent steps, for the final-eval guess
     final_eval: dict[str, float] = {}
-    t_log, tokens_since_log = time.perf_counter(), 0
+    # since the last log line: loss sum, loss targets, positions processed (the logged loss is the
+    # interval's mean, not one batch's; speed counts every byte the model read)
+    t_log, loss_acc, targets_acc, tokens_since_log = time.perf_counter(), 0.0, 0, 0
     try:
         while state.step < max_steps:
             if budget_s is not None:
@@ -323,16 +325,18 @@ def _train(
             if state.step - start_step >= 2:
                 step_times.append(time.perf_counter() - t_step)
             state.step += 1
-            tokens_since_log += m["tokens"]
+            loss_acc += m["loss_sum"]
+            targets_acc += m["tokens"]
+            tokens_since_log += m.get("seen", m["tokens"])
 
             if state.step % t.log_every == 0 or state.step == max_steps:
                 loss_sum, n_tok, tok_all = D.all_reduce_sum(
-                    [m["loss_sum"], m["tokens"], tokens_since_log], device
+                    [loss_acc, targets_acc, tokens_since_log], device
                 )
                 now = time.perf_counter()
                 speed = tok_all / max(1e-9, now - t_log)
                 state.tokens += int(tok_all)
-                t_log, tokens_since_log = now, 0
+                t_log, loss_acc, targets_acc, tokens_since_log = now, 0.0, 0, 0
                 loss = loss_sum / max(1.0, n_tok)
                 rec = {
                     "step": state.step,
@@ -343,7 +347,7 @@ def _train(
                     "elapsed_s": elapsed(),
                 }
                 rec.update(
-                    {k: v for k, v in m.items() if k not in ("loss_sum", "tokens", "grad_norm")}
+                    {k: v for k, v in m.items() if k not in ("loss_sum", "tokens", "seen", "grad_norm")}
                 )
                 if ctl is not None:  # every rank sees the same loss: the same decision everywhere
                     rec.update(controller_fields(ctl.step(loss)))

@@ -18,6 +18,13 @@ from .helpers import write_text
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _toml(value: object) -> str:
+    """A TOML value: JSON's scalars and lists are TOML; tables become inline tables."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value)
+
+
 def _shrunk_recipe(tmp_path: Path) -> Path:
     """configs/default.toml with the same data mixture and a tiny model/budget."""
     cfg = tomllib.loads((ROOT / "configs" / "default.toml").read_text())
@@ -33,15 +40,17 @@ def _shrunk_recipe(tmp_path: Path) -> Path:
     for s in cfg["data"]["sources"]:
         if s["type"] == "text":
             s["paths"] = [str(text)]  # tinyshakespeare lives outside the repo
+        if "image_pool" in s:
+            s["image_pool"] = 64  # seconds, not the recipe's pool of fresh pictures
     cfg["data"]["vq"] = str(default_assets_dir())
     lines = [f'stage = "{cfg["stage"]}"']
     for section in ("model", "train"):
         lines.append(f"[{section}]")
-        lines += [f"{k} = {json.dumps(v)}" for k, v in cfg[section].items()]
+        lines += [f"{k} = {_toml(v)}" for k, v in cfg[section].items()]
     lines += ["[data]", f"vq = {json.dumps(cfg['data']['vq'])}"]
     for s in cfg["data"]["sources"]:
         lines.append("[[data.sources]]")
-        lines += [f"{k} = {json.dumps(v)}" for k, v in s.items()]
+        lines += [f"{k} = {_toml(v)}" for k, v in s.items()]
     out = tmp_path / "recipe.toml"
     out.write_text("\n".join(lines) + "\n")
     return out
