@@ -6,5 +6,9 @@ from setuptools import find_packages, setup
 setup(
     packages=find_packages(include=["aether_core*", "aether_tui*"]) + ["aether_assets"],
     package_dir={"aether_assets": "assets"},
-    package_data={"aether_tui": ["*.tcss", "**/*.tcss"], "aether_assets": ["*.md", "default/*"]},
+    package_data={
+        "aether_core": ["eval/*.jsonl"],
+        "aether_tui": ["*.tcss", "**/*.tcss"],
+        "aether_assets": ["*.md", "default/*"],
+    },
 )

@@ -153,7 +153,12 @@ def _register_skills(kinds: argparse._SubParsersAction) -> None:
         default=None,
         help="prompts per skill (default 50; with --prompts: at most this many, default all)",
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="picks the generated prompts (with --prompts: the pictures and tool outputs)",
+    )
     p.add_argument("--skills", default=None, help="comma list (default: all)")
     p.add_argument("--temperature", type=float, default=0.0)
     p.add_argument("--device", default="auto")
@@ -231,8 +236,9 @@ def _run_skills(args: argparse.Namespace) -> int:
         source = {"prompts": str(path), "n_prompts": len(samples)} if samples else {"n": n}
         print(json.dumps({"model": agent.info.name, **source, "seed": args.seed, **table}))
     else:
-        if samples:
-            title = f"skills of {agent.info.name} ({len(samples)} written prompts from {path})"
+        if samples:  # the path on a line of its own: a table title wraps to the table's width
+            print(f"prompts: {path} ({len(samples)} written prompts)")
+            title = f"skills of {agent.info.name} (written prompts: {path.name})"
         else:
             title = f"skills of {agent.info.name} (n={n}, seed={args.seed}, held-out prompts)"
         t = Table(title=title)
@@ -255,6 +261,7 @@ def print_failures(failures: list) -> None:
 
     from ..eval.skills import format_failure
 
+    sys.stdout.flush()  # the table first, where both streams go to one terminal
     print(f"{len(failures)} failed prompt(s):", file=sys.stderr)
     for f in failures:
         print(format_failure(f), file=sys.stderr)

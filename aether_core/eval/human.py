@@ -16,9 +16,12 @@ as generated samples. Blank lines and lines starting with ``#`` are skipped.
     {"skill": "caption", "prompt": "what's in this image?"}
     {"skill": "draw", "prompt": "paint me a big orange square", "colour": "orange", "shape": "square"}
     {"skill": "memory", "store": "remember that my dog is called Biscuit",
-     "prompt": "what's my dog's name?", "fact": "my dog is called Biscuit", "answer": "Biscuit"}
+     "prompt": "what is my dog called?", "fact": "my dog is called Biscuit", "answer": "Biscuit"}
 
-(the memory line is one line in a file). Optional fields: ``timezone`` (time; omit or null for
+(the memory line is one line in a file). A line must be answerable by the agent as it is: search
+queries, echo texts, URLs and time zones are copied verbatim from the prompt, an expression uses
+the prompt's numbers in the prompt's order, the agent's fact extractor reads the answer from the
+memory line's ``store`` prompt and its memory search finds that fact for the question. Optional fields: ``timezone`` (time; omit or null for
 local time), ``background`` and ``size`` (draw: small | medium | big, else read from the prompt's
 size word), ``topic`` (browse: what the page is about, else read from the URL).
 """
@@ -105,7 +108,7 @@ def check_prompt(obj: dict[str, Any]) -> None:
     from ..tools.clock import find_zone
 
     skill = obj.get("skill")
-    if skill not in REQUIRED:
+    if not isinstance(skill, str) or skill not in REQUIRED:
         raise ValueError(f"unknown skill {skill!r} (choose from {', '.join(REQUIRED)})")
     allowed = {"skill", "prompt", *REQUIRED[skill], *OPTIONAL.get(skill, ())}
     if extra := sorted(set(obj) - allowed):
@@ -124,7 +127,7 @@ def check_prompt(obj: dict[str, Any]) -> None:
 
     if skill == "arithmetic":
         expr = obj["expression"]
-        if not _EXPRESSION.match(expr):
+        if not _EXPRESSION.match(expr) or "**" in expr or "//" in expr:
             raise ValueError(f"bad expression {expr!r}: use digits, + - * / and parentheses")
         try:
             evaluate(expr)
