@@ -248,6 +248,8 @@ class AetherApp(App):
         self.main.set_waiting_hint(None)
         self.refresh_bindings()
         self.refresh_memory()
+        if not self.main.chat.children and not getattr(info, "random_weights", False):
+            await self.main.chat.add_notice(greeting(info, agent), "info")
         await self._send_queued()
 
     async def on_agent_failed(self, message: AgentFailed) -> None:
@@ -945,3 +947,16 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def greeting(info: object, agent: object) -> str:
+    """The first line of an empty chat once a trained model is loaded: what it is, what it does."""
+    tools = getattr(getattr(agent, "tools", None), "names", lambda: [])()
+    params = getattr(info, "params", 0)
+    size = f" · {params / 1e6:.1f}M params" if params else ""
+    return (
+        f"Hi, I'm Aether ({getattr(info, 'name', 'model')}{size}, running locally on "
+        f"{getattr(info, 'device', 'cpu')}). I can do arithmetic, tell the date and time anywhere, "
+        "search the web, read a page, repeat text, describe or draw simple shapes, and remember "
+        f"what you tell me. Tools: {', '.join(tools) or 'none'}. F1 lists the keys."
+    )

@@ -101,6 +101,16 @@ async def test_random_weights_banner(make_app):
         banner = app.main.query_one(Banner)
         assert banner.has_class("-visible")
         assert "aether train lm" in str(banner.render())
+        assert not list(app.main.chat.query(ChatNotice))  # no greeting from an untrained model
+
+
+async def test_trained_model_greets_in_an_empty_chat(make_app):
+    app, _ = make_app(RealFactory())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        (notice,) = list(app.main.chat.query(ChatNotice))
+        assert notice.text.startswith("Hi, I'm Aether (aether-scripted · 12.3M params")
+        assert "echo" in notice.text  # the loaded agent's tools are named
 
 
 async def test_import_does_not_load_torch():
