@@ -42,6 +42,7 @@ TRAIN_FLAGS: dict[str, tuple[str, str]] = {
     "precision": ("train", "precision"),
     "compile": ("train", "compile"),
     "threads": ("train", "threads"),
+    "nproc": ("train", "nproc"),
     "init": ("train", "init"),
     "lr_control": ("train", "lr_control"),
     "dim": ("model", "dim"),
@@ -236,7 +237,9 @@ def passive_openmp() -> None:
 
 
 def launch_local(n: int, argv: list[str]) -> int:
-    """Re-run this command as ``n`` DDP ranks through torchrun's launcher (no --nproc in them)."""
+    """Re-run this command as ``n`` DDP ranks through torchrun's launcher. Each rank resolves the
+    same config; torchrun's LOCAL_RANK tells it that it is a rank, not the launcher. --nproc is
+    left out of the ranks' arguments: torchrun's own parser would take it for --nproc-per-node."""
     from torch.distributed.run import main as torchrun
 
     rest, skip = [], False
@@ -258,11 +261,11 @@ def launch_local(n: int, argv: list[str]) -> int:
 
 def run_train(args: argparse.Namespace) -> int:
     passive_openmp()
-    if (args.nproc or 1) > 1 and "LOCAL_RANK" not in os.environ:
-        return launch_local(args.nproc, sys.argv[1:])
+    cfg, resume = resolve_from_args(args)
+    if cfg.train.nproc > 1 and "LOCAL_RANK" not in os.environ:
+        return launch_local(cfg.train.nproc, sys.argv[1:])
     from ..train.loop import train
 
-    cfg, resume = resolve_from_args(args)
     result = train(cfg, resume=resume)
     figures = "  ".join(
         f"{k} {v:.4f}" for k, v in result.final_eval.items() if isinstance(v, float)

@@ -54,6 +54,7 @@ class TrainConfig:
     precision: str = "auto"  # auto: bf16 autocast on CUDA with bf16, fp32 elsewhere
     compile: bool = False
     threads: int | None = None  # torch CPU threads
+    nproc: int = 1  # local DDP processes `aether train` launches (torchrun --standalone)
     progress: bool = True
     init: str | None = None  # lm: start from this checkpoint's weights (not a resume)
     # "q": a QLRController (train/lr_control.py) scales the scheduled lr and sets Adam's beta1,
@@ -85,6 +86,7 @@ class TrainConfig:
                 f"train.lr_control must be one of {', '.join(LR_CONTROLS)}, not {self.lr_control!r}"
             )
         for name in (
+            "nproc",
             "batch_size",
             "seq_len",
             "grad_accum",
