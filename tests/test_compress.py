@@ -147,7 +147,7 @@ def test_wrong_model_and_corruption_are_clear_errors(trained: torch.nn.Module) -
         with pytest.raises(CompressError, match="checksum|corrupt"):
             decompress(trained, bytes(broken))
     broken = bytearray(blob)
-    broken[len(cz.MAGIC) + cz._HEAD.size + 5] ^= 0x01  # inside the JSON header
+    broken[len(cz.MAGIC) + cz._HEAD.size + 5] ^= 0x01  # inside the header
     with pytest.raises(CompressError, match="corrupt header"):
         decompress(trained, bytes(broken))
     for cut in (len(blob) - 1, len(cz.MAGIC) + 3, 30):
@@ -232,3 +232,15 @@ def test_the_hierarchical_model_compresses_too() -> None:
     blob = compress(model, data, Settings(chunk=70, batch=8))
     assert cz.read_header(blob)[0]["batch"] == 1
     assert decompress(model, blob) == data
+
+
+def test_header_is_compact_and_round_trips() -> None:
+    h = {"n": 111540, "crc32": 0xDEADBEEF, "chunk": 2048, "batch": 64, "window": 256,
+         "threads": 2, "payload": 30774, "model": "bcf1a6a30fcbc416", "device": "cpu",
+         "dtype": "float32", "torch": "2.13.0", "raw": [0, 7, 300]}  # fmt: skip
+    packed = cz.pack_header(h)
+    assert cz.unpack_header(packed) == h
+    assert len(packed) < 50  # a JSON header was ~180 bytes: 0.6% of a 30 kB stream
+    for bad in (packed[:-1], packed + b"\x00", b"\xff" * 12):
+        with pytest.raises(ValueError):
+            cz.unpack_header(bad)

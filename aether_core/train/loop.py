@@ -347,7 +347,11 @@ def _train(
                     "elapsed_s": elapsed(),
                 }
                 rec.update(
-                    {k: v for k, v in m.items() if k not in ("loss_sum", "tokens", "seen", "grad_norm")}
+                    {
+                        k: v
+                        for k, v in m.items()
+                        if k not in ("loss_sum", "tokens", "seen", "grad_norm")
+                    }
                 )
                 if ctl is not None:  # every rank sees the same loss: the same decision everywhere
                     rec.update(controller_fields(ctl.step(loss)))
