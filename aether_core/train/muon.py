@@ -48,33 +48,54 @@ class MuonAdamW(torch.optim.Optimizer):
         for group in self.param_groups:
             params = [p for p in group["params"] if p.grad is not None]
             if group["muon"]:
-                by_shape: dict[tuple[int, ...], list[Tensor]] = {}
-                for p in params:
-                    by_shape.setdefault(tuple(p.shape), []).append(p)
-                for same in by_shape.values():
-                    self._muon(same, group)
+                self._muon(params, group)
             else:
                 for p in params:
                     self._adamw(p, self.state[p], group, group["lr"], group["weight_decay"])
         return None
 
     def _muon(self, params: list[Tensor], group: dict) -> None:
-        """One Muon step for matrices of one shape, orthogonalized as a batch."""
+        """Muon for a group's matrices. The orthogonalization is the costly part, so under DDP each
+        rank does every world-th matrix of each shape (as a batch) and one all-reduce shares the
+        results: the ranks' (identical) momentum makes the updates identical everywhere."""
+        if not params:
+            return
         lr, wd, mu = group["lr"], group["weight_decay"], group["momentum"]
-        nesterov = []
+        world, rank = 1, 0
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            world, rank = torch.distributed.get_world_size(), torch.distributed.get_rank()
+        nesterov: dict[Tensor, Tensor] = {}
+        by_shape: dict[tuple[int, ...], list[Tensor]] = {}
         for p in params:
             state = self.state[p]
             if "momentum_buffer" not in state:
                 state["momentum_buffer"] = torch.zeros_like(p)
             buf = state["momentum_buffer"]
             buf.mul_(mu).add_(p.grad)
-            nesterov.append(p.grad.add(buf, alpha=mu))
-        updates = orthogonalize(torch.stack(nesterov), group["ns_steps"])
-        scale = max(1.0, params[0].shape[0] / params[0].shape[1]) ** 0.5
-        for p, u in zip(params, updates, strict=True):
+            nesterov[p] = p.grad.add(buf, alpha=mu)
+            by_shape.setdefault(tuple(p.shape), []).append(p)
+        updates: dict[Tensor, Tensor] = {}
+        for same in by_shape.values():
+            mine = same[rank::world]
+            if mine:
+                done = orthogonalize(torch.stack([nesterov[p] for p in mine]), group["ns_steps"])
+                updates.update(zip(mine, done, strict=True))
+        if world > 1:
+            flat = torch.zeros(sum(p.numel() for p in params), dtype=params[0].dtype,
+                               device=params[0].device)  # fmt: skip
+            offsets, off = [], 0
+            for p in params:
+                if p in updates:
+                    flat[off : off + p.numel()] = updates[p].flatten()
+                offsets.append(off)
+                off += p.numel()
+            torch.distributed.all_reduce(flat)  # zeros elsewhere: the sum is each owner's result
+            updates = {p: flat[o : o + p.numel()].view_as(p) for p, o in zip(params, offsets)}
+        for p in params:
             if wd:
                 p.mul_(1 - lr * wd)
-            p.add_(u, alpha=-lr * scale)
+            scale = max(1.0, p.shape[0] / p.shape[1]) ** 0.5
+            p.add_(updates[p], alpha=-lr * scale)
 
     @staticmethod
     def _adamw(p: Tensor, state: dict, group: dict, lr: float, wd: float) -> None:

@@ -36,7 +36,8 @@ def on_end(model: torch.nn.Module) -> None:
     record["weights"] = h.hexdigest()
 
 
-cfg = tiny_run(out, Path(sys.argv[2]), max_steps=4, eval_every=2, ckpt_every=2)
+optimizer = sys.argv[3] if len(sys.argv) > 3 else "adamw"
+cfg = tiny_run(out, Path(sys.argv[2]), max_steps=4, eval_every=2, ckpt_every=2, optimizer=optimizer)
 result = train(cfg, hooks=Hooks(on_batches=on_batches, on_end=on_end))
 record["val_bpb"] = result.final_eval["val_bpb"]
 (out / f"rank{rank}.json").write_text(json.dumps(record))

@@ -24,7 +24,8 @@ def free_port() -> int:
 
 
 @pytest.mark.skipif(not dist.is_available() or not dist.is_gloo_available(), reason="no gloo")
-def test_two_process_gloo_run(tmp_path, text_file):
+@pytest.mark.parametrize("optimizer", ["adamw", "muon"])  # muon: ranks split the orthogonalizing
+def test_two_process_gloo_run(tmp_path, text_file, optimizer):
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1", AETHER_NO_PROGRESS="1")
     if sys.platform.startswith("linux"):
         env.setdefault("GLOO_SOCKET_IFNAME", "lo")
@@ -43,6 +44,7 @@ def test_two_process_gloo_run(tmp_path, text_file):
         str(ROOT / "tests/train/ddp_worker.py"),
         str(tmp_path),
         str(text_file),
+        optimizer,
     ]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
