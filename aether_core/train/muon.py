@@ -90,7 +90,9 @@ class MuonAdamW(torch.optim.Optimizer):
                 offsets.append(off)
                 off += p.numel()
             torch.distributed.all_reduce(flat)  # zeros elsewhere: the sum is each owner's result
-            updates = {p: flat[o : o + p.numel()].view_as(p) for p, o in zip(params, offsets)}
+            updates = {
+                p: flat[o : o + p.numel()].view_as(p) for p, o in zip(params, offsets, strict=True)
+            }
         for p in params:
             if wd:
                 p.mul_(1 - lr * wd)
