@@ -83,8 +83,12 @@ def test_the_grammar_applies_it_to_quoted_args_and_answers_only() -> None:
     _call(g, b'{"tool": "calc", "args": {"expression": "37*(12')
     assert torch.equal(g.reweight(logits), logits)  # calc expressions are not quoted verbatim
     g = _grammar(b"the time in Tokyo?")
-    _call(g, b'{"tool": "time", "args": {"timezone": "Asia/Tok')
-    assert torch.equal(g.reweight(logits), logits)  # nor are zone names
+    _call(g, b'{"tool": "time", "args": {"timezone": "Tok')
+    assert int(g.reweight(logits).argmax()) == ord("y")  # the city is quoted verbatim
+    g = _grammar(b"the time in Tokyo?")
+    _call(g, b'{"tool": "time", "args": {"timezone": "Asia/')
+    probs = torch.softmax(g.reweight(logits), -1)
+    assert torch.allclose(probs, torch.softmax(logits, -1))  # nothing quoted here: no push
     g = _grammar(b"my favourite sport is baseball")
     for b in b"Your favourite sport is base":
         g.advance(b)
