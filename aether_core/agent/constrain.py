@@ -289,7 +289,8 @@ class StepGrammar:
         self.call: CallGrammar | None = None
         self.ended_with: str | None = None  # "call" | "answer"
         self.answer = bytearray()  # the answer text written so far
-        self.copy: CopyPrior | None = None  # set by the agent: see agent/copying.py
+        self.copy: CopyPrior | None = None  # for string args; set by the agent (agent/copying.py)
+        self.answer_copy: CopyPrior | None = None  # for the answer: tool outputs, memories
         self._device = device
         self._masks: dict[frozenset[int], torch.Tensor] = {}
 
@@ -400,16 +401,15 @@ class StepGrammar:
             self.answer.append(tok)
 
     def reweight(self, logits: torch.Tensor) -> torch.Tensor:
-        """The copy prior (``self.copy``) mixed in, inside string args and answers."""
-        if self.copy is None:
-            return logits
+        """The copy priors mixed in: ``self.copy`` inside string args, ``self.answer_copy`` in
+        the answer."""
         if self.phase == "call" and self.call is not None and (arg := self.call.copy_arg):
-            prefix, stop, end = bytes(self.call.value), arg.copy_stop, ord('"')
-        elif self.phase == "answer":
-            prefix, stop, end = bytes(self.answer), b"", int(Tok.EOS)  # quoted to its end: done
+            prior, prefix, stop, end = self.copy, bytes(self.call.value), arg.copy_stop, ord('"')
+        elif self.phase == "answer":  # quoted to its end: done
+            prior, prefix, stop, end = self.answer_copy, bytes(self.answer), b"", int(Tok.EOS)
         else:
             return logits
-        return self.copy.mix(logits, prefix, stop, end) if prefix else logits
+        return prior.mix(logits, prefix, stop, end) if prior is not None and prefix else logits
 
     def _finish(self, how: str) -> None:
         self.phase, self.ended_with = "done", how

@@ -71,12 +71,13 @@ class CopyPrior:
         return torch.log(p.clamp_min(1e-30)).to(logits.dtype)
 
 
-def copy_sources(messages: Iterable[Message]) -> list[bytes]:
-    """What the step may quote: the user's words, tool outputs and recalled memories."""
+def copy_sources(messages: Iterable[Message], user: bool = True) -> list[bytes]:
+    """What the step may quote: the user's words (for tool arguments; ``user=False`` for answers,
+    which otherwise parrot the question: "the answer to 6*5?"), tool outputs, recalled memories."""
     out: list[bytes] = []
     for m in messages:
         for item in m.items:
-            if isinstance(item, Text) and m.role == "user":
+            if isinstance(item, Text) and m.role == "user" and user:
                 out.append(item.data)
             elif isinstance(item, ToolResult):
                 out.append(item.output)

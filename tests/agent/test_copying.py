@@ -45,7 +45,7 @@ def test_the_mixture_grows_with_the_match_and_keeps_the_model_in_it() -> None:
     assert ended[ord('"')] > 0.9
 
 
-def test_sources_are_the_users_words_tool_results_and_memories() -> None:
+def test_sources_are_the_users_words_tool_results_and_memories_answers_skip_the_question() -> None:
     turn = [
         Message("user", (Memory(b"my sister lives in Lyon"), Text(b"where does she live?"))),
         dialogue.tool_step("look", "echo", {"text": "x"}),
@@ -57,11 +57,12 @@ def test_sources_are_the_users_words_tool_results_and_memories() -> None:
         b"where does she live?",
         b"Lyon, France",
     ]
+    assert copy_sources(turn, user=False) == [b"my sister lives in Lyon", b"Lyon, France"]
 
 
 def _grammar(source: bytes) -> StepGrammar:
     g = StepGrammar(tool_arg_types(default_registry()))
-    g.copy = CopyPrior([source])
+    g.copy = g.answer_copy = CopyPrior([source])
     for t in (Tok.THOUGHT_START, Tok.STREAM, *b"ok", Tok.THOUGHT_END):
         g.advance(int(t))
     return g
@@ -98,3 +99,18 @@ def test_the_grammar_applies_it_to_quoted_args_and_answers_only() -> None:
     assert torch.softmax(g.reweight(logits), -1)[int(Tok.EOS)] > 0.9  # quoted to the end: done
     g = _grammar(b"abc")
     assert g.phase == "after_thought" and torch.equal(g.reweight(logits), logits)
+
+
+def test_answers_do_not_parrot_the_question() -> None:
+    logits = torch.zeros(VOCAB_SIZE)
+    g = StepGrammar(tool_arg_types(default_registry()))
+    g.copy = CopyPrior([b"what's the answer to 66*5-85?", b"245"])
+    g.answer_copy = CopyPrior([b"245"])
+    for t in (Tok.THOUGHT_START, Tok.STREAM, *b"ok", Tok.THOUGHT_END):
+        g.advance(int(t))
+    for b in b"The answer to":
+        g.advance(b)
+    assert torch.equal(g.reweight(logits), logits)  # the question is not a source for answers
+    for b in b" is 24":
+        g.advance(b)
+    assert int(g.reweight(logits).argmax()) == ord("5")  # the tool output is
