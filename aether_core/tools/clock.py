@@ -69,7 +69,7 @@ def city_zones() -> dict[str, str]:
 
 def find_zone(name: str) -> zoneinfo.ZoneInfo:
     """``ZoneInfo`` for an IANA name (any case: "europe/paris") or a city ("Tokyo", "new york",
-    "Paris, France")."""
+    "Paris, France", "Lima?": stray punctuation around the place is dropped)."""
     key = name.strip().replace(" ", "_")
     if key.upper() in ("UTC", "Z", "GMT"):
         key = "UTC"
@@ -80,7 +80,8 @@ def find_zone(name: str) -> zoneinfo.ZoneInfo:
     real = _zones_by_lower().get(key.lower())
     if real:
         return zoneinfo.ZoneInfo(real)
-    city = " ".join(name.split(",")[0].replace("_", " ").replace(".", "").split()).lower()
+    city = name.split(",")[0].replace("_", " ").replace(".", "").strip(" \t?!;:'\"()")
+    city = " ".join(city.split()).lower()  # "Tokyo?", " new  york!" -> "tokyo", "new york"
     zone = city_zones().get(city) or city_zones().get(city.removeprefix("the "))
     if zone:
         return zoneinfo.ZoneInfo(zone)
@@ -96,7 +97,11 @@ class TimeTool(Tool):
     description = "Current date and time, optionally in a city or IANA zone (Tokyo, Asia/Tokyo)."
     schema = {
         "timezone": ArgSpec(
-            "string", False, "city or IANA zone name; local time if omitted", max_length=64
+            "string",
+            False,
+            "city or IANA zone name; local time if omitted",
+            max_length=64,
+            copy_stop=b"?!;\n",  # a place name ends before the question mark
         )
     }
 

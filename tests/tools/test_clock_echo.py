@@ -33,6 +33,9 @@ def test_zone_names_are_forgiving() -> None:
     tool = TimeTool(now=lambda: WINTER)
     assert "(Europe/Paris," in tool.run(timezone="europe/paris")
     assert tool.run(timezone="utc") == "2026-11-24 13:03:05 Tuesday (UTC, UTC+00:00)"
+    for place in ("Tokyo?", " tokyo!! ", "(Tokyo)", "Tokyo, Japan"):
+        assert "(Asia/Tokyo," in tool.run(timezone=place), place
+    assert "(America/Buenos_Aires," in tool.run(timezone="buenos  aires?")
 
 
 def test_local_time_without_zone() -> None:
