@@ -82,9 +82,12 @@ def find_zone(name: str) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(real)
     city = name.split(",")[0].replace("_", " ").replace(".", "").strip(" \t?!;:'\"()")
     city = " ".join(city.split()).lower()  # "Tokyo?", " new  york!" -> "tokyo", "new york"
-    zone = city_zones().get(city) or city_zones().get(city.removeprefix("the "))
-    if zone:
-        return zoneinfo.ZoneInfo(zone)
+    words = city.removeprefix("the ").split()
+    for n in range(len(words), 0, -1):  # "dhaka date pls": the longest leading run that is a place
+        zone = city_zones().get(city) if n == len(words) else None
+        zone = zone or city_zones().get(" ".join(words[:n]))
+        if zone:
+            return zoneinfo.ZoneInfo(zone)
     raise TimeZoneError(
         f"unknown time zone {name!r} (use a city or an IANA name like Europe/Paris)"
     )

@@ -36,6 +36,8 @@ def test_zone_names_are_forgiving() -> None:
     for place in ("Tokyo?", " tokyo!! ", "(Tokyo)", "Tokyo, Japan"):
         assert "(Asia/Tokyo," in tool.run(timezone=place), place
     assert "(America/Buenos_Aires," in tool.run(timezone="buenos  aires?")
+    assert "(Asia/Dhaka," in tool.run(timezone="Dhaka date pls")  # the place, then stray words
+    assert "(America/New_York," in tool.run(timezone="new york now")
 
 
 def test_local_time_without_zone() -> None:
