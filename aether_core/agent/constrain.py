@@ -11,6 +11,7 @@ parses and validates. ``allowed()`` gives the mask; ``advance()`` moves on (and 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,8 @@ from ..errors import AetherError
 from ..segments import encode_varint
 from ..vocab import VOCAB_SIZE, Tok
 from .copying import CopyPrior
+
+_NUMBER_TAIL = re.compile(rb"[0-9][0-9.]*$")  # the number a calc expression is in the middle of
 
 BYTES = frozenset(range(256))
 DIGITS = frozenset(b"0123456789")
@@ -42,6 +45,7 @@ class ArgType:
     max_length: int = 400
     copy: bool = True  # usually quoted from the conversation: the copy prior may help write it
     copy_stop: bytes = b""  # bytes a quoted value never runs into (e.g. whitespace in a URL)
+    copy_numbers: bool = False  # only the numbers in it are quoted (a calc expression)
 
 
 def _utf8_lead(b: int) -> tuple[int, range]:
@@ -238,9 +242,10 @@ class CallGrammar:
     @property
     def copy_arg(self) -> ArgType | None:
         """The string argument being written, where the copy prior applies (else None)."""
-        if self.state not in ("str", "esc") or not self._schema()[self.key].copy:
+        if self.state not in ("str", "esc"):
             return None
-        return self._schema()[self.key]
+        arg = self._schema()[self.key]
+        return arg if arg.copy or arg.copy_numbers else None
 
     def _enter(self, state: str) -> None:
         if state == "value":
@@ -405,8 +410,15 @@ class StepGrammar:
         the answer."""
         if self.phase == "call" and self.call is not None and (arg := self.call.copy_arg):
             prior, prefix, stop, end = self.copy, bytes(self.call.value), arg.copy_stop, ord('"')
+            if not arg.copy:  # only the number being written is quoted: "900" -> "9000"
+                digits = _NUMBER_TAIL.search(prefix)
+                if prior is None or digits is None:
+                    return logits
+                return prior.mix_digits(logits, digits.group())
         elif self.phase == "answer":  # quoted to its end: done
             prior, prefix, stop, end = self.answer_copy, bytes(self.answer), b"", int(Tok.EOS)
+            if prior is not None and (digits := _NUMBER_TAIL.search(prefix)):  # "2169" -> "21690"
+                logits = prior.mix_digits(logits, digits.group())
         else:
             return logits
         return prior.mix(logits, prefix, stop, end) if prior is not None and prefix else logits
@@ -427,6 +439,7 @@ def tool_arg_types(registry: Any) -> dict[str, dict[str, ArgType]]:
                 int(getattr(spec, "max_length", None) or 400),
                 bool(getattr(spec, "copy", True)),
                 bytes(getattr(spec, "copy_stop", b"")),
+                bool(getattr(spec, "copy_numbers", False)),
             )
             for name, spec in tool.schema.items()
         }

@@ -19,6 +19,7 @@ MAX_MATCH = 24  # longest tail looked up
 MAX_SOURCE = 16_384  # bytes of sources kept (the newest)
 END = -1  # "the quoted span ends here" (the end of a source, or a stop byte)
 MAX_WEIGHT = 0.95  # the model always keeps a say
+DIGIT_EVIDENCE = 3  # a digit run that starts a number of the sources counts as 3 matched bytes
 _PUNCT, _SPACE = frozenset(b".,;:!?)"), frozenset(b" \t\r\n")  # sentence punctuation after a value
 
 
@@ -63,12 +64,36 @@ class CopyPrior:
             found.discard(END)
             if end_token is not None:
                 found.add(end_token)
-        if not found:
+        return self._mix(logits, found, k)
+
+    def _mix(self, logits: torch.Tensor, found: set[int], k: float) -> torch.Tensor:
+        """(1 - λ) p_model + λ uniform(found), λ = min(MAX_WEIGHT, rate * k), as logits."""
+        if not found or self.rate <= 0:
             return logits
         weight = min(MAX_WEIGHT, self.rate * k)
         p = torch.softmax(logits.float(), -1) * (1.0 - weight)
         p[list(found)] += weight / len(found)
         return torch.log(p.clamp_min(1e-30)).to(logits.dtype)
+
+    def mix_digits(self, logits: torch.Tensor, number: bytes) -> torch.Tensor:
+        """For numbers inside an expression: where every number in the sources that starts with
+        ``number`` goes on with a digit, move probability onto those digits ("900" of "9000").
+        Where one of them ends there, the number may be complete: leave the model alone."""
+        nxt: set[int] = set()
+        at = self.source.find(number)
+        while at >= 0:
+            end = at + len(number)
+            if at == 0 or not _is_numeric(self.source[at - 1]):
+                b = self.source[end] if end < len(self.source) else 0
+                if not _is_numeric(b):
+                    return logits
+                nxt.add(b)
+            at = self.source.find(number, at + 1)
+        return self._mix(logits, nxt, DIGIT_EVIDENCE * len(number))
+
+
+def _is_numeric(b: int) -> bool:
+    return 48 <= b <= 57 or b == 46  # a digit or "."
 
 
 def copy_sources(messages: Iterable[Message], user: bool = True) -> list[bytes]:

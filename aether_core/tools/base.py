@@ -41,6 +41,7 @@ class ArgSpec:
     max_length: int | None = None  # strings only, in characters
     copy: bool = True  # usually quoted from the conversation (the agent's copy prior applies)
     copy_stop: bytes = b""  # bytes a quoted value never runs into (whitespace for a URL)
+    copy_numbers: bool = False  # not quoted as a whole, but its numbers are (calc expressions)
 
     def __post_init__(self) -> None:
         if self.type not in ARG_TYPES:

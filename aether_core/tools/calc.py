@@ -74,7 +74,9 @@ class CalcTool(Tool):
         "arccos, arctan, log, log10, exp, abs, pi, e."
     )
     schema = {
-        "expression": ArgSpec("string", True, "e.g. 12*(3+4)", max_length=MAX_CHARS, copy=False)
+        "expression": ArgSpec(
+            "string", True, "e.g. 12*(3+4)", max_length=MAX_CHARS, copy=False, copy_numbers=True
+        )
     }
 
     def run(self, expression: str) -> str:  # type: ignore[override]

@@ -82,7 +82,21 @@ def test_the_grammar_applies_it_to_quoted_args_and_answers_only() -> None:
     assert torch.softmax(g.reweight(logits), -1)[ord(" ")] > 0.9
     g = _grammar(b"what is 37*(12+5)?")
     _call(g, b'{"tool": "calc", "args": {"expression": "37*(12')
-    assert torch.equal(g.reweight(logits), logits)  # calc expressions are not quoted verbatim
+    assert torch.equal(g.reweight(logits), logits)  # calc expressions are not quoted verbatim,
+    g = _grammar(b"what is 9000 minus 4375, or 90 minus 4?")
+    _call(g, b'{"tool": "calc", "args": {"expression": "900')
+    assert int(g.reweight(logits).argmax()) == ord("0")  # but their numbers are: 900 -> 9000
+    _call(g := _grammar(b"what is 9000 minus 4375, or 90 minus 4?"), b'{"tool": "calc", '
+          b'"args": {"expression": "90')  # fmt: skip
+    assert torch.equal(g.reweight(logits), logits)  # 90 may be complete: the model decides
+    _call(
+        g := _grammar(b"what is 9000 minus 4375?"), b'{"tool": "calc", "args": {"expression": "43'
+    )
+    assert int(g.reweight(logits).argmax()) == ord("7")  # numbers start at a boundary
+    _call(
+        g := _grammar(b"what is 9000 minus 4375?"), b'{"tool": "calc", "args": {"expression": "37'
+    )
+    assert torch.equal(g.reweight(logits), logits)  # "37" inside "4375" is not a number
     g = _grammar(b"the time in Tokyo?")
     _call(g, b'{"tool": "time", "args": {"timezone": "Tok')
     assert int(g.reweight(logits).argmax()) == ord("y")  # the city is quoted verbatim
@@ -114,3 +128,6 @@ def test_answers_do_not_parrot_the_question() -> None:
     for b in b" is 24":
         g.advance(b)
     assert int(g.reweight(logits).argmax()) == ord("5")  # the tool output is
+    confident = torch.zeros(VOCAB_SIZE)
+    confident[ord("6")] = 8.0  # the model is sure of the wrong digit
+    assert int(g.reweight(confident).argmax()) == ord("5")  # a number of the sources wins
