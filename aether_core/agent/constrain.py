@@ -415,6 +415,8 @@ class StepGrammar:
                 if prior is None or digits is None:
                     return logits
                 return prior.mix_digits(logits, digits.group())
+            if prior is not None:
+                logits = prior.mix_span(logits, prefix, stop, end)
         elif self.phase == "answer":  # quoted to its end: done
             prior, prefix, stop, end = self.answer_copy, bytes(self.answer), b"", int(Tok.EOS)
             if prior is not None and (digits := _NUMBER_TAIL.search(prefix)):  # "2169" -> "21690"

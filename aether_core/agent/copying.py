@@ -19,7 +19,8 @@ MAX_MATCH = 24  # longest tail looked up
 MAX_SOURCE = 16_384  # bytes of sources kept (the newest)
 END = -1  # "the quoted span ends here" (the end of a source, or a stop byte)
 MAX_WEIGHT = 0.95  # the model always keeps a say
-DIGIT_EVIDENCE = 3  # a digit run that starts a number of the sources counts as 3 matched bytes
+DIGIT_EVIDENCE = 3  # a value that starts a number/word of the sources: 3 matched bytes each
+OFF_WORD = -3.0  # log-weight of a first byte that starts no word of the sources (~1/20)
 _PUNCT, _SPACE = frozenset(b".,;:!?)"), frozenset(b" \t\r\n")  # sentence punctuation after a value
 
 
@@ -32,6 +33,7 @@ class CopyPrior:
     def __init__(self, sources: Iterable[bytes], rate: float = 0.12) -> None:
         joined = b"\x00".join(s for s in sources if s)
         self.source = joined[-MAX_SOURCE:]
+        self.lower = self.source.lower()
         self.rate = float(rate)
 
     def candidates(self, prefix: bytes, stop: bytes = b"") -> tuple[set[int], int]:
@@ -45,15 +47,18 @@ class CopyPrior:
             nxt: set[int] = set()
             at = self.source.find(tail)
             while at >= 0:
-                end = at + k
-                b = self.source[end] if end < len(self.source) else 0
-                after = self.source[end + 1] if end + 1 < len(self.source) else 0
-                closing = stop and b in _PUNCT and (after == 0 or after in _SPACE)
-                nxt.add(END if b == 0 or b in stop or closing else b)
+                nxt.add(self._after(at + k, stop))
                 at = self.source.find(tail, at + 1)
             if nxt:
                 return nxt, k
         return set(), 0
+
+    def _after(self, end: int, stop: bytes) -> int:
+        """The source byte at ``end``, or END where a quoted span stops there."""
+        b = self.source[end] if end < len(self.source) else 0
+        after = self.source[end + 1] if end + 1 < len(self.source) else 0
+        closing = stop and b in _PUNCT and (after == 0 or after in _SPACE)
+        return END if b == 0 or b in stop or closing else b
 
     def mix(
         self, logits: torch.Tensor, prefix: bytes, stop: bytes = b"", end_token: int | None = None
@@ -74,6 +79,39 @@ class CopyPrior:
         p = torch.softmax(logits.float(), -1) * (1.0 - weight)
         p[list(found)] += weight / len(found)
         return torch.log(p.clamp_min(1e-30)).to(logits.dtype)
+
+    def mix_span(
+        self, logits: torch.Tensor, value: bytes, stop: bytes = b"", end_token: int | None = None
+    ) -> torch.Tensor:
+        """A quoted argument is a span of the sources that starts at a word. Before its first
+        byte, keep the model to bytes that start a word there (a soft mask: "he new Kindle" is
+        how a small model misses "the"); after, where the value so far starts a word of the
+        sources (any case), move probability onto what follows it there."""
+        if not self.source or self.rate <= 0:
+            return logits
+        if not value:
+            starts = {self.source[i] for i in range(len(self.source)) if self._word_at(i)}
+            starts |= {ord(chr(b).swapcase()) for b in starts if b < 128}
+            starts |= {end_token} if end_token is not None else set()  # "" (e.g. local time)
+            mask = torch.full_like(logits, OFF_WORD)
+            mask[list(starts - {0})] = 0.0
+            return logits + mask
+        nxt: set[int] = set()
+        at = self.lower.find(value.lower())
+        while at >= 0:
+            if self._word_at(at):
+                nxt.add(self._after(at + len(value), stop))
+            at = self.lower.find(value.lower(), at + 1)
+        if END in nxt:
+            nxt.discard(END)
+            if end_token is not None:
+                nxt.add(end_token)
+        return self._mix(logits, nxt, DIGIT_EVIDENCE * len(value))
+
+    def _word_at(self, i: int) -> bool:
+        """A word (or number, or URL) of the sources starts at ``i``."""
+        b = self.source[i]
+        return b != 0 and bytes([b]).isalnum() and (i == 0 or not self.source[i - 1 : i].isalnum())
 
     def mix_digits(self, logits: torch.Tensor, number: bytes) -> torch.Tensor:
         """For numbers inside an expression: where every number in the sources that starts with

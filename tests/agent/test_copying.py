@@ -131,3 +131,22 @@ def test_answers_do_not_parrot_the_question() -> None:
     confident = torch.zeros(VOCAB_SIZE)
     confident[ord("6")] = 8.0  # the model is sure of the wrong digit
     assert int(g.reweight(confident).argmax()) == ord("5")  # a number of the sources wins
+
+
+def test_quoted_args_start_at_a_word_and_follow_it() -> None:
+    prior = CopyPrior([b"find me reviews of the new Kindle Paperwhite"])
+    logits = torch.zeros(VOCAB_SIZE)
+    logits[ord("h")] = 3.0  # a small model's favourite first byte: "he new Kindle"
+    first = prior.mix_span(logits, b"", end_token=ord('"'))
+    assert int(first.argmax()) != ord("h")
+    words = {ord(c) for c in "fmrotnkpFMROTNKP"}
+    assert all(first[b] == logits[b] for b in words) and first[ord('"')] == logits[ord('"')]
+    assert first[ord("h")] < logits[ord("h")] - 2.5 and first[ord("x")] < 0
+    assert int(prior.mix_span(torch.zeros(VOCAB_SIZE), b"K").argmax()) == ord("i")
+    assert int(prior.mix_span(torch.zeros(VOCAB_SIZE), b"kindle p").argmax()) == ord(
+        "P"
+    )  # any case
+    end = prior.mix_span(torch.zeros(VOCAB_SIZE), b"Paperwhite", end_token=ord('"'))
+    assert int(end.argmax()) == ord('"')  # the span ends with its source
+    mid = prior.mix_span(torch.zeros(VOCAB_SIZE), b"ew")  # "ew" starts no word: no push
+    assert torch.equal(mid, torch.zeros(VOCAB_SIZE))
