@@ -113,8 +113,9 @@ def load_checkpoint(
 
     directory = Path(directory)
     cfg, meta = read_config(directory)
-    with torch.device("meta"):  # no time spent initializing weights that are about to be replaced
-        model = build_model(cfg)
+    # Built on the CPU, not under ``torch.device("meta")``: that context sends every init through
+    # torch._refs, whose first use imports torch._dynamo (~1.5 s, most of a load's time).
+    model = build_model(cfg)
     load_weights(model, directory / WEIGHTS_FILE, device)
     model.reset_buffers()
     if dtype is not None:
