@@ -11,7 +11,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     bsub = p.add_subparsers(dest="bench_command", metavar="BENCH", required=True)
     d = bsub.add_parser("decode", help="bytes/s with the KV cache vs recomputing the sequence")
     d.add_argument("--checkpoint", help="checkpoint dir (default: random-init default-size model)")
-    d.add_argument("--prompt-bytes", type=int, default=1024)
+    d.add_argument(
+        "--prompt-bytes",
+        type=int,
+        default=None,
+        help="default: 1024, or what the model's context leaves after --new-bytes",
+    )
     d.add_argument("--new-bytes", type=int, default=128)
     d.add_argument("--recompute-steps", type=int, default=8, help="steps timed for the slow path")
     d.add_argument("--device", default="auto")
@@ -70,7 +75,7 @@ def run_decode(args: argparse.Namespace) -> int:
     from ..model import build_model
     from . import UsageError
 
-    if args.prompt_bytes < 1 or args.new_bytes < 1:
+    if (args.prompt_bytes is not None and args.prompt_bytes < 1) or args.new_bytes < 1:
         raise UsageError("--prompt-bytes and --new-bytes must be positive")
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -82,6 +87,8 @@ def run_decode(args: argparse.Namespace) -> int:
         torch.manual_seed(0)
         model = build_model(ModelConfig()).to(device=device, dtype=dtype or torch.float32).eval()
     max_seq_len = getattr(getattr(model, "cfg", None), "max_seq_len", None)
+    if args.prompt_bytes is None:  # a small model's context: a shorter prompt, not an error
+        args.prompt_bytes = max(1, min(1024, (max_seq_len or 1 << 30) - args.new_bytes))
     if max_seq_len is not None and args.prompt_bytes + args.new_bytes > max_seq_len:
         raise UsageError(
             f"--prompt-bytes + --new-bytes exceed the model's {max_seq_len}-token context"
