@@ -99,8 +99,7 @@ def load_weights(
                 f"{path}: tensor {name} has shape {tuple(t.shape)}, config expects "
                 f"{tuple(expected[name].shape)}"
             )
-    on_meta = any(p.is_meta for p in model.parameters())
-    model.load_state_dict(tensors, strict=strict, assign=on_meta)
+    model.load_state_dict(tensors, strict=strict)
 
 
 def load_checkpoint(
@@ -113,11 +112,10 @@ def load_checkpoint(
 
     directory = Path(directory)
     cfg, meta = read_config(directory)
-    # Built on the CPU, not under ``torch.device("meta")``: that context sends every init through
-    # torch._refs, whose first use imports torch._dynamo (~1.5 s, most of a load's time).
-    model = build_model(cfg)
+    # Built for real on the target device, not under ``torch.device("meta")``: that context sends
+    # every init through torch._refs, whose first use imports torch._dynamo (~1.5 s of a load).
+    model = build_model(cfg).to(device)
     load_weights(model, directory / WEIGHTS_FILE, device)
-    model.reset_buffers()
     if dtype is not None:
         model = model.to(dtype)
     return model.eval(), cfg, meta

@@ -266,10 +266,8 @@ class HierarchicalByteModel(nn.Module):
             self.ngram_embed.reset_parameters()
 
     def reset_buffers(self) -> None:
-        """(Re)compute the non-persistent RoPE tables, e.g. after building on the meta device."""
+        """Compute the non-persistent RoPE tables on the weights' device."""
         device = self.embed.weight.device
-        if device.type == "meta":
-            return
         h = self.cfg.hier
         cos, sin = rope_tables(
             h.local_dim // h.local_heads, self.cfg.max_seq_len, self.cfg.rope_theta
@@ -277,8 +275,6 @@ class HierarchicalByteModel(nn.Module):
         self.rope_cos, self.rope_sin = cos.to(device), sin.to(device)
         cos, sin = rope_tables(self.cfg.head_dim, self.cfg.max_seq_len, self.cfg.rope_theta)
         self.grope_cos, self.grope_sin = cos.to(device), sin.to(device)
-        if self.entropy_model is not None:
-            self.entropy_model.reset_buffers()
 
     encode_images = ByteTransformer.encode_images  # same ViT, same output width (cfg.dim)
 

@@ -85,10 +85,8 @@ class ByteTransformer(nn.Module):
         nn.init.normal_(self.embed.weight, std=0.02)
 
     def reset_buffers(self) -> None:
-        """(Re)compute the non-persistent RoPE tables, e.g. after building on the meta device."""
+        """Compute the non-persistent RoPE tables on the weights' device."""
         device = self.embed.weight.device
-        if device.type == "meta":
-            return
         cos, sin = rope_tables(self.cfg.head_dim, self.cfg.max_seq_len, self.cfg.rope_theta)
         self.rope_cos, self.rope_sin = cos.to(device), sin.to(device)
 
