@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from .errors import AetherError
+from .segments import leb128
 
 MAGIC = b"AETHERZ"
 VERSION = 3  # 3: compact binary header (2 was JSON: ~180 bytes, 0.6% of a 30 kB stream)
@@ -327,21 +328,12 @@ def compress(
     return MAGIC + _HEAD.pack(VERSION, len(head), zlib.crc32(head)) + head + payload + raw_bytes
 
 
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
-
-
 def pack_header(h: dict) -> bytes:
     """The header dict as compact bytes (see ``_INT_FIELDS``); ``unpack_header`` inverts it."""
     env = f"{h['device']}|{h['dtype']}|{h['torch']}".encode()
-    return (b"".join(_varint(int(h[k])) for k in _INT_FIELDS) + bytes.fromhex(h["model"])
-            + _varint(len(env)) + env + _varint(len(h["raw"]))
-            + b"".join(_varint(i) for i in h["raw"]))  # fmt: skip
+    return (b"".join(leb128(int(h[k])) for k in _INT_FIELDS) + bytes.fromhex(h["model"])
+            + leb128(len(env)) + env + leb128(len(h["raw"]))
+            + b"".join(leb128(i) for i in h["raw"]))  # fmt: skip
 
 
 def unpack_header(head: bytes) -> dict:

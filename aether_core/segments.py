@@ -190,15 +190,20 @@ class Message:
 
 
 # ----------------------------------------------------------------------------------- encoding
-def encode_varint(n: int) -> list[int]:
-    if n < 0 or n >= MAX_SEGMENT_BYTES:
-        raise SegmentError(f"segment length {n} out of range (max {MAX_SEGMENT_BYTES - 1})")
-    out = []
+def leb128(n: int) -> bytes:
+    """Unsigned LEB128: 7 bits per byte, low first, high bit set on all but the last."""
+    out = bytearray()
     while True:
         b, n = n & 0x7F, n >> 7
         out.append(b | (0x80 if n else 0))
         if not n:
-            return out
+            return bytes(out)
+
+
+def encode_varint(n: int) -> list[int]:
+    if n < 0 or n >= MAX_SEGMENT_BYTES:
+        raise SegmentError(f"segment length {n} out of range (max {MAX_SEGMENT_BYTES - 1})")
+    return list(leb128(n))
 
 
 def encode_item(item: Item) -> list[int]:
