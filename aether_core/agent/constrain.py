@@ -11,7 +11,6 @@ parses and validates. ``allowed()`` gives the mask; ``advance()`` moves on (and 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +21,6 @@ from ..errors import AetherError
 from ..segments import encode_varint
 from ..vocab import VOCAB_SIZE, Tok
 from .copying import CopyPrior
-
-_NUMBER_TAIL = re.compile(rb"[0-9][0-9.]*$")  # the number a calc expression is in the middle of
 
 BYTES = frozenset(range(256))
 DIGITS = frozenset(b"0123456789")
@@ -410,20 +407,19 @@ class StepGrammar:
         the answer."""
         if self.phase == "call" and self.call is not None and (arg := self.call.copy_arg):
             prior, prefix, stop, end = self.copy, bytes(self.call.value), arg.copy_stop, ord('"')
+            if prior is None:
+                return logits
             if not arg.copy:  # only the number being written is quoted: "900" -> "9000"
-                digits = _NUMBER_TAIL.search(prefix)
-                if prior is None or digits is None:
-                    return logits
-                return prior.mix_digits(logits, digits.group())
-            if prior is not None:
-                logits = prior.mix_span(logits, prefix, stop, end)
+                return prior.mix_digits(logits, prefix)
+            logits = prior.mix_span(logits, prefix, stop, end)
         elif self.phase == "answer":  # quoted to its end: done
             prior, prefix, stop, end = self.answer_copy, bytes(self.answer), b"", int(Tok.EOS)
-            if prior is not None and (digits := _NUMBER_TAIL.search(prefix)):  # "2169" -> "21690"
-                logits = prior.mix_digits(logits, digits.group())
+            if prior is None:
+                return logits
+            logits = prior.mix_digits(logits, prefix)  # "2169" -> "21690"
         else:
             return logits
-        return prior.mix(logits, prefix, stop, end) if prior is not None and prefix else logits
+        return prior.mix(logits, prefix, stop, end) if prefix else logits
 
     def _finish(self, how: str) -> None:
         self.phase, self.ended_with = "done", how

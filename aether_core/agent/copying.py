@@ -9,7 +9,8 @@ memories), and move probability onto the bytes that follow it there, more the lo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator
 
 import torch
 
@@ -65,14 +66,15 @@ class CopyPrior:
     ) -> torch.Tensor:
         """The mixed distribution as logits (same shape); END becomes ``end_token``."""
         found, k = self.candidates(prefix, stop)
-        if END in found:
-            found.discard(END)
-            if end_token is not None:
-                found.add(end_token)
-        return self._mix(logits, found, k)
+        return self._mix(logits, found, k, end_token)
 
-    def _mix(self, logits: torch.Tensor, found: set[int], k: float) -> torch.Tensor:
-        """(1 - λ) p_model + λ uniform(found), λ = min(MAX_WEIGHT, rate * k), as logits."""
+    def _mix(
+        self, logits: torch.Tensor, found: set[int], k: float, end_token: int | None = None
+    ) -> torch.Tensor:
+        """(1 - λ) p_model + λ uniform(found), λ = min(MAX_WEIGHT, rate * k), as logits; END in
+        ``found`` stands for ``end_token`` (dropped without one)."""
+        if END in found:
+            found = (found - {END}) | ({end_token} if end_token is not None else set())
         if not found or self.rate <= 0:
             return logits
         weight = min(MAX_WEIGHT, self.rate * k)
@@ -96,38 +98,49 @@ class CopyPrior:
             mask = torch.full_like(logits, OFF_WORD)
             mask[list(starts - {0})] = 0.0
             return logits + mask
-        nxt: set[int] = set()
-        at = self.lower.find(value.lower())
+        nxt = {
+            self._after(end, stop)
+            for end in self._anchored(self.lower, value.lower(), self._word_at)
+        }
+        return self._mix(logits, nxt, DIGIT_EVIDENCE * len(value), end_token)
+
+    @staticmethod
+    def _anchored(
+        haystack: bytes, needle: bytes, starts_at: Callable[[int], bool]
+    ) -> Iterator[int]:
+        """End offsets of the occurrences of ``needle`` that begin where ``starts_at`` holds."""
+        at = haystack.find(needle)
         while at >= 0:
-            if self._word_at(at):
-                nxt.add(self._after(at + len(value), stop))
-            at = self.lower.find(value.lower(), at + 1)
-        if END in nxt:
-            nxt.discard(END)
-            if end_token is not None:
-                nxt.add(end_token)
-        return self._mix(logits, nxt, DIGIT_EVIDENCE * len(value))
+            if starts_at(at):
+                yield at + len(needle)
+            at = haystack.find(needle, at + 1)
 
     def _word_at(self, i: int) -> bool:
         """A word (or number, or URL) of the sources starts at ``i``."""
         b = self.source[i]
         return b != 0 and bytes([b]).isalnum() and (i == 0 or not self.source[i - 1 : i].isalnum())
 
-    def mix_digits(self, logits: torch.Tensor, number: bytes) -> torch.Tensor:
-        """For numbers inside an expression: where every number in the sources that starts with
-        ``number`` goes on with a digit, move probability onto those digits ("900" of "9000").
-        Where one of them ends there, the number may be complete: leave the model alone."""
-        nxt: set[int] = set()
-        at = self.source.find(number)
-        while at >= 0:
-            end = at + len(number)
-            if at == 0 or not _is_numeric(self.source[at - 1]):
-                b = self.source[end] if end < len(self.source) else 0
-                if not _is_numeric(b):
-                    return logits
-                nxt.add(b)
-            at = self.source.find(number, at + 1)
+    def _number_at(self, i: int) -> bool:
+        return i == 0 or not _is_numeric(self.source[i - 1])
+
+    def mix_digits(self, logits: torch.Tensor, prefix: bytes) -> torch.Tensor:
+        """For the number ``prefix`` ends in (a calc expression, an answer): where every number in
+        the sources that starts with it goes on with a digit, move probability onto those digits
+        ("900" of "9000"). Where one of them ends there, it may be complete: leave the model be."""
+        tail = _NUMBER_TAIL.search(prefix)
+        if tail is None:
+            return logits
+        number = tail.group()
+        nxt = {
+            self.source[end] if end < len(self.source) else 0
+            for end in self._anchored(self.source, number, self._number_at)
+        }
+        if not all(_is_numeric(b) for b in nxt):
+            return logits
         return self._mix(logits, nxt, DIGIT_EVIDENCE * len(number))
+
+
+_NUMBER_TAIL = re.compile(rb"[0-9][0-9.]*$")  # the number a prefix ends in
 
 
 def _is_numeric(b: int) -> bool:
