@@ -83,10 +83,9 @@ def find_zone(name: str) -> zoneinfo.ZoneInfo:
     city = name.split(",")[0].replace("_", " ").replace(".", "").strip(" \t?!;:'\"()")
     city = " ".join(city.split()).lower()  # "Tokyo?", " new  york!" -> "tokyo", "new york"
     words = city.removeprefix("the ").split()
-    for n in range(len(words), 0, -1):  # "dhaka date pls": the longest leading run that is a place
-        zone = city_zones().get(city) if n == len(words) else None
-        zone = zone or city_zones().get(" ".join(words[:n]))
-        if zone:
+    # the place as given, then its longest leading run of words that is one ("dhaka date pls")
+    for place in (city, *(" ".join(words[:n]) for n in range(len(words), 0, -1))):
+        if zone := city_zones().get(place):
             return zoneinfo.ZoneInfo(zone)
     raise TimeZoneError(
         f"unknown time zone {name!r} (use a city or an IANA name like Europe/Paris)"
