@@ -47,6 +47,7 @@ DEFAULT_CAPACITY = 8192
 MAX_TEXT_CHARS = 8000
 ENTRIES_FILE = "entries.json"
 VECTORS_FILE = "vectors.npy"
+HASHED_NGRAM = "hashed-ngram-"  # the model-free embedder's names (a version follows)
 _KIND_RE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 
 
@@ -79,6 +80,33 @@ _STOPWORDS = frozenset(
     what which who whom whose where when why how can could would should will shall may might must
     not no yes please tell know remember just also very really s t""".split()
 )
+
+
+# Everyday words for the same thing, so a question finds the fact in other words ("my favorite
+# film?" -> "my favourite movie is Vertigo"): each word below counts as its concept (its character
+# n-grams still count as its own).
+_CONCEPTS = {
+    concept: words.split()
+    for concept, words in {
+        "favourite": "favourite favorite fave fav favourit favorit best preferred like likes love loves most",
+        "colour": "colour color colours colors",
+        "movie": "movie movies film films cinema",
+        "food": "food foods dish dishes meal meals eat cuisine",
+        "drink": "drink drinks beverage",
+        "job": "job jobs work works worked profession occupation career living employed",
+        "birth": "born birthday birthdate birthplace birth",
+        "home": "live lives home hometown town reside resides address",
+        "study": "study studies studying learn learning major subject course degree",
+        "allergy": "allergy allergies allergic",
+        "car": "car cars drive drives vehicle",
+        "age": "age aged old",
+        "name": "name named called",
+        "book": "book books novel read reading",
+        "music": "music song songs band singer",
+        "pet": "pet pets dog cat",
+    }.items()
+}
+_CONCEPT_OF = {w: c for c, ws in _CONCEPTS.items() for w in ws}
 
 
 def _normalize(text: str) -> list[str]:
@@ -122,6 +150,7 @@ class HashedNgramEmbedder:
     max_n: int = 5
     stopword_weight: float = 0.2
     ngram_weight: float = 1.0
+    concept_weight: float = 1.0
 
     def __post_init__(self) -> None:
         if self.dim < 16 or not 1 <= self.min_n <= self.max_n:
@@ -130,8 +159,8 @@ class HashedNgramEmbedder:
     @property
     def name(self) -> str:
         return (
-            f"hashed-ngram-v1:n{self.min_n}-{self.max_n}"
-            f":sw{self.stopword_weight:g}:ng{self.ngram_weight:g}"
+            f"{HASHED_NGRAM}v2:n{self.min_n}-{self.max_n}"
+            f":sw{self.stopword_weight:g}:ng{self.ngram_weight:g}:k{self.concept_weight:g}"
         )
 
     def features(self, text: str) -> dict[str, float]:
@@ -141,8 +170,9 @@ class HashedNgramEmbedder:
             if word in _STOPWORDS:
                 feats["w:" + word] = feats.get("w:" + word, 0.0) + self.stopword_weight
                 continue
-            key = "w:" + _stem(word)
-            feats[key] = feats.get(key, 0.0) + 1.0
+            concept = _CONCEPT_OF.get(word)  # "favorite" and "favourite" are one word here
+            key = "k:" + concept if concept else "w:" + _stem(word)
+            feats[key] = feats.get(key, 0.0) + (self.concept_weight if concept else 1.0)
             padded = f"<{word}>"
             grams = [
                 padded[i : i + n]
@@ -273,6 +303,9 @@ class VectorMemory:
             redactor=redactor,
         )
         mem._load()
+        if mem.mismatch and isinstance(mem.embedder, HashedNgramEmbedder) and mem._older_ngram():
+            log.info("memory: re-embedding %d entries for %s", len(mem), mem.embedder.name)
+            mem.reindex()
         return mem
 
     # ------------------------------------------------------------------------------- queries
@@ -298,6 +331,17 @@ class VectorMemory:
         return (
             f"memory store was built with embedder {name!r} (dim {dim}); refusing to mix it with "
             f"{self.embedder.name!r} (dim {self.embedder.dim}): reindex or clear it"
+        )
+
+    def _older_ngram(self) -> bool:
+        """The vectors are from another version of the current model-free embedder: re-embedding
+        the text (all it needs) upgrades them without asking."""
+        name, dim = self._space
+        version = name.split(":", 1)[0]
+        return (
+            version.startswith(HASHED_NGRAM)
+            and version != self.embedder.name.split(":", 1)[0]
+            and dim == self.embedder.dim
         )
 
     def _check_space(self) -> None:

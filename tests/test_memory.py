@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from aether_core.agent.agent import AgentConfig
 from aether_core.errors import AetherError
 from aether_core.memory import (
     ENTRIES_FILE,
@@ -79,6 +80,36 @@ def test_recall_with_distractors(query: str, expected: str) -> None:
         mem.add(f)
     (top, score), *_ = mem.search(query, k=3)
     assert top.text == expected and score > 0.3
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [  # other words for the same thing (and US/UK spelling)
+        ("what's my favourite colour?", "my favorite color is green"),
+        ("which dish do I like most?", "my favourite food is sushi"),
+        ("where was I born?", "I was born in 1990"),
+        ("what vehicle do I drive?", "my car is a blue Toyota"),
+        ("what's my home town?", "I live in Paris"),
+        ("what does my son learn?", "my son studies physics at university"),
+    ],
+)
+def test_recall_across_other_words(query: str, expected: str) -> None:
+    mem = VectorMemory()
+    for f in FACTS:
+        mem.add(f)
+    (top, score), *_ = mem.search(query, k=3)
+    assert top.text == expected and score >= AgentConfig.memory_min_score
+
+
+def test_an_older_model_free_store_is_re_embedded_on_open(tmp_path: Path) -> None:
+    VectorMemory.open(tmp_path).add("I work as a baker")
+    doc = json.loads((tmp_path / ENTRIES_FILE).read_text())
+    doc["embedder"]["name"] = "hashed-ngram-v1:n3-5:sw0.2:ng1"  # as an earlier release wrote it
+    (tmp_path / ENTRIES_FILE).write_text(json.dumps(doc))
+    mem = VectorMemory.open(tmp_path)
+    assert mem.mismatch is None and mem.search("what's my job?")[0][0].text == "I work as a baker"
+    stored = json.loads((tmp_path / ENTRIES_FILE).read_text())["embedder"]["name"]
+    assert stored == HashedNgramEmbedder().name
 
 
 def test_add_get_forget_clear_and_dedup() -> None:

@@ -54,7 +54,7 @@ class AgentConfig:
     max_answer_bytes: int = 2000
     max_file_bytes: int = 1 << 20  # user-attached files (bigger: a clear error)
     memory_k: int = 3
-    memory_min_score: float = 0.25
+    memory_min_score: float = 0.1
     store_summaries: bool = True
     tool_timeout_s: float | None = None  # None: the sandbox's own limit
     out_dir: Path | None = None

@@ -43,6 +43,7 @@ class ArgType:
     copy: bool = True  # usually quoted from the conversation: the copy prior may help write it
     copy_stop: bytes = b""  # bytes a quoted value never runs into (e.g. whitespace in a URL)
     copy_numbers: bool = False  # only the numbers in it are quoted (a calc expression)
+    copy_phrase: bool = False  # a phrase picked out of a sentence: the model says where it ends
 
 
 def _utf8_lead(b: int) -> tuple[int, range]:
@@ -411,6 +412,8 @@ class StepGrammar:
                 return logits
             if not arg.copy:  # only the number being written is quoted: "900" -> "9000"
                 return prior.mix_digits(logits, prefix)
+            if arg.copy_phrase and prior.word_ends(prefix):  # go on or stop: the model decides
+                return logits
             logits = prior.mix_span(logits, prefix, stop, end)
         elif self.phase == "answer":  # quoted to its end: done
             prior, prefix, stop, end = self.answer_copy, bytes(self.answer), b"", int(Tok.EOS)
@@ -438,6 +441,7 @@ def tool_arg_types(registry: Any) -> dict[str, dict[str, ArgType]]:
                 bool(getattr(spec, "copy", True)),
                 bytes(getattr(spec, "copy_stop", b"")),
                 bool(getattr(spec, "copy_numbers", False)),
+                bool(getattr(spec, "copy_phrase", False)),
             )
             for name, spec in tool.schema.items()
         }

@@ -104,6 +104,15 @@ class CopyPrior:
         }
         return self._mix(logits, nxt, DIGIT_EVIDENCE * len(value), end_token)
 
+    def word_ends(self, value: bytes) -> bool:
+        """``value`` (a span started at a word of the sources) ends a word there: "capital of
+        norway" in "google capital of norway pls". Whether the span stops is then not the
+        sources' to say: they would only push it on into "pls"."""
+        if not value or not self.source or not value[-1:].isalnum():
+            return False
+        ends = self._anchored(self.lower, value.lower(), self._word_at)
+        return any(not self.source[e : e + 1].isalnum() for e in ends)
+
     @staticmethod
     def _anchored(
         haystack: bytes, needle: bytes, starts_at: Callable[[int], bool]

@@ -42,6 +42,7 @@ class ArgSpec:
     copy: bool = True  # usually quoted from the conversation (the agent's copy prior applies)
     copy_stop: bytes = b""  # bytes a quoted value never runs into (whitespace for a URL)
     copy_numbers: bool = False  # not quoted as a whole, but its numbers are (calc expressions)
+    copy_phrase: bool = False  # a phrase out of a sentence: where it ends is the model's call
 
     def __post_init__(self) -> None:
         if self.type not in ARG_TYPES:

@@ -67,25 +67,23 @@ def city_zones() -> dict[str, str]:
     return out
 
 
+def _zone_named(place: str) -> str | None:
+    """The IANA name ``place`` stands for (a UTC alias, an IANA name in any case, a city), or
+    None."""
+    key = place.replace(" ", "_")
+    if key.upper() in ("UTC", "Z", "GMT"):
+        return "UTC"
+    return _zones_by_lower().get(key.lower()) or city_zones().get(place.replace("_", " ").lower())
+
+
 def find_zone(name: str) -> zoneinfo.ZoneInfo:
     """``ZoneInfo`` for an IANA name (any case: "europe/paris") or a city ("Tokyo", "new york",
-    "Paris, France", "Lima?": stray punctuation around the place is dropped)."""
-    key = name.strip().replace(" ", "_")
-    if key.upper() in ("UTC", "Z", "GMT"):
-        key = "UTC"
-    try:
-        return zoneinfo.ZoneInfo(key)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        pass
-    real = _zones_by_lower().get(key.lower())
-    if real:
-        return zoneinfo.ZoneInfo(real)
-    city = name.split(",")[0].replace("_", " ").replace(".", "").strip(" \t?!;:'\"()")
-    city = " ".join(city.split()).lower()  # "Tokyo?", " new  york!" -> "tokyo", "new york"
-    words = city.removeprefix("the ").split()
-    # the place as given, then its longest leading run of words that is one ("dhaka date pls")
-    for place in (city, *(" ".join(words[:n]) for n in range(len(words), 0, -1))):
-        if zone := city_zones().get(place):
+    "Paris, France", "Lima?": stray punctuation around the place is dropped), or the longest
+    leading run of words that is one ("dhaka date pls", "Asia/Tokyo right now", "UTC today")."""
+    place = name.split(",")[0].replace(".", "").strip(" \t?!;:'\"()")
+    words = " ".join(place.split()).removeprefix("the ").split()
+    for candidate in (name.strip(), *(" ".join(words[:n]) for n in range(len(words), 0, -1))):
+        if zone := _zone_named(candidate):
             return zoneinfo.ZoneInfo(zone)
     raise TimeZoneError(
         f"unknown time zone {name!r} (use a city or an IANA name like Europe/Paris)"
@@ -104,6 +102,7 @@ class TimeTool(Tool):
             "city or IANA zone name; local time if omitted",
             max_length=64,
             copy_stop=b"?!;\n",  # a place name ends before the question mark
+            copy_phrase=True,  # "Tokyo" of "Tokyo time pls"
         )
     }
 

@@ -150,3 +150,21 @@ def test_quoted_args_start_at_a_word_and_follow_it() -> None:
     assert int(end.argmax()) == ord('"')  # the span ends with its source
     mid = prior.mix_span(torch.zeros(VOCAB_SIZE), b"ew")  # "ew" starts no word: no push
     assert torch.equal(mid, torch.zeros(VOCAB_SIZE))
+
+
+def test_a_phrase_arg_leaves_its_end_to_the_model() -> None:
+    prior = CopyPrior([b"can u google capital of norway pls"])
+    assert prior.word_ends(b"capital of norway") and prior.word_ends(b"Capital")
+    assert not prior.word_ends(b"capital of nor") and not prior.word_ends(b"")
+    assert not prior.word_ends(b"pital")  # not a span of the sources' words
+    logits = torch.zeros(VOCAB_SIZE)
+    logits[ord('"')] = 2.0  # the model would close the query here
+    g = _grammar(b"can u google capital of norway pls")
+    _call(g, b'{"tool": "web_search", "args": {"query": "capital of norway')
+    assert int(g.reweight(logits).argmax()) == ord('"')  # not pushed on into " pls"
+    g = _grammar(b"can u google capital of norway pls")
+    _call(g, b'{"tool": "web_search", "args": {"query": "capital of nor')
+    assert int(g.reweight(logits).argmax()) == ord("w")  # inside a word the sources still lead
+    g = _grammar(b"repeat after me: capital of norway pls")
+    _call(g, b'{"tool": "echo", "args": {"text": "capital of norway')
+    assert int(g.reweight(logits).argmax()) == ord(" ")  # echo quotes to the end: pushed on

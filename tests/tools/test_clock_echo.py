@@ -38,6 +38,9 @@ def test_zone_names_are_forgiving() -> None:
     assert "(America/Buenos_Aires," in tool.run(timezone="buenos  aires?")
     assert "(Asia/Dhaka," in tool.run(timezone="Dhaka date pls")  # the place, then stray words
     assert "(America/New_York," in tool.run(timezone="new york now")
+    assert "(Asia/Kathmandu," in tool.run(timezone="Asia/Kathmandu right now")  # IANA names too
+    assert "(UTC," in tool.run(timezone="UTC what day is it")
+    assert "(America/Port_of_Spain," in tool.run(timezone="america/port of spain today")
 
 
 def test_local_time_without_zone() -> None:
