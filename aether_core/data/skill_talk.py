@@ -525,7 +525,7 @@ def _capital(text: str) -> str:
 
 
 def memory(rng: random.Random, split: str) -> SkillSample:
-    """Store a fact (35%), answer from a recalled MEM segment (50%), or admit not knowing (15%)."""
+    """Store a fact (35%), answer from a recalled MEM segment (55%), or admit not knowing (10%)."""
     split = norm_split(split)
     r = rng.random()
     fact = random_fact(rng, split)
@@ -548,7 +548,7 @@ def memory(rng: random.Random, split: str) -> SkillSample:
             other.identity != d.identity for d in distractors
         ):
             distractors.append(other)
-    if r < 0.85:
+    if r < 0.9:
         mems = [fact, *distractors]
         rng.shuffle(mems)
         return SkillSample(
