@@ -299,4 +299,24 @@ def format_failure(f: Failure, answer_chars: int = 120) -> str:
     if len(answer) > answer_chars:
         answer = answer[: answer_chars - 1] + "…"
     images = f" [+{len(t.images)} image(s)]" if t.images else ""
-    return f"FAIL {rows}: {s.prompt!r}\n  calls: {calls} | answer: {answer!r}{images}"
+    return (
+        f"FAIL {rows}: {s.prompt!r}\n  calls: {calls} | answer: {answer!r}{images}"
+        f"\n  wanted: {_wanted(s)}"
+    )
+
+
+def _wanted(s: SkillSample) -> str:
+    """What the sample expected, in the failure listing's words."""
+    import json
+
+    from ..data.shapes import caption
+
+    if s.image_spec is not None:
+        return f"the picture is {caption(s.image_spec)}"
+    if s.draw_spec is not None:
+        return f"a drawing of a {s.draw_spec.colour} {s.draw_spec.shape}"
+    call = f"{s.expected_tool}({json.dumps(s.expected_args or {}, ensure_ascii=False)})"
+    said = " and ".join(repr(c) for c in s.expected_answer_contains)
+    return " | ".join(
+        x for x in (call if s.expected_tool else "no call", said and f"answer has {said}") if x
+    )

@@ -241,14 +241,17 @@ def test_format_failure_shows_skill_prompt_calls_and_answer_start() -> None:
     [s] = few(1, ("search",))
     t = Transcript(calls=[("web_search", {"query": "cats"})], answer="blah " * 60)
     text = format_failure(Failure(s, t, ("search",)))
-    first, second = text.split("\n")
+    first, second, third = text.split("\n")
     assert first == f"FAIL search: {s.prompt!r}"
     assert second.startswith('  calls: web_search({"query": "cats"}) | answer: \'blah blah')
     assert len(second.split("answer: ", 1)[1]) <= 122  # 120 characters and the quotes
+    want = json.dumps({"query": s.expected_args["query"]}, ensure_ascii=False)
+    assert third.startswith(f"  wanted: web_search({want})")
     [d] = few(1, ("draw",))
     drew = format_failure(Failure(d, Transcript(images=[object()]), ("draw_shape",)))
     assert drew.startswith("FAIL draw_shape: ") and "calls: no call" in drew
-    assert drew.endswith("[+1 image(s)]")
+    assert drew.split("\n")[1].endswith("[+1 image(s)]")
+    assert drew.endswith(f"wanted: a drawing of a {d.draw_spec.colour} {d.draw_spec.shape}")
 
 
 def test_cli_scores_a_prompts_file_and_shows_failures(
