@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,30 @@ def unwrap(module: nn.Module) -> nn.Module:
             module = module.model
         else:
             return module
+
+
+VISION_KEYS = ("vit.", ".cross.", ".norm_c.")  # the vision path: the ViT and cross-attention
+
+
+def warm_start(model: nn.Module, weights: dict[str, Tensor], source: str) -> None:
+    """Load ``weights`` (``train.init``) into ``model``. They must fit exactly, except that a model
+    that adds the vision path may start from one without it: the new cross-attention layers start
+    with a zero output projection, so the warm-started model computes what the old one did."""
+    own = model.state_dict()
+    missing = set(own) - set(weights)
+    fits = not set(weights) - set(own) and all(own[k].shape == v.shape for k, v in weights.items())
+    if not fits or not all(any(tag in k for tag in VISION_KEYS) for k in missing):
+        raise AetherError(
+            f"{source}: its weights do not fit this run's [model] "
+            "(copy the checkpoint's model section into the config)"
+        )
+    model.load_state_dict(weights, strict=False)
+    with torch.no_grad():
+        for k in missing:
+            if k.endswith(".cross.proj.weight"):
+                own[k].zero_()
+    if missing and os.environ.get("RANK", "0") == "0":
+        print(f"warm start from {source}: {len(missing)} new vision tensors start fresh")
 
 
 def vision_inputs(
@@ -160,13 +185,7 @@ class LMStage(Stage):
             load_entropy_weights(model, entropy_ckpt)
         if self.cfg.train.init:
             init, _, _ = load_checkpoint(self.cfg.train.init)
-            try:
-                model.load_state_dict(init.state_dict())
-            except RuntimeError:
-                raise AetherError(
-                    f"{self.cfg.train.init}: its weights do not fit this run's [model] "
-                    "(copy the checkpoint's model section into the config)"
-                ) from None
+            warm_start(model, init.state_dict(), str(self.cfg.train.init))
         return model.to(self.device).train()
 
     def train_module(self, model: nn.Module) -> nn.Module:

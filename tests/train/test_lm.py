@@ -11,7 +11,8 @@ from aether_core.checkpoint import load_checkpoint
 from aether_core.data.base import Batch
 from aether_core.model import build_model
 from aether_core.train.config import DataConfig
-from aether_core.train.lm import batch_loss, evaluate_lm
+from aether_core.errors import AetherError
+from aether_core.train.lm import batch_loss, evaluate_lm, warm_start
 from aether_core.train.loop import Hooks, train
 from aether_core.train.metrics import read_metrics
 from aether_core.train.optim import param_groups
@@ -61,6 +62,23 @@ def test_lm_loss_reaches_every_vit_parameter():
     assert not missing, missing
     cross = [n for n, p in model.named_parameters() if ".cross." in n and p.grad is None]
     assert not cross
+
+
+def test_a_model_with_the_vision_path_warm_starts_from_one_without():
+    torch.manual_seed(0)
+    flat = build_model(tiny_model(cross_attn=False)).eval()
+    seeing = build_model(tiny_model(cross_attn=True)).eval()
+    warm_start(seeing, flat.state_dict(), "flat")
+    x = torch.randint(0, 256, (1, 12))
+    vision, mask = seeing.encode_images(torch.rand(1, 1, 3, 64, 64), torch.ones(1, 1, dtype=bool))
+    with torch.no_grad():  # the new cross-attention adds nothing yet: the old model's logits
+        assert torch.allclose(seeing(x, vision=vision, vision_mask=mask), flat(x), atol=1e-5)
+    assert any(p.abs().sum() > 0 for n, p in seeing.named_parameters() if n.startswith("vit."))
+    other = build_model(tiny_model(cross_attn=False, dim=48)).state_dict()
+    with pytest.raises(AetherError, match="do not fit"):
+        warm_start(seeing, other, "wider")  # only vision tensors may be missing
+    with pytest.raises(AetherError, match="do not fit"):
+        warm_start(flat, seeing.state_dict(), "seeing")  # and none may be left over
 
 
 def test_text_only_batch_leaves_vit_without_gradient():
