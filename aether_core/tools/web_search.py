@@ -37,8 +37,14 @@ class WebSearchTool(Tool):
     name = "web_search"
     description = "Search the web; returns numbered results (title, URL, snippet)."
     schema = {
-        "query": ArgSpec("string", True, "what to search for", max_length=400, copy_stop=b"?!\n",
-                         copy_phrase=True),
+        "query": ArgSpec(
+            "string",
+            True,
+            "what to search for",
+            max_length=400,
+            copy_stop=b"?!\n",
+            copy_phrase=True,
+        ),
         "max_results": ArgSpec("integer", False, f"how many results, 1-{MAX_RESULTS} (default 5)"),
     }
 

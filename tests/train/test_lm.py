@@ -9,9 +9,9 @@ import torch
 
 from aether_core.checkpoint import load_checkpoint
 from aether_core.data.base import Batch
+from aether_core.errors import AetherError
 from aether_core.model import build_model
 from aether_core.train.config import DataConfig
-from aether_core.errors import AetherError
 from aether_core.train.lm import batch_loss, evaluate_lm, warm_start
 from aether_core.train.loop import Hooks, train
 from aether_core.train.metrics import read_metrics
