@@ -183,7 +183,7 @@ class LMStage(Stage):
             from ..model.entropy import load_entropy_weights
 
             load_entropy_weights(model, entropy_ckpt)
-        if self.cfg.train.init:
+        if self.cfg.train.init and not self.resuming:  # a resume loads its own weights next
             init, _, _ = load_checkpoint(self.cfg.train.init)
             warm_start(model, init.state_dict(), str(self.cfg.train.init))
         return model.to(self.device).train()

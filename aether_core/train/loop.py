@@ -173,6 +173,7 @@ def _train(
     use_bf16 = bf16_wanted(t.precision, device)
     torch.manual_seed(t.seed)
     stage = make_stage(cfg, device, dist, use_bf16)
+    stage.resuming = resume
     model = stage.build_model()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = build_optimizer(

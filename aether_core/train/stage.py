@@ -21,6 +21,7 @@ class Stage:
     name = "base"
     score_key = "val_loss"  # lower is better; picks ckpt/best
     unit = "bytes"  # what "tokens" counts, for the progress bar and bytes_per_s
+    resuming = False  # set by the loop: the weights will come from the run's own checkpoint
 
     def __init__(
         self, cfg: RunConfig, device: torch.device, dist: DistInfo, use_bf16: bool

@@ -49,6 +49,23 @@ def test_killed_run_resumes_with_identical_losses_and_weights(tmp_path, text_fil
     assert all(torch.allclose(wa[k], wb[k], atol=1e-6) for k in wa)
 
 
+def test_a_warm_started_run_resumes_without_its_init_checkpoint(tmp_path, text_file, capsys):
+    import shutil
+
+    from .helpers import tiny_model
+
+    base = train(tiny_run(tmp_path, text_file, name="base", max_steps=2))
+    init = str(base.run_dir / "ckpt/last")
+    cfg = tiny_run(tmp_path, text_file, name="warm", max_steps=6, ckpt_every=2, init=init,
+                   model=tiny_model(cross_attn=True))  # fmt: skip
+    with pytest.raises(Killed):
+        train(cfg, hooks=kill_after(3))
+    assert "warm start from" in capsys.readouterr().out
+    shutil.rmtree(base.run_dir)  # the resume reads the run's own weights, not train.init
+    assert train(cfg, resume=True).state.step == 6
+    assert "warm start" not in capsys.readouterr().out
+
+
 def test_crash_while_saving_keeps_the_previous_checkpoint(tmp_path, text_file, monkeypatch):
     cfg = tiny_run(tmp_path, text_file, max_steps=6, ckpt_every=2)
     calls = {"n": 0}
