@@ -79,12 +79,18 @@ def _zone_named(place: str) -> str | None:
 def find_zone(name: str) -> zoneinfo.ZoneInfo:
     """``ZoneInfo`` for an IANA name (any case: "europe/paris") or a city ("Tokyo", "new york",
     "Paris, France", "Lima?": stray punctuation around the place is dropped), or the longest
-    leading run of words that is one ("dhaka date pls", "Asia/Tokyo right now", "UTC today")."""
+    leading run of words that is one ("dhaka date pls", "Asia/Tokyo right now", "UTC today"),
+    or that starts the name of one city only ("buenos")."""
     place = name.split(",")[0].replace(".", "").strip(" \t?!;:'\"()")
     words = " ".join(place.split()).removeprefix("the ").split()
-    for candidate in (name.strip(), *(" ".join(words[:n]) for n in range(len(words), 0, -1))):
+    runs = [" ".join(words[:n]) for n in range(len(words), 0, -1)]
+    for candidate in (name.strip(), *runs):
         if zone := _zone_named(candidate):
             return zoneinfo.ZoneInfo(zone)
+    for run in runs:  # the first words of one city only: "Buenos" of "Buenos Aires"
+        zones = {z for city, z in city_zones().items() if city.startswith(run.lower() + " ")}
+        if len(zones) == 1:
+            return zoneinfo.ZoneInfo(zones.pop())
     raise TimeZoneError(
         f"unknown time zone {name!r} (use a city or an IANA name like Europe/Paris)"
     )

@@ -41,6 +41,9 @@ def test_zone_names_are_forgiving() -> None:
     assert "(Asia/Kathmandu," in tool.run(timezone="Asia/Kathmandu right now")  # IANA names too
     assert "(UTC," in tool.run(timezone="UTC what day is it")
     assert "(America/Port_of_Spain," in tool.run(timezone="america/port of spain today")
+    assert "(America/Buenos_Aires," in tool.run(timezone="Buenos")  # the start of one city only
+    with pytest.raises(Exception, match="unknown time zone"):
+        tool.run(timezone="San")  # San Juan, San Diego...: which one is not a guess to make
 
 
 def test_local_time_without_zone() -> None:
