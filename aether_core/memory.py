@@ -85,10 +85,11 @@ _STOPWORDS = frozenset(
 # Everyday words for the same thing, so a question finds the fact in other words ("my favorite
 # film?" -> "my favourite movie is Vertigo"): each word below counts as its concept (its character
 # n-grams still count as its own).
-_CONCEPTS = {
-    concept: words.split()
+_CONCEPT_OF = {
+    word: concept
     for concept, words in {
-        "favourite": "favourite favorite fave fav favourit favorit best preferred like likes love loves most",
+        "favourite": "favourite favorite fave fav favourit favorit best preferred "
+        "like likes love loves most",
         "colour": "colour color colours colors",
         "movie": "movie movies film films cinema",
         "food": "food foods dish dishes meal meals eat cuisine",
@@ -105,8 +106,8 @@ _CONCEPTS = {
         "music": "music song songs band singer",
         "pet": "pet pets dog cat",
     }.items()
+    for word in words.split()
 }
-_CONCEPT_OF = {w: c for c, ws in _CONCEPTS.items() for w in ws}
 
 
 def _normalize(text: str) -> list[str]:
@@ -303,7 +304,7 @@ class VectorMemory:
             redactor=redactor,
         )
         mem._load()
-        if mem.mismatch and isinstance(mem.embedder, HashedNgramEmbedder) and mem._older_ngram():
+        if mem._older_ngram():
             log.info("memory: re-embedding %d entries for %s", len(mem), mem.embedder.name)
             mem.reindex()
         return mem
@@ -339,7 +340,8 @@ class VectorMemory:
         name, dim = self._space
         version = name.split(":", 1)[0]
         return (
-            version.startswith(HASHED_NGRAM)
+            isinstance(self.embedder, HashedNgramEmbedder)
+            and version.startswith(HASHED_NGRAM)
             and version != self.embedder.name.split(":", 1)[0]
             and dim == self.embedder.dim
         )

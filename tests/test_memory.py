@@ -62,43 +62,37 @@ def test_embedder_is_deterministic_normalised_and_stable() -> None:
     assert isinstance(emb.name, str) and emb.name != HashedNgramEmbedder(min_n=2).name
 
 
+_SAME_WORDS = 0.3  # a question in the fact's own words scores well above the agent's threshold
+
+
 @pytest.mark.parametrize(
-    ("query", "expected"),
+    ("query", "expected", "min_score"),
     [
-        ("where does my sister live?", "my sister lives in Lyon"),
-        ("when is my sister's birthday?", "my sister's birthday is on May 3rd"),
-        ("what is my dog called?", "my dog is named Rex"),
-        ("what instrument does my brother play", "my brother plays the guitar"),
-        ("what am I allergic to", "I am allergic to peanuts"),
-        ("who is my best friend", "my best friend is called Tom"),
-        ("what's the wifi password", "the wifi password is stored in the drawer"),
+        ("where does my sister live?", "my sister lives in Lyon", _SAME_WORDS),
+        ("when is my sister's birthday?", "my sister's birthday is on May 3rd", _SAME_WORDS),
+        ("what is my dog called?", "my dog is named Rex", _SAME_WORDS),
+        ("what instrument does my brother play", "my brother plays the guitar", _SAME_WORDS),
+        ("what am I allergic to", "I am allergic to peanuts", _SAME_WORDS),
+        ("who is my best friend", "my best friend is called Tom", _SAME_WORDS),
+        ("what's the wifi password", "the wifi password is stored in the drawer", _SAME_WORDS),
+        # other words for the same thing (and US/UK spelling): found, and recalled by the agent
+        ("what's my favourite colour?", "my favorite color is green", None),
+        ("which dish do I like most?", "my favourite food is sushi", None),
+        ("where was I born?", "I was born in 1990", None),
+        ("what vehicle do I drive?", "my car is a blue Toyota", None),
+        ("what's my home town?", "I live in Paris", None),
+        ("what does my son learn?", "my son studies physics at university", None),
     ],
 )
-def test_recall_with_distractors(query: str, expected: str) -> None:
+def test_recall_with_distractors(query: str, expected: str, min_score: float | None) -> None:
     mem = VectorMemory()
     for f in FACTS:
         mem.add(f)
     (top, score), *_ = mem.search(query, k=3)
-    assert top.text == expected and score > 0.3
-
-
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [  # other words for the same thing (and US/UK spelling)
-        ("what's my favourite colour?", "my favorite color is green"),
-        ("which dish do I like most?", "my favourite food is sushi"),
-        ("where was I born?", "I was born in 1990"),
-        ("what vehicle do I drive?", "my car is a blue Toyota"),
-        ("what's my home town?", "I live in Paris"),
-        ("what does my son learn?", "my son studies physics at university"),
-    ],
-)
-def test_recall_across_other_words(query: str, expected: str) -> None:
-    mem = VectorMemory()
-    for f in FACTS:
-        mem.add(f)
-    (top, score), *_ = mem.search(query, k=3)
-    assert top.text == expected and score >= AgentConfig.memory_min_score
+    if min_score is None:
+        assert top.text == expected and score >= AgentConfig.memory_min_score
+    else:
+        assert top.text == expected and score > min_score
 
 
 def test_an_older_model_free_store_is_re_embedded_on_open(tmp_path: Path) -> None:

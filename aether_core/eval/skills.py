@@ -315,8 +315,7 @@ def _wanted(s: SkillSample) -> str:
         return f"the picture is {caption(s.image_spec)}"
     if s.draw_spec is not None:
         return f"a drawing of a {s.draw_spec.colour} {s.draw_spec.shape}"
-    call = f"{s.expected_tool}({json.dumps(s.expected_args or {}, ensure_ascii=False)})"
+    args = json.dumps(s.expected_args or {}, ensure_ascii=False)
+    call = f"{s.expected_tool}({args})" if s.expected_tool else "no call"
     said = " and ".join(repr(c) for c in s.expected_answer_contains)
-    return " | ".join(
-        x for x in (call if s.expected_tool else "no call", said and f"answer has {said}") if x
-    )
+    return f"{call} | answer has {said}" if said else call

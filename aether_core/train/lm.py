@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -42,10 +41,11 @@ def unwrap(module: nn.Module) -> nn.Module:
 VISION_KEYS = ("vit.", ".cross.", ".norm_c.")  # the vision path: the ViT and cross-attention
 
 
-def warm_start(model: nn.Module, weights: dict[str, Tensor], source: str) -> None:
+def warm_start(model: nn.Module, weights: dict[str, Tensor], source: str) -> int:
     """Load ``weights`` (``train.init``) into ``model``. They must fit exactly, except that a model
     that adds the vision path may start from one without it: the new cross-attention layers start
-    with a zero output projection, so the warm-started model computes what the old one did."""
+    with a zero output projection, so the warm-started model computes what the old one did.
+    Returns how many tensors started fresh."""
     own = model.state_dict()
     missing = set(own) - set(weights)
     fits = not set(weights) - set(own) and all(own[k].shape == v.shape for k, v in weights.items())
@@ -59,8 +59,7 @@ def warm_start(model: nn.Module, weights: dict[str, Tensor], source: str) -> Non
         for k in missing:
             if k.endswith(".cross.proj.weight"):
                 own[k].zero_()
-    if missing and os.environ.get("RANK", "0") == "0":
-        print(f"warm start from {source}: {len(missing)} new vision tensors start fresh")
+    return len(missing)
 
 
 def vision_inputs(
@@ -177,7 +176,7 @@ class LMStage(Stage):
         model = build_model(self.model_config())
         entropy_ckpt = self.model_config().hier.entropy_checkpoint
         has_entropy = getattr(model, "entropy_model", None) is not None
-        if has_entropy and entropy_ckpt and not self.cfg.train.init:
+        if has_entropy and entropy_ckpt and not self.cfg.train.init and not self.resuming:
             # A hierarchical model's frozen entropy patcher, from `aether train entropy` (--init,
             # or a resume, brings its own copy with the rest of the weights).
             from ..model.entropy import load_entropy_weights
@@ -185,7 +184,11 @@ class LMStage(Stage):
             load_entropy_weights(model, entropy_ckpt)
         if self.cfg.train.init and not self.resuming:  # a resume loads its own weights next
             init, _, _ = load_checkpoint(self.cfg.train.init)
-            warm_start(model, init.state_dict(), str(self.cfg.train.init))
+            fresh = warm_start(model, init.state_dict(), str(self.cfg.train.init))
+            if fresh and self.dist.is_main:
+                print(
+                    f"warm start from {self.cfg.train.init}: {fresh} new vision tensors start fresh"
+                )
         return model.to(self.device).train()
 
     def train_module(self, model: nn.Module) -> nn.Module:
