@@ -27,6 +27,16 @@ class SamplingConfig:
     seed: int | None = None
 
 
+@dataclass(frozen=True)
+class Choice:
+    """Continuations a constraint offers at a choice point: ``tokens[:e] + (close,)`` for each
+    ``e`` in ``ends`` (e.g. the phrases that start at one word of a sentence, then a quote)."""
+
+    tokens: tuple[int, ...]
+    ends: tuple[int, ...]
+    close: int
+
+
 class Constraint(Protocol):
     """Restricts the next token (e.g. to keep a tool call valid JSON)."""
 
@@ -38,7 +48,9 @@ class Constraint(Protocol):
     @property
     def done(self) -> bool: ...
 
-    # optional: ``reweight(logits) -> logits``, applied to the next token's logits first
+    # optional: ``reweight(logits) -> logits``, applied to the next token's logits first;
+    # ``choices() -> Sequence[Choice] | None``: a choice point, where the session scores every
+    # offered continuation as a whole and writes the one it picks
 
 
 def process_logits(
@@ -161,6 +173,49 @@ class DecodeSession:
         self.tokens.append(token)
         return logits[0, -1]
 
+    @torch.inference_mode()
+    def choose(
+        self,
+        logits: Tensor,
+        choices: Sequence[Choice],
+        cfg: SamplingConfig,
+        generator: torch.Generator | None = None,
+    ) -> list[int]:
+        """One of the offered continuations, by its whole log-probability under the model
+        (the likeliest when greedy, else sampled at the temperature). Each choice costs one
+        forward pass over its tokens; the cache is rewound after (nothing is appended)."""
+        n = len(self.tokens)
+        first = torch.log_softmax(logits.float(), -1)
+        options: list[tuple[int, ...]] = []
+        scores: list[Tensor] = []
+        for c in choices:
+            toks = list(c.tokens[: max(c.ends, default=0)])
+            if 0 in c.ends:
+                options.append((c.close,))
+                scores.append(first[c.close])
+            if not toks or n + len(toks) > self.max_len:
+                continue
+            out = self.model(
+                torch.tensor([toks], device=self.device),
+                input_pos=self._pos[n : n + len(toks)],
+                cache=self.cache,
+            )
+            lp = torch.log_softmax(out[0].float(), -1)
+            nxt = torch.tensor(toks[1:], device=self.device)
+            along = torch.cat([first[toks[0] : toks[0] + 1], lp[:-1].gather(1, nxt[:, None])[:, 0]])
+            along = along.cumsum(0)
+            for e in c.ends:
+                if e > 0:
+                    options.append((*toks[:e], c.close))
+                    scores.append(along[e - 1] + lp[e - 1, c.close])
+        if not options:
+            raise ValueError("no choice fits in the context")
+        s = torch.stack(scores)
+        if cfg.temperature <= 0:
+            return list(options[int(torch.argmax(s))])
+        probs = torch.softmax(s / cfg.temperature, -1).cpu()
+        return list(options[int(torch.multinomial(probs, 1, generator=generator))])
+
     def generate(
         self,
         context: Sequence[int],
@@ -181,22 +236,27 @@ class DecodeSession:
         generator = generator or make_generator(cfg.seed)
         logits = self.feed(context, vision, vision_key)
         stops = {int(t) for t in stop_tokens}
-        produced: list[int] = []
+        choices = getattr(constraint, "choices", None)
+        reweight = getattr(constraint, "reweight", None)
+        chosen: list[int] = []  # the rest of a picked continuation, written token by token
         for _ in range(max_new):
             if should_stop is not None and should_stop():
                 return
-            allowed = constraint.allowed() if constraint is not None else None
-            reweight = getattr(constraint, "reweight", None)
-            if reweight is not None:
-                logits = reweight(logits)
-            tok = sample_token(
-                logits,
-                cfg,
-                generator,
-                history=self.tokens[-cfg.repetition_window :],
-                allowed=allowed,
-            )
-            produced.append(tok)
+            if not chosen and choices is not None and (offered := choices()):
+                chosen = self.choose(logits, offered, cfg, generator)
+            if chosen:
+                tok = chosen.pop(0)
+            else:
+                allowed = constraint.allowed() if constraint is not None else None
+                if reweight is not None:
+                    logits = reweight(logits)
+                tok = sample_token(
+                    logits,
+                    cfg,
+                    generator,
+                    history=self.tokens[-cfg.repetition_window :],
+                    allowed=allowed,
+                )
             if constraint is not None:
                 constraint.advance(tok)
             yield tok

@@ -18,11 +18,13 @@ from typing import Any
 import torch
 
 from ..errors import AetherError
+from ..sampling import Choice
 from ..segments import encode_varint
 from ..vocab import VOCAB_SIZE, Tok
 from .copying import CopyPrior
 
 BYTES = frozenset(range(256))
+MAX_SPAN = 96  # longest span a pick_span argument is chosen from (bytes)
 DIGITS = frozenset(b"0123456789")
 # string bytes: printable ASCII except quote and backslash, plus UTF-8 lead/continuation bytes
 _STR_ASCII = frozenset(b for b in range(0x20, 0x7F) if b not in (0x22, 0x5C))
@@ -44,6 +46,7 @@ class ArgType:
     copy_stop: bytes = b""  # bytes a quoted value never runs into (e.g. whitespace in a URL)
     copy_numbers: bool = False  # only the numbers in it are quoted (a calc expression)
     copy_phrase: bool = False  # a phrase picked out of a sentence: the model says where it ends
+    pick_span: bool = False  # a span of the sources, the likeliest one as a whole (choices())
 
 
 def _utf8_lead(b: int) -> tuple[int, range]:
@@ -403,6 +406,23 @@ class StepGrammar:
         if self.phase == "answer" and tok < 256:
             self.answer.append(tok)
 
+    def choices(self) -> list[Choice] | None:
+        """At the opening quote of a ``pick_span`` argument: every span of the sources that starts
+        at a word and ends at one, for the session to score as a whole. Written byte by byte, a
+        small model commits to a start before it has seen the phrase ("common errors" for
+        "c pointers common errors") and to an end before the next word ("running" of "running
+        toilet"); scored whole, the span the model finds likeliest wins."""
+        call = self.call
+        if self.phase != "call" or call is None or call.state != "str" or call.value:
+            return None
+        arg = call.copy_arg
+        if arg is None or not arg.pick_span or self.copy is None or call.out[-1:] != b'"':
+            return None
+        quote = ord('"')
+        spans = self.copy.spans(arg.copy_stop, min(arg.max_length, MAX_SPAN))
+        offered = [Choice(tuple(t), e, quote) for t, e in spans]
+        return [Choice((), (0,), quote), *offered] if quote in call.allowed() else offered
+
     def reweight(self, logits: torch.Tensor) -> torch.Tensor:
         """The copy priors mixed in: ``self.copy`` inside string args, ``self.answer_copy`` in
         the answer."""
@@ -442,6 +462,7 @@ def tool_arg_types(registry: Any) -> dict[str, dict[str, ArgType]]:
                 bytes(getattr(spec, "copy_stop", b"")),
                 bool(getattr(spec, "copy_numbers", False)),
                 bool(getattr(spec, "copy_phrase", False)),
+                bool(getattr(spec, "pick_span", False)),
             )
             for name, spec in tool.schema.items()
         }

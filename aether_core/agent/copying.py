@@ -113,6 +113,32 @@ class CopyPrior:
         ends = self._anchored(self.lower, value.lower(), self._word_at)
         return any(not self.source[e : e + 1].isalnum() for e in ends)
 
+    def spans(self, stop: bytes, max_bytes: int) -> list[tuple[bytes, tuple[int, ...]]]:
+        """The phrases a span of the sources may be: from each word start, the text up to a stop
+        byte (or a quote, backslash or control byte: a string argument never holds those raw),
+        and the lengths at which a word of it ends. Repeated text is offered once."""
+        bad = frozenset(stop) | frozenset(b'"\\') | frozenset(range(32))
+        out: list[tuple[bytes, tuple[int, ...]]] = []
+        seen: set[bytes] = set()
+        src = self.source
+        for i in range(len(src)):
+            if not self._word_at(i):
+                continue
+            j = i
+            while j < len(src) and j - i < max_bytes and src[j] not in bad:
+                j += 1
+            text = src[i:j]
+            if text in seen:
+                continue
+            seen.add(text)
+            whole = j == len(src) or src[j] in bad  # not cut short by max_bytes
+            ends = tuple(e for e in range(1, len(text)) if _word_end(text, e))
+            if whole and text[-1] not in _SPACE:
+                ends += (len(text),)
+            if ends:
+                out.append((text, ends))
+        return out
+
     @staticmethod
     def _anchored(
         haystack: bytes, needle: bytes, starts_at: Callable[[int], bool]
@@ -150,6 +176,19 @@ class CopyPrior:
 
 
 _NUMBER_TAIL = re.compile(rb"[0-9][0-9.]*$")  # the number a prefix ends in
+
+
+def _wordish(b: int) -> bool:
+    return 48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122 or b >= 0x80  # UTF-8 stays whole
+
+
+def _word_end(text: bytes, e: int) -> bool:
+    """A word of ``text`` ends before offset ``e`` (0 < e < len): before a space, or where
+    letters and digits give way to punctuation ("bread" of "bread?", "c++" of "c++ tips")."""
+    before, after = text[e - 1], text[e]
+    if before in _SPACE:
+        return False
+    return after in _SPACE or (_wordish(before) and not _wordish(after))
 
 
 def _is_numeric(b: int) -> bool:

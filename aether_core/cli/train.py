@@ -1,4 +1,4 @@
-"""`aether train {lm,vq,lora,entropy,merge}`: train a stage from a TOML config and/or flags.
+"""`aether train {lm,vq,lora,entropy,vit,merge}`: train a stage from a TOML config and/or flags.
 
 Precedence: built-in defaults < ``--config FILE`` < flags < ``--set SECTION.KEY=VALUE``.
 ``--resume RUN_DIR`` continues a killed or finished run from its ``ckpt/last`` with the config
@@ -44,6 +44,8 @@ TRAIN_FLAGS: dict[str, tuple[str, str]] = {
     "threads": ("train", "threads"),
     "nproc": ("train", "nproc"),
     "init": ("train", "init"),
+    "vision_init": ("train", "vision_init"),
+    "freeze_vision": ("train", "freeze_vision"),
     "lr_control": ("train", "lr_control"),
     "dim": ("model", "dim"),
     "n_layers": ("model", "n_layers"),
@@ -68,6 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         ("vq", "the image VQ-VAE"),
         ("lora", "a LoRA adapter on a checkpoint"),
         ("entropy", "the small flat LM of a hierarchical model's entropy patcher"),
+        ("vit", "the ViT on labelled shapes pictures (then train.vision_init of an lm run)"),
     ):
         s = tsub.add_parser(stage, help=f"train {help_}")
         _common(s)
@@ -83,7 +86,21 @@ def register(sub: argparse._SubParsersAction) -> None:
                 help="vision cross-attention layers (off for text-only models)",
             )
             m.add_argument("--init", metavar="CKPT", help="start from a checkpoint's weights")
+            m.add_argument(
+                "--vision-init", metavar="CKPT", help="the ViT of an `aether train vit` run"
+            )
+            m.add_argument(
+                "--freeze-vision",
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help="keep the ViT fixed (train the byte model and its cross-attention only)",
+            )
             s.add_argument("--vq", metavar="DIR", help="frozen VQ checkpoint for image codes")
+        if stage == "vit":
+            s.epilog = (
+                "The ViT's shape is [model.vision] and model.dim of the config: give it the same "
+                "as the lm run that will load it with train.vision_init."
+            )
         if stage == "entropy":
             s.add_argument("--init", metavar="CKPT", help="start from a flat checkpoint's weights")
             s.add_argument("--vq", metavar="DIR", help="frozen VQ checkpoint for image codes")

@@ -43,6 +43,7 @@ class ArgSpec:
     copy_stop: bytes = b""  # bytes a quoted value never runs into (whitespace for a URL)
     copy_numbers: bool = False  # not quoted as a whole, but its numbers are (calc expressions)
     copy_phrase: bool = False  # a phrase out of a sentence: where it ends is the model's call
+    pick_span: bool = False  # a span of the user's words, picked whole by the model's likelihood
 
     def __post_init__(self) -> None:
         if self.type not in ARG_TYPES:

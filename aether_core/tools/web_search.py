@@ -44,6 +44,7 @@ class WebSearchTool(Tool):
             max_length=400,
             copy_stop=b"?!\n",
             copy_phrase=True,
+            pick_span=True,
         ),
         "max_results": ArgSpec("integer", False, f"how many results, 1-{MAX_RESULTS} (default 5)"),
     }

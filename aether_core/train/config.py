@@ -18,7 +18,7 @@ except ModuleNotFoundError:  # Python 3.10
 from ..config import ConfigError, ModelConfig, from_dict, load_config_file, register_nested
 from ..model.vq import VQConfig
 
-STAGES = ("lm", "vq", "lora", "entropy")
+STAGES = ("lm", "vq", "lora", "entropy", "vit")
 PRECISIONS = ("auto", "fp32", "bf16")
 LR_CONTROLS = ("none", "q")
 OPTIMIZERS = ("adamw", "muon")
@@ -57,6 +57,8 @@ class TrainConfig:
     nproc: int = 1  # local DDP processes `aether train` launches (torchrun --standalone)
     progress: bool = True
     init: str | None = None  # lm: start from this checkpoint's weights (not a resume)
+    vision_init: str | None = None  # lm: the ViT from an `aether train vit` checkpoint
+    freeze_vision: bool = False  # lm: keep the ViT as it is (train only the byte model)
     # "q": a QLRController (train/lr_control.py) scales the scheduled lr and sets Adam's beta1,
     # deciding at every log step from the training loss; "none": the plain schedule.
     lr_control: str = "none"
@@ -202,6 +204,7 @@ STAGE_DEFAULTS: dict[str, dict[str, Any]] = {
     "vq": {"train": {"lr": 2e-3, "weight_decay": 1e-4, "beta2": 0.99, "batch_size": 32,
                      "warmup_steps": 50}},
     "lora": {"train": {"lr": 5e-4, "weight_decay": 0.0}},
+    "vit": {"train": {"lr": 2e-3, "weight_decay": 0.01, "beta2": 0.99, "batch_size": 64}},
 }  # fmt: skip
 
 
@@ -263,7 +266,7 @@ def resolve_config(
 
 # (section, key, is_list): config fields that name files or folders
 PATH_FIELDS = (("data", "paths", True), ("data", "vq", False), ("lora", "base", False),
-               ("train", "init", False))  # fmt: skip
+               ("train", "init", False), ("train", "vision_init", False))  # fmt: skip
 
 
 def _abs(p: Any, base: Path | None) -> Any:

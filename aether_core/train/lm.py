@@ -189,6 +189,14 @@ class LMStage(Stage):
                 print(
                     f"warm start from {self.cfg.train.init}: {fresh} new vision tensors start fresh"
                 )
+        if self.cfg.train.vision_init and not self.resuming:
+            from .vit_stage import load_pretrained_vit
+
+            n = load_pretrained_vit(model, self.cfg.train.vision_init)
+            if self.dist.is_main:
+                print(f"vision: {n} ViT tensors from {self.cfg.train.vision_init}")
+        if self.cfg.train.freeze_vision and getattr(model, "vit", None) is not None:
+            model.vit.requires_grad_(False)
         return model.to(self.device).train()
 
     def train_module(self, model: nn.Module) -> nn.Module:

@@ -76,6 +76,10 @@ def make_stage(cfg: RunConfig, device: torch.device, dist: D.DistInfo, use_bf16:
         from .lora import LoraStage
 
         return LoraStage(cfg, device, dist, use_bf16)
+    if cfg.stage == "vit":
+        from .vit_stage import ViTStage
+
+        return ViTStage(cfg, device, dist, use_bf16)
     if cfg.stage == "entropy":
         from .lm import EntropyStage
 

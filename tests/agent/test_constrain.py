@@ -99,6 +99,34 @@ def test_random_weights_always_write_valid_calls(model) -> None:
     assert len(tools_seen) >= 3  # not a degenerate grammar that always writes the same call
 
 
+def test_random_weights_pick_a_query_that_is_a_phrase_of_the_users_words(model) -> None:
+    from aether_core.agent.copying import CopyPrior
+
+    words = "hey, could you look up the tallest trees in Oregon? thanks"
+    session = DecodeSession(model, 2048)
+    queries = set()
+    for seed in range(6):
+        g = StepGrammar(TYPES, force_call=True, max_thought=10)
+        g.copy = CopyPrior([words.encode()])
+        prefix = [Tok.THOUGHT_START, Tok.STREAM, *b"ok", Tok.THOUGHT_END, Tok.CALL_START,
+                  Tok.STREAM, *b'{"tool": "web_search", "args": {"query": "']  # fmt: skip
+        for t in prefix:
+            g.advance(int(t))
+        context = encode([dialogue.system_message(), dialogue.user_message(words)])
+        toks = session.generate([*context, Tok.ASSISTANT, *prefix], SamplingConfig(1.5), 400,
+                                stop_tokens=(Tok.CALL_END,), constraint=g,
+                                generator=make_generator(seed))  # fmt: skip
+        body = bytes(prefix[7:]) + bytes(t for t in toks if t < 256)
+        query = json.loads(body)["args"]["query"]
+        start = words.find(query)
+        assert query and start >= 0, query  # a span of the words, whatever the weights
+        end = start + len(query)
+        assert (start == 0 or not words[start - 1].isalnum()) and words[start].isalnum()
+        assert end == len(words) or not (words[end - 1].isalnum() and words[end].isalnum())
+        queries.add(query)
+    assert len(queries) > 1  # sampled at a temperature: not always the same span
+
+
 def test_random_weights_always_write_a_decodable_step(model) -> None:
     session = DecodeSession(model, 1024)
     endings = set()

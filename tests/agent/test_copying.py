@@ -168,3 +168,31 @@ def test_a_phrase_arg_leaves_its_end_to_the_model() -> None:
     g = _grammar(b"repeat after me: capital of norway pls")
     _call(g, b'{"tool": "echo", "args": {"text": "capital of norway')
     assert int(g.reweight(logits).argmax()) == ord(" ")  # echo quotes to the end: pushed on
+
+
+def test_spans_start_and_end_at_words_and_never_cross_a_stop() -> None:
+    prior = CopyPrior([b'google "red fox" caf\xc3\xa9s, c++ tips? ok', b"tool output"])
+    spans = {text: [text[:e] for e in ends] for text, ends in prior.spans(b"?", 96)}
+    assert spans[b"red fox"] == [b"red", b"red fox"]  # a quote ends a span: it would need \"
+    assert spans[b"caf\xc3\xa9s, c++ tips"] == [b"caf\xc3\xa9s", b"caf\xc3\xa9s,", b"caf\xc3\xa9s, c",
+                                            b"caf\xc3\xa9s, c++", b"caf\xc3\xa9s, c++ tips"]  # fmt: skip
+    assert spans[b"ok"] == [b"ok"] and spans[b"output"] == [b"output"]  # sources stay apart
+    assert b"fox" in spans and not any(t[:2] in (b"oo", b"ox", b"ed", b"++") for t in spans)
+    cut = {t: e for t, e in CopyPrior([b"search penguins of antarctica"]).spans(b"", 12)}
+    assert cut[b"penguins of "] == (8, 11)  # cut short by max_bytes: no end at the cut
+
+
+def test_a_pick_span_arg_offers_the_spans_at_its_opening_quote_only() -> None:
+    g = _grammar(b"can u google capital of norway pls")
+    assert g.choices() is None
+    _call(g, b'{"tool": "web_search", "args": {"query": "')
+    offered = g.choices()
+    assert all(c.tokens for c in offered)  # an empty query is not valid, so not offered
+    phrases = {bytes(c.tokens[:e]) for c in offered for e in c.ends if e}
+    assert {b"capital of norway", b"capital", b"norway pls", b"can u google"} <= phrases
+    assert b"apital" not in phrases and all(c.close == ord('"') for c in offered)
+    g.advance(ord("c"))
+    assert g.choices() is None  # once written, never offered again
+    g = _grammar(b"repeat after me: capital of norway")
+    _call(g, b'{"tool": "echo", "args": {"text": "')
+    assert g.choices() is None  # echo quotes, it does not pick

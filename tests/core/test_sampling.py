@@ -256,3 +256,59 @@ def test_greedy_generation_matches_full_forward(model):
     assert out == seq[len(prompt) :]
     # top_k=1 at a high temperature is the same greedy path
     assert generate(model, prompt, SamplingConfig(temperature=2.0, top_k=1), 12, ()) == out
+
+
+# ------------------------------------------------------------------------------ choice points
+class OfferOnce(OnlyThese):
+    """A constraint with one choice point, before its first token."""
+
+    def __init__(self, choices) -> None:
+        super().__init__(range(512))
+        self.offered = choices
+
+    def choices(self):
+        return None if self.seen else self.offered
+
+
+def _score(model, prefix, option) -> float:
+    """log p(option | prefix) by full forward passes (no cache)."""
+    with torch.no_grad():
+        lp = torch.log_softmax(model(torch.tensor([prefix + option]))[0].float(), -1)
+    return sum(float(lp[len(prefix) - 1 + i, t]) for i, t in enumerate(option))
+
+
+def test_a_choice_point_writes_the_likeliest_continuation_and_keeps_the_cache_right(model):
+    from aether_core.sampling import Choice
+
+    prompt = [Tok.BOS, Tok.USER, *b"look up red fox facts", Tok.EOS, Tok.ASSISTANT]
+    text = tuple(b"red fox facts")
+    offered = [Choice((), (0,), ord('"')), Choice(text, (3, 7, 13), ord('"')),
+               Choice(text[4:], (3, 9), ord('"'))]  # fmt: skip
+    options = [[ord('"')]] + [[*text[:e], ord('"')] for e in (3, 7, 13)]
+    options += [[*text[4 : 4 + e], ord('"')] for e in (3, 9)]
+    scores = [_score(model, prompt, o) for o in options]
+    s = DecodeSession(model, 64)
+    c = OfferOnce(offered)
+    out = list(
+        s.generate(prompt, SamplingConfig(temperature=0.0), 20, constraint=c, stop_tokens=())
+    )
+    best = options[max(range(len(options)), key=scores.__getitem__)]
+    assert out[: len(best)] == best and c.seen == out
+    # after the choice the cache is the full context's: decoding goes on as a full forward would
+    seq = prompt + out[: len(best)]
+    with torch.no_grad():
+        for _ in range(20 - len(best)):
+            seq.append(int(model(torch.tensor([seq]))[0, -1].argmax()))
+    assert out == seq[len(prompt) :]
+
+
+def test_a_sampled_choice_follows_the_scores(model):
+    from aether_core.sampling import Choice
+
+    prompt = [Tok.BOS, Tok.USER, *b"hi", Tok.EOS, Tok.ASSISTANT]
+    offered = [Choice(tuple(b"ab"), (1, 2), 0)]
+    s = DecodeSession(model, 32)
+    cfg = SamplingConfig(temperature=50.0)  # hot enough for either to come up in 40 draws
+    picks = {tuple(s.choose(s.feed(prompt), offered, cfg, make_generator(i))) for i in range(40)}
+    assert picks == {(97, 0), (97, 98, 0)}  # both options come up; nothing else does
+    assert s.tokens == prompt  # choosing appends nothing

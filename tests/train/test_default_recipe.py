@@ -1,5 +1,6 @@
-"""The default model's recipe (configs/default.toml), shrunk to seconds: it trains through the CLI
-on the synthetic skills mixture + text, the checkpoint carries the VQ, the agent loads it, and the
+"""The default model's recipe (configs/default_vit.toml, then configs/default.toml), shrunk to
+seconds: the ViT learns the shapes, then the byte model trains through the CLI with it fixed on
+the synthetic skills mixture + text, the checkpoint carries the VQ, the agent loads it, and the
 skills evaluation scores it (a model this small scores near zero; the point is the pipeline)."""
 
 from __future__ import annotations
@@ -25,10 +26,40 @@ def _toml(value: object) -> str:
     return json.dumps(value)
 
 
-def _shrunk_recipe(tmp_path: Path) -> Path:
+SHRUNK = dict(dim=32, n_layers=1, n_heads=2, max_seq_len=256)
+
+
+def _write(cfg: dict, path: Path) -> Path:
+    lines = [f'stage = "{cfg["stage"]}"']
+    for section in ("model", "train"):
+        lines.append(f"[{section}]")
+        lines += [f"{k} = {_toml(v)}" for k, v in cfg[section].items()]
+    if "data" in cfg:
+        lines += ["[data]", f"vq = {json.dumps(cfg['data']['vq'])}"]
+        for s in cfg["data"]["sources"]:
+            lines.append("[[data.sources]]")
+            lines += [f"{k} = {_toml(v)}" for k, v in s.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _shrunk_vit(tmp_path: Path) -> Path:
+    """configs/default_vit.toml for the same (shrunk) byte model, a few steps."""
+    cfg = tomllib.loads((ROOT / "configs" / "default_vit.toml").read_text())
+    lm = tomllib.loads((ROOT / "configs" / "default.toml").read_text())
+    assert cfg["model"]["vision"] == lm["model"]["vision"]  # the lm run can take the ViT over
+    assert cfg["model"]["dim"] == lm["model"]["dim"]
+    cfg["model"]["dim"] = SHRUNK["dim"]
+    cfg["train"].update(max_steps=2, batch_size=4, eval_every=2, progress=False)
+    return _write(cfg, tmp_path / "vit.toml")
+
+
+def _shrunk_recipe(tmp_path: Path, vit: Path) -> Path:
     """configs/default.toml with the same data mixture and a tiny model/budget."""
     cfg = tomllib.loads((ROOT / "configs" / "default.toml").read_text())
-    cfg["model"].update(dim=32, n_layers=1, n_heads=2, max_seq_len=256)
+    cfg["model"].update(SHRUNK)
+    assert cfg["train"]["freeze_vision"] and cfg["train"]["vision_init"]
+    cfg["train"]["vision_init"] = str(vit)
     cfg["train"].update(
         max_steps=4, max_minutes=None, seq_len=256, batch_size=2, compile=False, eval_every=4,
         eval_batches=1, log_every=1, ckpt_every=4, warmup_steps=1, progress=False,
@@ -43,22 +74,15 @@ def _shrunk_recipe(tmp_path: Path) -> Path:
         if "image_pool" in s:
             s["image_pool"] = 64  # seconds, not the recipe's pool of fresh pictures
     cfg["data"]["vq"] = str(default_assets_dir())
-    lines = [f'stage = "{cfg["stage"]}"']
-    for section in ("model", "train"):
-        lines.append(f"[{section}]")
-        lines += [f"{k} = {_toml(v)}" for k, v in cfg[section].items()]
-    lines += ["[data]", f"vq = {json.dumps(cfg['data']['vq'])}"]
-    for s in cfg["data"]["sources"]:
-        lines.append("[[data.sources]]")
-        lines += [f"{k} = {_toml(v)}" for k, v in s.items()]
-    out = tmp_path / "recipe.toml"
-    out.write_text("\n".join(lines) + "\n")
-    return out
+    return _write(cfg, tmp_path / "recipe.toml")
 
 
 @pytest.mark.skipif(default_assets_dir() is None, reason="the shipped VQ is not in this checkout")
 def test_default_recipe_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    recipe = _shrunk_recipe(tmp_path)
+    vit = tmp_path / "vit"
+    cmd = ["train", "vit", "--config", str(_shrunk_vit(tmp_path)), "--run-dir", str(vit)]
+    assert main(cmd) == 0
+    recipe = _shrunk_recipe(tmp_path, vit / "ckpt" / "last")
     run = tmp_path / "run"
     assert (
         main(["train", "lm", "--config", str(recipe), "--run-dir", str(run), "--threads", "1"]) == 0
@@ -69,7 +93,7 @@ def test_default_recipe_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows if "loss" in r] == [1, 2, 3, 4]
     assert any("val_bpb" in r for r in rows)
-    capsys.readouterr()
+    assert "ViT tensors from" in capsys.readouterr().out  # the lm run took the trained ViT over
     args = ["eval", "skills", "--checkpoint", str(ckpt), "--n", "1", "--json", "--device", "cpu"]
     assert main([*args, "--skills", "arithmetic,chat,draw"]) == 0
     table = json.loads(capsys.readouterr().out)
