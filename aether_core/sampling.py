@@ -180,34 +180,33 @@ class DecodeSession:
         choices: Sequence[Choice],
         cfg: SamplingConfig,
         generator: torch.Generator | None = None,
+        constraint: Constraint | None = None,
     ) -> list[int]:
-        """One of the offered continuations, by its whole log-probability under the model
-        (the likeliest when greedy, else sampled at the temperature). Each choice costs one
-        forward pass over its tokens; the cache is rewound after (nothing is appended)."""
+        """One of the offered continuations, by its whole log-probability (the likeliest when
+        greedy, else sampled at the temperature): under the model, or as the constraint weighs
+        the model's logits (its ``choice_logprobs``). Each choice costs one forward pass over its
+        tokens; the cache is rewound after (nothing is appended)."""
         n = len(self.tokens)
-        first = torch.log_softmax(logits.float(), -1)
+        weigh = getattr(constraint, "choice_logprobs", None) or _plain_logprobs
         options: list[tuple[int, ...]] = []
         scores: list[Tensor] = []
         for c in choices:
             toks = list(c.tokens[: max(c.ends, default=0)])
-            if 0 in c.ends:
-                options.append((c.close,))
-                scores.append(first[c.close])
-            if not toks or n + len(toks) > self.max_len:
+            if toks and n + len(toks) > self.max_len:
                 continue
-            out = self.model(
-                torch.tensor([toks], device=self.device),
-                input_pos=self._pos[n : n + len(toks)],
-                cache=self.cache,
-            )
-            lp = torch.log_softmax(out[0].float(), -1)
-            nxt = torch.tensor(toks[1:], device=self.device)
-            along = torch.cat([first[toks[0] : toks[0] + 1], lp[:-1].gather(1, nxt[:, None])[:, 0]])
-            along = along.cumsum(0)
+            rows = logits[None]
+            if toks:
+                out = self.model(
+                    torch.tensor([toks], device=self.device),
+                    input_pos=self._pos[n : n + len(toks)],
+                    cache=self.cache,
+                )
+                rows = torch.cat([rows, out[0]])
+            lp_tokens, lp_close = weigh(rows, toks, c.close)
+            along = torch.cat([lp_tokens.new_zeros(1), lp_tokens.cumsum(0)])
             for e in c.ends:
-                if e > 0:
-                    options.append((*toks[:e], c.close))
-                    scores.append(along[e - 1] + lp[e - 1, c.close])
+                options.append((*toks[:e], c.close))
+                scores.append(along[e] + lp_close[e])
         if not options:
             raise ValueError("no choice fits in the context")
         s = torch.stack(scores)
@@ -243,7 +242,7 @@ class DecodeSession:
             if should_stop is not None and should_stop():
                 return
             if not chosen and choices is not None and (offered := choices()):
-                chosen = self.choose(logits, offered, cfg, generator)
+                chosen = self.choose(logits, offered, cfg, generator, constraint)
             if chosen:
                 tok = chosen.pop(0)
             else:
@@ -268,6 +267,13 @@ class DecodeSession:
             if len(self.tokens) + 1 >= self.max_len:
                 return
             logits = self.step(tok)
+
+
+def _plain_logprobs(rows: Tensor, tokens: Sequence[int], close: int) -> tuple[Tensor, Tensor]:
+    """log p(token t | row t) and log p(close | row t) under the model alone."""
+    lp = torch.log_softmax(rows.float(), -1)
+    picked = lp[torch.arange(len(tokens)), torch.tensor(list(tokens), dtype=torch.long)]
+    return picked, lp[:, close]
 
 
 def generate(

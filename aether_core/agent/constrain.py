@@ -11,7 +11,7 @@ parses and validates. ``allowed()`` gives the mask; ``advance()`` moves on (and 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ from ..vocab import VOCAB_SIZE, Tok
 from .copying import CopyPrior
 
 BYTES = frozenset(range(256))
-MAX_SPAN = 96  # longest span a pick_span argument is chosen from (bytes)
+MAX_SPAN = 256  # sources longer than this are not offered as spans (bytes)
 DIGITS = frozenset(b"0123456789")
 # string bytes: printable ASCII except quote and backslash, plus UTF-8 lead/continuation bytes
 _STR_ASCII = frozenset(b for b in range(0x20, 0x7F) if b not in (0x22, 0x5C))
@@ -427,22 +427,39 @@ class StepGrammar:
         """The copy priors mixed in: ``self.copy`` inside string args, ``self.answer_copy`` in
         the answer."""
         if self.phase == "call" and self.call is not None and (arg := self.call.copy_arg):
-            prior, prefix, stop, end = self.copy, bytes(self.call.value), arg.copy_stop, ord('"')
-            if prior is None:
-                return logits
-            if not arg.copy:  # only the number being written is quoted: "900" -> "9000"
-                return prior.mix_digits(logits, prefix)
-            if arg.copy_phrase and prior.word_ends(prefix):  # go on or stop: the model decides
-                return logits
-            logits = prior.mix_span(logits, prefix, stop, end)
-        elif self.phase == "answer":  # quoted to its end: done
-            prior, prefix, stop, end = self.answer_copy, bytes(self.answer), b"", int(Tok.EOS)
-            if prior is None:
-                return logits
+            return self._arg_logits(logits, arg, bytes(self.call.value))
+        if self.phase == "answer" and self.answer_copy is not None:  # quoted to its end: done
+            prior, prefix = self.answer_copy, bytes(self.answer)
             logits = prior.mix_digits(logits, prefix)  # "2169" -> "21690"
-        else:
+            return prior.mix(logits, prefix, b"", int(Tok.EOS)) if prefix else logits
+        return logits
+
+    def _arg_logits(self, logits: torch.Tensor, arg: ArgType, value: bytes) -> torch.Tensor:
+        """The copy prior on the next byte of string argument ``arg``, ``value`` written so far."""
+        prior, stop, end = self.copy, arg.copy_stop, ord('"')
+        if prior is None:
             return logits
-        return prior.mix(logits, prefix, stop, end) if prefix else logits
+        if not arg.copy:  # only the number being written is quoted: "900" -> "9000"
+            return prior.mix_digits(logits, value)
+        if arg.copy_phrase and prior.word_ends(value):  # go on or stop: the model decides
+            return logits
+        logits = prior.mix_span(logits, value, stop, end)
+        return prior.mix(logits, value, stop, end) if value else logits
+
+    def choice_logprobs(
+        self, rows: torch.Tensor, tokens: Sequence[int], close: int
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Scores for a span offered by ``choices``: row t holds the model's logits after t of
+        its bytes; weighed as decoding would weigh them (copy prior in), the log-probabilities
+        of byte t and of closing the string after t bytes. Scored by the model alone, a long
+        span loses to a short one byte by byte, though the prior would have copied it."""
+        arg = self.call.copy_arg if self.call is not None else None
+        if arg is None:
+            raise GrammarError("no string argument is being written")
+        lp = torch.stack([torch.log_softmax(self._arg_logits(row, arg, bytes(tokens[:t])).float(), -1)
+                          for t, row in enumerate(rows)])  # fmt: skip
+        picked = lp[torch.arange(len(tokens)), torch.tensor(list(tokens), dtype=torch.long)]
+        return picked, lp[:, close]
 
     def _finish(self, how: str) -> None:
         self.phase, self.ended_with = "done", how

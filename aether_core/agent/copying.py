@@ -116,26 +116,29 @@ class CopyPrior:
     def spans(self, stop: bytes, max_bytes: int) -> list[tuple[bytes, tuple[int, ...]]]:
         """The phrases a span of the sources may be: from each word start, the text up to a stop
         byte (or a quote, backslash or control byte: a string argument never holds those raw),
-        and the lengths at which a word of it ends. Repeated text is offered once."""
+        and the lengths at which a word of it ends. Sources longer than ``max_bytes`` are left
+        out whole (a span cut short would look complete); repeated text is offered once."""
         bad = frozenset(stop) | frozenset(b'"\\') | frozenset(range(32))
         out: list[tuple[bytes, tuple[int, ...]]] = []
         seen: set[bytes] = set()
-        src = self.source
-        for i in range(len(src)):
-            if not self._word_at(i):
+        src, at = self.source, 0
+        for part in src.split(b"\x00"):
+            base, at = at, at + len(part) + 1
+            if len(part) > max_bytes:
                 continue
-            j = i
-            while j < len(src) and j - i < max_bytes and src[j] not in bad:
-                j += 1
-            text = src[i:j]
-            if text in seen:
-                continue
-            seen.add(text)
-            whole = j == len(src) or src[j] in bad  # not cut short by max_bytes
-            ends = tuple(e for e in range(1, len(text)) if _word_end(text, e))
-            if whole and text[-1] not in _SPACE:
-                ends += (len(text),)
-            if ends:
+            for i in range(len(part)):
+                if not self._word_at(base + i):
+                    continue
+                j = i
+                while j < len(part) and part[j] not in bad:
+                    j += 1
+                text = part[i:j]
+                if text in seen:
+                    continue
+                seen.add(text)
+                ends = tuple(e for e in range(1, len(text)) if _word_end(text, e))
+                if text[-1] not in _SPACE:
+                    ends += (len(text),)
                 out.append((text, ends))
         return out
 

@@ -178,8 +178,8 @@ def test_spans_start_and_end_at_words_and_never_cross_a_stop() -> None:
                                             b"caf\xc3\xa9s, c++", b"caf\xc3\xa9s, c++ tips"]  # fmt: skip
     assert spans[b"ok"] == [b"ok"] and spans[b"output"] == [b"output"]  # sources stay apart
     assert b"fox" in spans and not any(t[:2] in (b"oo", b"ox", b"ed", b"++") for t in spans)
-    cut = {t: e for t, e in CopyPrior([b"search penguins of antarctica"]).spans(b"", 12)}
-    assert cut[b"penguins of "] == (8, 11)  # cut short by max_bytes: no end at the cut
+    short = CopyPrior([b"search penguins of antarctica", b"hi there"]).spans(b"", 12)
+    assert [t for t, _ in short] == [b"hi there", b"there"]  # a longer source is left out whole
 
 
 def test_a_pick_span_arg_offers_the_spans_at_its_opening_quote_only() -> None:
@@ -196,3 +196,22 @@ def test_a_pick_span_arg_offers_the_spans_at_its_opening_quote_only() -> None:
     g = _grammar(b"repeat after me: capital of norway")
     _call(g, b'{"tool": "echo", "args": {"text": "')
     assert g.choices() is None  # echo quotes, it does not pick
+
+
+def test_a_span_is_scored_as_decoding_would_weigh_it() -> None:
+    g = _grammar(b"can u google capital of norway pls")
+    _call(g, b'{"tool": "web_search", "args": {"query": "')
+    span = b"capital of norway"
+    rows = torch.randn(len(span) + 1, VOCAB_SIZE, generator=torch.Generator().manual_seed(0))
+    picked, close = g.choice_logprobs(rows, list(span), ord('"'))
+    walk = _grammar(b"can u google capital of norway pls")
+    _call(walk, b'{"tool": "web_search", "args": {"query": "')
+    for t, b in enumerate([*span, ord('"')]):  # the same grammar, byte by byte
+        lp = torch.log_softmax(walk.reweight(rows[t]).float(), -1)
+        assert torch.isclose(close[t], lp[ord('"')])
+        if t < len(span):
+            assert torch.isclose(picked[t], lp[b])
+            walk.advance(b)
+    plain = torch.log_softmax(rows, -1)
+    assert picked[3] > plain[3, span[3]] + 1.0  # inside a word the prior carries the span on
+    assert torch.isclose(close[len(span)], plain[len(span), ord('"')])  # at its end: the model's
