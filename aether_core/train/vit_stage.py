@@ -22,6 +22,7 @@ from torch import Tensor, nn
 from ..checkpoint import CheckpointError, load_weights, read_config, save_checkpoint
 from ..config import ModelConfig
 from ..data.shapes import COLOURS, SHAPES, ShapeSpec, random_spec, render
+from ..errors import AetherError
 from ..model.vision import TinyPatchViT
 from ..model.vq import image_to_tensor
 from .distributed import all_reduce_sum
@@ -72,6 +73,8 @@ class ViTStage(Stage):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.cfg.data.paths or self.cfg.data.sources:
+            raise AetherError("vit trains on fresh synthetic shapes and their labels: no --data")
         self.val = labelled_batch(random.Random(f"{self.cfg.train.seed}/val"), VAL_IMAGES)
 
     def build_model(self) -> nn.Module:

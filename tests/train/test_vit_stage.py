@@ -8,6 +8,7 @@ import torch
 from aether_core.checkpoint import CheckpointError
 from aether_core.data.base import Batch
 from aether_core.data.shapes import COLOURS
+from aether_core.errors import AetherError
 from aether_core.model import build_model
 from aether_core.train.lm import batch_loss
 from aether_core.train.loop import Hooks, train
@@ -65,6 +66,12 @@ def test_a_vit_checkpoint_must_fit_the_model(tmp_path, text_file):
         load_pretrained_vit(build_model(tiny_model(cross_attn=True, dim=48)), vit_dir)
     with pytest.raises(CheckpointError, match="no ViT"):
         load_pretrained_vit(build_model(tiny_model(cross_attn=False)), vit_dir)
+    with pytest.raises(AetherError, match="no --data"):
+        train(
+            tiny_run(
+                tmp_path, text_file, stage="vit", name="vit2", model=tiny_model(cross_attn=True)
+            )
+        )
     lm_dir = train(tiny_run(tmp_path, text_file, name="lm", max_steps=1)).run_dir / "ckpt/last"
     with pytest.raises(CheckpointError, match="not a `aether train vit` checkpoint"):
         load_pretrained_vit(build_model(tiny_model(cross_attn=True)), lm_dir)
