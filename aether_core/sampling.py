@@ -187,7 +187,7 @@ class DecodeSession:
         the model's logits (its ``choice_logprobs``). Each choice costs one forward pass over its
         tokens; the cache is rewound after (nothing is appended)."""
         n = len(self.tokens)
-        weigh = getattr(constraint, "choice_logprobs", None) or _plain_logprobs
+        weigh = getattr(constraint, "choice_logprobs", None) or token_logprobs
         options: list[tuple[int, ...]] = []
         scores: list[Tensor] = []
         for c in choices:
@@ -269,8 +269,8 @@ class DecodeSession:
             logits = self.step(tok)
 
 
-def _plain_logprobs(rows: Tensor, tokens: Sequence[int], close: int) -> tuple[Tensor, Tensor]:
-    """log p(token t | row t) and log p(close | row t) under the model alone."""
+def token_logprobs(rows: Tensor, tokens: Sequence[int], close: int) -> tuple[Tensor, Tensor]:
+    """log p(token t | logits row t) and log p(close | row t), for every row."""
     lp = torch.log_softmax(rows.float(), -1)
     picked = lp[torch.arange(len(tokens)), torch.tensor(list(tokens), dtype=torch.long)]
     return picked, lp[:, close]

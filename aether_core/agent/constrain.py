@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from ..errors import AetherError
-from ..sampling import Choice
+from ..sampling import Choice, token_logprobs
 from ..segments import encode_varint
 from ..vocab import VOCAB_SIZE, Tok
 from .copying import CopyPrior
@@ -456,10 +456,8 @@ class StepGrammar:
         arg = self.call.copy_arg if self.call is not None else None
         if arg is None:
             raise GrammarError("no string argument is being written")
-        lp = torch.stack([torch.log_softmax(self._arg_logits(row, arg, bytes(tokens[:t])).float(), -1)
-                          for t, row in enumerate(rows)])  # fmt: skip
-        picked = lp[torch.arange(len(tokens)), torch.tensor(list(tokens), dtype=torch.long)]
-        return picked, lp[:, close]
+        weighed = [self._arg_logits(row, arg, bytes(tokens[:t])) for t, row in enumerate(rows)]
+        return token_logprobs(torch.stack(weighed), tokens, close)
 
     def _finish(self, how: str) -> None:
         self.phase, self.ended_with = "done", how

@@ -66,6 +66,9 @@ def test_a_vit_checkpoint_must_fit_the_model(tmp_path, text_file):
         load_pretrained_vit(build_model(tiny_model(cross_attn=True, dim=48)), vit_dir)
     with pytest.raises(CheckpointError, match="no ViT"):
         load_pretrained_vit(build_model(tiny_model(cross_attn=False)), vit_dir)
+    (vit_dir / "vit.safetensors").write_bytes(b"\x00" * 8)  # truncated
+    with pytest.raises(CheckpointError, match="corrupt"):
+        load_pretrained_vit(build_model(tiny_model(cross_attn=True)), vit_dir)
     with pytest.raises(AetherError, match="no --data"):
         train(
             tiny_run(
