@@ -242,6 +242,28 @@ SEARCH_PATTERNS: tuple[tuple[str, str], ...] = (
     ("visa rules for {a}", "COUNTRIES"), ("{a} common errors", "TECH"),
 )  # fmt: skip
 
+# More subject shapes, for training only (the eval draws from SEARCH_PATTERNS alone): subjects
+# that hold "for", "about", "to" or "in" themselves, so that the query is not simply "whatever
+# follows the last preposition", and subjects from more lists than the ones above.
+TRAIN_SEARCH_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("where to buy {a}", "FOODS"), ("reviews of {a}", "BOOKS"), ("{a} showtimes", "MOVIES"),
+    ("rules of {a}", "SPORTS"), ("how to get better at {a}", "SPORTS"), ("salary of {a}", "JOBS"),
+    ("how to become {a}", "JOBS"), ("best time to visit {a}", "WORLD_CITIES"),
+    ("hotels in {a}", "WORLD_CITIES"), ("news about {a}", "TOPICS"),
+    ("tips for learning {a}", "LANGUAGES"), ("is {a} good for you", "DRINKS"),
+    ("how to brew {a}", "DRINKS"), ("degrees in {a}", "SUBJECTS"),
+    ("what to do about {a}", "ILLNESSES"), ("tickets for {a}", "LANDMARKS"),
+    ("{a} for kids", "TOPICS"), ("how to say thank you in {a}", "LANGUAGES"),
+    ("cost of living in {a}", "WORLD_CITIES"), ("how long do {a}s live", "ANIMALS"),
+    ("{a} summary", "BOOKS"), ("who wrote {a}", "BOOKS"), ("{a} cast", "MOVIES"),
+    ("{a} gear for a beginner", "SPORTS"), ("jobs with a degree in {a}", "SUBJECTS"),
+    ("how to get to {a}", "LANDMARKS"), ("facts about {a}", "TOPICS"),
+    ("{a} in {b}", "FOODS+CITY"), ("is {a} safe to travel to", "COUNTRIES"),
+    ("how to learn {a} fast", "TECH"), ("{a} explained", "TECH"), ("origin of {a}", "FOODS"),
+    ("where do {a}s live", "ANIMALS"), ("train tickets to {a}", "WORLD_CITIES"),
+    ("{a} allergy", "ALLERGENS"), ("how to clean a {a}", "OBJECTS"),
+)  # fmt: skip
+
 # --------------------------------------------------------------------------- URLs and pages
 KNOWN_SITES: tuple[str, ...] = (
     "en.wikipedia.org", "www.bbc.com", "docs.python.org", "github.com", "medium.com",

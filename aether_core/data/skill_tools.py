@@ -773,6 +773,26 @@ SEARCH_TEMPLATES = (
     ("could you do an internet search on {q}?", False), ("mind googling {q} for me?", False),
     ("I need information on {q} from the internet", False),
 )  # fmt: skip
+# Words people put right after the subject ("google X pls", "find X online"). Training prompts
+# get one after a subject that ends its template, so that the query's end is learned from the
+# words and not from the end of the prompt; the eval's prompts are left as their templates are.
+SEARCH_TAILS = (
+    " pls", " please", " for me", " online", " on the web", " on the internet", " for me please",
+    " for me pls", " on google", " real quick", " quickly", " now", " asap", " right now",
+    " if you can", " for me, thanks", " please, thanks", " plz", " for me thx", " on the net",
+)  # fmt: skip
+TAIL_RATE = 0.3
+TRAIN_PATTERN_RATE = 0.35
+
+
+def _with_tail(template: str, rng: random.Random) -> str:
+    """``template`` with a tail after ``{q}`` where only punctuation followed it."""
+    head, sep, rest = template.partition("{q}")
+    if not sep or rest.strip(" ?!.") or "{q}" in rest:
+        return template
+    return head + sep + rng.choice(SEARCH_TAILS) + rest
+
+
 SNIPPETS = (
     "{S} explained simply, with examples.", "Key facts and tips, updated {year}.",
     "{n} things to know about {s}.", "A short overview, from basics to details.",
@@ -786,7 +806,10 @@ RESULT_TITLES = (
 
 
 def _subject(rng: random.Random, split: str) -> str:
-    pattern, source = rng.choice(lx.SEARCH_PATTERNS)
+    patterns = lx.SEARCH_PATTERNS
+    if split == "train" and rng.random() < TRAIN_PATTERN_RATE:  # no extra draw for eval
+        patterns = lx.TRAIN_SEARCH_PATTERNS
+    pattern, source = rng.choice(patterns)
     if source == "FOODS+CITY":
         a, b = rng.choice(held_out(lx.FOODS, split)), rng.choice(held_out(lx.WORLD_CITIES, split))
         return pattern.format(a=a, b=b)
@@ -837,6 +860,8 @@ def search(rng: random.Random, split: str) -> SkillSample:
     """web_search with the subject copied verbatim; the answer quotes the top result."""
     split = norm_split(split)
     template, imperative = rng.choice(held_out(SEARCH_TEMPLATES, split))
+    if split == "train" and rng.random() < TAIL_RATE:
+        template = _with_tail(template, rng)
     subject = vary_case(_subject(rng, split), rng, odd=0.03)
     prompt = realize(template, {"q": subject}, rng, split, verbatim=("q",), imperative=imperative)
     args = {"query": subject}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import datetime, timezone
 
@@ -293,3 +294,31 @@ def test_caption_eval_pictures_are_held_out_combinations():
 
     for split in ("train", "eval"):
         assert all(triple_split(s.image_spec) == split for s in samples("caption", split, n=100))
+
+
+def test_search_training_prompts_put_words_after_the_subject_and_eval_prompts_do_not_change(
+    monkeypatch,
+):
+    from aether_core.data import skill_tools
+
+    tails = 0
+    heads = {p.split("{a}")[0].strip() for p, _ in lx.TRAIN_SEARCH_PATTERNS}
+    heads -= {p.split("{a}")[0].strip() for p, _ in lx.SEARCH_PATTERNS} | {""}
+
+    def new_shapes(split: str) -> int:
+        qs = [s.expected_args["query"].lower() for s in samples("search", split, n=300, seed=4)]
+        return sum(any(q.startswith(h + " ") for h in heads) for q in qs)
+
+    for s in samples("search", n=400, seed=2):
+        q = s.expected_args["query"]
+        after = s.prompt[s.prompt.index(q) + len(q) :]
+        tails += any(after.startswith(t) for t in skill_tools.SEARCH_TAILS)
+    assert 60 < tails < 250
+    assert new_shapes("train") > 30 and new_shapes("eval") == 0  # training-only subject shapes
+    before = [(s.prompt, s.expected_args) for s in samples("search", "eval", n=200, seed=2)]
+    monkeypatch.setattr(skill_tools, "TAIL_RATE", 0.0)
+    monkeypatch.setattr(skill_tools, "TRAIN_PATTERN_RATE", 0.0)
+    after_eval = [(s.prompt, s.expected_args) for s in samples("search", "eval", n=200, seed=2)]
+    assert before == after_eval  # the eval draws exactly what it drew before
+    assert skill_tools._with_tail("find {q} online", random.Random(0)) == "find {q} online"
+    assert skill_tools._with_tail("can you google {q}?", random.Random(0)).endswith("?")
