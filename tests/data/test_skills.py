@@ -301,7 +301,6 @@ def test_search_training_prompts_put_words_after_the_subject_and_eval_prompts_do
 ):
     from aether_core.data import skill_tools
 
-    tails = 0
     heads = {p.split("{a}")[0].strip() for p, _ in lx.TRAIN_SEARCH_PATTERNS}
     heads -= {p.split("{a}")[0].strip() for p, _ in lx.SEARCH_PATTERNS} | {""}
 
@@ -309,6 +308,7 @@ def test_search_training_prompts_put_words_after_the_subject_and_eval_prompts_do
         qs = [s.expected_args["query"].lower() for s in samples("search", split, n=300, seed=4)]
         return sum(any(q.startswith(h + " ") for h in heads) for q in qs)
 
+    tails = 0
     for s in samples("search", n=400, seed=2):
         q = s.expected_args["query"]
         after = s.prompt[s.prompt.index(q) + len(q) :]
@@ -321,4 +321,5 @@ def test_search_training_prompts_put_words_after_the_subject_and_eval_prompts_do
     after_eval = [(s.prompt, s.expected_args) for s in samples("search", "eval", n=200, seed=2)]
     assert before == after_eval  # the eval draws exactly what it drew before
     assert skill_tools._with_tail("find {q} online", random.Random(0)) == "find {q} online"
-    assert skill_tools._with_tail("can you google {q}?", random.Random(0)).endswith("?")
+    tailed = skill_tools._with_tail("can you google {q}?", random.Random(0))
+    assert tailed.startswith("can you google {q} ") and tailed.endswith("?")  # before the "?"
