@@ -268,7 +268,9 @@ class AetherAgent:
         )
         if self.config.copy_prior > 0:
             grammar.copy = CopyPrior(copy_sources(turn), self.config.copy_prior)
-            grammar.answer_copy = CopyPrior(copy_sources(turn, user=False), self.config.copy_prior)
+            grammar.answer_copy = CopyPrior(
+                copy_sources(turn, user=False), self.config.copy_prior, first=True
+            )
         tokens = encode(context) + [int(Tok.ASSISTANT)]
         thought, body, codes, filebuf = bytearray(), bytearray(), bytearray(), bytearray()
         items: list = []

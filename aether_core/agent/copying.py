@@ -31,24 +31,31 @@ class CopyPrior:
     λ = min(MAX_WEIGHT, rate * k): one shared byte is weak evidence, a long match is strong. A
     pointer-generator mixture at decode time, with no training needed."""
 
-    def __init__(self, sources: Iterable[bytes], rate: float = 0.12) -> None:
+    def __init__(self, sources: Iterable[bytes], rate: float = 0.12, first: bool = False) -> None:
         joined = b"\x00".join(s for s in sources if s)
         self.source = joined[-MAX_SOURCE:]
         self.lower = self.source.lower()
         self.rate = float(rate)
+        self.first = first  # per source, follow only the first place the tail occurs
 
     def candidates(self, prefix: bytes, stop: bytes = b"") -> tuple[set[int], int]:
         """(next bytes or END, match length k) for the longest tail of ``prefix`` in the sources.
         END: the end of a source, a ``stop`` byte, or (where there are stop bytes) sentence
-        punctuation followed by a space ("see https://x.org/a? thanks")."""
+        punctuation followed by a space ("see https://x.org/a? thanks"). With ``first``, a source
+        where the tail occurs more than once offers only what follows its first occurrence: an
+        answer quotes the top result's title, not a later mention of the same words."""
         if not prefix or not self.source or self.rate <= 0:
             return set(), 0
         for k in range(min(MAX_MATCH, len(prefix)), 0, -1):
             tail = prefix[-k:]
             nxt: set[int] = set()
+            quoted: set[int] = set()  # sources (by start) already followed, with ``first``
             at = self.source.find(tail)
             while at >= 0:
-                nxt.add(self._after(at + k, stop))
+                start = self.source.rfind(b"\x00", 0, at)
+                if not (self.first and start in quoted):
+                    nxt.add(self._after(at + k, stop))
+                    quoted.add(start)
                 at = self.source.find(tail, at + 1)
             if nxt:
                 return nxt, k

@@ -21,6 +21,17 @@ def test_candidates_follow_the_longest_matching_tail() -> None:
     assert prior.candidates(b"") == (set(), 0) and prior.candidates(b"\x01\x02") == (set(), 0)
 
 
+def test_with_first_a_source_goes_on_as_it_first_did() -> None:
+    results = b"1. Css grid: a guide - https://x.dev\n   Css grid explained simply."
+    colon, space = ord(":"), ord(" ")
+    assert CopyPrior([results]).candidates(b"Top: Css grid")[0] == {colon, space}
+    first = CopyPrior([results], first=True)
+    assert first.candidates(b"Top: Css grid")[0] == {colon}  # the top result's title goes on
+    assert first.candidates(b"Css grid e")[0] == {ord("x")}  # a longer tail still decides
+    two = CopyPrior([results, b"Css grid tips"], first=True)
+    assert two.candidates(b"Css grid")[0] == {colon, space}  # the first place in each source
+
+
 def test_stop_bytes_and_trailing_punctuation_end_a_value() -> None:
     prior = CopyPrior([b"read https://x.org/a?id=3? thanks, and https://y.org/b now"])
     stop = b" \t\n"
