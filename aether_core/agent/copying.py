@@ -23,6 +23,7 @@ MAX_WEIGHT = 0.95  # the model always keeps a say
 DIGIT_EVIDENCE = 3  # a value that starts a number/word of the sources: 3 matched bytes each
 OFF_WORD = -3.0  # log-weight of a first byte that starts no word of the sources (~1/20)
 _PUNCT, _SPACE = frozenset(b".,;:!?)"), frozenset(b" \t\r\n")  # sentence punctuation after a value
+_QUOTES = frozenset(b"'\"`")  # marks that open a quoted value ("say 'hello world' back")
 
 
 class CopyPrior:
@@ -54,19 +55,28 @@ class CopyPrior:
             while at >= 0:
                 start = self.source.rfind(b"\x00", 0, at)
                 if not (self.first and start in quoted):
-                    nxt.add(self._after(at + k, stop))
+                    nxt.add(self._after(at + k, stop, self._opened(at + k, prefix)))
                     quoted.add(start)
                 at = self.source.find(tail, at + 1)
             if nxt:
                 return nxt, k
         return set(), 0
 
-    def _after(self, end: int, stop: bytes) -> int:
-        """The source byte at ``end``, or END where a quoted span stops there."""
+    def _after(self, end: int, stop: bytes, opened: int = 0) -> int:
+        """The source byte at ``end``, or END where a quoted span stops there: also at the quote
+        mark ``opened`` (the one just before the span) when it closes there ("say 'hi' back")."""
         b = self.source[end] if end < len(self.source) else 0
         after = self.source[end + 1] if end + 1 < len(self.source) else 0
         closing = stop and b in _PUNCT and (after == 0 or after in _SPACE)
-        return END if b == 0 or b in stop or closing else b
+        return END if b == 0 or b in stop or closing or (opened and b == opened) else b
+
+    def _opened(self, end: int, value: bytes) -> int:
+        """The quote mark just before ``value``, where the sources hold it ending at ``end``."""
+        begin = end - len(value)
+        if begin <= 0 or self.lower[begin:end] != value.lower():
+            return 0
+        mark = self.source[begin - 1]
+        return mark if mark in _QUOTES else 0
 
     def mix(
         self, logits: torch.Tensor, prefix: bytes, stop: bytes = b"", end_token: int | None = None
@@ -106,7 +116,7 @@ class CopyPrior:
             mask[list(starts - {0})] = 0.0
             return logits + mask
         nxt = {
-            self._after(end, stop)
+            self._after(end, stop, self._opened(end, value))
             for end in self._anchored(self.lower, value.lower(), self._word_at)
         }
         return self._mix(logits, nxt, DIGIT_EVIDENCE * len(value), end_token)
@@ -136,8 +146,8 @@ class CopyPrior:
             for i in range(len(part)):
                 if not self._word_at(base + i):
                     continue
-                j = i
-                while j < len(part) and part[j] not in bad:
+                j, mark = i, part[i - 1] if i and part[i - 1] in _QUOTES else -1
+                while j < len(part) and part[j] not in bad and part[j] != mark:  # 'quoted' ends
                     j += 1
                 text = part[i:j]
                 if text in seen:

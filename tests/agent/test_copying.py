@@ -32,6 +32,18 @@ def test_with_first_a_source_goes_on_as_it_first_did() -> None:
     assert two.candidates(b"Css grid")[0] == {colon, space}  # the first place in each source
 
 
+def test_a_value_that_opens_after_a_quote_mark_ends_at_its_closing_mark() -> None:
+    prior = CopyPrior([b"say 'hello world' back, it's fine"])
+    assert prior.candidates(b"hello world")[0] == {END}  # opened by "'": closed by it
+    assert prior.candidates(b"lo world")[0] == {ord("'")}  # not from the quote: copied on
+    assert prior.candidates(b"it")[0] == {ord("'")}  # an apostrophe inside a word goes on
+    logits = torch.zeros(VOCAB_SIZE)
+    mixed = prior.mix_span(logits, b"hello world", b"", ord('"'))
+    assert int(mixed.argmax()) == ord('"')  # the string closes where the quotation does
+    spans = {t for t, _ in CopyPrior([b"echo 'red fox' now"]).spans(b"", 96)}
+    assert b"red fox" in spans and b"red fox' now" not in spans and b"fox' now" in spans
+
+
 def test_stop_bytes_and_trailing_punctuation_end_a_value() -> None:
     prior = CopyPrior([b"read https://x.org/a?id=3? thanks, and https://y.org/b now"])
     stop = b" \t\n"
