@@ -259,33 +259,6 @@ def vary_case(text: str, rng: random.Random, odd: float = 0.1) -> str:
     return text
 
 
-# ------------------------------------------------------------------------------ made-up names
-_ONSETS = ("", "b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v",
-           "w", "z", "br", "ch", "dr", "fl", "gr", "kr", "pl", "sh", "st", "th", "tr", "qu")  # fmt: skip
-_VOWELS = ("a", "e", "i", "o", "u", "a", "e", "i", "o", "ai", "ou", "ee", "y")
-_CODAS = ("", "", "", "", "", "", "n", "r", "s", "l", "k", "t", "m", "nd", "x")
-
-
-def made_up_word(rng: random.Random) -> str:
-    """A pronounceable word that no list holds ("brovin", "tak"), or a short code ("c", "x3")."""
-    if rng.random() < 0.08:
-        code = rng.choice("abcdefghijklmnopqrstuvwxyz")
-        return code + (str(rng.randint(1, 99)) if rng.random() < 0.4 else "")
-    n = rng.choice((1, 2, 2, 2, 3, 3))
-    return "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) + rng.choice(_CODAS) for _ in range(n))
-
-
-def made_up_name(rng: random.Random, words: Sequence[str] = (), most: int = 3) -> str:
-    """1 to ``most`` words, made up or (2 in 5, where ``words`` are given) real, some of them
-    capitalized: a name or subject the model has never seen, so that it learns to copy the words
-    that are there rather than to recall the names it knows ("vitamin d deficiency")."""
-    parts = []
-    for _ in range(rng.randint(1, most)):
-        w = rng.choice(words) if words and rng.random() < 0.4 else made_up_word(rng)
-        parts.append(w.capitalize() if rng.random() < 0.25 else w)
-    return " ".join(parts)
-
-
 def a_or_an(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 

@@ -21,7 +21,6 @@ from . import lexicon as lx
 from .phrasing import (
     held_out,
     is_command,
-    made_up_name,
     norm_split,
     realize,
     typo,
@@ -784,7 +783,6 @@ SEARCH_TAILS = (
 )  # fmt: skip
 TAIL_RATE = 0.3
 TRAIN_PATTERN_RATE = 0.35
-NOVEL_RATE = 0.35  # train subjects whose names are made up: copy what is there, not what is known
 
 
 def _with_tail(template: str, rng: random.Random) -> str:
@@ -812,26 +810,10 @@ def _subject(rng: random.Random, split: str) -> str:
     if split == "train" and rng.random() < TRAIN_PATTERN_RATE:  # no extra draw for eval
         patterns = lx.TRAIN_SEARCH_PATTERNS
     pattern, source = rng.choice(patterns)
-    if split == "train" and rng.random() < NOVEL_RATE:  # "how tall is Brovin Tak", "zeenor"
-        if rng.random() < 0.2:
-            pattern = "{a}"  # a whole subject of its own: "Kelo Mendrai 2024 stats"
-        name = made_up_name(rng, _real_words(), most=4 if pattern == "{a}" else 3)
-        return pattern.format(a=name, b=made_up_name(rng, _real_words()))
     if source == "FOODS+CITY":
         a, b = rng.choice(held_out(lx.FOODS, split)), rng.choice(held_out(lx.WORLD_CITIES, split))
         return pattern.format(a=a, b=b)
     return pattern.format(a=rng.choice(held_out(getattr(lx, source), split)))
-
-
-@functools.cache
-def _real_words() -> tuple[str, ...]:
-    """Words of the training side of the subject lists, to mix into made-up names."""
-    lists = (lx.ANIMALS, lx.LANDMARKS, lx.TOPICS, lx.TECH, lx.OBJECTS, lx.PAGE_TOPICS, lx.FOODS)
-    words = {
-        w.lower() for items in lists for item in held_out(items, "train") for w in item.split()
-    }
-    tails = {w for t in SEARCH_TAILS for w in t.replace(",", " ").split()}  # never a tail's word
-    return tuple(sorted(words - tails - {"the", "a", "an", "of", "in", "for", "to"}))
 
 
 def _slug(text: str) -> str:

@@ -57,19 +57,3 @@ def test_fix_articles():
     assert fix_articles("draw a orange circle on a blue background") == (
         "draw an orange circle on a blue background"
     )
-
-
-def test_made_up_names_are_new_words_and_mix_in_real_ones():
-    from aether_core.data.phrasing import made_up_name
-
-    rng = random.Random(3)
-    real = ("bread", "tower")
-    names = [made_up_name(rng, real, most=3) for _ in range(400)]
-    words = [w for n in names for w in n.split()]
-    assert all(1 <= len(n.split()) <= 3 for n in names)
-    assert all(w.isalnum() and w == w.strip() for w in words)
-    mixed = sum(w.lower() in real for w in words) / len(words)
-    assert 0.3 < mixed < 0.5  # 2 in 5 words are real where real words are given
-    assert len({w.lower() for w in words} - set(real)) > 300  # the rest are (almost all) new
-    assert any(w[:1].isupper() for w in words) and any(w.islower() for w in words)
-    assert made_up_name(random.Random(5)) == made_up_name(random.Random(5))  # seeded

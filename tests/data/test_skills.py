@@ -308,19 +308,6 @@ def test_search_training_prompts_put_words_after_the_subject_and_eval_prompts_do
         qs = [s.expected_args["query"].lower() for s in samples("search", split, n=300, seed=4)]
         return sum(any(q.startswith(h + " ") for h in heads) for q in qs)
 
-    known = {
-        w.lower()
-        for name in dir(lx)
-        if name.isupper() and isinstance(items := getattr(lx, name), tuple)
-        for item in items
-        for w in (item[0] if isinstance(item, tuple) else item).replace("{a}", " ").split()
-    }
-    known |= {w + "s" for w in known}  # "what do {a}s eat"
-
-    def made_up(split: str) -> int:
-        qs = [s.expected_args["query"].lower() for s in samples("search", split, n=300, seed=4)]
-        return sum(any(w not in known for w in q.split()) for q in qs)
-
     tails = 0
     for s in samples("search", n=400, seed=2):
         q = s.expected_args["query"]
@@ -328,11 +315,9 @@ def test_search_training_prompts_put_words_after_the_subject_and_eval_prompts_do
         tails += any(after.startswith(t) for t in skill_tools.SEARCH_TAILS)
     assert 60 < tails < 250
     assert new_shapes("train") > 30 and new_shapes("eval") == 0  # training-only subject shapes
-    assert 60 < made_up("train") < 160 and made_up("eval") == 0  # training-only made-up names
     before = [(s.prompt, s.expected_args) for s in samples("search", "eval", n=200, seed=2)]
     monkeypatch.setattr(skill_tools, "TAIL_RATE", 0.0)
     monkeypatch.setattr(skill_tools, "TRAIN_PATTERN_RATE", 0.0)
-    monkeypatch.setattr(skill_tools, "NOVEL_RATE", 0.0)
     after_eval = [(s.prompt, s.expected_args) for s in samples("search", "eval", n=200, seed=2)]
     assert before == after_eval  # the eval draws exactly what it drew before
     assert skill_tools._with_tail("find {q} online", random.Random(0)) == "find {q} online"
