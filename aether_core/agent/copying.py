@@ -50,13 +50,13 @@ class CopyPrior:
         for k in range(min(MAX_MATCH, len(prefix)), 0, -1):
             tail = prefix[-k:]
             nxt: set[int] = set()
-            quoted: set[int] = set()  # sources (by start) already followed, with ``first``
+            followed: set[int] = set()  # sources (by start) already followed, with ``first``
             at = self.source.find(tail)
             while at >= 0:
                 start = self.source.rfind(b"\x00", 0, at)
-                if not (self.first and start in quoted):
+                if not (self.first and start in followed):
                     nxt.add(self._after(at + k, stop, self._opened(at + k, prefix)))
-                    quoted.add(start)
+                    followed.add(start)
                 at = self.source.find(tail, at + 1)
             if nxt:
                 return nxt, k
