@@ -47,15 +47,16 @@ class CopyPrior:
         answer quotes the top result's title, not a later mention of the same words."""
         if not prefix or not self.source or self.rate <= 0:
             return set(), 0
+        lower = prefix.lower()
         for k in range(min(MAX_MATCH, len(prefix)), 0, -1):
             tail = prefix[-k:]
             nxt: set[int] = set()
             followed: set[int] = set()  # sources (by start) already followed, with ``first``
             at = self.source.find(tail)
             while at >= 0:
-                start = self.source.rfind(b"\x00", 0, at)
-                if not (self.first and start in followed):
-                    nxt.add(self._after(at + k, stop, self._opened(at + k, prefix)))
+                start = self.source.rfind(b"\x00", 0, at) if self.first else at  # else: each place
+                if start not in followed:
+                    nxt.add(self._after(at + k, stop, self._opened(at + k, lower)))
                     followed.add(start)
                 at = self.source.find(tail, at + 1)
             if nxt:
@@ -70,10 +71,11 @@ class CopyPrior:
         closing = stop and b in _PUNCT and (after == 0 or after in _SPACE)
         return END if b == 0 or b in stop or closing or (opened and b == opened) else b
 
-    def _opened(self, end: int, value: bytes) -> int:
-        """The quote mark just before ``value``, where the sources hold it ending at ``end``."""
-        begin = end - len(value)
-        if begin <= 0 or self.lower[begin:end] != value.lower():
+    def _opened(self, end: int, lower: bytes) -> int:
+        """The quote mark just before a value (``lower``: lowercased), where the sources hold it
+        ending at ``end``."""
+        begin = end - len(lower)
+        if begin <= 0 or self.lower[begin:end] != lower:
             return 0
         mark = self.source[begin - 1]
         return mark if mark in _QUOTES else 0
@@ -115,9 +117,10 @@ class CopyPrior:
             mask = torch.full_like(logits, OFF_WORD)
             mask[list(starts - {0})] = 0.0
             return logits + mask
+        lower = value.lower()
         nxt = {
-            self._after(end, stop, self._opened(end, value))
-            for end in self._anchored(self.lower, value.lower(), self._word_at)
+            self._after(end, stop, self._opened(end, lower))
+            for end in self._anchored(self.lower, lower, self._word_at)
         }
         return self._mix(logits, nxt, DIGIT_EVIDENCE * len(value), end_token)
 
