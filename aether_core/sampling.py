@@ -190,10 +190,12 @@ class DecodeSession:
         weigh = getattr(constraint, "choice_logprobs", None) or token_logprobs
         options: list[tuple[int, ...]] = []
         scores: list[Tensor] = []
+        room = self.max_len - n - 1  # the closing token must fit too
         for c in choices:
-            toks = list(c.tokens[: max(c.ends, default=0)])
-            if toks and n + len(toks) > self.max_len:
+            ends = [e for e in c.ends if e <= room]  # a long span's first words may still fit
+            if not ends:
                 continue
+            toks = list(c.tokens[: max(ends)])
             rows = logits[None]
             if toks:
                 out = self.model(
@@ -204,7 +206,7 @@ class DecodeSession:
                 rows = torch.cat([rows, out[0]])
             lp_tokens, lp_close = weigh(rows, toks, c.close)
             along = torch.cat([lp_tokens.new_zeros(1), lp_tokens.cumsum(0)])
-            for e in c.ends:
+            for e in ends:
                 options.append((*toks[:e], c.close))
                 scores.append(along[e] + lp_close[e])
         if not options:

@@ -24,7 +24,7 @@ from ..vocab import VOCAB_SIZE, Tok
 from .copying import CopyPrior
 
 BYTES = frozenset(range(256))
-MAX_SPAN = 256  # sources longer than this are not offered as spans (bytes)
+MAX_SPAN = 256  # the longest span offered (bytes)
 DIGITS = frozenset(b"0123456789")
 # string bytes: printable ASCII except quote and backslash, plus UTF-8 lead/continuation bytes
 _STR_ASCII = frozenset(b for b in range(0x20, 0x7F) if b not in (0x22, 0x5C))

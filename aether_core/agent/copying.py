@@ -18,6 +18,7 @@ from ..segments import Memory, Message, Text, ToolResult
 
 MAX_MATCH = 24  # longest tail looked up
 MAX_SOURCE = 16_384  # bytes of sources kept (the newest)
+LONG_SOURCE = 1024  # sources longer than this (a page) offer no spans to pick
 END = -1  # "the quoted span ends here" (the end of a source, or a stop byte)
 MAX_WEIGHT = 0.95  # the model always keeps a say
 DIGIT_EVIDENCE = 3  # a value that starts a number/word of the sources: 3 matched bytes each
@@ -135,31 +136,36 @@ class CopyPrior:
 
     def spans(self, stop: bytes, max_bytes: int) -> list[tuple[bytes, tuple[int, ...]]]:
         """The phrases a span of the sources may be: from each word start, the text up to a stop
-        byte (or a quote, backslash or control byte: a string argument never holds those raw),
-        and the lengths at which a word of it ends. Sources longer than ``max_bytes`` are left
-        out whole (a span cut short would look complete); repeated text is offered once."""
+        byte (or a quote, backslash or control byte: a string argument never holds those raw)
+        but at most ``max_bytes``, and the lengths at which a word of it ends (a span cut at
+        ``max_bytes`` ends only where a word does, so it never looks complete when it is not).
+        Sources over ``LONG_SOURCE`` bytes (a web page) are left out whole: too many spans to
+        score. Repeated text is offered once."""
         bad = frozenset(stop) | frozenset(b'"\\') | frozenset(range(32))
         out: list[tuple[bytes, tuple[int, ...]]] = []
         seen: set[bytes] = set()
         src, at = self.source, 0
         for part in src.split(b"\x00"):
             base, at = at, at + len(part) + 1
-            if len(part) > max_bytes:
+            if len(part) > LONG_SOURCE:
                 continue
             for i in range(len(part)):
                 if not self._word_at(base + i):
                     continue
                 j, mark = i, part[i - 1] if i and part[i - 1] in _QUOTES else -1
-                while j < len(part) and part[j] not in bad and part[j] != mark:  # 'quoted' ends
+                limit = min(len(part), i + max_bytes)
+                while j < limit and part[j] not in bad and part[j] != mark:  # 'quoted' ends
                     j += 1
                 text = part[i:j]
                 if text in seen:
                     continue
                 seen.add(text)
                 ends = tuple(e for e in range(1, len(text)) if _word_end(text, e))
-                if text[-1] not in _SPACE:
+                cut = j < len(part) and part[j] not in bad and part[j] != mark  # by max_bytes
+                if not cut and text[-1] not in _SPACE or cut and _word_end(part[i : j + 1], j - i):
                     ends += (len(text),)
-                out.append((text, ends))
+                if ends:
+                    out.append((text, ends))
         return out
 
     @staticmethod

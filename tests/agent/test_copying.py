@@ -201,8 +201,26 @@ def test_spans_start_and_end_at_words_and_never_cross_a_stop() -> None:
                                             b"caf\xc3\xa9s, c++", b"caf\xc3\xa9s, c++ tips"]  # fmt: skip
     assert spans[b"ok"] == [b"ok"] and spans[b"output"] == [b"output"]  # sources stay apart
     assert b"fox" in spans and not any(t[:2] in (b"oo", b"ox", b"ed", b"++") for t in spans)
-    short = CopyPrior([b"search penguins of antarctica", b"hi there"]).spans(b"", 12)
-    assert [t for t, _ in short] == [b"hi there", b"there"]  # a longer source is left out whole
+    short = {t[:e] for t, ends in CopyPrior([b"search penguins of antarctica"]).spans(b"", 12)
+             for e in ends}  # fmt: skip
+    assert short == {
+        b"search",
+        b"penguins",
+        b"penguins of",
+        b"of",
+        b"antarctica",
+    }  # 12 bytes at most
+
+
+def test_a_long_message_still_offers_its_spans_but_a_page_does_not() -> None:
+    words = b" ".join(b"word%d" % i for i in range(60))  # ~400 bytes: longer than any span
+    spans = CopyPrior([words + b". search visa rules for peru please"]).spans(b"", 64)
+    phrases = {t[:e] for t, ends in spans for e in ends}
+    assert b"visa rules for peru" in phrases and b"word0 word1" in phrases
+    assert max(len(p) for p in phrases) <= 64
+    assert all(p.split(b" ")[-1] in words.split(b" ") + b"search visa rules for peru please".split()
+               or p.endswith(b".") for p in phrases)  # fmt: skip  # never a word cut short
+    assert CopyPrior([b"x " * 600]).spans(b"", 64) == []  # a page: too many spans to score
 
 
 def test_a_pick_span_arg_offers_the_spans_at_its_opening_quote_only() -> None:

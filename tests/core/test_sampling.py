@@ -312,3 +312,16 @@ def test_a_sampled_choice_follows_the_scores(model):
     picks = {tuple(s.choose(s.feed(prompt), offered, cfg, make_generator(i))) for i in range(40)}
     assert picks == {(97, 0), (97, 98, 0)}  # both options come up; nothing else does
     assert s.tokens == prompt  # choosing appends nothing
+
+
+def test_a_choice_near_the_end_of_the_context_keeps_the_ends_that_fit(model):
+    from aether_core.sampling import Choice
+
+    prompt = [Tok.BOS, Tok.USER, *b"hi", Tok.EOS, Tok.ASSISTANT]  # 6 tokens of a 12-token cache
+    s = DecodeSession(model, 12)
+    offered = [Choice(tuple(b"abcdefgh"), (2, 5, 8), 0)]  # 8 bytes + close would not fit
+    cfg = SamplingConfig(temperature=50.0)
+    picks = {tuple(s.choose(s.feed(prompt), offered, cfg, make_generator(i))) for i in range(40)}
+    assert picks == {(97, 98, 0), (97, 98, 99, 100, 101, 0)}  # the short ends stay on offer
+    with pytest.raises(ValueError, match="no choice fits"):
+        s.choose(s.feed(prompt), [Choice(tuple(b"abcdefgh"), (8,), 0)], cfg)
