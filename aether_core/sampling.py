@@ -182,10 +182,12 @@ class DecodeSession:
         generator: torch.Generator | None = None,
         constraint: Constraint | None = None,
     ) -> list[int]:
-        """One of the offered continuations, by its whole log-probability (the likeliest when
+        """One of the offered continuations, by its log-probability per token (the likeliest when
         greedy, else sampled at the temperature): under the model, or as the constraint weighs
-        the model's logits (its ``choice_logprobs``). Each choice costs one forward pass over its
-        tokens; the cache is rewound after (nothing is appended)."""
+        the model's logits (its ``choice_logprobs``). Per token, as beam search normalizes by
+        length: summed, a longer span loses to its own first words by its extra bytes alone.
+        Each choice costs one forward pass over its tokens; the cache is rewound after (nothing
+        is appended)."""
         n = len(self.tokens)
         weigh = getattr(constraint, "choice_logprobs", None) or token_logprobs
         options: list[tuple[int, ...]] = []
@@ -208,7 +210,7 @@ class DecodeSession:
             along = torch.cat([lp_tokens.new_zeros(1), lp_tokens.cumsum(0)])
             for e in ends:
                 options.append((*toks[:e], c.close))
-                scores.append(along[e] + lp_close[e])
+                scores.append((along[e] + lp_close[e]) / (e + 1))  # e tokens and the close
         if not options:
             raise ValueError("no choice fits in the context")
         s = torch.stack(scores)

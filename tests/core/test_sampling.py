@@ -286,7 +286,7 @@ def test_a_choice_point_writes_the_likeliest_continuation_and_keeps_the_cache_ri
                Choice(text[4:], (3, 9), ord('"'))]  # fmt: skip
     options = [[ord('"')]] + [[*text[:e], ord('"')] for e in (3, 7, 13)]
     options += [[*text[4 : 4 + e], ord('"')] for e in (3, 9)]
-    scores = [_score(model, prompt, o) for o in options]
+    scores = [_score(model, prompt, o) / len(o) for o in options]  # per token
     s = DecodeSession(model, 64)
     c = OfferOnce(offered)
     out = list(
@@ -325,3 +325,18 @@ def test_a_choice_near_the_end_of_the_context_keeps_the_ends_that_fit(model):
     assert picks == {(97, 98, 0), (97, 98, 99, 100, 101, 0)}  # the short ends stay on offer
     with pytest.raises(ValueError, match="no choice fits"):
         s.choose(s.feed(prompt), [Choice(tuple(b"abcdefgh"), (8,), 0)], cfg)
+
+
+def test_choices_are_weighed_per_token_so_a_longer_span_is_not_charged_for_its_length(model):
+    from aether_core.sampling import Choice
+
+    class Weighs:  # fixed scores: "a" then close: -1.0 in all; "abc" then close: -1.6 in all
+        def choice_logprobs(self, rows, tokens, close):
+            assert len(rows) == len(tokens) + 1
+            return torch.tensor([-0.5, -0.4, -0.4]), torch.tensor([-9.0, -0.5, -9.0, -0.3])
+
+    prompt = [Tok.BOS, Tok.USER, *b"hi", Tok.EOS, Tok.ASSISTANT]
+    s = DecodeSession(model, 32)
+    cfg = SamplingConfig(temperature=0.0)
+    got = s.choose(s.feed(prompt), [Choice(tuple(b"abc"), (1, 3), 0)], cfg, constraint=Weighs())
+    assert got == [*b"abc", 0]  # -1.6 / 4 beats -1.0 / 2; summed, "a" would have won
