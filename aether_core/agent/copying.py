@@ -152,17 +152,21 @@ class CopyPrior:
             for i in range(len(part)):
                 if not self._word_at(base + i):
                     continue
-                j, mark = i, part[i - 1] if i and part[i - 1] in _QUOTES else -1
-                limit = min(len(part), i + max_bytes)
-                while j < limit and part[j] not in bad and part[j] != mark:  # 'quoted' ends
+                mark = part[i - 1] if i and part[i - 1] in _QUOTES else -1  # 'quoted' ends
+                j, limit = i, i + max_bytes
+                while j < limit and not _stops(part, j, bad, mark):
                     j += 1
                 text = part[i:j]
                 if text in seen:
                     continue
                 seen.add(text)
                 ends = tuple(e for e in range(1, len(text)) if _word_end(text, e))
-                cut = j < len(part) and part[j] not in bad and part[j] != mark  # by max_bytes
-                if not cut and text[-1] not in _SPACE or cut and _word_end(part[i : j + 1], j - i):
+                # where the text stops, a word ends unless on a space; cut at max_bytes, if one does
+                if _stops(part, j, bad, mark):
+                    whole = text[-1] not in _SPACE
+                else:
+                    whole = _word_end(part[i : j + 1], j - i)
+                if whole:
                     ends += (len(text),)
                 if ends:
                     out.append((text, ends))
@@ -218,6 +222,12 @@ def _word_end(text: bytes, e: int) -> bool:
     if before in _SPACE:
         return False
     return after in _SPACE or (_wordish(before) and not _wordish(after))
+
+
+def _stops(part: bytes, j: int, bad: frozenset[int], mark: int) -> bool:
+    """A span of ``part`` cannot go on at ``j``: its end, a ``bad`` byte, or the quote ``mark``
+    that opened it."""
+    return j == len(part) or part[j] in bad or part[j] == mark
 
 
 def _is_numeric(b: int) -> bool:
