@@ -2,16 +2,20 @@
 turn always stay. Trimming works on messages, never on tokens, so no segment is ever cut in half.
 When the current turn alone is still too long (a long web page in a small model's context), the
 longest tool results of the turn are shortened, each still a well-formed segment ending in a
-"[truncated]" note."""
+"[truncated]" note; then, as a last resort, the middle of the user's longest words is left out
+(" [...] "): a request is mostly at its start or end, and a view of both beats an error. Only
+the model's view is cut: the conversation keeps every byte."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..errors import AetherError
-from ..segments import Message, ToolResult, encode, encode_message
+from ..segments import Item, Message, Text, ToolResult, encode, encode_message
 
 TRUNCATED = b"\n[truncated]"
+ELIDED = b" [...] "
+MIN_KEPT = 32  # bytes a shortened user text keeps at least, head and tail together
 
 
 class ContextOverflow(AetherError):
@@ -47,9 +51,11 @@ def fit_context(
         total -= sizes[dropped]
         dropped += 1
     current = [m for t in turns[dropped:] for m in t]
-    if total > budget:
-        current = shorten_tool_results(current, total - budget)
-        total -= sum(sizes[dropped:]) - sum(len(encode_message(m)) for m in current)
+    for shorten in (shorten_tool_results, shorten_user_texts):
+        if total > budget:
+            before = sum(len(encode_message(m)) for m in current)
+            current = shorten(current, total - budget)
+            total -= before - sum(len(encode_message(m)) for m in current)
     if total > budget:
         raise ContextOverflow(
             f"the current turn needs {total} tokens but the model's context holds {budget}"
@@ -59,24 +65,68 @@ def fit_context(
 
 def shorten_tool_results(messages: Sequence[Message], excess: int) -> list[Message]:
     """Cut ``excess`` tokens (plus the notes) from the longest tool outputs, longest first."""
+
+    def cut(it: Item, excess: int) -> tuple[int, Item] | None:
+        if not isinstance(it, ToolResult) or len(it.output) <= len(TRUNCATED):
+            return None
+        keep = max(0, len(it.output) - excess - len(TRUNCATED) - 2)  # the prefix may shrink
+        return len(it.output), ToolResult(it.ok, _whole(it.output[:keep]) + TRUNCATED)
+
+    return _shorten(messages, excess, cut)
+
+
+def shorten_user_texts(messages: Sequence[Message], excess: int) -> list[Message]:
+    """Leave out the middle of the user's longest texts (``ELIDED`` in its place) until
+    ``excess`` tokens are gone; each keeps its first and last words, ``MIN_KEPT`` bytes at least."""
+
+    def cut(it: Item, excess: int) -> tuple[int, Item] | None:
+        if not isinstance(it, Text):
+            return None
+        keep = max(MIN_KEPT, len(it.data) - excess - len(ELIDED) - 2)
+        if len(it.data) <= keep + len(ELIDED):
+            return None
+        head, tail = it.data[: keep - keep // 2], it.data[len(it.data) - keep // 2 :]
+        if (space := head.rfind(b" ")) > len(head) // 2:  # whole words where it can
+            head = head[:space]
+        if 0 <= (space := tail.find(b" ")) < len(tail) // 2:
+            tail = tail[space + 1 :]
+        head, tail = _whole(head), tail.decode("utf-8", "ignore").encode()  # whole characters
+        return len(it.data), Text(head.rstrip() + ELIDED + tail.lstrip())
+
+    return _shorten(messages, excess, cut, role="user")
+
+
+def _shorten(
+    messages: Sequence[Message],
+    excess: int,
+    cut: Callable[[Item, int], tuple[int, Item] | None],
+    role: str | None = None,
+) -> list[Message]:
+    """Shorten items (of ``role``'s messages) by ``excess`` tokens, largest first, until that many
+    are gone or none can be cut: ``cut(item, excess)`` gives (its size, the shorter item) or
+    None where it cannot shorten it."""
     out = list(messages)
+    done: set[tuple[int, int]] = set()
     while excess > 0:
         found = [
-            (len(it.output), i, j)
+            (c[0], i, j, c[1])
             for i, m in enumerate(out)
+            if role is None or m.role == role
             for j, it in enumerate(m.items)
-            if isinstance(it, ToolResult) and len(it.output) > len(TRUNCATED)
+            if (i, j) not in done and (c := cut(it, excess)) is not None
         ]
         if not found:
             break
-        size, i, j = max(found)
-        keep = max(0, size - excess - len(TRUNCATED) - 2)  # the length prefix may shrink a byte
-        old = out[i].items[j]
-        head = old.output[:keep].decode("utf-8", "ignore").encode()  # no split characters
-        new = ToolResult(old.ok, head + TRUNCATED)
+        _, i, j, new = max(found, key=lambda f: f[:3])
+        done.add((i, j))  # cut once each: a second cut of its own note would only grow it
         items = list(out[i].items)
         items[j] = new
         before = len(encode_message(out[i]))
         out[i] = Message(out[i].role, tuple(items))
         excess -= before - len(encode_message(out[i]))
     return out
+
+
+def _whole(head: bytes) -> bytes:
+    """``head`` without a UTF-8 character cut in half at its end."""
+    return head.decode("utf-8", "ignore").encode()

@@ -11,7 +11,7 @@ import pytest
 from aether_core import dialogue
 from aether_core.agent.agent import AetherAgent, AgentConfig
 from aether_core.agent.approval import ApprovalPolicy
-from aether_core.agent.context import ContextOverflow, fit_context, split_turns
+from aether_core.agent.context import ELIDED, ContextOverflow, fit_context, split_turns
 from aether_core.agent.events import (
     AnswerDelta,
     ApprovalDecision,
@@ -308,8 +308,30 @@ def test_a_long_tool_result_is_shortened_to_fit() -> None:
     out.decode("utf-8")  # no character cut in half
     assert decode(encode(kept)) == kept  # segments still well formed
     assert len(encode(kept)) + 40 > budget - 8  # it keeps as much of the page as fits
-    with pytest.raises(ContextOverflow):  # the user's own words are never cut
-        fit_context([msgs[0], dialogue.user_message("x" * 400)], budget=300)
+    long_ask = dialogue.user_message("please " * 12 + "read https://example.org")
+    kept, _ = fit_context([msgs[0], long_ask, *msgs[-2:]], budget=budget, reserve=40)
+    assert kept[1] == long_ask  # a tool result is cut before the user's words
+
+
+def test_the_middle_of_a_long_message_is_left_out_as_a_last_resort() -> None:
+    """A message longer than the model's context: the model sees its start and its end, cut at
+    words, with a mark where the middle was; the conversation itself keeps every byte."""
+    words = " ".join(f"word{i}" for i in range(120))
+    ask = dialogue.user_message(f"Hello there. {words} Could you look up the tides in Brest?")
+    msgs = [dialogue.system_message(), ask]
+    budget, reserve = 300, 40
+    kept, dropped = fit_context(msgs, budget=budget, reserve=reserve)
+    assert dropped == 0 and msgs[1] == ask and len(ask.plain_text) > budget
+    assert budget - 12 < len(encode(kept)) + reserve <= budget  # as much as fits
+    text = kept[1].plain_text
+    head, tail = text.split(ELIDED.decode())
+    assert text.startswith("Hello there. word0 ") and text.endswith("tides in Brest?")
+    assert ask.plain_text.startswith(head) and ask.plain_text.endswith(tail)
+    assert not head.endswith("word") and tail.split()[0] in words.split()  # whole words
+    assert abs(len(head) - len(tail)) < 16  # both ends get about the same room
+    assert decode(encode(kept)) == kept
+    with pytest.raises(ContextOverflow):  # a context with no room even for the ends
+        fit_context(msgs, budget=60)
 
 
 def test_agent_trims_context_for_small_models() -> None:
