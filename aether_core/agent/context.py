@@ -2,7 +2,7 @@
 turn always stay. Trimming works on messages, never on tokens, so no segment is ever cut in half.
 When the current turn alone is still too long (a long web page in a small model's context), the
 longest tool results of the turn are shortened, each still a well-formed segment ending in a
-"[truncated]" note; then, as a last resort, the middle of the user's longest words is left out
+"[truncated]" note; then, as a last resort, the middle of the user's longest text is left out
 (" [...] "): a request is mostly at its start or end, and a view of both beats an error. Only
 the model's view is cut: the conversation keeps every byte."""
 
@@ -90,7 +90,7 @@ def shorten_user_texts(messages: Sequence[Message], excess: int) -> list[Message
             head = head[:space]
         if 0 <= (space := tail.find(b" ")) < len(tail) // 2:
             tail = tail[space + 1 :]
-        head, tail = _whole(head), tail.decode("utf-8", "ignore").encode()  # whole characters
+        head, tail = _whole(head), _whole(tail)
         return len(it.data), Text(head.rstrip() + ELIDED + tail.lstrip())
 
     return _shorten(messages, excess, cut, role="user")
@@ -127,6 +127,6 @@ def _shorten(
     return out
 
 
-def _whole(head: bytes) -> bytes:
-    """``head`` without a UTF-8 character cut in half at its end."""
-    return head.decode("utf-8", "ignore").encode()
+def _whole(part: bytes) -> bytes:
+    """``part`` of a text without the pieces of a UTF-8 character cut in half at its ends."""
+    return part.decode("utf-8", "ignore").encode()
