@@ -38,9 +38,10 @@ def save_checkpoint(
     """Write weights then config, each atomically: a reader sees the old or the new, never half."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
-    with atomic_path(directory / weights_file) as tmp:
-        save_file(tensors, str(tmp), metadata={"format": FORMAT})
+    save_weights(
+        directory / weights_file,
+        {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()},
+    )
     meta = {"format": FORMAT, "version": VERSION, "model": cfg.to_dict(), **(extra or {})}
     atomic_write_text(directory / CONFIG_FILE, json.dumps(meta, indent=2) + "\n")
     return directory
@@ -119,6 +120,29 @@ def load_checkpoint(
     if dtype is not None:
         model = model.to(dtype)
     return model.eval(), cfg, meta
+
+
+def average_weights(directories: list[str | os.PathLike]) -> dict[str, torch.Tensor]:
+    """The elementwise mean of the weights of checkpoints that share one model config (a
+    "model soup" of runs from the same start): it can keep what each run learned."""
+    if not directories:
+        raise CheckpointError("no checkpoints to average")
+    first, _ = read_config(directories[0])
+    total: dict[str, torch.Tensor] = {}
+    for d in directories:
+        model, cfg, _ = load_checkpoint(d)
+        if cfg != first:
+            raise CheckpointError(f"{d}: its model config differs from {directories[0]}'s")
+        for k, v in model.state_dict().items():
+            total[k] = total[k] + v.double() if k in total else v.double()
+    dtypes = {k: v.dtype for k, v in model.state_dict().items()}
+    return {k: (v / len(directories)).to(dtypes[k]).contiguous() for k, v in total.items()}
+
+
+def save_weights(path: str | os.PathLike, tensors: dict[str, torch.Tensor]) -> None:
+    """``tensors`` as a checkpoint's safetensors file, atomically."""
+    with atomic_path(Path(path)) as tmp:
+        save_file(tensors, str(tmp), metadata={"format": FORMAT})
 
 
 def resolve_device(name: str = "auto") -> torch.device:

@@ -1,7 +1,10 @@
 """Copy a trained checkpoint into assets/default as the shipped model (weights + config only).
 
     python scripts/ship_default.py runs/default/ckpt/last
+    python scripts/ship_default.py runs/default12/ckpt/last --average-with assets/default
 
+With ``--average-with DIR`` the weights shipped are the elementwise mean of the two checkpoints'
+(the config is the first one's): the default model is leg 12 averaged with leg 8 (MODEL_CARD.md).
 The VQ files already in assets/default stay; optimizer/RNG state is left behind; absolute paths
 in the saved training config are made relative to the repo root, so the shipped config.json says
 how it was trained without naming this machine's folders. Writes are atomic.
@@ -9,6 +12,7 @@ how it was trained without naming this machine's folders. Writes are atomic.
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import sys
@@ -35,15 +39,18 @@ def _relative(value: object) -> object:
     return value
 
 
-def main(src: str) -> int:
-    from aether_core.checkpoint import load_checkpoint
+def main(src: str, average_with: str | None = None) -> int:
+    from aether_core.checkpoint import average_weights, load_checkpoint, save_weights
     from aether_core.fsutil import atomic_write_bytes
 
     source = Path(src)
     config = _relative(json.loads((source / "config.json").read_text()))
-    tmp = DEST / "model.safetensors.tmp"
-    shutil.copyfile(source / "model.safetensors", tmp)
-    tmp.replace(DEST / "model.safetensors")
+    if average_with:
+        save_weights(DEST / "model.safetensors", average_weights([source, Path(average_with)]))
+    else:
+        tmp = DEST / "model.safetensors.tmp"
+        shutil.copyfile(source / "model.safetensors", tmp)
+        tmp.replace(DEST / "model.safetensors")
     atomic_write_bytes(DEST / "config.json", (json.dumps(config, indent=1) + "\n").encode())
     t = time.perf_counter()
     model, _, _ = load_checkpoint(DEST)
@@ -55,4 +62,8 @@ def main(src: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "runs/default/ckpt/last"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("checkpoint", nargs="?", default="runs/default/ckpt/last")
+    parser.add_argument("--average-with", metavar="DIR", help="ship the mean of both's weights")
+    args = parser.parse_args()
+    sys.exit(main(args.checkpoint, args.average_with))

@@ -264,6 +264,104 @@ TRAIN_SEARCH_PATTERNS: tuple[tuple[str, str], ...] = (
     ("{a} allergy", "ALLERGENS"), ("how to clean a {a}", "OBJECTS"),
 )  # fmt: skip
 
+# More fillers for the same subject shapes, for training only (the eval draws from the lists
+# above, held out by position): with a few dozen of each, a small model learns which landmarks
+# and dishes exist rather than to copy what the user wrote ("how tall is the sagrada" of "... the
+# sagrada familia"). Many are several words long, end in a rare word or start with one letter.
+TRAIN_FILLERS: dict[str, tuple[str, ...]] = {
+    "FOODS": (
+        "banh mi", "jollof rice", "shakshuka", "beef wellington", "carrot cake", "churros",
+        "lemon tart", "baklava", "miso soup", "chicken tikka masala", "mac and cheese", "borscht",
+        "tom yum soup", "butter chicken", "focaccia", "tamales", "okonomiyaki", "clam chowder",
+        "spanakopita", "pulled pork", "key lime pie", "bread pudding", "dal makhani", "poutine",
+        "laksa", "chili con carne", "pecan pie", "sticky toffee pudding", "onion rings",
+        "egg fried rice", "pumpkin soup", "beef stroganoff", "gyoza", "spring rolls", "gazpacho",
+        "cinnamon rolls", "lentil soup", "jambalaya", "tzatziki", "pesto pasta", "crepes",
+        "peanut butter cookies", "vegetable lasagne", "goat curry", "black forest gateau",
+    ),
+    "TOPICS": (
+        "the Ottoman Empire", "the Great Depression", "the Cold War", "ancient Egypt", "the Aztecs",
+        "the Industrial Revolution", "the Apollo program", "the Berlin Wall", "dinosaurs",
+        "the Maya civilization", "the Black Death", "the Hubble telescope", "string theory",
+        "the Magna Carta", "the Ming dynasty", "the gold rush", "artificial intelligence",
+        "the Hanseatic League", "baroque music", "the Meiji era", "crop rotation", "glaciers",
+        "the Spanish flu", "the Mongol Empire", "cubism", "the periodic table", "tsunamis",
+        "the Dead Sea Scrolls", "the Manhattan Project", "the Inca road system", "beekeeping",
+        "the Suez Canal", "the Trojan War", "hip hop", "the Marshall Plan", "wind turbines",
+        "the Hundred Years War", "the Rosetta Stone", "blockchain", "the Space Race", "gene editing",
+        "the Harlem Renaissance", "the Wright brothers", "the Qing dynasty", "the ozone layer",
+    ),
+    "ANIMALS": (
+        "giant panda", "snow owl", "sea turtle", "grey wolf", "bald eagle", "poison dart frog",
+        "giraffe", "hedgehog", "clownfish", "mountain goat", "arctic fox", "hammerhead shark",
+        "meerkat", "wombat", "chameleon", "peregrine falcon", "bottlenose dolphin", "okapi",
+        "lynx", "sloth", "humpback whale", "king cobra", "kiwi bird", "polar bear", "raccoon",
+        "tasmanian devil", "manta ray", "fennec fox", "ibex", "walrus", "great white shark",
+        "golden retriever", "mantis shrimp", "bonobo", "yak", "puffin", "stick insect",
+    ),
+    "WORLD_CITIES": (
+        "Saint Petersburg", "Rio de Janeiro", "Buenos Aires", "Ho Chi Minh City", "Tel Aviv",
+        "San Francisco", "Mexico City", "Kuala Terengganu", "Santa Fe", "Las Palmas", "Sao Paulo",
+        "Port Louis", "Abu Dhabi", "Hong Kong", "Da Nang", "Nizhny Novgorod", "Cluj", "Ulm",
+        "Aix en Provence", "Trondheim", "Zermatt", "Luang Prabang", "Yogyakarta", "Marrakesh",
+        "Kigali", "Windhoek", "Tbilisi", "Yerevan", "Almaty", "Ushuaia", "Bogota", "Reykjavik",
+        "Palermo", "Granada", "Innsbruck", "Salzburg", "Tromso", "Oulu", "Siena", "Split",
+        "Dubrovnik", "Kotor", "Ohrid", "Lagos", "Mombasa", "Zanzibar City", "Perth", "Darwin",
+        "Queenstown", "Victoria", "Anchorage", "Savannah", "Santa Cruz", "St Andrews", "Bath",
+    ),
+    "LANDMARKS": (
+        "the Louvre", "Mount Fuji", "Petra", "Chichen Itza", "the Brandenburg Gate",
+        "Neuschwanstein Castle", "the Alhambra", "Mount Kilimanjaro", "the Matterhorn",
+        "the Blue Mosque", "the Hagia Sophia", "Christ the Redeemer", "the Forbidden City",
+        "the Tower of London", "the Parthenon", "Victoria Falls", "the Grand Canyon",
+        "Ha Long Bay", "the CN Tower", "Mount Rushmore", "the Empire State Building",
+        "the Space Needle", "Edinburgh Castle", "Mont Saint Michel", "the Atomium",
+        "the Little Mermaid", "Ayers Rock", "the Pyramids of Giza", "the Great Sphinx",
+        "Sigiriya", "Borobudur", "the Potala Palace", "Iguazu Falls", "the Charles Bridge",
+        "the Cliffs of Moher", "Ben Nevis", "Mount Olympus", "the Dome of the Rock",
+        "Kinkaku ji", "the Shard", "the Hollywood sign", "Half Dome", "Lake Louise",
+        "the Gateway Arch", "Cologne Cathedral", "the Rock of Gibraltar", "Preikestolen",
+    ),
+    "OBJECTS": (
+        "garage door", "smoke alarm", "cracked tile", "ceiling fan", "dripping shower head",
+        "tripped breaker", "jammed lock", "noisy fridge", "broken blind", "sticky drawer",
+        "leaking radiator", "dead doorbell", "scratched table", "stripped screw", "ripped seam",
+        "loose toilet seat", "burnt out bulb", "stuck zip", "clogged dishwasher", "bent rim",
+        "flickering light", "humming speaker", "drafty window", "dented car door",
+        "unresponsive mouse", "frayed cable", "cracked windshield", "squeaky floorboard",
+    ),
+    "TECH": (
+        "c structs", "c macros", "r dataframes", "c sharp delegates", "go modules", "java streams",
+        "python asyncio", "rust traits", "kotlin coroutines", "swift optionals", "c++ templates",
+        "numpy broadcasting", "pandas groupby", "webassembly", "graphql", "terraform modules",
+        "nginx config", "redis streams", "postgres indexes", "cron jobs", "tmux panes",
+        "zsh aliases", "haskell monads", "elixir processes", "lua tables", "flexbox",
+        "websockets", "oauth tokens", "binary search", "big o notation", "dynamic programming",
+        "x86 assembly", "r ggplot", "j query selectors", "f sharp pipelines", "d lang ranges",
+        "makefiles", "ansible playbooks", "llvm passes", "scala implicits", "php sessions",
+    ),
+    "ILLNESSES": (
+        "a stomach bug", "a toothache", "an allergic reaction", "a pulled muscle", "tonsillitis",
+        "a kidney stone", "shingles", "chickenpox", "a sinus infection", "heartburn", "asthma",
+        "a stiff neck", "pink eye", "a bee sting", "motion sickness", "a nosebleed", "eczema",
+        "a urinary infection", "a broken toe", "altitude sickness", "a rash", "a chest cold",
+        "acid reflux", "a concussion", "a twisted knee", "a blister", "strep throat",
+    ),
+    "COUNTRIES": (
+        "Germany", "Mexico", "Sri Lanka", "South Korea", "Costa Rica", "the Philippines",
+        "Tanzania", "Uruguay", "Bhutan", "Estonia", "Jordan", "Namibia", "Slovenia", "Cuba",
+        "Malaysia", "Laos", "Georgia", "Albania", "Madagascar", "Ecuador", "Oman", "Belgium",
+        "the Netherlands", "Scotland", "Uzbekistan", "Rwanda", "Fiji", "Cambodia", "Montenegro",
+        "the Czech Republic", "Bolivia", "Senegal", "Luxembourg", "Papua New Guinea", "Chad",
+    ),
+    "LANGUAGES": (
+        "Vietnamese", "Thai", "Hebrew", "Ukrainian", "Danish", "Hungarian", "Tagalog", "Urdu",
+        "Bengali", "Persian", "Icelandic", "Welsh", "Irish", "Catalan", "Basque", "Romanian",
+        "Indonesian", "Malay", "Amharic", "Zulu", "Tamil", "Punjabi", "Cantonese", "Latin",
+        "sign language", "Esperanto", "Yoruba", "Quechua", "Maori", "Serbian", "Slovak",
+    ),
+}  # fmt: skip
+
 # --------------------------------------------------------------------------- URLs and pages
 KNOWN_SITES: tuple[str, ...] = (
     "en.wikipedia.org", "www.bbc.com", "docs.python.org", "github.com", "medium.com",

@@ -783,6 +783,7 @@ SEARCH_TAILS = (
 )  # fmt: skip
 TAIL_RATE = 0.3
 TRAIN_PATTERN_RATE = 0.35
+TRAIN_FILLER_RATE = 0.5
 
 
 def _with_tail(template: str, rng: random.Random) -> str:
@@ -811,9 +812,17 @@ def _subject(rng: random.Random, split: str) -> str:
         patterns = lx.TRAIN_SEARCH_PATTERNS
     pattern, source = rng.choice(patterns)
     if source == "FOODS+CITY":
-        a, b = rng.choice(held_out(lx.FOODS, split)), rng.choice(held_out(lx.WORLD_CITIES, split))
-        return pattern.format(a=a, b=b)
-    return pattern.format(a=rng.choice(held_out(getattr(lx, source), split)))
+        return pattern.format(a=_filler("FOODS", rng, split), b=_filler("WORLD_CITIES", rng, split))
+    return pattern.format(a=_filler(source, rng, split))
+
+
+def _filler(source: str, rng: random.Random, split: str) -> str:
+    """A subject's filler from lexicon list ``source``; in training, often one of its
+    training-only extras (``lx.TRAIN_FILLERS``), so that the query is copied, not recognized."""
+    extra = lx.TRAIN_FILLERS.get(source, ())
+    if split == "train" and extra and rng.random() < TRAIN_FILLER_RATE:  # no extra draw for eval
+        return rng.choice(extra)
+    return rng.choice(held_out(getattr(lx, source), split))
 
 
 def _slug(text: str) -> str:

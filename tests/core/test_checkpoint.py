@@ -15,11 +15,13 @@ from aether_core.checkpoint import (
     CONFIG_FILE,
     WEIGHTS_FILE,
     CheckpointError,
+    average_weights,
     default_checkpoint,
     load_checkpoint,
     read_config,
     resolve_device,
     save_checkpoint,
+    save_weights,
 )
 from aether_core.errors import AetherError
 
@@ -70,6 +72,23 @@ def test_overwrite_checkpoint(tmp_path):
     save_checkpoint(tmp_path, b, b.cfg)
     loaded, _, _ = load_checkpoint(tmp_path)
     assert torch.equal(loaded.embed.weight, b.embed.weight)
+
+
+def test_average_of_two_checkpoints_is_the_mean_of_their_weights_and_loads(tmp_path):
+    a, b = tiny_model(seed=1), tiny_model(seed=2)
+    save_checkpoint(tmp_path / "a", a, a.cfg)
+    save_checkpoint(tmp_path / "b", b, b.cfg)
+    mean = average_weights([tmp_path / "a", tmp_path / "b"])
+    want = (a.embed.weight + b.embed.weight) / 2
+    torch.testing.assert_close(mean["embed.weight"], want)
+    assert not torch.equal(mean["embed.weight"], a.embed.weight)
+    save_weights(tmp_path / "a" / WEIGHTS_FILE, mean)  # over a's: the soup is a checkpoint
+    loaded, _, _ = load_checkpoint(tmp_path / "a")
+    torch.testing.assert_close(loaded.embed.weight, want)
+    other = tiny_model(seed=3, n_layers=1)
+    save_checkpoint(tmp_path / "c", other, other.cfg)
+    with pytest.raises(CheckpointError, match="model config differs"):
+        average_weights([tmp_path / "a", tmp_path / "c"])
 
 
 def test_read_config_only(ckpt):

@@ -323,3 +323,16 @@ def test_search_training_prompts_put_words_after_the_subject_and_eval_prompts_do
     assert skill_tools._with_tail("find {q} online", random.Random(0)) == "find {q} online"
     tailed = skill_tools._with_tail("can you google {q}?", random.Random(0))
     assert tailed.startswith("can you google {q} ") and tailed.endswith("?")  # before the "?"
+
+
+def test_training_search_subjects_draw_extra_fillers_and_eval_subjects_never_do():
+    extras = {x.lower() for v in lx.TRAIN_FILLERS.values() for x in v}
+    listed = {x.lower() for name in lx.TRAIN_FILLERS for x in getattr(lx, name)}
+    assert not extras & listed  # an extra is never an eval (or listed) filler
+
+    def with_extra(split: str) -> int:
+        qs = [s.expected_args["query"].lower() for s in samples("search", split, n=400, seed=5)]
+        return sum(any(e in q for e in extras) for q in qs)
+
+    assert with_extra("train") > 80  # about half the training subjects
+    assert with_extra("eval") == 0
