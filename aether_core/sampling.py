@@ -8,7 +8,7 @@ agent that re-sends its growing conversation every step only pays for the new to
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import torch
@@ -50,7 +50,8 @@ class Constraint(Protocol):
 
     # optional: ``reweight(logits) -> logits``, applied to the next token's logits first;
     # ``choices() -> Sequence[Choice] | None``: a choice point, where the session scores every
-    # offered continuation as a whole and writes the one it picks
+    # offered continuation as a whole and writes the one it picks; ``greedy() -> bool``: the next
+    # token (or choice) is the likeliest one whatever the temperature (a tool call's bytes)
 
 
 def process_logits(
@@ -241,12 +242,15 @@ class DecodeSession:
         stops = {int(t) for t in stop_tokens}
         choices = getattr(constraint, "choices", None)
         reweight = getattr(constraint, "reweight", None)
+        greedy = getattr(constraint, "greedy", None)
+        exact = replace(cfg, temperature=0.0)
         chosen: list[int] = []  # the rest of a picked continuation, written token by token
         for _ in range(max_new):
             if should_stop is not None and should_stop():
                 return
+            now = exact if greedy is not None and greedy() else cfg
             if not chosen and choices is not None and (offered := choices()):
-                chosen = self.choose(logits, offered, cfg, generator, constraint)
+                chosen = self.choose(logits, offered, now, generator, constraint)
             if chosen:
                 tok = chosen.pop(0)
             else:
@@ -255,7 +259,7 @@ class DecodeSession:
                     logits = reweight(logits)
                 tok = sample_token(
                     logits,
-                    cfg,
+                    now,
                     generator,
                     history=self.tokens[-cfg.repetition_window :],
                     allowed=allowed,

@@ -406,6 +406,12 @@ class StepGrammar:
         if self.phase == "answer" and tok < 256:
             self.answer.append(tok)
 
+    def greedy(self) -> bool:
+        """A tool call is an action, not prose: its name and arguments are written as the likeliest
+        bytes (and span) whatever the temperature. Sampled at 0.7, the query span was a draw
+        among near-equal scores ("search the web for history of the" of "… printing press")."""
+        return self.phase == "call"
+
     def choices(self) -> list[Choice] | None:
         """At the opening quote of a ``pick_span`` argument: every span of the sources that starts
         at a word and ends at one, for the session to score as a whole. Written byte by byte, a

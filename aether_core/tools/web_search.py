@@ -60,10 +60,29 @@ class WebSearchTool(Tool):
         try:
             results = list(self.backend(query, n))
         except Exception as exc:  # ddgs raises its own RatelimitException/TimeoutException/...
-            msg = " ".join(str(exc).split())[:200]
-            detail = f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
-            raise SearchError(f"search failed: {detail}") from None
+            raise SearchError(f"search failed: {failure_cause(exc)}") from None
         return format_results(query, results[:n])
+
+
+# Causes a user can act on, found by words in the exception's name or text (ddgs wraps them in
+# its DDGSException, with a URL and a resolver dump): one short line each, whatever the library
+# said. A 200-character trace read as "results" to the model, which quoted it as the answer.
+_CAUSES = (
+    (("ratelimit", "rate limit", "429"), "RatelimitException: rate limited, try again later"),
+    (("timeout", "timed out"), "TimeoutException: timed out"),
+    (("dns", "connect", "network", "resolv", "unreachable", "name or service", "no route"),
+     "ConnectError: network is unreachable"),
+)  # fmt: skip
+
+
+def failure_cause(exc: BaseException) -> str:
+    """``exc`` as one short line: a known cause in plain words, else its type and message."""
+    msg = " ".join(str(exc).split())
+    text = f"{type(exc).__name__} {msg}".lower()
+    for words, cause in _CAUSES:
+        if any(w in text for w in words):
+            return cause
+    return f"{type(exc).__name__}: {msg[:120]}" if msg else type(exc).__name__
 
 
 def format_results(query: str, results: list[Mapping[str, Any]]) -> str:

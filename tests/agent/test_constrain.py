@@ -27,6 +27,13 @@ def model():
     return build_model(cfg).eval()
 
 
+def sampled(grammar: StepGrammar) -> StepGrammar:
+    """The grammar with its calls sampled too (the agent writes them greedily): random weights
+    at a temperature then write many different calls, every one of which must be valid."""
+    grammar.greedy = lambda: False  # type: ignore[method-assign]
+    return grammar
+
+
 def _feed(grammar, data: bytes) -> None:
     for b in data:
         grammar.advance(b)
@@ -79,7 +86,7 @@ def test_random_weights_always_write_valid_calls(model) -> None:
     cfg = SamplingConfig(temperature=1.5)
     tools_seen = set()
     for seed in range(24):
-        g = StepGrammar(TYPES, force_call=True, max_thought=20)
+        g = sampled(StepGrammar(TYPES, force_call=True, max_thought=20))
         toks = list(
             session.generate(
                 _context(),
@@ -106,7 +113,7 @@ def test_random_weights_pick_a_query_that_is_a_phrase_of_the_users_words(model) 
     session = DecodeSession(model, 2048)
     queries = set()
     for seed in range(6):
-        g = StepGrammar(TYPES, force_call=True, max_thought=10)
+        g = sampled(StepGrammar(TYPES, force_call=True, max_thought=10))
         g.copy = CopyPrior([words.encode()])
         prefix = [Tok.THOUGHT_START, Tok.STREAM, *b"ok", Tok.THOUGHT_END, Tok.CALL_START,
                   Tok.STREAM, *b'{"tool": "web_search", "args": {"query": "']  # fmt: skip
@@ -158,3 +165,15 @@ def test_image_in_answer_has_exactly_128_codes() -> None:
         assert Tok.IMG_END not in g.allowed_set()
         g.advance(7)
     assert g.allowed_set() == {Tok.IMG_END}
+
+
+def test_a_tool_call_and_only_the_call_is_written_greedily() -> None:
+    g = StepGrammar(TYPES)
+    seen = []
+    for t in [Tok.THOUGHT_START, Tok.STREAM, ord("x"), Tok.THOUGHT_END, Tok.CALL_START]:
+        g.advance(t)
+        seen.append(g.greedy())
+    g.advance(Tok.STREAM)
+    assert not any(seen) and g.greedy()  # the thought is prose; the call's bytes are an action
+    _feed(g, b'{"tool": "echo", "args": {"text": "hi"}}')
+    assert g.phase == "call_end" and not g.greedy()

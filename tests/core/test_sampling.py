@@ -302,6 +302,37 @@ def test_a_choice_point_writes_the_likeliest_continuation_and_keeps_the_cache_ri
     assert out == seq[len(prompt) :]
 
 
+class GreedyFor(OfferOnce):
+    """A choice point, then greedy (whatever the temperature) for the first ``k`` tokens."""
+
+    def __init__(self, choices, k: int) -> None:
+        super().__init__(choices)
+        self.k = k
+
+    def greedy(self) -> bool:
+        return len(self.seen) < self.k
+
+
+def test_where_the_constraint_says_greedy_a_hot_sample_writes_the_likeliest(model):
+    from aether_core.sampling import Choice
+
+    prompt = [Tok.BOS, Tok.USER, *b"hi", Tok.EOS, Tok.ASSISTANT]
+    offered = [Choice(tuple(b"ab"), (1, 2), 0)]
+    want = list(DecodeSession(model, 32).generate(
+        prompt, SamplingConfig(temperature=0.0), 8, constraint=GreedyFor(offered, 8), stop_tokens=()
+    ))  # fmt: skip
+    hot = SamplingConfig(temperature=50.0)
+    runs = []
+    for i in range(6):
+        for k in (8, 0):
+            c = GreedyFor(offered, k)
+            s = DecodeSession(model, 32)
+            runs.append((k, list(s.generate(prompt, hot, 8, constraint=c, stop_tokens=(),
+                                            generator=make_generator(i)))))  # fmt: skip
+    assert all(out == want for k, out in runs if k == 8)  # the choice and the tokens after it
+    assert any(out != want for k, out in runs if k == 0)  # sampled where it does not say so
+
+
 def test_a_sampled_choice_follows_the_scores(model):
     from aether_core.sampling import Choice
 
