@@ -33,7 +33,7 @@ def default_settings_path() -> Path:
 class SamplingSettings:
     """The sampling knobs the TUI exposes; applied to ``agent.sampling`` once the agent exists."""
 
-    temperature: float = 0.7
+    temperature: float = 0.0  # greedy, as the agent's default (AgentConfig.sampling); /temp X
     top_k: int = 0
     top_p: float = 1.0
 
