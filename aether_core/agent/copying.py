@@ -236,13 +236,15 @@ def _is_numeric(b: int) -> bool:
 
 def copy_sources(messages: Iterable[Message], user: bool = True) -> list[bytes]:
     """What the step may quote: the user's words (for tool arguments; ``user=False`` for answers,
-    which otherwise parrot the question: "the answer to 6*5?"), tool outputs, recalled memories."""
+    which otherwise parrot the question: "the answer to 6*5?"), tool outputs, recalled memories.
+    A failed tool's output is not for an answer to quote: pulled towards it, "Sorry, the web
+    search failed" came out as "Sorry, thearchError: search failed: …"."""
     out: list[bytes] = []
     for m in messages:
         for item in m.items:
             if isinstance(item, Text) and m.role == "user" and user:
                 out.append(item.data)
-            elif isinstance(item, ToolResult):
+            elif isinstance(item, ToolResult) and (user or item.ok):
                 out.append(item.output)
             elif isinstance(item, Memory):
                 out.append(item.data)

@@ -81,6 +81,9 @@ def test_sources_are_the_users_words_tool_results_and_memories_answers_skip_the_
         b"Lyon, France",
     ]
     assert copy_sources(turn, user=False) == [b"my sister lives in Lyon", b"Lyon, France"]
+    failed = [*turn, dialogue.tool_message(False, "SearchError: search failed: timed out")]
+    assert copy_sources(failed)[-1] == b"SearchError: search failed: timed out"  # for arguments
+    assert copy_sources(failed, user=False) == copy_sources(turn, user=False)  # not for answers
 
 
 def _grammar(source: bytes) -> StepGrammar:
