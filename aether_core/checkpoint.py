@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -122,21 +123,21 @@ def load_checkpoint(
     return model.eval(), cfg, meta
 
 
-def average_weights(directories: list[str | os.PathLike]) -> dict[str, torch.Tensor]:
+def average_weights(directories: Sequence[str | os.PathLike]) -> dict[str, torch.Tensor]:
     """The elementwise mean of the weights of checkpoints that share one model config (a
     "model soup" of runs from the same start): it can keep what each run learned."""
     if not directories:
         raise CheckpointError("no checkpoints to average")
-    first, _ = read_config(directories[0])
-    total: dict[str, torch.Tensor] = {}
-    for d in directories:
-        model, cfg, _ = load_checkpoint(d)
+    model, first, _ = load_checkpoint(directories[0])
+    state = model.state_dict()
+    total = {k: v.double() for k, v in state.items()}
+    for d in directories[1:]:  # one model besides the running sum in memory at a time
+        other, cfg, _ = load_checkpoint(d)
         if cfg != first:
             raise CheckpointError(f"{d}: its model config differs from {directories[0]}'s")
-        for k, v in model.state_dict().items():
-            total[k] = total[k] + v.double() if k in total else v.double()
-    dtypes = {k: v.dtype for k, v in model.state_dict().items()}
-    return {k: (v / len(directories)).to(dtypes[k]).contiguous() for k, v in total.items()}
+        for k, v in other.state_dict().items():
+            total[k] += v.double()
+    return {k: (v / len(directories)).to(state[k].dtype).contiguous() for k, v in total.items()}
 
 
 def save_weights(path: str | os.PathLike, tensors: dict[str, torch.Tensor]) -> None:

@@ -41,16 +41,15 @@ def _relative(value: object) -> object:
 
 def main(src: str, average_with: str | None = None) -> int:
     from aether_core.checkpoint import average_weights, load_checkpoint, save_weights
-    from aether_core.fsutil import atomic_write_bytes
+    from aether_core.fsutil import atomic_path, atomic_write_bytes
 
     source = Path(src)
     config = _relative(json.loads((source / "config.json").read_text()))
     if average_with:
         save_weights(DEST / "model.safetensors", average_weights([source, Path(average_with)]))
     else:
-        tmp = DEST / "model.safetensors.tmp"
-        shutil.copyfile(source / "model.safetensors", tmp)
-        tmp.replace(DEST / "model.safetensors")
+        with atomic_path(DEST / "model.safetensors") as tmp:
+            shutil.copyfile(source / "model.safetensors", tmp)
     atomic_write_bytes(DEST / "config.json", (json.dumps(config, indent=1) + "\n").encode())
     t = time.perf_counter()
     model, _, _ = load_checkpoint(DEST)
