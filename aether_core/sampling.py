@@ -14,17 +14,8 @@ from typing import Protocol
 import torch
 from torch import Tensor
 
+from .decoding import SamplingConfig as SamplingConfig  # defined once there, re-exported
 from .vocab import Tok, is_byte
-
-
-@dataclass
-class SamplingConfig:
-    temperature: float = 0.7  # 0: greedy
-    top_k: int = 0  # 0: off
-    top_p: float = 1.0  # 1: off
-    repetition_penalty: float = 1.0  # 1: off; applied to byte tokens seen in the window
-    repetition_window: int = 64
-    seed: int | None = None
 
 
 @dataclass(frozen=True)

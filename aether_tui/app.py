@@ -89,6 +89,7 @@ class BuildAgentFactory:
             checkpoint=checkpoint or self.checkpoint or self.settings.checkpoint or None,
             device=self.device or self.settings.device or "auto",
             approve=self.approve or self.settings.approval.default or "ask",
+            sampling=self.settings.sampling.config(),
         )
 
 

@@ -19,6 +19,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
+from aether_core.decoding import DEFAULT_SAMPLING, SamplingConfig
 from aether_core.fsutil import atomic_write_text, config_dir
 
 SETTINGS_FILE = "tui.toml"
@@ -33,9 +34,13 @@ def default_settings_path() -> Path:
 class SamplingSettings:
     """The sampling knobs the TUI exposes; applied to ``agent.sampling`` once the agent exists."""
 
-    temperature: float = 0.0  # greedy, as the agent's default (AgentConfig.sampling); /temp X
-    top_k: int = 0
-    top_p: float = 1.0
+    temperature: float = DEFAULT_SAMPLING.temperature  # /temp X
+    top_k: int = DEFAULT_SAMPLING.top_k
+    top_p: float = DEFAULT_SAMPLING.top_p
+
+    def config(self) -> SamplingConfig:
+        """The agent's sampling: the shared defaults with these knobs applied."""
+        return DEFAULT_SAMPLING.with_overrides(**dataclasses.asdict(self))
 
 
 @dataclass

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..config import ModelConfig
+    from ..decoding import SamplingConfig
     from .agent import AetherAgent
 
 __all__ = ["AetherAgent", "build_agent"]
@@ -32,19 +33,23 @@ def build_agent(
     tools: Any = None,
     net_policy: Any = None,
     dtype: str | None = None,
+    sampling: SamplingConfig | None = None,
 ) -> AetherAgent:
     """Load a checkpoint (the shipped default when none is given; random weights when there is
-    none) and wire it to the tools, approval policy, memory and image codec."""
+    none) and wire it to the tools, approval policy, memory and image codec.
+
+    ``sampling`` defaults to ``decoding.SamplingConfig()`` (greedy) with ``seed``; every face
+    passes its overrides here rather than editing the agent afterwards."""
     from pathlib import Path
 
     import torch
 
     from ..checkpoint import default_assets_dir, default_checkpoint, load_checkpoint, resolve_device
     from ..config import ModelConfig
+    from ..decoding import SamplingConfig
     from ..memory import VectorMemory
     from ..model import build_model
     from ..model.vq import TinyVQVAE, VQConfig, load_vq
-    from ..sampling import SamplingConfig
     from ..tools import default_registry
     from .agent import AetherAgent, AgentConfig
     from .approval import ApprovalPolicy
@@ -87,7 +92,7 @@ def build_agent(
     config = AgentConfig(
         max_steps=max_steps,
         out_dir=Path(out_dir) if out_dir else None,
-        sampling=SamplingConfig(seed=seed),
+        sampling=sampling or SamplingConfig(seed=seed),
     )
     return AetherAgent(
         ModelPolicy(model, info),

@@ -59,9 +59,7 @@ class AgentConfig:
     tool_timeout_s: float | None = None  # None: the sandbox's own limit
     out_dir: Path | None = None
     copy_prior: float = 0.12  # weight per matched byte of the copy prior (agent/copying.py); 0: off
-    # Greedy by default: the skills table is measured so. At 0.7 a 2M-parameter model's answers
-    # broke off ("Top res.") and search fell from 81.5% to 68.0% (0.3: 81.5%); --temperature.
-    sampling: SamplingConfig = field(default_factory=lambda: SamplingConfig(temperature=0.0))
+    sampling: SamplingConfig = field(default_factory=SamplingConfig)  # defaults: decoding.py
 
 
 class _Cancelled(Exception):

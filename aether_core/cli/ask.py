@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from ..decoding import DEFAULT_SAMPLING
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ask", help="ask the agent one question (headless)")
@@ -27,7 +29,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-steps", type=int, default=8)
     p.add_argument("--json", action="store_true", help="one JSON event per line")
     p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--temperature", type=float, default=None)
+    p.add_argument(
+        "--temperature",
+        type=float,
+        default=None,
+        help=f"sampling temperature (default {DEFAULT_SAMPLING.temperature:g}; 0 is greedy)",
+    )
     p.add_argument("--device", default="auto", help="auto|cpu|cuda|mps")
     p.add_argument("--out-dir", help="where produced images/files are saved")
     p.add_argument("--memory-dir", help="memory store (default: the user data folder)")
@@ -91,9 +98,8 @@ def run(args: argparse.Namespace) -> int:
         max_steps=args.max_steps,
         seed=args.seed,
         use_memory=not args.no_memory,
+        sampling=DEFAULT_SAMPLING.with_overrides(temperature=args.temperature, seed=args.seed),
     )
-    if args.temperature is not None:
-        agent.sampling.temperature = args.temperature
     interactive = sys.stdin.isatty() and args.prompt != "-" and not args.json
     approver = _terminal_approver(err) if interactive else None
     failed = False

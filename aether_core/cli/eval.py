@@ -9,6 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
+from ..decoding import DEFAULT_SAMPLING
 from . import CliError
 
 
@@ -160,7 +161,12 @@ def _register_skills(kinds: argparse._SubParsersAction) -> None:
         help="picks the generated prompts (with --prompts: the pictures and tool outputs)",
     )
     p.add_argument("--skills", default=None, help="comma list (default: all)")
-    p.add_argument("--temperature", type=float, default=0.0)
+    p.add_argument(
+        "--temperature",
+        type=float,
+        default=None,
+        help=f"sampling temperature (default {DEFAULT_SAMPLING.temperature:g}, as every face)",
+    )
     p.add_argument("--device", default="auto")
     p.add_argument("--json", action="store_true")
     p.add_argument(

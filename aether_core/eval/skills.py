@@ -20,7 +20,7 @@ from ..agent.agent import AetherAgent, AgentConfig
 from ..agent.approval import ApprovalPolicy
 from ..agent.events import AnswerDelta, Done, Event, ImageProduced, ToolCallRequested
 from ..data.skills import SKILLS, SkillSample, skill_samples
-from ..sampling import SamplingConfig
+from ..decoding import DEFAULT_SAMPLING
 from ..tools.base import Tool, ToolRegistry
 from ..tools.calc import CalcTool
 from ..tools.calc import evaluate as calc_evaluate
@@ -95,11 +95,11 @@ class SkillRunner:
         vq: Any,
         registry: ToolRegistry,
         out_dir: Path,
-        temperature: float = 0.0,
+        temperature: float | None = None,
         seed: int = 0,
     ) -> None:
         self.policy, self.vq, self.registry, self.out_dir = policy, vq, registry, out_dir
-        self.sampling = SamplingConfig(temperature=temperature, seed=seed)
+        self.sampling = DEFAULT_SAMPLING.with_overrides(temperature=temperature, seed=seed)
 
     def agent(self, sample: SkillSample, memory: Any = None) -> AetherAgent:
         output = sample.tool_output or ""
@@ -242,7 +242,7 @@ def evaluate_skills(
     n: int = 50,
     seed: int = 0,
     skills: tuple[str, ...] = SKILLS,
-    temperature: float = 0.0,
+    temperature: float | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     samples: Sequence[SkillSample] | None = None,
     failures: list[Failure] | None = None,

@@ -1,0 +1,34 @@
+"""Decoding defaults: the one ``SamplingConfig`` every face starts from.
+
+``aether ask``, the TUI, ``aether eval skills`` and the server all build their sampling from this
+class's defaults, so what the README says (greedy) is what each face does. Torch-free: the TUI's
+settings import it at start-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+
+@dataclass
+class SamplingConfig:
+    # Greedy: the skills table is measured so, and a 2M-parameter model's sampled answers break
+    # off mid-word. --temperature / /temp change it per face.
+    temperature: float = 0.0  # 0: greedy
+    top_k: int = 0  # 0: off
+    top_p: float = 1.0  # 1: off
+    repetition_penalty: float = 1.0  # 1: off; applied to byte tokens seen in the window
+    repetition_window: int = 64
+    seed: int | None = None
+
+    def with_overrides(self, **values: object) -> SamplingConfig:
+        """A copy with every value that is not None replaced (CLI flags left unset stay default)."""
+        known = {f.name for f in fields(self)}
+        unknown = set(values) - known
+        if unknown:
+            raise TypeError(f"unknown sampling option(s): {', '.join(sorted(unknown))}")
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+DEFAULT_SAMPLING = SamplingConfig()
+"""The defaults, for reading (e.g. argparse help); build a fresh ``SamplingConfig()`` to change."""
