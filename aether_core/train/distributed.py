@@ -74,7 +74,9 @@ def all_reduce_metrics(m: ByteMetrics, device: torch.device) -> ByteMetrics:
     """Evaluation metrics over every rank: sums added, the confidence extremes min'd and max'd."""
     if not (dist.is_available() and dist.is_initialized()):
         return m
-    nats, count, correct, conf_sum = all_reduce_sum([m.nats, m.count, m.correct, m.conf_sum], device)
+    nats, count, correct, conf_sum = all_reduce_sum(
+        [m.nats, m.count, m.correct, m.conf_sum], device
+    )
     t = torch.tensor([-m.conf_min, m.conf_max], dtype=torch.float64, device=device)
     dist.all_reduce(t, op=dist.ReduceOp.MAX)
     return ByteMetrics(nats, int(count), int(correct), conf_sum, -float(t[0]), float(t[1]))

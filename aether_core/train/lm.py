@@ -5,7 +5,6 @@ encoded by the ViT and cross-attended (the VQ codes of the same images are alrea
 from __future__ import annotations
 
 import contextlib
-import math
 import shutil
 from pathlib import Path
 from typing import Any
