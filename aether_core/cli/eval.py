@@ -115,6 +115,12 @@ def _register_bpb(kinds: argparse._SubParsersAction) -> None:
     p.add_argument("--context", type=int, help="window length (default: the training seq_len)")
     p.add_argument("--stride", type=int, help="window step (default: context / 2)")
     p.add_argument("--max-bytes", type=int, help="score at most this many bytes of each file")
+    p.add_argument(
+        "--carry",
+        action="store_true",
+        help="read each file as a long stream in back-to-back windows of --context bytes; a model "
+        "with gated memory carries it from window to window, any other starts each window cold",
+    )
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, help="torch CPU threads")

@@ -84,6 +84,28 @@ def stream_metrics(
     return metrics
 
 
+@torch.no_grad()
+def carried_metrics(
+    model: nn.Module, data: bytes, window: int, device: torch.device | str = "cpu"
+) -> ByteMetrics:
+    """``data`` read as a long stream in back-to-back windows of ``window`` bytes: no window
+    sees the bytes of the one before, except through a gated memory the model carries across
+    (``forward_carry``); a model without one starts each window cold."""
+    carry = getattr(model, "forward_carry", None) if getattr(model, "memory", None) else None
+    tokens = torch.tensor(list(data), dtype=torch.long, device=device)
+    metrics, memory = ByteMetrics(), None
+    for start in range(0, len(tokens) - 1, window):
+        x = tokens[start : start + window + 1]
+        if len(x) < 2:
+            break
+        if carry is not None:
+            logits, memory = carry(x[None, :-1], memory)
+        else:
+            logits = model(x[None, :-1])
+        metrics.update(logits, x[None, 1:])
+    return metrics
+
+
 def file_bpb(
     model: nn.Module,
     path: str | Path,
@@ -92,6 +114,7 @@ def file_bpb(
     max_bytes: int | None = None,
     batch_size: int = 8,
     device: torch.device | str = "cpu",
+    carry: bool = False,
 ) -> BpbResult:
     try:
         data = Path(path).read_bytes()
@@ -101,6 +124,8 @@ def file_bpb(
         data = data[:max_bytes]
     if len(data) < 2:
         raise AetherError(f"{path}: needs at least 2 bytes to score")
+    if carry:
+        return BpbResult(str(path), len(data), carried_metrics(model, data, context, device))
     return BpbResult(
         str(path), len(data), stream_metrics(model, data, context, stride, batch_size, device)
     )
@@ -143,7 +168,9 @@ def run_cli(args: Any) -> int:
     if not 1 <= context <= cfg.max_seq_len:
         raise AetherError(f"--context must be in 1..{cfg.max_seq_len}")
     results = [
-        file_bpb(model, f, context, args.stride, args.max_bytes, args.batch_size, device)
+        file_bpb(
+            model, f, context, args.stride, args.max_bytes, args.batch_size, device, args.carry
+        )
         for f in args.files
     ]
     total = overall(results)
@@ -153,7 +180,8 @@ def run_cli(args: Any) -> int:
                 {
                     **total.report(),
                     "context": context,
-                    "stride": args.stride or max(1, context // 2),
+                    "stride": context if args.carry else args.stride or max(1, context // 2),
+                    "carry": args.carry,
                     "files": [r.to_dict() for r in results],
                 }
             )
