@@ -23,13 +23,16 @@ class GatedMemory(nn.Module):
     def __init__(self, dim: int, slots: int, segment: int, eps: float) -> None:
         super().__init__()
         self.slots, self.segment, self.scale = slots, segment, 1 / math.sqrt(dim)
-        self.init = nn.Parameter(torch.randn(slots, dim) * 0.02)
+        self.init = nn.Parameter(torch.randn(slots, dim))
         self.norm = RMSNorm(dim, eps)
+        # the slots hold normalized summaries (unit RMS); what is read is projected back to the
+        # residual stream's own scale, from zero, so an untrained memory changes nothing
+        self.read_out = nn.Linear(dim, dim, bias=False)
         self.read_gate = nn.Linear(dim, 1)
         self.write_gate = nn.Linear(2 * dim, 1)
-        nn.init.zeros_(self.read_gate.weight)
-        nn.init.zeros_(self.write_gate.weight)
-        nn.init.constant_(self.read_gate.bias, -2.0)  # starts mostly closed: learns to open
+        for lin in (self.read_out, self.read_gate, self.write_gate):
+            nn.init.zeros_(lin.weight)
+        nn.init.zeros_(self.read_gate.bias)
         nn.init.zeros_(self.write_gate.bias)
 
     def initial(self, batch: int, dtype: torch.dtype) -> Tensor:
@@ -39,14 +42,14 @@ class GatedMemory(nn.Module):
         """h [B, T, D] (one segment's patches), m [B, M, D] -> h plus the gated read."""
         q = self.norm(h)
         attn = torch.softmax(q @ m.transpose(1, 2) * self.scale, -1)  # [B, T, M]
-        return h + torch.sigmoid(self.read_gate(q)) * (attn @ m)
+        return h + torch.sigmoid(self.read_gate(q)) * self.read_out(attn @ m)
 
     def write(self, m: Tensor, seg: Tensor) -> Tensor:
         """m [B, M, D] after segment outputs ``seg`` [B, S, D]: each slot pulls a summary of the
         segment and moves towards it as far as its gate says."""
         k = self.norm(seg)
         attn = torch.softmax(m @ k.transpose(1, 2) * self.scale, -1)  # [B, M, S]
-        summary = attn @ seg
+        summary = attn @ k
         g = torch.sigmoid(self.write_gate(torch.cat([m, summary], -1)))
         return m + g * (summary - m)
 

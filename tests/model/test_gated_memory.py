@@ -25,8 +25,8 @@ def memory_model(segment: int = 3, seed: int = 0, open_gates: bool = True):
     if open_gates:  # a trained model's gates are open; at init they start nearly closed
         with torch.no_grad():
             model.memory.read_gate.bias.fill_(2.0)
+            model.memory.read_out.weight.normal_(0, 0.5)
             model.memory.write_gate.weight.normal_(0, 0.5)
-            model.memory.init.normal_(0, 1.0)
     return model
 
 
@@ -89,6 +89,13 @@ def test_memory_parameters_learn() -> None:
     loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), toks[0, 1:])
     loss.backward()
     mem = model.memory
+    # at init the read projection is zero: it is what learns first (then the gates and slots)
+    assert float(mem.read_out.weight.grad.abs().sum()) > 0
+    with torch.no_grad():
+        mem.read_out.weight.normal_(0, 0.1)
+    model.zero_grad()
+    logits = model(toks[:, :-1])
+    torch.nn.functional.cross_entropy(logits.flatten(0, 1), toks[0, 1:]).backward()
     for p in (mem.init, mem.read_gate.bias, mem.read_gate.weight, mem.write_gate.weight):
         assert p.grad is not None and float(p.grad.abs().sum()) > 0
 
