@@ -55,6 +55,8 @@ class HierConfig:
     entropy_dim: int = 64  # the small flat LM inside the model for the entropy patchers
     entropy_layers: int = 2
     entropy_heads: int = 4
+    memory_slots: int = 0  # > 0: the global model reads/writes this many gated memory slots
+    memory_segment: int = 16  # patches per memory segment (slots are written once it completes)
 
 
 @dataclass

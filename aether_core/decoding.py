@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
+SAMPLERS = ("plain", "entropy")
+"""plain: temperature / top-k / top-p as set. entropy: the strategy follows the entropy of each
+next-byte distribution (entropy_sampling.py): argmax when the model is sure, top-p sampling in
+between, a cooler temperature when it is unsure."""
+
 
 @dataclass
 class SamplingConfig:
@@ -20,6 +25,19 @@ class SamplingConfig:
     repetition_penalty: float = 1.0  # 1: off; applied to byte tokens seen in the window
     repetition_window: int = 64
     seed: int | None = None
+    sampler: str = "plain"  # one of SAMPLERS
+    entropy_low: float = 0.5  # bits: below, take the argmax (sampler "entropy")
+    entropy_high: float = 3.0  # bits: above, sample at temperature * entropy_cool
+    entropy_top_p: float = 0.9  # top-p of the band in between
+    entropy_cool: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.sampler not in SAMPLERS:
+            raise ValueError(
+                f"unknown sampler {self.sampler!r} (choose from {', '.join(SAMPLERS)})"
+            )
+        if not 0 <= self.entropy_low <= self.entropy_high:
+            raise ValueError("entropy thresholds must satisfy 0 <= entropy_low <= entropy_high")
 
     def with_overrides(self, **values: object) -> SamplingConfig:
         """A copy with every value that is not None replaced (CLI flags left unset stay default)."""

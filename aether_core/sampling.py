@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from .decoding import SamplingConfig as SamplingConfig  # defined once there, re-exported
+from .entropy_sampling import adapt
 from .vocab import Tok, is_byte
 
 
@@ -81,7 +82,11 @@ def sample_token(
     history: Sequence[int] = (),
     allowed: Tensor | None = None,
 ) -> int:
-    """One token from a logits row [V]; greedy when temperature is 0."""
+    """One token from a logits row [V]; greedy when temperature is 0. The entropy sampler picks
+    the strategy from the distribution itself (entropy_sampling.adapt)."""
+    if cfg.sampler != "plain":
+        masked = logits if allowed is None else logits.masked_fill(~allowed, float("-inf"))
+        cfg = adapt(masked, cfg)
     logits = process_logits(logits, cfg, history, allowed)
     if cfg.temperature <= 0:
         return int(torch.argmax(logits))

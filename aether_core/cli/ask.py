@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from ..decoding import DEFAULT_SAMPLING
+from ..decoding import DEFAULT_SAMPLING, SAMPLERS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +34,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=None,
         help=f"sampling temperature (default {DEFAULT_SAMPLING.temperature:g}; 0 is greedy)",
+    )
+    p.add_argument(
+        "--sampler",
+        choices=SAMPLERS,
+        default=None,
+        help=f"how bytes are drawn at temperature > 0 (default {DEFAULT_SAMPLING.sampler}; "
+        "entropy: argmax when the model is sure, cooler when it is unsure)",
     )
     p.add_argument("--device", default="auto", help="auto|cpu|cuda|mps")
     p.add_argument("--out-dir", help="where produced images/files are saved")
@@ -98,7 +105,9 @@ def run(args: argparse.Namespace) -> int:
         max_steps=args.max_steps,
         seed=args.seed,
         use_memory=not args.no_memory,
-        sampling=DEFAULT_SAMPLING.with_overrides(temperature=args.temperature, seed=args.seed),
+        sampling=DEFAULT_SAMPLING.with_overrides(
+            temperature=args.temperature, seed=args.seed, sampler=args.sampler
+        ),
     )
     interactive = sys.stdin.isatty() and args.prompt != "-" and not args.json
     approver = _terminal_approver(err) if interactive else None

@@ -9,7 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ..decoding import DEFAULT_SAMPLING
+from ..decoding import DEFAULT_SAMPLING, SAMPLERS
 from . import CliError
 
 
@@ -21,6 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _register_vq(kinds)
     _register_bpb(kinds)
     _register_skills(kinds)
+    _register_sampling(kinds)
     # Further eval kinds go here, each as _register_<kind>(kinds) + _run_<kind>(args).
 
 
@@ -114,6 +115,12 @@ def _register_bpb(kinds: argparse._SubParsersAction) -> None:
     p.add_argument("--context", type=int, help="window length (default: the training seq_len)")
     p.add_argument("--stride", type=int, help="window step (default: context / 2)")
     p.add_argument("--max-bytes", type=int, help="score at most this many bytes of each file")
+    p.add_argument(
+        "--carry",
+        action="store_true",
+        help="read each file as a long stream in back-to-back windows of --context bytes; a model "
+        "with gated memory carries it from window to window, any other starts each window cold",
+    )
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, help="torch CPU threads")
@@ -167,6 +174,7 @@ def _register_skills(kinds: argparse._SubParsersAction) -> None:
         default=None,
         help=f"sampling temperature (default {DEFAULT_SAMPLING.temperature:g}, as every face)",
     )
+    p.add_argument("--sampler", choices=SAMPLERS, default=None, help="plain or entropy")
     p.add_argument("--device", default="auto")
     p.add_argument("--json", action="store_true")
     p.add_argument(
@@ -234,6 +242,7 @@ def _run_skills(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 skills=skills,
                 temperature=args.temperature,
+                sampler=args.sampler,
                 progress=lambda s, i, k: status.update(f"{s}: {i}/{k}"),
                 samples=samples,
                 failures=failures,
@@ -271,3 +280,68 @@ def print_failures(failures: list) -> None:
     print(f"{len(failures)} failed prompt(s):", file=sys.stderr)
     for f in failures:
         print(format_failure(f), file=sys.stderr)
+
+
+# ---- aether eval sampling ------------------------------------------------------------------
+
+
+def _register_sampling(kinds: argparse._SubParsersAction) -> None:
+    p = kinds.add_parser(
+        "sampling",
+        help="samplers side by side: text quality of what each writes",
+        description="Greedy, plain temperature and the entropy sampler continue the same prompts "
+        "(slices of FILE); each continuation is re-scored by the model (bits per byte) and "
+        "measured for repetition (repeated 4-grams) and variety (distinct 4-grams).",
+    )
+    p.add_argument("--checkpoint", default=None, metavar="DIR", help="default: the shipped model")
+    p.add_argument("files", nargs="+", metavar="FILE", help="text the prompts are cut from")
+    p.add_argument("--prompts", type=int, default=16, help="how many prompts (default 16)")
+    p.add_argument("--prompt-bytes", type=int, default=96)
+    p.add_argument("--new-bytes", type=int, default=128, help="bytes written per prompt")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, help="torch CPU threads")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_run_sampling)
+
+
+def _run_sampling(args: argparse.Namespace) -> int:
+    import torch
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..checkpoint import default_checkpoint, load_checkpoint
+    from ..eval.sampling import compare_samplers, prompts_from
+
+    if min(args.prompts, args.prompt_bytes, args.new_bytes) < 1:
+        raise CliError("--prompts, --prompt-bytes and --new-bytes must be at least 1")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    model, cfg, _ = load_checkpoint(args.checkpoint or default_checkpoint())
+    if args.prompt_bytes + args.new_bytes + 1 > cfg.max_seq_len:
+        raise CliError(f"--prompt-bytes + --new-bytes must fit the context ({cfg.max_seq_len})")
+    prompts = prompts_from(
+        [Path(f) for f in args.files], args.prompts, args.prompt_bytes, args.seed
+    )
+    rows = [r.to_dict() for r in compare_samplers(model, prompts, args.new_bytes, seed=args.seed)]
+    if args.json:
+        print(json.dumps({"prompts": args.prompts, "new_bytes": args.new_bytes, "rows": rows}))
+        return 0
+    table = Table(title=f"{args.prompts} prompts x {args.new_bytes} bytes, re-scored by the model")
+    for name in (
+        "sampler",
+        "re-scored bpb",
+        "re-scored acc",
+        "repeated 4-grams",
+        "distinct 4-grams",
+    ):
+        table.add_column(name, justify="left" if name == "sampler" else "right")
+    for r in rows:
+        table.add_row(
+            str(r["sampler"]),
+            f"{r['rescored_bpb']:.3f}",
+            f"{r['rescored_acc']:.1%}",
+            f"{r['repetition']:.1%}",
+            f"{r['variety']:.1%}",
+        )
+    Console(highlight=False).print(table)
+    return 0

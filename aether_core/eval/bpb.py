@@ -8,31 +8,29 @@ sees at least ``context - stride`` bytes of history.
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..errors import AetherError
+from .metrics import REPORT_COLUMNS, REPORT_LEGEND, ByteMetrics
 
 
 @dataclass
 class BpbResult:
     path: str
     bytes: int  # bytes in the (capped) file
-    scored: int  # bytes scored (all but the first)
-    nats: float  # summed negative log-likelihood
+    metrics: ByteMetrics  # over the bytes scored (all but the first)
 
     @property
     def bits_per_byte(self) -> float:
-        return self.nats / math.log(2) / self.scored if self.scored else float("nan")
+        return self.metrics.bits_per_byte
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "bits_per_byte": self.bits_per_byte}
+        return {"path": self.path, "file_bytes": self.bytes, **self.metrics.report()}
 
 
 def windows(n: int, context: int, stride: int) -> list[tuple[int, int, int]]:
@@ -51,21 +49,21 @@ def windows(n: int, context: int, stride: int) -> list[tuple[int, int, int]]:
 
 
 @torch.no_grad()
-def stream_nats(
+def stream_metrics(
     model: nn.Module,
     data: bytes,
     context: int,
     stride: int | None = None,
     batch_size: int = 8,
     device: torch.device | str = "cpu",
-) -> tuple[float, int]:
-    """(summed NLL in nats, number of scored bytes) of ``data`` under ``model``."""
+) -> ByteMetrics:
+    """The metrics of every byte of ``data`` after the first, under ``model``."""
     stride = stride or max(1, context // 2)
     if not 0 < stride <= context:
         raise AetherError(f"stride must be in 1..context ({context}), got {stride}")
     tokens = torch.tensor(list(data), dtype=torch.long)
     spans = windows(len(tokens), context, stride)
-    nats, scored = 0.0, 0
+    metrics = ByteMetrics()
     i = 0
     while i < len(spans):
         length = spans[i][1] - spans[i][0]
@@ -79,14 +77,33 @@ def stream_nats(
         i += len(group)
         x = torch.stack([tokens[s:e] for s, e, _ in group]).to(device)
         y = torch.stack([tokens[s + 1 : e + 1] for s, e, _ in group]).to(device)
-        logits = model(x).float()
-        nll = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view(
-            len(group), -1
-        )
+        scored = torch.zeros_like(y, dtype=torch.bool)
         for r, (_, _, new) in enumerate(group):
-            nats += float(nll[r, length - new :].sum())
-            scored += new
-    return nats, scored
+            scored[r, length - new :] = True
+        metrics.update(model(x), y, scored)
+    return metrics
+
+
+@torch.no_grad()
+def carried_metrics(
+    model: nn.Module, data: bytes, window: int, device: torch.device | str = "cpu"
+) -> ByteMetrics:
+    """``data`` read as a long stream in back-to-back windows of ``window`` bytes: no window
+    sees the bytes of the one before, except through a gated memory the model carries across
+    (``forward_carry``); a model without one starts each window cold."""
+    carry = getattr(model, "forward_carry", None) if getattr(model, "memory", None) else None
+    tokens = torch.tensor(list(data), dtype=torch.long, device=device)
+    metrics, memory = ByteMetrics(), None
+    for start in range(0, len(tokens) - 1, window):
+        x = tokens[start : start + window + 1]
+        if len(x) < 2:
+            break
+        if carry is not None:
+            logits, memory = carry(x[None, :-1], memory)
+        else:
+            logits = model(x[None, :-1])
+        metrics.update(logits, x[None, 1:])
+    return metrics
 
 
 def file_bpb(
@@ -97,6 +114,7 @@ def file_bpb(
     max_bytes: int | None = None,
     batch_size: int = 8,
     device: torch.device | str = "cpu",
+    carry: bool = False,
 ) -> BpbResult:
     try:
         data = Path(path).read_bytes()
@@ -106,8 +124,11 @@ def file_bpb(
         data = data[:max_bytes]
     if len(data) < 2:
         raise AetherError(f"{path}: needs at least 2 bytes to score")
-    nats, scored = stream_nats(model, data, context, stride, batch_size, device)
-    return BpbResult(str(path), len(data), scored, nats)
+    if carry:
+        return BpbResult(str(path), len(data), carried_metrics(model, data, context, device))
+    return BpbResult(
+        str(path), len(data), stream_metrics(model, data, context, stride, batch_size, device)
+    )
 
 
 def default_context(cfg: Any, meta: dict[str, Any]) -> int:
@@ -123,10 +144,11 @@ def default_context(cfg: Any, meta: dict[str, Any]) -> int:
     return min(cfg.max_seq_len, 1024)
 
 
-def total_bpb(results: list[BpbResult]) -> float:
-    nats = sum(r.nats for r in results)
-    scored = sum(r.scored for r in results)
-    return nats / math.log(2) / scored if scored else float("nan")
+def overall(results: list[BpbResult]) -> ByteMetrics:
+    total = ByteMetrics()
+    for r in results:
+        total = total.merge(r.metrics)
+    return total
 
 
 # ---------------------------------------------------------------------------------------- CLI
@@ -146,23 +168,46 @@ def run_cli(args: Any) -> int:
     if not 1 <= context <= cfg.max_seq_len:
         raise AetherError(f"--context must be in 1..{cfg.max_seq_len}")
     results = [
-        file_bpb(model, f, context, args.stride, args.max_bytes, args.batch_size, device)
+        file_bpb(
+            model, f, context, args.stride, args.max_bytes, args.batch_size, device, args.carry
+        )
         for f in args.files
     ]
-    bpb = total_bpb(results)
+    total = overall(results)
     if args.json:
         print(
             json.dumps(
                 {
-                    "bits_per_byte": bpb,
+                    **total.report(),
                     "context": context,
-                    "stride": args.stride or max(1, context // 2),
+                    "stride": context if args.carry else args.stride or max(1, context // 2),
+                    "carry": args.carry,
                     "files": [r.to_dict() for r in results],
                 }
             )
         )
         return 0
-    for r in results:
-        print(f"{r.path}: {r.scored:,} bytes scored, {r.bits_per_byte:.4f} bits/byte")
-    print(f"bits_per_byte: {bpb:.4f}")
+    _print_table(results, total)
+    print(f"bits_per_byte: {total.bits_per_byte:.4f}")
     return 0
+
+
+def _print_table(results: list[BpbResult], total: ByteMetrics) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(caption=REPORT_LEGEND)
+    table.add_column("file", overflow="fold")
+    for _, heading, _ in REPORT_COLUMNS:
+        table.add_column(heading, justify="right")
+
+    def cells(m: ByteMetrics) -> list[str]:
+        rep = m.report()
+        return [fmt.format(rep[key]) for key, _, fmt in REPORT_COLUMNS]
+
+    for r in results:
+        table.add_row(r.path, *cells(r.metrics))
+    if len(results) > 1:
+        table.add_section()
+        table.add_row("overall", *cells(total), style="bold")
+    Console(highlight=False).print(table)

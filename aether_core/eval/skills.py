@@ -97,9 +97,12 @@ class SkillRunner:
         out_dir: Path,
         temperature: float | None = None,
         seed: int = 0,
+        sampler: str | None = None,
     ) -> None:
         self.policy, self.vq, self.registry, self.out_dir = policy, vq, registry, out_dir
-        self.sampling = DEFAULT_SAMPLING.with_overrides(temperature=temperature, seed=seed)
+        self.sampling = DEFAULT_SAMPLING.with_overrides(
+            temperature=temperature, seed=seed, sampler=sampler
+        )
 
     def agent(self, sample: SkillSample, memory: Any = None) -> AetherAgent:
         output = sample.tool_output or ""
@@ -243,6 +246,7 @@ def evaluate_skills(
     seed: int = 0,
     skills: tuple[str, ...] = SKILLS,
     temperature: float | None = None,
+    sampler: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     samples: Sequence[SkillSample] | None = None,
     failures: list[Failure] | None = None,
@@ -254,7 +258,7 @@ def evaluate_skills(
     row, with its transcript."""
     hits: dict[str, list[bool]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        runner = SkillRunner(policy, vq, registry, Path(tmp), temperature, seed)
+        runner = SkillRunner(policy, vq, registry, Path(tmp), temperature, seed, sampler)
         for skill in skills:
             if samples is None:
                 todo = eval_samples(skill, n, seed)

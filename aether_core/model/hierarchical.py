@@ -38,6 +38,7 @@ from .attention import (
     rope_tables,
 )
 from .entropy import entropy_model_config, logits_entropy, shift_entropies
+from .gated_memory import GatedMemory
 from .ngram import PAD_ID, HashNgramEmbedding
 from .patching import Patcher, PatchState, boundaries
 from .transformer import Block, ByteTransformer
@@ -189,6 +190,11 @@ class HierCache:
         self.tokens = torch.full((1, max_len), PAD_ID, dtype=torch.long, device=device)
         self.enc_out = torch.zeros(1, max_len, d, device=device, dtype=dtype)  # for pooling
         self.g_local = torch.zeros(1, max_len, d, device=device, dtype=dtype)  # by global index
+        mem = model.memory
+        # the gated memory: read-augmented global outputs (to write a segment once it completes)
+        # and the slots each segment reads (states[k] for segment k)
+        self.mem_out = torch.zeros(1, max_len, cfg.dim, device=device, dtype=dtype) if mem else None
+        self.mem_states: list[Tensor] = [mem.initial(1, dtype).to(device)] if mem else []
         shape = (1, heads, max_len, d // heads)
         self.cross_k = [
             torch.zeros(shape, device=device, dtype=dtype) for _ in range(h.decoder_layers)
@@ -226,6 +232,8 @@ class HierarchicalByteModel(nn.Module):
             raise ConfigError("hier.local_dim must split into local_heads heads of even size")
         if h.window < 1 or h.cross_patches < 1:
             raise ConfigError("hier.window and hier.cross_patches must be >= 1")
+        if h.memory_slots < 0 or h.memory_segment < 1:
+            raise ConfigError("hier.memory_slots must be >= 0 and hier.memory_segment >= 1")
         try:
             self.patcher = Patcher(
                 h.patcher, h.patch_size, h.max_patch, h.entropy_threshold, h.image_patch
@@ -244,6 +252,9 @@ class HierarchicalByteModel(nn.Module):
         self.pool = PatchPooler(d, h.local_heads, cfg.dim, eps)
         self.bos_patch = nn.Parameter(torch.zeros(cfg.dim))  # global input before the first patch
         self.blocks = nn.ModuleList(Block(cfg, i) for i in range(cfg.n_layers))
+        self.memory = (
+            GatedMemory(cfg.dim, h.memory_slots, h.memory_segment, eps) if h.memory_slots else None
+        )
         self.norm_g = RMSNorm(cfg.dim, eps)
         self.to_local = nn.Linear(cfg.dim, d, bias=False)
         self.decoder = nn.ModuleList(
@@ -351,14 +362,21 @@ class HierarchicalByteModel(nn.Module):
         cache: KVCache | None,
         vision_kv: list[tuple[Tensor, Tensor] | None],
         vision_mask: Tensor | None,
+        memory: _MemoryView | None = None,
     ) -> Tensor:
-        """Global blocks over patch vectors at global positions ``gpos`` -> to_local(norm(out))."""
+        """Global blocks over patch vectors at global positions ``gpos`` -> to_local(norm(out)),
+        with the gated memory read (and written, segment by segment) in between when present."""
         cos, sin = self.grope_cos[gpos], self.grope_sin[gpos]
         end = int(gpos[-1]) + 1
         mask = attention_mask(gpos, end, None) if cache is not None else None
         for i, block in enumerate(self.blocks):
             layer = cache.layers[i] if cache is not None else None
             x = block(x, cos, sin, mask, layer, gpos, end, vision_kv[i], vision_mask)
+        if self.memory is not None and memory is not None:
+            first = int(gpos[0])
+            x = self.memory(x, first, memory.states, memory.outputs, memory.final)
+            if memory.outputs is not None:  # cached: kept for a segment that spans calls
+                memory.outputs[:, first:end] = x
         return self.to_local(self.norm_g(x))
 
     def _decode(
@@ -417,10 +435,29 @@ class HierarchicalByteModel(nn.Module):
             return self._forward_cached(tokens, input_pos, cache, vision, vision_mask, last_only)
         if start != 0:
             raise ValueError("without a cache the hierarchical model reads from position 0")
-        return self._forward_full(tokens, vision, vision_mask, last_only)
+        memory = None
+        if self.memory is not None:
+            memory = _MemoryView([self.memory.initial(tokens.shape[0], self.embed.weight.dtype)])
+        return self._forward_full(tokens, vision, vision_mask, last_only, memory)
+
+    def forward_carry(self, tokens: Tensor, memory: Tensor | None) -> tuple[Tensor, Tensor]:
+        """One window of a long stream (no cache): logits [B, T, V] and the memory slots after
+        it, to pass with the next window (``memory`` None: the learned initial slots)."""
+        if self.memory is None:
+            raise ValueError("this model has no gated memory (hier.memory_slots = 0)")
+        if memory is None:
+            memory = self.memory.initial(tokens.shape[0], self.embed.weight.dtype)
+        view = _MemoryView([memory], final=True)
+        logits = self._forward_full(tokens, None, None, False, view)
+        return logits, view.states[-1]
 
     def _forward_full(
-        self, tokens: Tensor, vision: Tensor | None, vision_mask: Tensor | None, last_only: bool
+        self,
+        tokens: Tensor,
+        vision: Tensor | None,
+        vision_mask: Tensor | None,
+        last_only: bool,
+        memory: _MemoryView | None,
     ) -> Tensor:
         B, T = tokens.shape
         dev = tokens.device
@@ -445,7 +482,7 @@ class HierarchicalByteModel(nn.Module):
             pooled = self.pool(x, torch.tensor(st, device=dev), torch.tensor(ln, device=dev))
             gx = torch.cat([gx, pooled], dim=1)
         vision_kv, vision_mask = self._vision_kv(vision, vision_mask, None)
-        g = self._global(gx, torch.arange(P, device=dev), None, vision_kv, vision_mask)  # [B, P, d]
+        g = self._global(gx, torch.arange(P, device=dev), None, vision_kv, vision_mask, memory)
         x = x + g.gather(1, pid[..., None].expand(-1, -1, g.shape[-1]))
         cross_kv = [blk.cross.keys_values(g) for blk in self.decoder]
         mask = self._patch_window(pid, 0, P)[:, None]  # [B, 1, T, P]
@@ -500,7 +537,11 @@ class HierarchicalByteModel(nn.Module):
                 ln = torch.tensor([[ps[p + 1] - ps[p] for p in closed]], device=x.device)
                 gx.append(self.pool(cache.enc_out[:, :end], st, ln))
             gpos = torch.arange(j0, j1, device=x.device)
-            g = self._global(torch.cat(gx, dim=1), gpos, cache.glob, vision_kv, vision_mask)
+            memory = None
+            if self.memory is not None:  # rewound: forget the states of segments re-run now
+                del cache.mem_states[j0 // self.memory.segment + 1 :]
+                memory = _MemoryView(cache.mem_states, cache.mem_out)
+            g = self._global(torch.cat(gx, dim=1), gpos, cache.glob, vision_kv, vision_mask, memory)
             cache.g_local[:, j0:j1] = g
             for i, blk in enumerate(self.decoder):
                 k, v = blk.cross.keys_values(g)
@@ -515,3 +556,13 @@ class HierarchicalByteModel(nn.Module):
         ]
         mask = None if T == 1 else self._patch_window(pid, lo, j1)[None, None]
         return self._decode(x, input_pos, start, cache.dec, cross_kv, mask, last_only)
+
+
+class _MemoryView:
+    """What one global pass needs of the gated memory: the states per segment (appended to as
+    segments complete), the cached outputs of an open segment, and whether the window ends here."""
+
+    def __init__(
+        self, states: list[Tensor], outputs: Tensor | None = None, final: bool = False
+    ) -> None:
+        self.states, self.outputs, self.final = states, outputs, final

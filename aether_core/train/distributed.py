@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
+from ..eval.metrics import ByteMetrics
+
 
 @dataclass(frozen=True)
 class DistInfo:
@@ -66,6 +68,18 @@ def all_reduce_sum(values: list[float], device: torch.device) -> list[float]:
     t = torch.tensor(values, dtype=torch.float64, device=device)
     dist.all_reduce(t, op=dist.ReduceOp.SUM)
     return t.tolist()
+
+
+def all_reduce_metrics(m: ByteMetrics, device: torch.device) -> ByteMetrics:
+    """Evaluation metrics over every rank: sums added, the confidence extremes min'd and max'd."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return m
+    nats, count, correct, conf_sum = all_reduce_sum(
+        [m.nats, m.count, m.correct, m.conf_sum], device
+    )
+    t = torch.tensor([-m.conf_min, m.conf_max], dtype=torch.float64, device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return ByteMetrics(nats, int(count), int(correct), conf_sum, -float(t[0]), float(t[1]))
 
 
 def any_rank(flag: bool, device: torch.device) -> bool:

@@ -5,7 +5,6 @@ encoded by the ViT and cross-attended (the VQ codes of the same images are alrea
 from __future__ import annotations
 
 import contextlib
-import math
 import shutil
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,10 @@ from ..checkpoint import load_checkpoint, load_weights, save_checkpoint
 from ..config import ModelConfig
 from ..data.base import Batch
 from ..errors import AetherError
+from ..eval.metrics import ByteMetrics
 from ..model import build_model
 from .data import TrainData, build_data
-from .distributed import all_reduce_sum
+from .distributed import all_reduce_metrics
 from .stage import Stage
 
 
@@ -107,34 +107,30 @@ class LMLoss(nn.Module):
 def evaluate_lm(
     model: nn.Module, batches: Any, device: torch.device, autocast: Any = contextlib.nullcontext
 ) -> dict[str, float]:
-    """Validation loss (nats per target), bits per byte (loss / ln 2) and next-byte accuracy,
-    summed over every rank's share of the batches."""
+    """Validation loss (nats per target), bits per byte, next-byte accuracy, perplexity and the
+    confidence in the true byte (eval.metrics), over every rank's share of the batches."""
     was_training = model.training
     model.eval()
-    loss_sum, correct, count = 0.0, 0.0, 0.0
-    for b in batches:
-        b = b.to(device)
-        with autocast():
-            vision, vision_mask = vision_inputs(model, b.images, b.image_mask)
-            logits = model(b.x, vision=vision, vision_mask=vision_mask)
-        loss_sum += float(masked_ce(logits, b.y, b.loss_mask))
-        correct += float(((logits.argmax(-1) == b.y) & b.loss_mask).sum())
-        count += float(b.loss_mask.sum())
+    m = ByteMetrics()
+    with torch.no_grad():
+        for b in batches:
+            b = b.to(device)
+            with autocast():
+                vision, vision_mask = vision_inputs(model, b.images, b.image_mask)
+                logits = model(b.x, vision=vision, vision_mask=vision_mask)
+            m.update(logits, b.y, b.loss_mask)
     model.train(was_training)
-    loss_sum, correct, count = all_reduce_sum([loss_sum, correct, count], device)
-    if count == 0:
-        return {
-            "val_loss": float("nan"),
-            "val_bpb": float("nan"),
-            "val_acc": float("nan"),
-            "val_tokens": 0,
-        }
-    loss = loss_sum / count
+    m = all_reduce_metrics(m, device)
+    rep = m.report()
     return {
-        "val_loss": loss,
-        "val_bpb": loss / math.log(2),
-        "val_acc": correct / count,
-        "val_tokens": int(count),
+        "val_loss": rep["loss"],
+        "val_bpb": rep["bits_per_byte"],
+        "val_acc": rep["accuracy"],
+        "val_ppl": rep["perplexity"],
+        "val_conf": rep["conf_mean"],
+        "val_conf_min": rep["conf_min"],
+        "val_conf_max": rep["conf_max"],
+        "val_tokens": m.count,
     }
 
 

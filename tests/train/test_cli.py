@@ -146,16 +146,27 @@ def test_train_runs_and_eval_commands(tmp_path, text_file, capsys):
     argv = [
         "--checkpoint",
         str(runs / "t1/ckpt/best"),
-        str(text_file),
+        str(text_file),  # twice in the table run: per-file rows and an overall row
         "--max-bytes",
         "3000",
         "--threads",
         "1",
     ]
-    assert main(["eval", "bpb", *argv]) == 0
-    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert main(["eval", "bpb", *argv[:2], str(text_file), *argv[2:]]) == 0
+    out = capsys.readouterr().out
+    last = out.strip().splitlines()[-1]
     assert last.startswith("bits_per_byte: ")
     assert 0 < float(last.split()[-1]) < 9
+    rows = [line for line in out.splitlines() if "│ 2,999 │" in line or "│ 5,998 │" in line]
+    assert len(rows) == 3 and "overall" in rows[-1]  # a row per file, then the total
+    assert "perplexity" in out and "true byte" in out
+    assert main(["eval", "bpb", *argv, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    (one,) = report["files"]
+    assert one["bytes"] == 2999 and report["bytes"] == 2999
+    assert math.isclose(report["perplexity"], 2 ** report["bits_per_byte"], rel_tol=1e-9)
+    assert 0 <= report["conf_min"] <= report["conf_mean"] <= report["conf_max"] <= 1
+    assert 0 <= report["accuracy"] <= 1
 
 
 def test_sliding_windows_score_every_byte_once():
@@ -170,12 +181,17 @@ def test_sliding_bpb_matches_a_full_context_pass(tmp_path):
     cfg = tiny_model(max_seq_len=128)
     model = build_model(cfg).eval()
     data = bytes(range(40)) * 2
-    nats, scored = bpb_mod.stream_nats(model, data, context=64, stride=32)
+    m = bpb_mod.stream_metrics(model, data, context=64, stride=32)
     x = torch.tensor(list(data))
     with torch.no_grad():
         logits = model(x[None, :-1])[0]
     want = float(torch.nn.functional.cross_entropy(logits, x[1:], reduction="sum"))
-    assert scored == 79 and math.isclose(nats, want, rel_tol=1e-5)
+    assert m.count == 79 and math.isclose(m.nats, want, rel_tol=1e-5)
+    p_true = torch.softmax(logits, -1).gather(-1, x[1:, None]).squeeze(-1)
+    assert m.correct == int((logits.argmax(-1) == x[1:]).sum())
+    assert math.isclose(m.conf_mean, float(p_true.mean()), rel_tol=1e-5)
+    assert math.isclose(m.conf_min, float(p_true.min()), rel_tol=1e-5)
+    assert math.isclose(m.conf_max, float(p_true.max()), rel_tol=1e-5)
     ckpt = save_checkpoint(tmp_path / "ck", model, cfg, extra={"train": {"train": {"seq_len": 32}}})
     _, c, meta = load_checkpoint(ckpt)
     assert bpb_mod.default_context(c, meta) == 32
