@@ -214,7 +214,8 @@ class AetherAgent:
         if self.vq is None:
             raise AetherError("this model has no image codec (vq.safetensors): cannot take images")
         if source.startswith(("http://", "https://")):
-            from ..tools.netguard import NetPolicy, safe_fetch
+            from ..tools.fetch import safe_fetch
+            from ..tools.netguard import NetPolicy
 
             res = safe_fetch(
                 source,
