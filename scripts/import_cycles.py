@@ -1,7 +1,8 @@
 """Find import cycles between the modules of aether_core and aether_tui.
 
-Every import counts, also one inside a function (the usual way to hide a cycle) and one under
-``TYPE_CHECKING``; an edge goes to the module named (``from pkg import mod`` names ``pkg.mod`` when
+Every import that can run counts, also one inside a function (the usual way to hide a cycle);
+imports under ``if TYPE_CHECKING:`` never run (type annotations only) and are left out. An edge
+goes to the module named (``from pkg import mod`` names ``pkg.mod`` when
 that is a module). A package's ``__init__`` is its own node, and importing ``pkg.mod`` is not
 counted as importing ``pkg``: Python runs the package's ``__init__`` first, but that is order,
 not dependency.
@@ -32,10 +33,30 @@ def module_files(root: Path = ROOT, packages: Iterable[str] = PACKAGES) -> dict[
     return out
 
 
+def _is_type_checking(node: ast.AST) -> bool:
+    test = node.test if isinstance(node, ast.If) else None
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node, except the bodies of ``if TYPE_CHECKING:`` (their ``else`` runs)."""
+    out, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if _is_type_checking(node):
+            stack.extend(node.orelse)  # type: ignore[attr-defined]
+        else:
+            stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
 def _imports(tree: ast.AST, name: str, is_package: bool, modules: set[str]) -> set[str]:
     here = name if is_package else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _runtime_nodes(tree):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):

@@ -19,11 +19,13 @@ from typing import Any
 
 from .. import dialogue
 from ..errors import AetherError
+from ..files import MAX_FILE_BYTES
 from ..sampling import SamplingConfig
 from ..segments import File, Image, Message, SegmentError, Text, Thought, ToolCall
 from ..vocab import Tok
-from .constrain import StepGrammar, tool_arg_types
+from .constrain import Phase, StepGrammar, tool_arg_types
 from .context import fit_context
+from .limits import MAX_ANSWER_BYTES, MAX_STEPS, MAX_THOUGHT_BYTES
 from .copying import CopyPrior, copy_sources
 from .events import (
     AnswerDelta,
@@ -48,11 +50,11 @@ Approver = Callable[[ApprovalRequest], ApprovalDecision]
 
 @dataclass
 class AgentConfig:
-    max_steps: int = 8
+    max_steps: int = MAX_STEPS
     system_prompt: str = dialogue.SYSTEM_PROMPT
-    max_thought_bytes: int = 300
-    max_answer_bytes: int = 2000
-    max_file_bytes: int = 1 << 20  # user-attached files (bigger: a clear error)
+    max_thought_bytes: int = MAX_THOUGHT_BYTES
+    max_answer_bytes: int = MAX_ANSWER_BYTES
+    max_file_bytes: int = MAX_FILE_BYTES  # user-attached files (bigger: a clear error)
     memory_k: int = 3
     memory_min_score: float = 0.1
     store_summaries: bool = True
@@ -158,7 +160,7 @@ class AetherAgent:
                 yield StepStarted(step)
                 msg, grammar = yield from self._step(step, turn, stats, answer)
                 turn.append(msg)
-                if grammar.ended_with != "call":
+                if grammar.ended_with != Phase.CALL:
                     yield from self._emit_outputs(msg)
                     break
                 result = yield from self._call_tool(step, msg, approver)
@@ -294,17 +296,17 @@ class AetherAgent:
         for tok in gen:
             stats["bytes"] += 1
             if tok < 256:
-                if prev == "thought":
+                if prev == Phase.THOUGHT:
                     thought.append(tok)
                     if s := utf_thought.decode(bytes([tok])):
                         yield ThoughtDelta(step, s)
-                elif prev == "call":
+                elif prev == Phase.CALL:
                     body.append(tok)
-                elif prev == "img":
+                elif prev == Phase.IMG:
                     codes.append(tok)
-                elif prev == "file":
+                elif prev == Phase.FILE:
                     filebuf.append(tok)
-                elif prev in ("after_thought", "answer"):
+                elif prev in (Phase.AFTER_THOUGHT, Phase.ANSWER):
                     body.append(tok)
                     if s := redact.feed(utf_answer.decode(bytes([tok]))):
                         answer.append(s)
@@ -329,7 +331,7 @@ class AetherAgent:
         if tail := redact.flush() + utf_answer.decode(b"", final=True):
             answer.append(tail)
             yield AnswerDelta(tail)
-        if grammar.ended_with == "call":
+        if grammar.ended_with == Phase.CALL:
             items.append(ToolCall(bytes(body)))
         elif body:
             items.append(Text(bytes(body)))

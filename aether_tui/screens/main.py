@@ -35,17 +35,54 @@ class MainScreen(Screen):
     CSS_PATH = "main.tcss"
     AUTO_FOCUS = "#prompt"
 
+    # The tooltips are the help screen's lines and the command palette's titles.
     BINDINGS = [
-        Binding("f1", "app.help", "Help"),
-        Binding("escape", "app.cancel_turn", "Cancel"),
-        Binding("ctrl+c", "app.ctrl_c", "Cancel / copy", show=False, priority=True),
-        Binding("f2,ctrl+t", "app.toggle_pane('thoughts')", "Thoughts"),
-        Binding("f3", "app.toggle_pane('tools')", "Tools"),
-        Binding("f4", "app.toggle_pane('memory')", "Memory"),
-        Binding("f5", "app.chats", "Chats"),
+        Binding("f1", "app.help", "Help", tooltip="Every key and command"),
+        Binding("escape", "app.cancel_turn", "Cancel", tooltip="Cancel the running turn"),
+        Binding(
+            "ctrl+c",
+            "app.ctrl_c",
+            "Cancel / copy",
+            show=False,
+            priority=True,
+            tooltip="Cancel the running turn; with none, copy the selected text",
+        ),
+        Binding(
+            "f2,ctrl+t",
+            "app.toggle_pane('thoughts')",
+            "Thoughts",
+            tooltip="Show or hide the thought trace (tabs: switch to it)",
+        ),
+        Binding(
+            "f3",
+            "app.toggle_pane('tools')",
+            "Tools",
+            tooltip="Show or hide the tool log (tabs: switch to it)",
+        ),
+        Binding(
+            "f4",
+            "app.toggle_pane('memory')",
+            "Memory",
+            tooltip="Show or hide the memory pane (tabs: switch to it)",
+        ),
+        Binding("f5", "app.chats", "Chats", tooltip="Saved conversations"),
         # priority: the input (a TextArea) binds F6/F7 to line/all selection
-        Binding("f6", "app.copy_last_answer", "Copy answer", show=False, priority=True),
-        Binding("f7", "app.focus_input", "Input", show=False, priority=True),
+        Binding(
+            "f6",
+            "app.copy_last_answer",
+            "Copy answer",
+            show=False,
+            priority=True,
+            tooltip="Copy the last answer to the clipboard",
+        ),
+        Binding(
+            "f7",
+            "app.focus_input",
+            "Input",
+            show=False,
+            priority=True,
+            tooltip="Focus the message input",
+        ),
     ]
 
     def __init__(self, enter_sends: bool | None = None) -> None:

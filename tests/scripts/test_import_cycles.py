@@ -39,6 +39,17 @@ def test_finds_a_cycle_hidden_in_a_function(tmp_path: Path) -> None:
     assert import_cycles.cycles(graph) == [["pkg.a", "pkg.b"]]
 
 
+def test_type_checking_imports_do_not_count(tmp_path: Path) -> None:
+    _write(tmp_path, "pkg/__init__.py", "")
+    _write(tmp_path, "pkg/app.py", "from pkg.commands import TABLE\n")
+    guarded = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.app import App\n"
+    _write(tmp_path, "pkg/commands.py", guarded + "else:\n    import pkg.other\nTABLE = ()\n")
+    _write(tmp_path, "pkg/other.py", "")
+    graph = import_cycles.import_graph(tmp_path, ["pkg"])
+    assert graph["pkg.commands"] == {"pkg.other"}
+    assert import_cycles.cycles(graph) == []
+
+
 def test_submodule_of_a_package_is_not_a_cycle_with_it(tmp_path: Path) -> None:
     _write(tmp_path, "pkg/__init__.py", "def lazy():\n    from .impl import X\n    return X\n")
     _write(tmp_path, "pkg/impl.py", "from pkg.events import E\nX = E\n")
