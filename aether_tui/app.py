@@ -32,6 +32,7 @@ from .agent import Agent, AgentFactory, BuildAgentFactory, greeting
 from .approvals import ApprovalChoices, ApprovalQueue
 from .bridge import TurnBridge, deny_decision, resolve
 from .commands import BY_NAME, COMMANDS, is_image_path, parse
+from .memory_view import MemoryView
 from .messages import (
     AgentEventPosted,
     AgentFailed,
@@ -101,6 +102,7 @@ class AetherApp(App):
         self.files: list[str] = []
         self.queued: deque[tuple[str, list[str], list[str]]] = deque()
         self.approvals = ApprovalQueue(self._open_approval, ApprovalChoices())
+        self.memory_view = MemoryView(self, lambda: self.main.memory, lambda: self.agent)
         self.pending_conversation: list[Message] | None = None
         self._generation = 0  # bumps on every (re)build so stale builds are ignored
         self._tick_timer: Timer | None = None
@@ -500,39 +502,10 @@ class AetherApp(App):
 
     # ------------------------------------------------------------------ memory
     def refresh_memory(self, query: str = "") -> None:
-        if self.agent is None or self.agent.memory is None:
-            self.main.memory.set_status("memory: off (no memory store)")
-            return
-        self._memory_worker(query)
+        self.memory_view.refresh(query)
 
-    @work(thread=True, group="memory", exclusive=True, exit_on_error=False)
-    def _memory_worker(self, query: str) -> None:
-        memory = self.agent.memory if self.agent is not None else None
-        if memory is None:
-            return
-        try:
-            if query:
-                hits = memory.search(query, 20)
-                entries, scores = [e for e, _ in hits], [float(s) for _, s in hits]
-            else:
-                entries, scores = list(memory.list()), None
-        except Exception as e:  # noqa: BLE001
-            self.call_from_thread(self.main.memory.set_status, f"memory error: {e}")
-            return
-        self.call_from_thread(self.main.memory.show, entries, scores, query)
-
-    @work(thread=True, group="memory-forget", exit_on_error=False)
-    def _forget_worker(self, entry_id: str) -> None:
-        memory = self.agent.memory if self.agent is not None else None
-        ok = bool(memory is not None and memory.forget(entry_id))
-        self.call_from_thread(self._forgot, entry_id, ok)
-
-    def _forgot(self, entry_id: str, ok: bool) -> None:
-        if ok:
-            self.main.memory.remove(entry_id)
-            self.notify(f"Forgot memory {entry_id}.")
-        else:
-            self.notify(f"No memory entry {entry_id}.", severity="warning")
+    def forget_memory(self, entry_id: str) -> None:
+        self.memory_view.forget(entry_id)
 
     def on_memory_pane_search_requested(self, message: MemoryPane.SearchRequested) -> None:
         self.refresh_memory(message.query)
@@ -542,12 +515,6 @@ class AetherApp(App):
 
     def on_memory_pane_refresh_requested(self, message: MemoryPane.RefreshRequested) -> None:
         self.refresh_memory(self.main.memory.query_text)
-
-    def forget_memory(self, entry_id: str) -> None:
-        if self.agent is None or self.agent.memory is None:
-            self.notify("Memory is not available.", severity="warning")
-            return
-        self._forget_worker(entry_id)
 
     # ------------------------------------------------------------------ attachments
     def show_attachments(self) -> None:

@@ -25,7 +25,7 @@ from ..segments import File, Image, Message, SegmentError, Text, Thought, ToolCa
 from ..vocab import Tok
 from .constrain import Phase, StepGrammar, tool_arg_types
 from .context import fit_context
-from .limits import MAX_ANSWER_BYTES, MAX_STEPS, MAX_THOUGHT_BYTES
+from .copying import RATE as COPY_RATE
 from .copying import CopyPrior, copy_sources
 from .events import (
     AnswerDelta,
@@ -44,6 +44,7 @@ from .events import (
     ToolResultEvent,
     ToolStarted,
 )
+from .limits import MAX_ANSWER_BYTES, MAX_STEPS, MAX_THOUGHT_BYTES
 
 Approver = Callable[[ApprovalRequest], ApprovalDecision]
 
@@ -60,7 +61,7 @@ class AgentConfig:
     store_summaries: bool = True
     tool_timeout_s: float | None = None  # None: the sandbox's own limit
     out_dir: Path | None = None
-    copy_prior: float = 0.12  # weight per matched byte of the copy prior (agent/copying.py); 0: off
+    copy_prior: float = COPY_RATE  # weight per matched byte of the copy prior; 0: off
     sampling: SamplingConfig = field(default_factory=SamplingConfig)  # defaults: decoding.py
 
 

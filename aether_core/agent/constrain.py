@@ -432,16 +432,16 @@ class StepGrammar:
 
     def greedy(self) -> bool:
         """A tool call is an action, not prose: its name and arguments are written as the likeliest
-        bytes (and span) whatever the temperature. Sampled at 0.7, the query span was a draw
-        among near-equal scores ("search the web for history of the" of "… printing press")."""
+        bytes (and span) whatever the temperature, because a sampled span is a draw among
+        near-equal scores (MODEL_CARD.md, Decoding)."""
         return self.phase == Phase.CALL
 
     def choices(self) -> list[Choice] | None:
         """At the opening quote of a ``pick_span`` argument: every span of the sources that starts
         at a word and ends at one, for the session to score as a whole. Written byte by byte, a
-        small model commits to a start before it has seen the phrase ("common errors" for
-        "c pointers common errors") and to an end before the next word ("running" of "running
-        toilet"); scored whole, the span the model finds likeliest wins."""
+        small model commits to a start before it has seen the phrase and to an end before the
+        next word; scored whole, the span the model finds likeliest wins (MODEL_CARD.md,
+        Decoding)."""
         call = self.call
         if self.phase != Phase.CALL or call is None or call.state != "str" or call.value:
             return None
