@@ -28,27 +28,21 @@ class MemoryView:
         if memory is None:
             self._pane().set_status("memory: off (no memory store)")
             return
-        self.app.run_worker(
-            lambda: self._load(memory, query),
-            group="memory",
-            exclusive=True,
-            thread=True,
-            exit_on_error=False,
-        )
+        self._worker(lambda: self._load(memory, query), "memory", exclusive=True)
 
     def forget(self, entry_id: str) -> None:
         memory = self.memory
         if memory is None:
             self.app.notify("Memory is not available.", severity="warning")
             return
-        self.app.run_worker(
-            lambda: self._forget(memory, entry_id),
-            group="memory-forget",
-            thread=True,
-            exit_on_error=False,
-        )
+        self._worker(lambda: self._forget(memory, entry_id), "memory-forget")
 
     # ------------------------------------------------------------------ worker threads
+    def _worker(self, work: Callable[[], None], group: str, exclusive: bool = False) -> None:
+        self.app.run_worker(
+            work, group=group, exclusive=exclusive, thread=True, exit_on_error=False
+        )
+
     def _load(self, memory: Memory, query: str) -> None:
         pane = self._pane()
         try:

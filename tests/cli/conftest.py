@@ -1,16 +1,5 @@
-"""The CLI tests build tiny models: one torch thread is faster than two on shared CI cores."""
+"""The CLI tests build tiny models: one torch thread, as in tests/model."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-import torch
-
-
-@pytest.fixture(autouse=True)
-def _one_thread() -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from tests.model.conftest import _one_thread  # noqa: F401 - an autouse fixture, shared
