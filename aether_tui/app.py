@@ -1,11 +1,12 @@
 """The Aether TUI app: a pure view over the agent's event API.
 
-The app owns the long-lived state (the agent, settings, chat store, pending attachments, the
-approval queue) and reacts to messages: the user's input, the turn bridge's events, the memory
-pane's requests. The pieces live beside it: ``cli`` (arguments, ``main``), ``agent`` (the
-``Agent`` protocol and factory), ``messages``, ``bridge`` (one turn in a worker), ``turn`` (its
-events on screen), ``approvals``, ``replay`` (a stored chat on screen), ``commands`` (the slash
-commands and their handlers), ``palette``; screens and widgets only display what they are told.
+The app owns the long-lived state (the agent, settings, chat store, the turn, the approval
+queue) and reacts to messages: the user's input, the turn bridge's events, the memory pane's
+requests. The pieces live beside it: ``cli`` (arguments, ``main``), ``agent`` (the ``Agent``
+protocol and factory), ``messages``, ``bridge`` (one turn in a worker), ``turn`` (its events on
+screen), ``approvals``, ``attachments``, ``replay`` (a stored chat on screen), ``memory_view``,
+``commands`` (the slash commands and their handlers), ``palette``; screens and widgets only
+display what they are told.
 
 Start-up never imports torch: the agent factory runs inside a thread worker, so the UI paints at
 once with a "loading model…" state; messages typed meanwhile are queued and sent when the model
@@ -30,8 +31,9 @@ from aether_core.segments import Message, SegmentError
 
 from .agent import Agent, AgentFactory, BuildAgentFactory, greeting
 from .approvals import ApprovalChoices, ApprovalQueue
+from .attachments import Attachments, is_url
 from .bridge import TurnBridge, deny_decision, resolve
-from .commands import BY_NAME, COMMANDS, is_image_path, parse
+from .commands import BY_NAME, COMMANDS, parse
 from .memory_view import MemoryView
 from .messages import (
     AgentEventPosted,
@@ -51,15 +53,10 @@ from .settings import Settings
 from .store import ChatStore
 from .turn import TurnView
 from .widgets import WIDGET_CSS
-from .widgets.image import ChatImage
 from .widgets.memory import MemoryPane
 from .widgets.prompt import PromptInput
 
 BUSY = "A turn is running: Esc to cancel it first."
-
-
-def _is_url(s: str) -> bool:
-    return s.startswith(("http://", "https://"))
 
 
 def _file_size(path: str) -> str:
@@ -98,8 +95,7 @@ class AetherApp(App):
         self.bridge: TurnBridge | None = None
         self.turn: TurnView | None = None
         self.chat_id: int | None = None
-        self.images: list[str] = []
-        self.files: list[str] = []
+        self.attached = Attachments(lambda: self.main.attachments, self.notify)
         self.queued: deque[tuple[str, list[str], list[str]]] = deque()
         self.approvals = ApprovalQueue(self._open_approval, ApprovalChoices())
         self.memory_view = MemoryView(self, lambda: self.main.memory, lambda: self.agent)
@@ -222,7 +218,7 @@ class AetherApp(App):
     async def on_prompt_input_attachment_pasted(
         self, message: PromptInput.AttachmentPasted
     ) -> None:
-        self.attach_image(message.path)
+        self.attached.add_image(message.path)
 
     async def send_message(self, text: str) -> bool:
         """Show the user's turn and run it (or queue it while the model loads)."""
@@ -230,17 +226,15 @@ class AetherApp(App):
             self.notify("A turn is running: wait, or press Esc to cancel it.", severity="warning")
             self.main.prompt.prefill(text)
             return False
-        if not text.strip() and not (self.images or self.files):
+        if not text.strip() and not self.attached:
             return False
-        images, files = self.images, self.files
-        self.images, self.files = [], []
-        self.show_attachments()
+        images, files = self.attached.take()
         chat = self.main.chat
         await chat.add_user(text, [f"{Path(f).name} ({_file_size(f)})" for f in files])
         for img in images:
             widget = await chat.add_image(None, img, "user")
-            if not _is_url(img):
-                self._load_image(widget, img)
+            if not is_url(img):
+                widget.load(img)
         if self.agent is None:
             self.queued.append((text, images, files))
             self.main.status.set_state(f"{len(self.queued)} queued: model loading…", "loading")
@@ -260,7 +254,7 @@ class AetherApp(App):
         await main.thoughts.new_turn()
         main.tools.new_turn()
         main.memory.clear_recalled()
-        self.turn = TurnView(main, self._load_image)
+        self.turn = TurnView(main)
         self.bridge = TurnBridge(self, self.agent)
         main.status.set_state("● generating…", "busy")
         if self._tick_timer is not None:
@@ -276,21 +270,6 @@ class AetherApp(App):
             self.main.status.set_state("⏸ waiting for your approval", "busy")
         else:
             self.main.status.set_state(self.turn.live_status(), "busy")
-
-    @work(thread=True, group="images", exit_on_error=False)
-    def _load_image(self, widget: ChatImage, path: str) -> None:
-        """Decode a user image off the UI thread (large photos take a while)."""
-        try:
-            from PIL import Image as PILImage
-
-            with PILImage.open(path) as im:
-                im.load()
-                img = im.convert("RGB") if im.mode not in ("RGB", "RGBA") else im.copy()
-            if img.width > 256:
-                img.thumbnail((256, 256))
-            self.call_from_thread(widget.set_image, img)
-        except Exception as e:  # noqa: BLE001
-            self.call_from_thread(widget.set_image, None, f"(cannot show: {e})")
 
     # ------------------------------------------------------------------ agent events
     async def on_agent_event_posted(self, message: AgentEventPosted) -> None:
@@ -515,33 +494,3 @@ class AetherApp(App):
 
     def on_memory_pane_refresh_requested(self, message: MemoryPane.RefreshRequested) -> None:
         self.refresh_memory(self.main.memory.query_text)
-
-    # ------------------------------------------------------------------ attachments
-    def show_attachments(self) -> None:
-        self.main.attachments.show_attachments(self.images, self.files)
-
-    def clear_attachments(self) -> None:
-        self.images, self.files = [], []
-        self.show_attachments()
-
-    def attach_image(self, ref: str) -> bool:
-        if not _is_url(ref):
-            path = Path(ref).expanduser()
-            if not path.is_file():
-                self.notify(f"No such image file: {ref}", severity="error")
-                return False
-            if not is_image_path(path):
-                self.notify(f"{path.name} does not look like an image; attaching anyway.")
-            ref = str(path)
-        self.images.append(ref)
-        self.show_attachments()
-        return True
-
-    def attach_file(self, ref: str) -> bool:
-        path = Path(ref).expanduser()
-        if not path.is_file():
-            self.notify(f"No such file: {ref}", severity="error")
-            return False
-        self.files.append(str(path))
-        self.show_attachments()
-        return True

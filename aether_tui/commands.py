@@ -19,6 +19,7 @@ from textual.suggester import Suggester
 from aether_core.agent.approval import APPROVAL_SPECS
 from aether_core.fsutil import atomic_write_text, data_dir
 
+from .attachments import is_url
 from .store import title_for
 from .transcript import to_markdown
 
@@ -58,21 +59,21 @@ class SlashCommand:
 # ---------------------------------------------------------------------------------- handlers
 async def _image(app: AetherApp, arg: str) -> None:
     if not arg:
-        shown = ", ".join(app.images) or "none"
+        shown = ", ".join(app.attached.images) or "none"
         app.notify(f"Usage: /image PATH|URL (attached: {shown})")
     elif arg == "clear":
-        app.clear_attachments()
+        app.attached.clear()
     else:
-        app.attach_image(arg)
+        app.attached.add_image(arg)
 
 
 async def _attach(app: AetherApp, arg: str) -> None:
     if not arg:
         app.notify("Usage: /attach PATH")
     elif arg == "clear":
-        app.clear_attachments()
+        app.attached.clear()
     else:
-        app.attach_file(arg)
+        app.attached.add_file(arg)
 
 
 async def _help(app: AetherApp, arg: str) -> None:
@@ -341,7 +342,7 @@ def complete(value: str) -> str | None:
             if choice.startswith(arg) and choice != arg:
                 return f"/{head} {choice}"
         return None
-    if cmd.complete == "path" and arg and not arg.startswith(("http://", "https://")):
+    if cmd.complete == "path" and arg and not is_url(arg):
         done = _complete_path(arg)
         return f"/{head} {done}" if done else None
     return None
@@ -355,29 +356,3 @@ class SlashSuggester(Suggester):
 
     async def get_suggestion(self, value: str) -> str | None:
         return complete(value)
-
-
-def path_from_paste(text: str) -> Path | None:
-    """A dropped/pasted file path (quotes, ``file://`` and escaped spaces handled), if it exists."""
-    s = text.strip()
-    if not s or "\n" in s:
-        return None
-    if len(s) >= 2 and s[0] == s[-1] and s[0] in "'\"":
-        s = s[1:-1]
-    if s.startswith("file://"):
-        from urllib.parse import unquote, urlparse
-
-        s = unquote(urlparse(s).path)
-    s = s.replace("\\ ", " ")
-    p = Path(os.path.expanduser(s))
-    try:
-        return p if p.is_file() else None
-    except OSError:
-        return None
-
-
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".ppm"}
-
-
-def is_image_path(path: Path) -> bool:
-    return path.suffix.lower() in IMAGE_SUFFIXES

@@ -22,15 +22,11 @@ from aether_core.agent.events import (
 )
 
 from .screens.main import MainScreen
-from .widgets.image import ChatImage
-
-LoadImage = Callable[[ChatImage, str], None]  # decode a file into the widget, off the UI thread
 
 
 class TurnView:
-    def __init__(self, main: MainScreen, load_image: LoadImage) -> None:
+    def __init__(self, main: MainScreen) -> None:
         self.main = main
-        self.load_image = load_image
         self.bytes = 0
         self.started = time.monotonic()
         self.over = False  # after Done the status line shows the turn's stats, not live ones
@@ -84,7 +80,7 @@ class TurnView:
     async def _image(self, ev: ImageProduced) -> None:
         widget = await self.main.chat.add_image(ev.image, ev.path, "produced")
         if ev.image is None and ev.path:
-            self.load_image(widget, ev.path)
+            widget.load(ev.path)
 
     async def _file(self, ev: FileProduced) -> None:
         await self.main.chat.add_notice(f"📄 saved {ev.path} ({ev.kind}, {ev.size} bytes)")

@@ -13,7 +13,8 @@ from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
 
-from ..commands import complete, is_image_path, path_from_paste
+from ..attachments import is_image_path, path_from_paste
+from ..commands import complete
 
 NEWLINE_KEYS = ("shift+enter", "ctrl+j")
 

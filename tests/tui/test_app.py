@@ -481,7 +481,7 @@ async def test_commands_temp_approve_new_help(make_app, tmp_path):
         data = tmp_path / "notes.txt"
         data.write_text("some notes")
         await send(pilot, f"/attach {data}", wait=False)
-        assert app.files == [str(data)]
+        assert app.attached.files == [str(data)]
         await send(pilot, "hi")
         assert agent.runs[-1]["files"] == [str(data)]
         (user,) = app.main.chat.query(UserMessage)
