@@ -18,14 +18,14 @@ from __future__ import annotations
 from collections import deque
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from textual import work
 from textual.actions import SkipAction
 from textual.app import App
+from textual.theme import Theme
 from textual.timer import Timer
 
-from aether_core.agent.events import ApprovalDecision, Done
+from aether_core.agent.events import ApprovalDecision, Done, Event
 from aether_core.humanize import human_size
 from aether_core.segments import Message, SegmentError
 
@@ -130,8 +130,8 @@ class AetherApp(App):
             await self._resume(self.resume)
         self.build_agent(None)
 
-    def _theme_changed(self, theme: Any) -> None:
-        name = getattr(theme, "name", str(theme))
+    def _theme_changed(self, theme: Theme) -> None:
+        name = theme.name
         if name != self.settings.theme:
             self.settings.theme = name
             self.save_settings()
@@ -281,7 +281,7 @@ class AetherApp(App):
             for event in message.take():
                 await self._show(event)
 
-    async def _show(self, event: Any) -> None:
+    async def _show(self, event: Event) -> None:
         if self.turn is None:
             return
         await self.turn.show(event)
