@@ -2,7 +2,7 @@
 
 ``agent.run`` is a blocking generator (model forward passes, tools), so it never runs on the UI
 thread. Each event is posted to the target (the app) as :class:`AgentEventPosted`; answer/thought deltas
-go in a :class:`DeltaBatch` that keeps growing until the UI takes it, so a fast model does not
+go in a :class:`~.messages.DeltaBatch` that keeps growing until the UI takes it, so a fast model does not
 flood the message queue with one message per byte and a slow one is shown without delay.
 
 Approval: the agent calls the approver from its own thread right after yielding
@@ -10,34 +10,41 @@ Approval: the agent calls the approver from its own thread right after yielding
 on it until the UI answers (the modal), the turn is cancelled, or the app shuts down — a cancel
 resolves it as a denial so the agent's thread can finish promptly.
 
-Events are dispatched by class name, and ``aether_core.agent`` is imported only lazily, so importing
-this module never pulls in torch.
+The event classes come from ``aether_core.agent.events``, which imports without torch.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, InvalidStateError
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.worker import Worker, get_current_worker
 
-DELTA_EVENTS = ("AnswerDelta", "ThoughtDelta")
+from aether_core.agent.events import (
+    AnswerDelta,
+    ApprovalDecision,
+    ApprovalRequest,
+    Done,
+    ThoughtDelta,
+)
+
+from .messages import DELTA_EVENTS, AgentEventPosted, ApprovalAsked, DeltaBatch, TurnFinished
+
+if TYPE_CHECKING:
+    from .agent import Agent
 
 
-def deny_decision(message: str | None = None) -> Any:
-    """An ``ApprovalDecision`` denying the call (imported lazily: the agent is loaded by now)."""
-    from aether_core.agent.events import ApprovalDecision
-
+def deny_decision(message: str | None = None) -> ApprovalDecision:
+    """The answer to a request nobody will look at (cancel, shutdown, a closed modal)."""
     return ApprovalDecision(approved=False, message=message)
 
 
-def resolve(reply: Future, decision: Any) -> bool:
+def resolve(reply: Future[ApprovalDecision], decision: ApprovalDecision) -> bool:
     """Answer a pending approval once; False when it was already answered (e.g. cancelled)."""
     try:
         reply.set_result(decision)
@@ -46,79 +53,16 @@ def resolve(reply: Future, decision: Any) -> bool:
     return True
 
 
-class AgentEventPosted(Message):
-    """One agent event forwarded from the turn's worker."""
-
-    def __init__(self, event: Any, bridge: TurnBridge) -> None:
-        super().__init__()
-        self.event = event
-        self.bridge = bridge
-
-    @property
-    def kind(self) -> str:
-        return type(self.event).__name__
-
-
-class DeltaBatch(Message):
-    """Streamed deltas, batched without delay: the worker keeps adding to this batch until the
-    UI takes it, so a slow model shows every byte at once and a fast one never floods the queue.
-    Order with other events is kept: a new batch starts after every non-delta event."""
-
-    def __init__(self, bridge: TurnBridge) -> None:
-        super().__init__()
-        self.bridge = bridge
-        self.items: list[Any] = []
-        self.taken = False
-
-    def take(self) -> list[Any]:
-        """The batch's deltas, consecutive ones of the same kind and step merged."""
-        with self.bridge._lock:
-            self.taken = True
-            items = list(self.items)
-        merged: list[Any] = []
-        for ev in items:
-            last = merged[-1] if merged else None
-            if (
-                last is not None
-                and type(last) is type(ev)
-                and getattr(last, "step", None) == getattr(ev, "step", None)
-            ):
-                merged[-1] = dataclasses.replace(last, text=last.text + ev.text)
-            else:
-                merged.append(ev)
-        return merged
-
-
-class ApprovalAsked(Message):
-    """The agent waits for a decision on ``request``; answer with ``reply.set_result(decision)``."""
-
-    def __init__(self, request: Any, reply: Future, bridge: TurnBridge) -> None:
-        super().__init__()
-        self.request = request
-        self.reply = reply
-        self.bridge = bridge
-
-
-class TurnFinished(Message):
-    """The turn's worker is done (after its Done event, or after a crash: ``error`` is set)."""
-
-    def __init__(self, bridge: TurnBridge, error: str | None, saw_done: bool) -> None:
-        super().__init__()
-        self.bridge = bridge
-        self.error = error
-        self.saw_done = saw_done
-
-
 class TurnBridge:
     """One turn: start it, cancel it, and forward what it does to ``target``."""
 
-    def __init__(self, target: MessagePump, agent: Any) -> None:
+    def __init__(self, target: MessagePump, agent: Agent) -> None:
         self.target = target
         self.agent = agent
         self.cancelled = threading.Event()
         self.worker: Worker | None = None
-        self._replies: set[Future] = set()
-        self._lock = threading.Lock()
+        self._replies: set[Future[ApprovalDecision]] = set()
+        self.lock = threading.Lock()
         self._batch: DeltaBatch | None = None
 
     # ------------------------------------------------------------------ UI thread
@@ -139,7 +83,7 @@ class TurnBridge:
         try:
             self.agent.cancel()
         finally:
-            with self._lock:
+            with self.lock:
                 replies = list(self._replies)
             for reply in replies:
                 resolve(reply, deny_decision())
@@ -152,8 +96,8 @@ class TurnBridge:
     def _post(self, message: Message) -> None:
         self.target.post_message(message)
 
-    def _add_delta(self, event: Any) -> None:
-        with self._lock:
+    def _add_delta(self, event: AnswerDelta | ThoughtDelta) -> None:
+        with self.lock:
             batch = self._batch
             fresh = batch is None or batch.taken
             if fresh:
@@ -170,13 +114,12 @@ class TurnBridge:
             for event in self.agent.run(text, images=images, files=files, approver=self._approve):
                 if worker.is_cancelled and not self.cancelled.is_set():
                     self.cancel()  # the app is shutting down: let the agent stop
-                kind = type(event).__name__
-                if kind in DELTA_EVENTS:
+                if isinstance(event, DELTA_EVENTS):
                     self._add_delta(event)
                     continue
-                with self._lock:
+                with self.lock:
                     self._batch = None  # later deltas must not jump ahead of this event
-                if kind == "Done":
+                if isinstance(event, Done):
                     saw_done = True
                 self._post(AgentEventPosted(event, self))
         except Exception as e:  # the UI must survive any agent failure
@@ -184,10 +127,10 @@ class TurnBridge:
         finally:
             self._post(TurnFinished(self, error, saw_done))
 
-    def _approve(self, request: Any) -> Any:
+    def _approve(self, request: ApprovalRequest) -> ApprovalDecision:
         """The approver given to ``agent.run``: block this worker until the UI decides."""
-        reply: Future = Future()
-        with self._lock:
+        reply: Future[ApprovalDecision] = Future()
+        with self.lock:
             self._replies.add(reply)
         try:
             if self.cancelled.is_set():
@@ -201,5 +144,5 @@ class TurnBridge:
                     if self.cancelled.is_set() or worker.is_cancelled:
                         return deny_decision()
         finally:
-            with self._lock:
+            with self.lock:
                 self._replies.discard(reply)

@@ -1,19 +1,42 @@
-"""Slash commands: the table (one source for /help, completion and the command palette), the
-parser, the completion suggester, and the command-palette provider.
+"""Slash commands: one table (``COMMANDS``) holding each command's name, arguments, help, palette
+entries and handler. ``/help``, completion and the command palette are generated from it; the
+app only parses a line and calls the handler.
 
-The app executes commands (``AetherApp.execute_slash``); this module only knows their names,
-arguments and help text.
+A handler is ``async def handler(app, arg)``: it uses the app's public methods and state.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.suggester import Suggester
+
+from aether_core.agent.approval import APPROVAL_SPECS
+from aether_core.fsutil import atomic_write_text, data_dir
+
+from .attachments import is_url
+from .store import title_for
+from .transcript import to_markdown
+
+if TYPE_CHECKING:
+    from .app import AetherApp
+
+Handler = Callable[["AetherApp", str], Awaitable[None]]
+MAX_TEMPERATURE = 10.0  # /temp's upper bound: beyond it sampling is noise
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A palette entry that runs the command with a fixed argument."""
+
+    title: str
+    arg: str
+    help: str
 
 
 @dataclass(frozen=True)
@@ -21,41 +44,244 @@ class SlashCommand:
     name: str
     args: str
     help: str
+    run: Handler
+    title: str = ""  # the palette entry ("" for none; presets may still add some)
+    prefill: bool = False  # the palette puts "/name " in the input instead of running it
     complete: str = ""  # "path": complete file paths; "choices": complete from ``choices``
     choices: tuple[str, ...] = ()
+    presets: tuple[Preset, ...] = ()
 
     @property
     def usage(self) -> str:
         return f"/{self.name} {self.args}".rstrip()
 
 
+# ---------------------------------------------------------------------------------- handlers
+async def _image(app: AetherApp, arg: str) -> None:
+    if not arg:
+        shown = ", ".join(app.attached.images) or "none"
+        app.notify(f"Usage: /image PATH|URL (attached: {shown})")
+    elif arg == "clear":
+        app.attached.clear()
+    else:
+        app.attached.add_image(arg)
+
+
+async def _attach(app: AetherApp, arg: str) -> None:
+    if not arg:
+        app.notify("Usage: /attach PATH")
+    elif arg == "clear":
+        app.attached.clear()
+    else:
+        app.attached.add_file(arg)
+
+
+async def _help(app: AetherApp, arg: str) -> None:
+    app.action_help()
+
+
+async def _clear(app: AetherApp, arg: str) -> None:
+    await app.clear_panes()
+
+
+async def _new(app: AetherApp, arg: str) -> None:
+    if not app.busy():
+        await app.new_chat()
+
+
+async def _chats(app: AetherApp, arg: str) -> None:
+    app.action_chats()
+
+
+async def _save(app: AetherApp, arg: str) -> None:
+    if not app.conversation():
+        app.notify("Nothing to save yet.", severity="warning")
+        return
+    chat_id = app.autosave(title=arg or None)
+    if chat_id is not None:
+        app.notify(f"Saved as #{chat_id}.")
+
+
+async def _load(app: AetherApp, arg: str) -> None:
+    if not arg:
+        app.action_chats()
+        return
+    if arg == "latest":
+        chat_id = app.store.latest()
+        if chat_id is None:
+            app.notify("No saved conversations.", severity="warning")
+            return
+    else:
+        try:
+            chat_id = int(arg.lstrip("#"))
+        except ValueError:
+            app.notify("Usage: /load [ID]", severity="error")
+            return
+    await app.load_chat(chat_id)
+
+
+async def _model(app: AetherApp, arg: str) -> None:
+    if not arg:
+        now = app.agent.info.checkpoint if app.agent is not None else None
+        app.notify(f"Usage: /model DIR (now: {now or 'default'})")
+        return
+    if app.busy():
+        return
+    path = Path(arg).expanduser()
+    if not path.exists():
+        app.notify(f"No such checkpoint: {arg}", severity="error")
+        return
+    if app.agent is not None:
+        app.pending_conversation = list(app.agent.conversation)
+    await app.main.chat.add_notice(f"Switching model to {path}…")
+    app.build_agent(str(path))
+
+
+async def _memory(app: AetherApp, arg: str) -> None:
+    app.main.show_pane("memory")
+    app.refresh_memory(arg)
+
+
+async def _forget(app: AetherApp, arg: str) -> None:
+    if not arg:
+        app.notify("Usage: /forget ID", severity="error")
+        return
+    app.forget_memory(arg)
+
+
+APPROVAL_MEANING = {
+    "all": "all tools run without asking",
+    "none": "all tools are denied",
+    "ask": "asking before each tool",
+}
+
+
+async def _approve(app: AetherApp, arg: str) -> None:
+    if not arg:
+        app.notify("Usage: /approve TOOL|all|none|ask", severity="error")
+        return
+    agent = app.agent
+    if agent is None:
+        app.notify("The model is still loading.", severity="warning")
+        return
+    choices = app.approvals.choices
+    if arg in APPROVAL_SPECS:
+        choices.set_spec(agent, arg)
+        what = APPROVAL_MEANING[arg]
+    else:
+        tools = [t.strip() for t in arg.split(",") if t.strip()]
+        known = set(agent.tools.names())
+        unknown = [t for t in tools if t not in known]
+        if unknown:
+            app.notify(
+                f"Unknown tool {', '.join(unknown)} (tools: {', '.join(sorted(known))})",
+                severity="error",
+            )
+            return
+        for tool in tools:
+            choices.set_mode(agent, tool, "auto")
+        what = f"{', '.join(tools)} runs without asking"
+    app.notify(f"Approval: {what}.")
+
+
+async def _temp(app: AetherApp, arg: str) -> None:
+    try:
+        value = float(arg)
+        if not 0.0 <= value <= MAX_TEMPERATURE:
+            raise ValueError
+    except ValueError:
+        app.notify(
+            f"Usage: /temp X with 0 ≤ X ≤ {MAX_TEMPERATURE:g} (0 = greedy)", severity="error"
+        )
+        return
+    app.settings.sampling.temperature = value
+    if app.agent is not None:
+        app.agent.sampling.temperature = value
+    app.save_settings()
+    app.notify(f"Temperature {value:g}.")
+
+
+async def _export(app: AetherApp, arg: str) -> None:
+    conversation = app.conversation()
+    if not conversation:
+        app.notify("Nothing to export yet.", severity="warning")
+        return
+    record = app.store.get(app.chat_id) if app.chat_id is not None else None
+    title = (record.title if record else None) or title_for(conversation)
+    if arg:
+        path = Path(arg).expanduser()
+    else:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = data_dir() / "exports" / f"chat-{app.chat_id or 'new'}-{stamp}.md"
+    try:
+        atomic_write_text(path, to_markdown(conversation, title))
+    except OSError as e:
+        app.notify(f"Export failed: {e}", severity="error")
+        return
+    app.notify(f"Exported to {path}")
+
+
+async def _quit(app: AetherApp, arg: str) -> None:
+    await app.action_quit()
+
+
+# ---------------------------------------------------------------------------------- the table
 COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(
-        "image", "PATH|URL", "attach an image to the next message (/image clear: drop)", "path"
+        "image", "PATH|URL", "attach an image to the next message (/image clear: drop)", _image,
+        "Attach image…", prefill=True, complete="path",
     ),
-    SlashCommand("attach", "PATH", "attach any file to the next message, as bytes", "path"),
-    SlashCommand("help", "", "every key and command (also F1)"),
-    SlashCommand("clear", "", "clear the screen (the model keeps the conversation)"),
-    SlashCommand("new", "", "start a new conversation (the current one stays saved)"),
-    SlashCommand("chats", "", "list, search, rename, delete and resume saved conversations"),
-    SlashCommand("save", "[TITLE]", "save the conversation now (and set its title)"),
-    SlashCommand("load", "[ID]", "resume a saved conversation (no ID: pick from the list)"),
     SlashCommand(
-        "model", "DIR", "switch checkpoint (the model is rebuilt in the background)", "path"
+        "attach", "PATH", "attach any file to the next message, as bytes", _attach,
+        "Attach file…", prefill=True, complete="path",
     ),
-    SlashCommand("memory", "[QUERY]", "show memory, or search it"),
-    SlashCommand("forget", "ID", "forget a memory entry"),
+    SlashCommand("help", "", "every key and command (also F1)", _help, "Help"),
     SlashCommand(
-        "approve",
-        "TOOL|all|none|ask",
-        "auto-approve a tool, or all tools, none (deny all), or ask again",
-        "choices",
-        ("all", "none", "ask"),
+        "clear", "", "clear the screen (the model keeps the conversation)", _clear, "Clear screen"
     ),
-    SlashCommand("temp", "X", "set the sampling temperature (0 = greedy)"),
-    SlashCommand("export", "[PATH]", "export the conversation to Markdown"),
-    SlashCommand("quit", "", "quit (also Ctrl+Q)"),
-)
+    SlashCommand(
+        "new", "", "start a new conversation (the current one stays saved)", _new,
+        "New conversation",
+    ),
+    SlashCommand(
+        "chats", "", "list, search, rename, delete and resume saved conversations", _chats,
+        "Saved conversations",
+    ),
+    SlashCommand(
+        "save", "[TITLE]", "save the conversation now (and set its title)", _save,
+        "Save conversation",
+    ),
+    SlashCommand(
+        "load", "[ID]", "resume a saved conversation (no ID: pick from the list)", _load,
+        presets=(Preset("Resume last conversation", "latest", "load the most recent chat"),),
+    ),
+    SlashCommand(
+        "model", "DIR", "switch checkpoint (the model is rebuilt in the background)", _model,
+        "Switch model…", prefill=True, complete="path",
+    ),
+    SlashCommand(
+        "memory", "[QUERY]", "show memory, or search it", _memory, "Search memory…", prefill=True
+    ),
+    SlashCommand("forget", "ID", "forget a memory entry", _forget, "Forget memory…", prefill=True),
+    SlashCommand(
+        "approve", "TOOL|" + "|".join(sorted(APPROVAL_SPECS)),
+        "auto-approve a tool, or all tools, none (deny all), or ask again", _approve,
+        complete="choices", choices=tuple(sorted(APPROVAL_SPECS)),
+        presets=(
+            Preset("Approve all tools", "all", "run tools without asking"),
+            Preset("Ask before tools", "ask", "ask before each tool call"),
+            Preset("Deny all tools", "none", "never run tools"),
+        ),
+    ),
+    SlashCommand(
+        "temp", "X", "set the sampling temperature (0 = greedy)", _temp, "Set temperature…",
+        prefill=True,
+    ),
+    SlashCommand(
+        "export", "[PATH]", "export the conversation to Markdown", _export, "Export to Markdown"
+    ),
+    SlashCommand("quit", "", "quit (also Ctrl+Q)", _quit, "Quit"),
+)  # fmt: skip
 BY_NAME = {c.name: c for c in COMMANDS}
 
 
@@ -116,7 +342,7 @@ def complete(value: str) -> str | None:
             if choice.startswith(arg) and choice != arg:
                 return f"/{head} {choice}"
         return None
-    if cmd.complete == "path" and arg and not arg.startswith(("http://", "https://")):
+    if cmd.complete == "path" and arg and not is_url(arg):
         done = _complete_path(arg)
         return f"/{head} {done}" if done else None
     return None
@@ -130,120 +356,3 @@ class SlashSuggester(Suggester):
 
     async def get_suggestion(self, value: str) -> str | None:
         return complete(value)
-
-
-@dataclass(frozen=True)
-class PaletteEntry:
-    title: str
-    help: str
-    kind: str  # "slash": run the line, "prefill": put it in the input, "action": run the action
-    payload: str
-
-
-PALETTE: tuple[PaletteEntry, ...] = (
-    PaletteEntry("New conversation", "Start a new conversation (/new)", "slash", "/new"),
-    PaletteEntry(
-        "Saved conversations", "List, search and resume chats (/chats)", "slash", "/chats"
-    ),
-    PaletteEntry("Save conversation", "Save now (/save)", "slash", "/save"),
-    PaletteEntry(
-        "Resume last conversation", "Load the most recent chat (/load)", "slash", "/load latest"
-    ),
-    PaletteEntry(
-        "Export to Markdown", "Write the conversation to a .md file (/export)", "slash", "/export"
-    ),
-    PaletteEntry("Clear screen", "Clear the panes (/clear)", "slash", "/clear"),
-    PaletteEntry("Help", "Every key and command (F1, /help)", "slash", "/help"),
-    PaletteEntry(
-        "Toggle thoughts",
-        "Show or hide the thought trace (F2)",
-        "action",
-        "app.toggle_pane('thoughts')",
-    ),
-    PaletteEntry(
-        "Toggle tool log", "Show or hide the tool log (F3)", "action", "app.toggle_pane('tools')"
-    ),
-    PaletteEntry(
-        "Toggle memory", "Show or hide the memory pane (F4)", "action", "app.toggle_pane('memory')"
-    ),
-    PaletteEntry(
-        "Copy last answer",
-        "Copy the last answer to the clipboard (F6)",
-        "action",
-        "app.copy_last_answer",
-    ),
-    PaletteEntry("Cancel generation", "Stop the running turn (Esc)", "action", "app.cancel_turn"),
-    PaletteEntry(
-        "Approve all tools", "Run tools without asking (/approve all)", "slash", "/approve all"
-    ),
-    PaletteEntry(
-        "Ask before tools", "Ask before each tool call (/approve ask)", "slash", "/approve ask"
-    ),
-    PaletteEntry("Deny all tools", "Never run tools (/approve none)", "slash", "/approve none"),
-    PaletteEntry(
-        "Attach image…", "Attach an image to the next message (/image)", "prefill", "/image "
-    ),
-    PaletteEntry(
-        "Attach file…", "Attach a file to the next message (/attach)", "prefill", "/attach "
-    ),
-    PaletteEntry("Switch model…", "Load another checkpoint (/model)", "prefill", "/model "),
-    PaletteEntry("Search memory…", "Search the memory (/memory)", "prefill", "/memory "),
-    PaletteEntry("Forget memory…", "Forget a memory entry (/forget)", "prefill", "/forget "),
-    PaletteEntry("Set temperature…", "Sampling temperature (/temp)", "prefill", "/temp "),
-    PaletteEntry("Quit", "Quit Aether (/quit, Ctrl+Q)", "slash", "/quit"),
-)
-
-
-class AetherCommands(Provider):
-    """The command palette (Ctrl+P) lists the same actions as the slash commands."""
-
-    def _run(self, entry: PaletteEntry) -> None:
-        app = self.app
-        if entry.kind == "action":
-            app.call_later(app.run_action, entry.payload)
-        elif entry.kind == "prefill":
-            app.prefill_input(entry.payload)  # type: ignore[attr-defined]
-        else:
-            app.call_later(app.execute_slash, entry.payload)  # type: ignore[attr-defined]
-
-    async def discover(self) -> Hits:
-        for entry in PALETTE:
-            yield DiscoveryHit(entry.title, partial(self._run, entry), help=entry.help)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for entry in PALETTE:
-            score = max(matcher.match(entry.title), matcher.match(entry.payload) * 0.9)
-            if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(entry.title),
-                    partial(self._run, entry),
-                    help=entry.help,
-                )
-
-
-def path_from_paste(text: str) -> Path | None:
-    """A dropped/pasted file path (quotes, ``file://`` and escaped spaces handled), if it exists."""
-    s = text.strip()
-    if not s or "\n" in s:
-        return None
-    if len(s) >= 2 and s[0] == s[-1] and s[0] in "'\"":
-        s = s[1:-1]
-    if s.startswith("file://"):
-        from urllib.parse import unquote, urlparse
-
-        s = unquote(urlparse(s).path)
-    s = s.replace("\\ ", " ")
-    p = Path(os.path.expanduser(s))
-    try:
-        return p if p.is_file() else None
-    except OSError:
-        return None
-
-
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".ppm"}
-
-
-def is_image_path(path: Path) -> bool:
-    return path.suffix.lower() in IMAGE_SUFFIXES

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .approval import DEFAULT_APPROVAL
+from .limits import MAX_STEPS
+
 if TYPE_CHECKING:
     from ..config import ModelConfig
     from ..decoding import SamplingConfig
@@ -23,11 +26,11 @@ def __getattr__(name: str) -> Any:  # lazy: importing the package must not impor
 def build_agent(
     checkpoint: str | None = None,
     device: str = "auto",
-    approve: str = "ask",
+    approve: str = DEFAULT_APPROVAL,
     memory_path: str | None = None,
     out_dir: str | None = None,
     model_config: ModelConfig | None = None,
-    max_steps: int = 8,
+    max_steps: int = MAX_STEPS,
     seed: int | None = None,
     use_memory: bool = True,
     tools: Any = None,

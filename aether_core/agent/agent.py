@@ -19,11 +19,13 @@ from typing import Any
 
 from .. import dialogue
 from ..errors import AetherError
+from ..files import MAX_FILE_BYTES
 from ..sampling import SamplingConfig
 from ..segments import File, Image, Message, SegmentError, Text, Thought, ToolCall
 from ..vocab import Tok
-from .constrain import StepGrammar, tool_arg_types
+from .constrain import Phase, StepGrammar, tool_arg_types
 from .context import fit_context
+from .copying import RATE as COPY_RATE
 from .copying import CopyPrior, copy_sources
 from .events import (
     AnswerDelta,
@@ -42,23 +44,24 @@ from .events import (
     ToolResultEvent,
     ToolStarted,
 )
+from .limits import MAX_ANSWER_BYTES, MAX_STEPS, MAX_THOUGHT_BYTES
 
 Approver = Callable[[ApprovalRequest], ApprovalDecision]
 
 
 @dataclass
 class AgentConfig:
-    max_steps: int = 8
+    max_steps: int = MAX_STEPS
     system_prompt: str = dialogue.SYSTEM_PROMPT
-    max_thought_bytes: int = 300
-    max_answer_bytes: int = 2000
-    max_file_bytes: int = 1 << 20  # user-attached files (bigger: a clear error)
+    max_thought_bytes: int = MAX_THOUGHT_BYTES
+    max_answer_bytes: int = MAX_ANSWER_BYTES
+    max_file_bytes: int = MAX_FILE_BYTES  # user-attached files (bigger: a clear error)
     memory_k: int = 3
     memory_min_score: float = 0.1
     store_summaries: bool = True
     tool_timeout_s: float | None = None  # None: the sandbox's own limit
     out_dir: Path | None = None
-    copy_prior: float = 0.12  # weight per matched byte of the copy prior (agent/copying.py); 0: off
+    copy_prior: float = COPY_RATE  # weight per matched byte of the copy prior; 0: off
     sampling: SamplingConfig = field(default_factory=SamplingConfig)  # defaults: decoding.py
 
 
@@ -158,7 +161,7 @@ class AetherAgent:
                 yield StepStarted(step)
                 msg, grammar = yield from self._step(step, turn, stats, answer)
                 turn.append(msg)
-                if grammar.ended_with != "call":
+                if grammar.ended_with != Phase.CALL:
                     yield from self._emit_outputs(msg)
                     break
                 result = yield from self._call_tool(step, msg, approver)
@@ -214,7 +217,8 @@ class AetherAgent:
         if self.vq is None:
             raise AetherError("this model has no image codec (vq.safetensors): cannot take images")
         if source.startswith(("http://", "https://")):
-            from ..tools.netguard import NetPolicy, safe_fetch
+            from ..tools.fetch import safe_fetch
+            from ..tools.netguard import NetPolicy
 
             res = safe_fetch(
                 source,
@@ -293,17 +297,17 @@ class AetherAgent:
         for tok in gen:
             stats["bytes"] += 1
             if tok < 256:
-                if prev == "thought":
+                if prev == Phase.THOUGHT:
                     thought.append(tok)
                     if s := utf_thought.decode(bytes([tok])):
                         yield ThoughtDelta(step, s)
-                elif prev == "call":
+                elif prev == Phase.CALL:
                     body.append(tok)
-                elif prev == "img":
+                elif prev == Phase.IMG:
                     codes.append(tok)
-                elif prev == "file":
+                elif prev == Phase.FILE:
                     filebuf.append(tok)
-                elif prev in ("after_thought", "answer"):
+                elif prev in (Phase.AFTER_THOUGHT, Phase.ANSWER):
                     body.append(tok)
                     if s := redact.feed(utf_answer.decode(bytes([tok]))):
                         answer.append(s)
@@ -328,7 +332,7 @@ class AetherAgent:
         if tail := redact.flush() + utf_answer.decode(b"", final=True):
             answer.append(tail)
             yield AnswerDelta(tail)
-        if grammar.ended_with == "call":
+        if grammar.ended_with == Phase.CALL:
             items.append(ToolCall(bytes(body)))
         elif body:
             items.append(Text(bytes(body)))

@@ -23,6 +23,9 @@ DEFAULT_MODES: dict[str, Mode] = {
     "browse_page": "ask",
 }
 AskCallback = Callable[[ApprovalRequest], ApprovalDecision]
+#: The words ``--approve`` / ``/approve`` take besides a comma list of tools (see ``from_spec``).
+APPROVAL_SPECS: tuple[str, ...] = ("ask", "all", "none")
+DEFAULT_APPROVAL = "ask"
 
 
 class ApprovalSpecError(AetherError):

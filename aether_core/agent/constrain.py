@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import torch
@@ -266,6 +267,27 @@ class CallGrammar:
             self.state, self.word = "key", bytearray()
 
 
+class Phase(StrEnum):
+    """Where an assistant step's token stream is; ``StepGrammar.phase`` moves through these in
+    order (a step ends with a call, an image, a file or plain answer text), and the agent routes
+    each byte by the phase it was written in."""
+
+    START = "start"
+    THOUGHT_LEN = "thought_len"
+    THOUGHT = "thought"
+    AFTER_THOUGHT = "after_thought"
+    CALL_LEN = "call_len"
+    CALL = "call"
+    CALL_END = "call_end"
+    IMG_LEN = "img_len"
+    IMG = "img"
+    IMG_END = "img_end"
+    FILE_LEN = "file_len"
+    FILE = "file"
+    ANSWER = "answer"
+    DONE = "done"
+
+
 class StepGrammar:
     """The whole assistant step: thought, then a call or an answer. Tracks where the stream is, so
     the agent can route bytes to thought/answer events as they arrive."""
@@ -289,11 +311,10 @@ class StepGrammar:
         self.max_thought, self.max_answer, self.max_file = max_thought, max_answer, max_file
         self.image_len = list(encode_varint(image_codes))
         self.image_codes = image_codes
-        self.phase = "start"  # start|thought_len|thought|after_thought|call_len|call|call_end|
-        #                       img_len|img|img_end|file_len|file|answer|done
+        self.phase = Phase.START
         self.count = 0
         self.call: CallGrammar | None = None
-        self.ended_with: str | None = None  # "call" | "answer"
+        self.ended_with: Phase | None = None  # CALL or ANSWER: the phase the step ended in
         self.answer = bytearray()  # the answer text written so far
         self.copy: CopyPrior | None = None  # for string args; set by the agent (agent/copying.py)
         self.answer_copy: CopyPrior | None = None  # for the answer: tool outputs, memories
@@ -302,39 +323,39 @@ class StepGrammar:
 
     @property
     def done(self) -> bool:
-        return self.phase == "done"
+        return self.phase == Phase.DONE
 
     def allowed_set(self) -> set[int]:
         p = self.phase
-        if p == "start":
+        if p == Phase.START:
             return {Tok.THOUGHT_START}
-        if p in ("thought_len", "call_len", "file_len"):
+        if p in (Phase.THOUGHT_LEN, Phase.CALL_LEN, Phase.FILE_LEN):
             return {Tok.STREAM}
-        if p == "thought":
+        if p == Phase.THOUGHT:
             return (
                 {Tok.THOUGHT_END}
                 if self.count >= self.max_thought
                 else set(BYTES) | {Tok.THOUGHT_END}
             )
-        if p == "after_thought":
+        if p == Phase.AFTER_THOUGHT:
             if self.force_call:
                 return {Tok.CALL_START}
             allowed = {Tok.CALL_START, Tok.EOS} | set(BYTES)
             allowed |= {Tok.IMG_START} if self.allow_image else set()
             return allowed | ({Tok.FILE_START} if self.allow_file else set())
-        if p == "call":
+        if p == Phase.CALL:
             return self.call.allowed()
-        if p == "call_end":
+        if p == Phase.CALL_END:
             return {Tok.CALL_END}
-        if p == "img_len":
+        if p == Phase.IMG_LEN:
             return {self.image_len[self.count]}
-        if p == "img":
+        if p == Phase.IMG:
             return set(BYTES)
-        if p == "img_end":
+        if p == Phase.IMG_END:
             return {Tok.IMG_END}
-        if p == "file":
+        if p == Phase.FILE:
             return {Tok.FILE_END} if self.count >= self.max_file else set(BYTES) | {Tok.FILE_END}
-        if p == "answer":
+        if p == Phase.ANSWER:
             return {Tok.EOS} if self.count >= self.max_answer else set(BYTES) | {Tok.EOS}
         return set()
 
@@ -353,73 +374,76 @@ class StepGrammar:
         if tok not in self.allowed_set():
             raise GrammarError(f"token {tok} not allowed in assistant step phase {self.phase!r}")
         p = self.phase
-        if p == "start":
-            self.phase = "thought_len"
-        elif p == "thought_len":
-            self.phase, self.count = "thought", 0
-        elif p == "thought":
+        if p == Phase.START:
+            self.phase = Phase.THOUGHT_LEN
+        elif p == Phase.THOUGHT_LEN:
+            self.phase, self.count = Phase.THOUGHT, 0
+        elif p == Phase.THOUGHT:
             if tok == Tok.THOUGHT_END:
-                self.phase, self.count = "after_thought", 0
+                self.phase, self.count = Phase.AFTER_THOUGHT, 0
             else:
                 self.count += 1
-        elif p == "after_thought":
+        elif p == Phase.AFTER_THOUGHT:
             if tok == Tok.CALL_START:
-                self.phase = "call_len"
+                self.phase = Phase.CALL_LEN
             elif tok == Tok.IMG_START:
-                self.phase, self.count = "img_len", 0
+                self.phase, self.count = Phase.IMG_LEN, 0
             elif tok == Tok.FILE_START:
-                self.phase = "file_len"
+                self.phase = Phase.FILE_LEN
             elif tok == Tok.EOS:
-                self._finish("answer")
+                self._finish(Phase.ANSWER)
             else:
-                self.phase, self.count = "answer", 1
-        elif p == "call_len":
-            self.phase, self.call = "call", CallGrammar({k: dict(v) for k, v in self.tools.items()})
-        elif p == "call":
+                self.phase, self.count = Phase.ANSWER, 1
+        elif p == Phase.CALL_LEN:
+            self.phase, self.call = (
+                Phase.CALL,
+                CallGrammar({k: dict(v) for k, v in self.tools.items()}),
+            )
+        elif p == Phase.CALL:
             self.call.advance(tok)
             if self.call.done:
-                self.phase = "call_end"
-        elif p == "call_end":
-            self._finish("call")
-        elif p == "img_len":
+                self.phase = Phase.CALL_END
+        elif p == Phase.CALL_END:
+            self._finish(Phase.CALL)
+        elif p == Phase.IMG_LEN:
             self.count += 1
             if self.count == len(self.image_len):
-                self.phase, self.count = "img", 0
-        elif p == "img":
+                self.phase, self.count = Phase.IMG, 0
+        elif p == Phase.IMG:
             self.count += 1
             if self.count == self.image_codes:
-                self.phase = "img_end"
-        elif p in ("img_end",):
-            self.phase, self.count = "answer", 0
-        elif p == "file_len":
-            self.phase, self.count = "file", 0
-        elif p == "file":
+                self.phase = Phase.IMG_END
+        elif p == Phase.IMG_END:
+            self.phase, self.count = Phase.ANSWER, 0
+        elif p == Phase.FILE_LEN:
+            self.phase, self.count = Phase.FILE, 0
+        elif p == Phase.FILE:
             if tok == Tok.FILE_END:
-                self.phase, self.count = "answer", 0
+                self.phase, self.count = Phase.ANSWER, 0
             else:
                 self.count += 1
-        elif p == "answer":
+        elif p == Phase.ANSWER:
             if tok == Tok.EOS:
-                self._finish("answer")
+                self._finish(Phase.ANSWER)
             else:
                 self.count += 1
-        if self.phase == "answer" and tok < 256:
+        if self.phase == Phase.ANSWER and tok < 256:
             self.answer.append(tok)
 
     def greedy(self) -> bool:
         """A tool call is an action, not prose: its name and arguments are written as the likeliest
-        bytes (and span) whatever the temperature. Sampled at 0.7, the query span was a draw
-        among near-equal scores ("search the web for history of the" of "… printing press")."""
-        return self.phase == "call"
+        bytes (and span) whatever the temperature, because a sampled span is a draw among
+        near-equal scores (MODEL_CARD.md, Decoding)."""
+        return self.phase == Phase.CALL
 
     def choices(self) -> list[Choice] | None:
         """At the opening quote of a ``pick_span`` argument: every span of the sources that starts
         at a word and ends at one, for the session to score as a whole. Written byte by byte, a
-        small model commits to a start before it has seen the phrase ("common errors" for
-        "c pointers common errors") and to an end before the next word ("running" of "running
-        toilet"); scored whole, the span the model finds likeliest wins."""
+        small model commits to a start before it has seen the phrase and to an end before the
+        next word; scored whole, the span the model finds likeliest wins (MODEL_CARD.md,
+        Decoding)."""
         call = self.call
-        if self.phase != "call" or call is None or call.state != "str" or call.value:
+        if self.phase != Phase.CALL or call is None or call.state != "str" or call.value:
             return None
         arg = call.copy_arg
         if arg is None or not arg.pick_span or self.copy is None or call.out[-1:] != b'"':
@@ -432,9 +456,9 @@ class StepGrammar:
     def reweight(self, logits: torch.Tensor) -> torch.Tensor:
         """The copy priors mixed in: ``self.copy`` inside string args, ``self.answer_copy`` in
         the answer."""
-        if self.phase == "call" and self.call is not None and (arg := self.call.copy_arg):
+        if self.phase == Phase.CALL and self.call is not None and (arg := self.call.copy_arg):
             return self._arg_logits(logits, arg, bytes(self.call.value))
-        if self.phase == "answer" and self.answer_copy is not None:  # quoted to its end: done
+        if self.phase == Phase.ANSWER and self.answer_copy is not None:  # quoted to its end: done
             prior, prefix = self.answer_copy, bytes(self.answer)
             logits = prior.mix_digits(logits, prefix)  # "2169" -> "21690"
             return prior.mix(logits, prefix, b"", int(Tok.EOS)) if prefix else logits
@@ -465,8 +489,8 @@ class StepGrammar:
         weighed = [self._arg_logits(row, arg, bytes(tokens[:t])) for t, row in enumerate(rows)]
         return token_logprobs(torch.stack(weighed), tokens, close)
 
-    def _finish(self, how: str) -> None:
-        self.phase, self.ended_with = "done", how
+    def _finish(self, how: Phase) -> None:
+        self.phase, self.ended_with = Phase.DONE, how
 
 
 def tool_arg_types(registry: Any) -> dict[str, dict[str, ArgType]]:

@@ -16,6 +16,7 @@ import torch
 
 from ..segments import Memory, Message, Text, ToolResult
 
+RATE = 0.12  # weight per matched byte (capped at MAX_WEIGHT); 0: off
 MAX_MATCH = 24  # longest tail looked up
 MAX_SOURCE = 16_384  # bytes of sources kept (the newest)
 LONG_SOURCE = 1024  # sources longer than this (a page) offer no spans to pick
@@ -33,7 +34,7 @@ class CopyPrior:
     λ = min(MAX_WEIGHT, rate * k): one shared byte is weak evidence, a long match is strong. A
     pointer-generator mixture at decode time, with no training needed."""
 
-    def __init__(self, sources: Iterable[bytes], rate: float = 0.12, first: bool = False) -> None:
+    def __init__(self, sources: Iterable[bytes], rate: float = RATE, first: bool = False) -> None:
         joined = b"\x00".join(s for s in sources if s)
         self.source = joined[-MAX_SOURCE:]
         self.lower = self.source.lower()
@@ -106,8 +107,8 @@ class CopyPrior:
         self, logits: torch.Tensor, value: bytes, stop: bytes = b"", end_token: int | None = None
     ) -> torch.Tensor:
         """A quoted argument is a span of the sources that starts at a word. Before its first
-        byte, keep the model to bytes that start a word there (a soft mask: "he new Kindle" is
-        how a small model misses "the"); after, where the value so far starts a word of the
+        byte, keep the model to bytes that start a word there (a soft mask: a small model drops a
+        word's first letter otherwise); after, where the value so far starts a word of the
         sources (any case), move probability onto what follows it there."""
         if not self.source or self.rate <= 0:
             return logits
@@ -236,9 +237,9 @@ def _is_numeric(b: int) -> bool:
 
 def copy_sources(messages: Iterable[Message], user: bool = True) -> list[bytes]:
     """What the step may quote: the user's words (for tool arguments; ``user=False`` for answers,
-    which otherwise parrot the question: "the answer to 6*5?"), tool outputs, recalled memories.
-    A failed tool's output is not for an answer to quote: pulled towards it, "Sorry, the web
-    search failed" came out as "Sorry, thearchError: search failed: …"."""
+    which otherwise parrot the question), tool outputs, recalled memories. A failed tool's output
+    is not for an answer to quote: the prior splices its error text into the apology
+    (MODEL_CARD.md, Decoding)."""
     out: list[bytes] = []
     for m in messages:
         for item in m.items:

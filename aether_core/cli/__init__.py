@@ -8,11 +8,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from functools import partial
 
+from .. import __version__
 from ..errors import AetherError
 
 # Each module defines register(subparsers) -> None and sets a handler via set_defaults(func=...).
 SUBCOMMANDS = ("ask", "memory", "train", "eval", "runs", "bench", "patch", "compress")
+COMPLETION_SHELLS = ("bash", "zsh", "tcsh")  # what shtab writes
 
 
 class CliError(AetherError):
@@ -25,6 +28,7 @@ class UsageError(CliError):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aether", description="Aether: a bytes-first local agent")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
         try:
@@ -34,7 +38,25 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # subcommand not built in this checkout
             raise
         mod.register(sub)
+    completion = sub.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description="Print a completion script for SHELL, e.g. "
+        "`aether completion bash > ~/.local/share/bash-completion/completions/aether` or "
+        "`aether completion zsh > ~/.zfunc/_aether`.",
+    )
+    completion.add_argument("shell", choices=COMPLETION_SHELLS)
+    completion.set_defaults(func=partial(_print_completion, parser))
     return parser
+
+
+def _print_completion(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    try:
+        import shtab
+    except ModuleNotFoundError:
+        raise CliError("shell completion needs shtab: pip install shtab") from None
+    print(shtab.complete(parser, shell=args.shell))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

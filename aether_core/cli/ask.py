@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from ..agent.approval import APPROVAL_SPECS, DEFAULT_APPROVAL
+from ..agent.limits import MAX_STEPS
 from ..decoding import DEFAULT_SAMPLING, SAMPLERS
 
 
@@ -22,11 +24,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint", help="checkpoint dir (default: the shipped model)")
     p.add_argument(
         "--approve",
-        default="ask",
-        metavar="ask|all|none|TOOL,...",
-        help="tool approval: ask (default), all, none, or tools to auto-approve",
+        default=DEFAULT_APPROVAL,
+        metavar="|".join(APPROVAL_SPECS) + "|TOOL,...",
+        help=f"tool approval: {', '.join(APPROVAL_SPECS)} (default {DEFAULT_APPROVAL}), "
+        "or tools to auto-approve",
     )
-    p.add_argument("--max-steps", type=int, default=8)
+    p.add_argument("--max-steps", type=int, default=MAX_STEPS)
     p.add_argument("--json", action="store_true", help="one JSON event per line")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument(

@@ -32,7 +32,7 @@ import json
 import random
 import re
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ from ..data.skills import THOUGHT_OK, SkillSample
 
 HUMAN_PROMPTS = Path(__file__).with_name("human_prompts.jsonl")
 PROMPT_SOURCES = {"human": HUMAN_PROMPTS}  # bare words `--prompts` accepts
-MOMENT = datetime(2026, 3, 14, 15, 9, 26, tzinfo=timezone.utc)  # "now" for every time line
+MOMENT = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)  # "now" for every time line
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "arithmetic": ("expression",), "time": (), "search": ("query",), "browse": ("url",),

@@ -13,6 +13,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -157,7 +158,7 @@ def _store_prompt(sample: SkillSample) -> str:
 def same_zone(got: str, want: str) -> bool:
     """Both empty (local time), or both resolve (as the time tool resolves cities and zone names)
     to zones with the same UTC offsets across a year: "Tokyo" and "Asia/Tokyo" are the same."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from ..tools.clock import TimeZoneError, find_zone
 
@@ -167,7 +168,7 @@ def same_zone(got: str, want: str) -> bool:
         a, b = find_zone(got), find_zone(want)
     except TimeZoneError:
         return False
-    moments = [datetime(2026, m, 15, 12, tzinfo=timezone.utc) for m in (1, 4, 7, 10)]
+    moments = [datetime(2026, m, 15, 12, tzinfo=UTC) for m in (1, 4, 7, 10)]
     return all(t.astimezone(a).utcoffset() == t.astimezone(b).utcoffset() for t in moments)
 
 

@@ -3,13 +3,12 @@
 It is an ordinary :class:`ByteTransformer` (``arch="flat"``, no vision), so training it is plain
 language-model training with :func:`entropy_model_config`. A hierarchical model with an entropy
 patcher carries a frozen copy as its ``entropy_model`` submodule (saved in its own
-``model.safetensors``); :func:`load_entropy_weights` fills that copy from a trained flat checkpoint.
+``model.safetensors``); ``train.entropy_weights.load_entropy_weights`` fills that copy from a trained flat checkpoint.
 """
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 
 import torch
@@ -59,31 +58,3 @@ def entropies(model: nn.Module, tokens: Sequence[int] | Tensor) -> Tensor:
         chunk = tokens[i : i + window].to(device)[None]
         out.append(shift_entropies(logits_entropy(model(chunk))[0]).cpu())
     return torch.cat(out) if out else torch.zeros(0)
-
-
-def load_entropy_weights(model: nn.Module, directory: str | os.PathLike) -> None:
-    """Copy a trained flat entropy checkpoint into ``model.entropy_model`` (shapes must match
-    ``entropy_model_config``)."""
-    from ..checkpoint import CheckpointError, load_checkpoint
-
-    target = getattr(model, "entropy_model", None)
-    if target is None:
-        raise CheckpointError("this model has no entropy model (its patcher is not entropy-based)")
-    src, src_cfg, _ = load_checkpoint(directory)
-    want = target.cfg
-    if (src_cfg.arch, src_cfg.dim, src_cfg.n_layers, src_cfg.n_heads) != (
-        "flat",
-        want.dim,
-        want.n_layers,
-        want.n_heads,
-    ):
-        raise CheckpointError(
-            f"{directory}: entropy model is {src_cfg.arch} dim={src_cfg.dim} layers="
-            f"{src_cfg.n_layers} heads={src_cfg.n_heads}; the config expects flat dim={want.dim} "
-            f"layers={want.n_layers} heads={want.n_heads} (hier.entropy_*)"
-        )
-    state = {k: v for k, v in src.state_dict().items() if k in target.state_dict()}
-    try:
-        target.load_state_dict(state, strict=True)
-    except RuntimeError as e:
-        raise CheckpointError(f"{directory}: entropy weights do not fit ({e})") from None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import zoneinfo
 from collections.abc import Callable
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from aether_core.tools.base import ArgSpec, Tool, ToolError
 
@@ -17,7 +17,7 @@ class TimeZoneError(ToolError):
     """The requested time zone is not a known IANA zone."""
 
 
-_UTC = timezone.utc  # kept under another name: ``run``'s argument is called ``timezone``
+_UTC = UTC  # kept under another name: ``run``'s argument is called ``timezone``
 
 
 def _utc_now() -> datetime:

@@ -296,13 +296,3 @@ def check_host(
         if why:
             raise FetchError(f"blocked address {sockaddr[0]} for host {host} ({why})")
     return addrs
-
-
-def __getattr__(name: str) -> object:
-    """Lazy re-export of ``safe_fetch``/``FetchResult`` (they live in ``fetch``, which imports
-    this module), so ``from aether_core.tools.netguard import safe_fetch`` also works."""
-    if name in ("safe_fetch", "FetchResult"):
-        from aether_core.tools import fetch
-
-        return getattr(fetch, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,14 +6,10 @@ be reproduced or resumed from its folder alone."""
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
 
 from ..config import ConfigError, ModelConfig, from_dict, load_config_file, register_nested
 from ..model.vq import VQConfig

@@ -22,6 +22,7 @@ from ..eval.metrics import ByteMetrics
 from ..model import build_model
 from .data import TrainData, build_data
 from .distributed import all_reduce_metrics
+from .entropy_weights import load_entropy_weights
 from .stage import Stage
 
 
@@ -175,8 +176,6 @@ class LMStage(Stage):
         if has_entropy and entropy_ckpt and not self.cfg.train.init and not self.resuming:
             # A hierarchical model's frozen entropy patcher, from `aether train entropy` (--init,
             # or a resume, brings its own copy with the rest of the weights).
-            from ..model.entropy import load_entropy_weights
-
             load_entropy_weights(model, entropy_ckpt)
         if self.cfg.train.init and not self.resuming:  # a resume loads its own weights next
             init, _, _ = load_checkpoint(self.cfg.train.init)

@@ -15,6 +15,8 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from .param_groups import param_groups
+
 NS_COEFFS = (3.4445, -4.7750, 2.0315)  # quintic Newton-Schulz (Keller Jordan's Muon)
 
 
@@ -119,9 +121,7 @@ class MuonAdamW(torch.optim.Optimizer):
 
 def muon_groups(model: nn.Module, weight_decay: float, muon_lr_ratio: float) -> list[dict]:
     """Hidden 2-D matrices (not embeddings, not the vision patch stem) -> Muon; the rest -> AdamW
-    with the usual decay split (see ``optim.param_groups``)."""
-    from .optim import param_groups
-
+    with the usual decay split (see ``param_groups``)."""
     embeddings = {id(m.weight) for m in model.modules() if isinstance(m, nn.Embedding)}
     hidden: list[nn.Parameter] = []
     seen: set[int] = set()

@@ -1,5 +1,6 @@
-"""AdamW with the usual split (no weight decay on norms, biases and embeddings), and an optimizer
-state format without pickle: tensors go to ``optimizer.safetensors``, scalars to JSON."""
+"""AdamW with the usual split (no weight decay on norms, biases and embeddings; see
+``param_groups``) or Muon, and an optimizer state format without pickle: tensors go to
+``optimizer.safetensors``, scalars to JSON."""
 
 from __future__ import annotations
 
@@ -12,28 +13,11 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from ..checkpoint import CheckpointError
+from .muon import MuonAdamW, muon_groups
+from .param_groups import param_groups
 
 STATE_FILE = "optimizer.safetensors"
 META_FILE = "optimizer.json"
-
-
-def param_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
-    """Decay only matrices that are not embeddings: decaying gains, biases or the embedding table
-    pulls them toward zero for no regularisation benefit (and hurts the tied output head)."""
-    decay, no_decay = [], []
-    embeddings = {id(m.weight) for m in model.modules() if isinstance(m, nn.Embedding)}
-    seen: set[int] = set()
-    for _, p in model.named_parameters():
-        if not p.requires_grad or id(p) in seen:
-            continue
-        seen.add(id(p))
-        (no_decay if p.dim() < 2 or id(p) in embeddings else decay).append(p)
-    groups = []
-    if decay:
-        groups.append({"params": decay, "weight_decay": weight_decay})
-    if no_decay:
-        groups.append({"params": no_decay, "weight_decay": 0.0})
-    return groups
 
 
 def build_optimizer(
@@ -47,8 +31,6 @@ def build_optimizer(
 ) -> torch.optim.Optimizer:
     """AdamW (fused on CUDA where available), or Muon for hidden matrices + AdamW for the rest."""
     if kind == "muon":
-        from .muon import MuonAdamW, muon_groups
-
         return MuonAdamW(muon_groups(model, weight_decay, muon_lr_ratio), lr=lr, betas=betas)
     kwargs: dict[str, Any] = {}
     if device.type == "cuda":

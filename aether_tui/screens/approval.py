@@ -20,16 +20,15 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static, TextArea
 
+from aether_core.agent.events import ApprovalDecision, ApprovalRequest
+
 
 def make_decision(
     approved: bool,
     remember: bool = False,
     args: dict[str, Any] | None = None,
     message: str | None = None,
-) -> Any:
-    """An ``ApprovalDecision`` (imported here, lazily: the agent is already loaded)."""
-    from aether_core.agent.events import ApprovalDecision
-
+) -> ApprovalDecision:
     return ApprovalDecision(approved=approved, remember=remember, args=args, message=message)
 
 
@@ -37,22 +36,54 @@ def pretty_args(args: dict[str, Any]) -> str:
     return json.dumps(args, indent=2, ensure_ascii=False, sort_keys=False)
 
 
-class ApprovalScreen(ModalScreen):
+class ApprovalScreen(ModalScreen[ApprovalDecision]):
     CSS_PATH = "approval.tcss"
 
+    # The tooltips are the help screen's lines.
     BINDINGS = [
-        Binding("y", "decide('once')", "Approve", show=False),
-        Binding("a", "decide('always')", "Always", show=False),
-        Binding("n", "decide('deny')", "Deny", show=False),
-        Binding("d", "decide('never')", "Always deny", show=False),
-        Binding("e", "edit", "Edit args", show=False),
-        Binding("t", "tell", "Deny + tell", show=False),
-        Binding("escape", "escape", "Deny", show=False),
-        Binding("ctrl+s", "save_edit", "Approve edited", show=False),
-        Binding("ctrl+c", "app.cancel_turn", "Cancel turn", show=False, priority=True),
+        Binding("y", "decide('once')", "Approve", show=False, tooltip="approve this call"),
+        Binding(
+            "a",
+            "decide('always')",
+            "Always",
+            show=False,
+            tooltip="always approve this tool until the app closes",
+        ),
+        Binding("n", "decide('deny')", "Deny", show=False, tooltip="deny this call"),
+        Binding(
+            "d",
+            "decide('never')",
+            "Always deny",
+            show=False,
+            tooltip="always deny this tool until the app closes",
+        ),
+        Binding(
+            "e",
+            "edit",
+            "Edit args",
+            show=False,
+            tooltip="edit the arguments (JSON), then Ctrl+S to approve",
+        ),
+        Binding(
+            "t", "tell", "Deny + tell", show=False, tooltip="deny and tell the model what to do"
+        ),
+        Binding("escape", "escape", "Deny", show=False, tooltip="deny (in edit or tell: back)"),
+        Binding(
+            "ctrl+s", "save_edit", "Approve edited", show=False, tooltip="approve the edited call"
+        ),
+        Binding(
+            "ctrl+c",
+            "app.cancel_turn",
+            "Cancel turn",
+            show=False,
+            priority=True,
+            tooltip="cancel the whole turn",
+        ),
     ]
 
-    def __init__(self, request: Any, waiting: int = 0, reason: str | None = None) -> None:
+    def __init__(
+        self, request: ApprovalRequest, waiting: int = 0, reason: str | None = None
+    ) -> None:
         super().__init__()
         self.request = request
         self.reason = (request.reason or "").strip() or (reason or "").strip()

@@ -1,52 +1,41 @@
-"""F1 / /help: every key and every slash command, generated from the binding and command tables
-so it never goes stale."""
+"""F1 / /help: every key and every slash command, generated from the bindings (their tooltips),
+the input's key table and the command table, so it never goes stale."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
 from ..commands import COMMANDS
+from ..keys import binding_rows, key_label
+from ..widgets.memory import MemoryTable
+from ..widgets.prompt import PromptInput
+from .approval import ApprovalScreen
+from .main import MainScreen
 
-KEYS: tuple[tuple[str, str], ...] = (
-    ("Enter", "send the message (swappable with enter_sends = false in settings)"),
-    ("Shift+Enter / Ctrl+J", "new line in the message"),
-    ("Up / Down", "message history (on the first / last line)"),
-    ("Tab / Right", "accept the completion shown after a slash command"),
-    ("Esc / Ctrl+C", "cancel the running turn"),
-    ("F1", "this help"),
-    ("F2 / Ctrl+T", "show or hide the thought trace (tabs: switch to it)"),
-    ("F3", "show or hide the tool log (tabs: switch to it)"),
-    ("F4", "show or hide the memory pane (tabs: switch to it)"),
-    ("F5", "saved conversations"),
-    ("F6", "copy the last answer to the clipboard"),
-    ("F7", "focus the message input"),
-    ("Tab / Shift+Tab", "move between panes; arrows scroll or move in tables"),
-    ("x / Delete", "forget the highlighted memory entry (memory pane)"),
-    ("Ctrl+C", "copy selected text (when nothing is running)"),
-    ("Ctrl+P", "command palette: every action by name"),
-    ("Ctrl+Q", "quit"),
-)
 
-APPROVAL_KEYS: tuple[tuple[str, str], ...] = (
-    ("y", "approve this call"),
-    ("a", "always approve this tool until the app closes"),
-    ("n", "deny this call"),
-    ("d", "always deny this tool until the app closes"),
-    ("e", "edit the arguments (JSON), then Ctrl+S to approve"),
-    ("t", "deny and tell the model what to do instead"),
-    ("Esc", "deny"),
-)
+def key_rows() -> list[tuple[str, str]]:
+    """Every key of the main screen, from the bindings and the input's key table."""
+    quit_ = next(b for b in App.BINDINGS if isinstance(b, Binding) and b.action == "quit")
+    rows = [(key_label(k), w) for k, w in PromptInput.KEYS]
+    rows += binding_rows(MainScreen.BINDINGS)
+    rows += [
+        ("Tab / Shift+Tab", "move between panes; arrows scroll or move in tables"),
+        *[(keys, f"{what} (memory pane)") for keys, what in binding_rows(MemoryTable.BINDINGS)],
+        (key_label(App.COMMAND_PALETTE_BINDING), "command palette: every action by name"),
+        (key_label(quit_.key), quit_.description.lower()),
+    ]
+    return rows
 
 
 def help_markdown() -> str:
     lines = ["# Aether — keys and commands", "", "## Keys", "", "| key | what |", "|---|---|"]
-    lines += [f"| `{k}` | {w} |" for k, w in KEYS]
+    lines += [f"| `{k}` | {w} |" for k, w in key_rows()]
     lines += ["", "## Tool approval", "", "| key | what |", "|---|---|"]
-    lines += [f"| `{k}` | {w} |" for k, w in APPROVAL_KEYS]
+    lines += [f"| `{k}` | {w} |" for k, w in binding_rows(ApprovalScreen.BINDINGS)]
     lines += ["", "## Commands", "", "| command | what |", "|---|---|"]
     lines += [f"| `{c.usage.replace('|', '&#124;')}` | {c.help} |" for c in COMMANDS]
     from ..settings import default_settings_path

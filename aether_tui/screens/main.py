@@ -1,13 +1,16 @@
 """The main screen: header, chat / thoughts / tools / memory panes, input, footer.
 
-Wide and tall terminals show the chat beside a column of the three other panes; below the
-breakpoint (``TABS_BELOW``) the same widgets collapse into tabs. Nothing is re-mounted when the
-layout changes: the screen only switches CSS classes (``-tabs``, ``-tab-NAME``, ``-hide-NAME``),
-so the panes keep their content. The screen is a view: the app calls its methods and handles the
+Wide and tall terminals show the chat beside a column of the other panes (``SIDE_PANES``, one
+row each: a new pane is a widget and a row here); below the breakpoint (``TABS_BELOW``) the same
+widgets collapse into tabs. Nothing is re-mounted when the layout changes: the screen only
+switches CSS classes (``-tabs``, ``-tab-chat``/``-tab-side``, ``-active`` and ``-hidden`` on a
+pane), so the panes keep their content. The screen is a view: the app calls its methods and handles the
 messages its widgets post.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import events
@@ -16,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Tab, Tabs
 
 from ..widgets.chat import ChatView
@@ -25,9 +29,32 @@ from ..widgets.status import AttachmentBar, Banner, InfoBar, StatusLine
 from ..widgets.thoughts import ThoughtsView
 from ..widgets.tool_log import ToolLog
 
-PANES = ("chat", "thoughts", "tools", "memory")
-SIDE_PANES = ("thoughts", "tools", "memory")
-PANE_TITLES = {"chat": "Chat", "thoughts": "Thoughts", "tools": "Tools", "memory": "Memory"}
+
+@dataclass(frozen=True)
+class Pane:
+    """A pane beside the chat: its widget (mounted with ``id=name``) and the key that toggles it
+    (its tooltip is the help screen's line and the command palette's title)."""
+
+    name: str
+    title: str
+    widget: type[Widget]
+    keys: str
+    tooltip: str
+
+
+SIDE_PANES: tuple[Pane, ...] = (
+    Pane(
+        "thoughts",
+        "Thoughts",
+        ThoughtsView,
+        "f2,ctrl+t",
+        "Show or hide the thought trace (tabs: switch to it)",
+    ),
+    Pane("tools", "Tools", ToolLog, "f3", "Show or hide the tool log (tabs: switch to it)"),
+    Pane("memory", "Memory", MemoryPane, "f4", "Show or hide the memory pane (tabs: switch to it)"),
+)
+PANES = ("chat", *(p.name for p in SIDE_PANES))
+PANE_TITLES = {"chat": "Chat", **{p.name: p.title for p in SIDE_PANES}}
 TABS_BELOW = (110, 28)  # (columns, rows): smaller terminals get tabs instead of side panes
 
 
@@ -35,17 +62,40 @@ class MainScreen(Screen):
     CSS_PATH = "main.tcss"
     AUTO_FOCUS = "#prompt"
 
+    # The tooltips are the help screen's lines and the command palette's titles.
     BINDINGS = [
-        Binding("f1", "app.help", "Help"),
-        Binding("escape", "app.cancel_turn", "Cancel"),
-        Binding("ctrl+c", "app.ctrl_c", "Cancel / copy", show=False, priority=True),
-        Binding("f2,ctrl+t", "app.toggle_pane('thoughts')", "Thoughts"),
-        Binding("f3", "app.toggle_pane('tools')", "Tools"),
-        Binding("f4", "app.toggle_pane('memory')", "Memory"),
-        Binding("f5", "app.chats", "Chats"),
+        Binding("f1", "app.help", "Help", tooltip="Every key and command"),
+        Binding("escape", "app.cancel_turn", "Cancel", tooltip="Cancel the running turn"),
+        Binding(
+            "ctrl+c",
+            "app.ctrl_c",
+            "Cancel / copy",
+            show=False,
+            priority=True,
+            tooltip="Cancel the running turn; with none, copy the selected text",
+        ),
+        *(
+            Binding(p.keys, f"app.toggle_pane('{p.name}')", p.title, tooltip=p.tooltip)
+            for p in SIDE_PANES
+        ),
+        Binding("f5", "app.chats", "Chats", tooltip="Saved conversations"),
         # priority: the input (a TextArea) binds F6/F7 to line/all selection
-        Binding("f6", "app.copy_last_answer", "Copy answer", show=False, priority=True),
-        Binding("f7", "app.focus_input", "Input", show=False, priority=True),
+        Binding(
+            "f6",
+            "app.copy_last_answer",
+            "Copy answer",
+            show=False,
+            priority=True,
+            tooltip="Copy the last answer to the clipboard",
+        ),
+        Binding(
+            "f7",
+            "app.focus_input",
+            "Input",
+            show=False,
+            priority=True,
+            tooltip="Focus the message input",
+        ),
     ]
 
     def __init__(self, enter_sends: bool | None = None) -> None:
@@ -66,15 +116,10 @@ class MainScreen(Screen):
                 chat.border_title = "Chat"
                 yield ChatView(id="chat")
             with Vertical(id="side"):
-                with Vertical(id="thoughts-pane", classes="pane side-pane") as p:
-                    p.border_title = "Thoughts"
-                    yield ThoughtsView(id="thoughts")
-                with Vertical(id="tools-pane", classes="pane side-pane") as p:
-                    p.border_title = "Tools"
-                    yield ToolLog(id="tools")
-                with Vertical(id="memory-pane", classes="pane side-pane") as p:
-                    p.border_title = "Memory"
-                    yield MemoryPane(id="memory")
+                for pane in SIDE_PANES:
+                    with Vertical(id=f"{pane.name}-pane", classes="pane side-pane") as v:
+                        v.border_title = pane.title
+                        yield pane.widget(id=pane.name)
         yield AttachmentBar(id="attachments")
         prompt = PromptInput(enter_sends=self.enter_sends, id="prompt")
         prompt.border_subtitle = self.key_hint()
@@ -146,8 +191,10 @@ class MainScreen(Screen):
 
     def _set_tab(self, name: str) -> None:
         self.active_tab = name
-        for p in PANES:
-            self.set_class(p == name, f"-tab-{p}")
+        self.set_class(name == "chat", "-tab-chat")
+        self.set_class(name != "chat", "-tab-side")
+        for p in SIDE_PANES:
+            self.query_one(f"#{p.name}-pane").set_class(p.name == name, "-active")
         tabs = self.query_one("#pane-tabs", Tabs)
         if tabs.active != f"tab-{name}":
             tabs.active = f"tab-{name}"
@@ -174,8 +221,8 @@ class MainScreen(Screen):
             self.hidden.discard(name)
         else:
             self.hidden.add(name)
-        self.set_class(name in self.hidden, f"-hide-{name}")
-        self.set_class(self.hidden >= set(SIDE_PANES), "-hide-side")
+        self.query_one(f"#{name}-pane").set_class(name in self.hidden, "-hidden")
+        self.set_class(self.hidden >= {p.name for p in SIDE_PANES}, "-hide-side")
 
     def pane_visible(self, name: str) -> bool:
         if self.tabbed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.containers import Horizontal
 from textual.widgets import Static
 
@@ -47,6 +47,21 @@ class ChatImage(Horizontal):
         if note:
             label += f"\n{note}"
         return Text(label)
+
+    @work(thread=True, group="images", exit_on_error=False)
+    def load(self, path: str) -> None:
+        """Decode the picture at ``path`` off the UI thread (large photos take a while)."""
+        try:
+            from PIL import Image
+
+            with Image.open(path) as im:
+                im.load()
+                img = im.convert("RGB") if im.mode not in ("RGB", "RGBA") else im.copy()
+            if img.width > 256:
+                img.thumbnail((256, 256))
+            self.app.call_from_thread(self.set_image, img)
+        except Exception as e:  # noqa: BLE001 - any unreadable file: say why, keep the caption
+            self.app.call_from_thread(self.set_image, None, f"(cannot show: {e})")
 
     def set_image(self, image: PILImage | None, note: str = "") -> None:
         """Fill in the picture once it is loaded (user images load in a worker)."""

@@ -27,8 +27,8 @@ class MemoryTable(DataTable):
     """The entries; ``delete``/``x`` forgets the highlighted one."""
 
     BINDINGS = [
-        Binding("delete,x", "forget", "Forget", show=True),
-        Binding("r", "refresh", "Refresh", show=False),
+        Binding("delete,x", "forget", "Forget", show=True, tooltip="forget the highlighted entry"),
+        Binding("r", "refresh", "Refresh", show=False, tooltip="reload the entries"),
     ]
 
     def action_forget(self) -> None:

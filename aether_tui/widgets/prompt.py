@@ -13,12 +13,21 @@ from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
 
-from ..commands import complete, is_image_path, path_from_paste
+from ..attachments import is_image_path, path_from_paste
+from ..commands import complete
 
 NEWLINE_KEYS = ("shift+enter", "ctrl+j")
 
 
 class PromptInput(TextArea):
+    # Handled in _on_key (a TextArea's own keys are not bindings); the help screen lists these.
+    KEYS: tuple[tuple[str, str], ...] = (
+        ("enter", "send the message (swappable with enter_sends = false in settings)"),
+        (",".join(NEWLINE_KEYS), "new line in the message"),
+        ("up,down", "message history (on the first / last line)"),
+        ("tab,right", "accept the completion shown after a slash command"),
+    )
+
     class Submitted(Message):
         def __init__(self, prompt: PromptInput, text: str) -> None:
             super().__init__()

@@ -13,7 +13,7 @@ from aether_core.cli import build_parser
 from aether_core.decoding import DEFAULT_SAMPLING, SamplingConfig
 from aether_core.eval.skills import SkillRunner
 from aether_core.tools.base import ToolRegistry
-from aether_tui.app import BuildAgentFactory
+from aether_tui.agent import BuildAgentFactory
 from aether_tui.settings import Settings
 
 

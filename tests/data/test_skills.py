@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -158,7 +158,7 @@ def test_time_calls_match_the_real_tool():
         if s.variant == "denied":
             continue
         stamp = datetime.strptime(s.tool_output[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=zone)
-        clock = TimeTool(now=lambda st=stamp: st.astimezone(timezone.utc))
+        clock = TimeTool(now=lambda st=stamp: st.astimezone(UTC))
         assert clock.run(timezone=zone_arg) == s.tool_output
     assert {("time", "local"), ("date", "city"), ("day", "zone")} <= kinds
 

@@ -12,9 +12,10 @@ from aether_core.checkpoint import load_checkpoint, save_checkpoint
 from aether_core.cli import main
 from aether_core.config import HierConfig, ModelConfig, ViTConfig
 from aether_core.model import build_model
-from aether_core.model.entropy import entropies, entropy_model_config, load_entropy_weights
+from aether_core.model.entropy import entropies, entropy_model_config
 from aether_core.model.hierarchical import HierarchicalByteModel
 from aether_core.sampling import DecodeSession, SamplingConfig
+from aether_core.train.entropy_weights import load_entropy_weights
 
 ATOL = 1e-4
 

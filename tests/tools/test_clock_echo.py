@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from aether_core.tools.clock import TimeTool, TimeZoneError
 from aether_core.tools.echo import EchoTool
 
-WINTER = datetime(2026, 11, 24, 13, 3, 5, tzinfo=timezone.utc)
-SUMMER = datetime(2026, 7, 1, 12, 0, 0, tzinfo=timezone.utc)
+WINTER = datetime(2026, 11, 24, 13, 3, 5, tzinfo=UTC)
+SUMMER = datetime(2026, 7, 1, 12, 0, 0, tzinfo=UTC)
 
 
 def test_zone() -> None:

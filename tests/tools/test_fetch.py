@@ -354,10 +354,3 @@ def test_default_block_list_covers_the_required_ranges() -> None:
         "2001:db8::/32", "::ffff:0:0/96",
     }  # fmt: skip
     assert required <= set(DEFAULT_BLOCKED_CIDRS)
-
-
-def test_netguard_reexports_safe_fetch() -> None:
-    from aether_core.tools.netguard import FetchResult
-    from aether_core.tools.netguard import safe_fetch as reexported
-
-    assert reexported is safe_fetch and FetchResult is fetch_mod.FetchResult

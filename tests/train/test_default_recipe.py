@@ -6,10 +6,10 @@ skills evaluation scores it (a model this small scores near zero; the point is t
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from aether_core.checkpoint import default_assets_dir
 from aether_core.cli import main

@@ -50,6 +50,16 @@ class FakeSampling:
     seed: int | None = None
 
 
+class FakeTools:
+    """The tool registry's surface: the names (none by default, as the scripts' tools are fake)."""
+
+    def __init__(self, names: Sequence[str] = ()) -> None:
+        self._names = list(names)
+
+    def names(self) -> list[str]:
+        return list(self._names)
+
+
 class FakeApprovalPolicy:
     """Per-tool modes "auto" | "ask" | "deny" over a default, like the real ApprovalPolicy."""
 
@@ -157,6 +167,7 @@ class FakeAgent:
         self.info = info or FakeInfo()
         self.memory = memory
         self.approval = FakeApprovalPolicy.from_spec(approve)
+        self.tools = FakeTools()
         self.sampling = FakeSampling()
         self.bytes_per_s = bytes_per_s
         self._conversation: list[Message] = []

@@ -15,7 +15,7 @@ from aether_core.agent.events import (
 )
 from aether_core.agent.policy import ModelInfo
 from aether_core.memory import VectorMemory
-from aether_tui.bridge import ApprovalAsked
+from aether_tui.messages import ApprovalAsked
 from aether_tui.screens.approval import ApprovalScreen
 from aether_tui.screens.chats import ChatsScreen
 from aether_tui.screens.help import HelpScreen
@@ -178,7 +178,7 @@ async def test_approval_keys(make_app):
         # "always" and "never" stick for their tools until the app closes
         assert agent.approval.remembered("note") is True
         assert agent.approval.remembered("slow") is False
-        assert app.remembered == {"note": True, "slow": False}
+        assert app.approvals.choices.remembered == {"note": True, "slow": False}
         await send(pilot, "again note")  # no modal this time
         assert len(agent.decisions) == len(APPROVAL_KEYS)
         assert list(app.main.tools.calls.values())[-1].output == "noted: x"
@@ -467,7 +467,10 @@ async def test_commands_temp_approve_new_help(make_app, tmp_path):
         await send(pilot, "/approve note", wait=False)
         assert agent.approval.mode_for("note") == "auto"
         await send(pilot, "/approve bogus", wait=False)  # unknown tool: refused
-        assert agent.approval.mode_for("bogus") == "ask" and "bogus" not in app.tool_modes
+        assert (
+            agent.approval.mode_for("bogus") == "ask"
+            and "bogus" not in app.approvals.choices.tool_modes
+        )
         await send(pilot, "/approve none", wait=False)
         assert app.agent.approval.mode_for("anything") == "deny"
         await send(pilot, "/approve ask", wait=False)
@@ -478,7 +481,7 @@ async def test_commands_temp_approve_new_help(make_app, tmp_path):
         data = tmp_path / "notes.txt"
         data.write_text("some notes")
         await send(pilot, f"/attach {data}", wait=False)
-        assert app.files == [str(data)]
+        assert app.attached.files == [str(data)]
         await send(pilot, "hi")
         assert agent.runs[-1]["files"] == [str(data)]
         (user,) = app.main.chat.query(UserMessage)

@@ -86,7 +86,7 @@ async def test_image_command_draws_user_image(make_app, tmp_path: Path):
     async with app.run_test(size=(100, 50)) as pilot:
         await ready(pilot)
         await send(pilot, f"/image {path}", wait=False)
-        assert app.images == [str(path)]
+        assert app.attached.images == [str(path)]
         assert app.main.attachments.has_class("-visible")
         await send(pilot, "what is this?")
         await wait_until(pilot, lambda: app.main.chat.query(ChatImage).first().image is not None)
@@ -134,7 +134,7 @@ async def test_url_image_and_missing_file(make_app):
     async with app.run_test(size=(100, 40)) as pilot:
         await ready(pilot)
         await send(pilot, "/image /no/such/file.png", wait=False)
-        assert app.images == []
+        assert app.attached.images == []
         await send(pilot, "/image https://example.com/cat.png", wait=False)
         await send(pilot, "see")
         widget = app.main.chat.query_one(ChatImage)
@@ -154,11 +154,11 @@ async def test_pasted_image_path_becomes_attachment(make_app, tmp_path: Path):
 
         app.post_message(events.Paste(f"'{path}'"))  # as the driver does
         await settle(pilot)
-        assert app.images == [str(path)]
+        assert app.attached.images == [str(path)]
         assert app.main.prompt.text == ""
         app.post_message(events.Paste("just text"))
         await settle(pilot)
-        assert app.main.prompt.text == "just text" and app.images == [str(path)]
+        assert app.main.prompt.text == "just text" and app.attached.images == [str(path)]
 
 
 async def test_produced_image_in_chat(make_app, tmp_path: Path):

@@ -11,7 +11,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-from aether_tui.app import build_parser, main
+from aether_tui.cli import build_parser, main
 from aether_tui.settings import Settings, dumps
 
 

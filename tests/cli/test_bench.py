@@ -11,8 +11,7 @@ import torch
 from aether_core.bench import bench_decode, decode_weights
 from aether_core.checkpoint import save_checkpoint
 from aether_core.cli import main
-
-from .helpers import tiny_model
+from tests.core.helpers import tiny_model
 
 
 def test_bench_decode_numbers():

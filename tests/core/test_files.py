@@ -204,7 +204,7 @@ def test_not_an_image_and_unsupported_formats(tmp_path: Path) -> None:
 
 
 def test_oversize_and_missing_image_files(tmp_path: Path) -> None:
-    with pytest.raises(ImageError, match=r"image file too large: .* \(max 100 bytes\)"):
+    with pytest.raises(ImageError, match=r"image file too large: .* \(max 100 B\)"):
         load_image(SAMPLES["png"], max_bytes=100)
     big = tmp_path / "big.png"
     big.write_bytes(SAMPLES["png"])

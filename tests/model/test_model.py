@@ -11,8 +11,7 @@ from aether_core.model import build_model
 from aether_core.model.attention import attention_mask
 from aether_core.sampling import DecodeSession
 from aether_core.vocab import Tok
-
-from .helpers import tiny_config, tiny_model
+from tests.core.helpers import tiny_config, tiny_model
 
 ATOL = 1e-5
 
