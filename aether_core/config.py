@@ -52,14 +52,16 @@ def bounded(
 
 
 @functools.cache
-def _hints(cls: type) -> dict[str, Any]:
+def field_hints(cls: type) -> dict[str, Any]:
+    """The resolved annotations of a dataclass (``from __future__ import annotations`` makes
+    them strings)."""
     return typing.get_type_hints(cls)
 
 
 def check_fields(obj: Any) -> None:
     """Hold every field of the dataclass ``obj`` to its type and bounds (coercing int to float
     and lists to tuples in place); raise :class:`ConfigError` naming the first bad field."""
-    hints = _hints(type(obj))
+    hints = field_hints(type(obj))
     for f in dataclasses.fields(obj):
         if f.name in hints:
             object.__setattr__(obj, f.name, check_value(f, hints[f.name], getattr(obj, f.name)))
