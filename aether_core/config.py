@@ -84,7 +84,8 @@ def check_value(f: dataclasses.Field, hint: Any, value: Any) -> Any:
     ):
         bound = meta.get(key)
         if bound is not None and isinstance(value, int | float) and not ok(value, bound):
-            raise ConfigError(f"{f.name} must be {words} {bound:g}, not {_show(value)}")
+            shown = bound if isinstance(bound, int) else f"{bound:g}"
+            raise ConfigError(f"{f.name} must be {words} {shown}, not {_show(value)}")
     return value
 
 

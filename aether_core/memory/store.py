@@ -1,8 +1,8 @@
 """The memory store: a small cosine-similarity store of facts and summaries, persisted on disk.
 
 Layout of a store directory: ``vectors.npy`` (float32, one row per entry) and ``entries.json``
-(schema version, embedder name and dim, entry count, entries oldest first). Both are written
-atomically, vectors first, so the JSON never references vectors that are not on disk. Every
+(schema version, embedder name and dim, entry count, entries oldest first). Both are written as
+one atomic commit, so the JSON never references vectors that are not on disk. Every
 mutation saves at once (``autosave``, on by default); with ``autosave=False`` call :meth:`save`.
 
 A store that cannot be read is never silently emptied: bad files are renamed to
@@ -29,10 +29,11 @@ import numpy as np
 
 from ..fsutil import (
     NotRegularFileError,
-    atomic_path,
+    atomic_group,
     check_regular,
     data_dir,
     read_regular,
+    recover_group,
     set_aside,
 )
 from .embedder import (
@@ -303,7 +304,8 @@ class VectorMemory:
 
     # ------------------------------------------------------------------------------- persistence
     def save(self) -> None:
-        """Write the store (vectors first, then the JSON that references them). No-op in memory."""
+        """Write vectors and entries as one commit (``fsutil.atomic_group``): after a kill -9 both
+        files are the old ones or both the new. No-op for an in-memory store."""
         if self.path is None:
             return
         with self._lock:
@@ -315,10 +317,12 @@ class VectorMemory:
                 "entries": [e.to_dict() for e in self._entries],
             }
             try:
-                with atomic_path(self.path / VECTORS_FILE) as tmp, open(tmp, "wb") as f:
-                    np.save(f, vecs, allow_pickle=False)
-                with atomic_path(self.path / ENTRIES_FILE) as tmp:
-                    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+                with atomic_group(self.path) as stage:
+                    with open(stage(VECTORS_FILE), "wb") as f:
+                        np.save(f, vecs, allow_pickle=False)
+                    stage(ENTRIES_FILE).write_text(
+                        json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8"
+                    )
             except OSError as e:
                 raise MemoryStoreError(
                     f"cannot save memory store {self.path}: {e.strerror or e}"
@@ -327,6 +331,10 @@ class VectorMemory:
     def _load(self) -> None:
         assert self.path is not None
         jpath, vpath = self.path / ENTRIES_FILE, self.path / VECTORS_FILE
+        try:
+            recover_group(self.path)  # finish a save a crash cut short after its commit point
+        except OSError as e:
+            log.warning("memory store %s: could not finish an interrupted save: %s", self.path, e)
         if not jpath.exists() and not vpath.exists():
             return
         try:
