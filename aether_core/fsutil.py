@@ -122,6 +122,8 @@ def atomic_group(directory: str | os.PathLike) -> Iterator[Callable[[str], Path]
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     recover_group(directory)
+    for stale in directory.glob(f".{JOURNAL}.*.tmp"):  # a journal write a kill cut short
+        stale.unlink(missing_ok=True)
     names: list[str] = []
 
     def stage(name: str) -> Path:
