@@ -139,7 +139,7 @@ def atomic_group(directory: str | os.PathLike) -> Iterator[Callable[[str], Path]
                 os.fsync(f.fileno())
             os.chmod(_staged(directory, name), 0o644)
         atomic_write_text(directory / JOURNAL, json.dumps({"files": names}))
-        _fsync_dir(directory)
+        fsync_dir(directory)
         recover_group(directory)
     finally:
         if not (directory / JOURNAL).exists():
@@ -162,11 +162,11 @@ def recover_group(directory: str | os.PathLike) -> None:
         if isinstance(name, str) and "/" not in name and name not in ("", ".", ".."):
             with contextlib.suppress(FileNotFoundError):  # another reader got there first
                 os.replace(_staged(directory, name), directory / name)
-    _fsync_dir(directory)
+    fsync_dir(directory)
     journal.unlink(missing_ok=True)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     """Make renames in ``directory`` durable (a no-op where directories cannot be opened)."""
     try:
         fd = os.open(directory, os.O_RDONLY)

@@ -128,7 +128,9 @@ def _run(args: list[str], time_limit: float, mem_mb: int) -> dict:
         res.update(json.loads(out.strip().splitlines()[-1]))
     else:
         last = (err.strip().splitlines() or ["?"])[-1]
-        res["outcome"] = f"crashed (rc {p.returncode}, {err.count(chr(10))} stderr lines): {last[:90]}"
+        res["outcome"] = (
+            f"crashed (rc {p.returncode}, {err.count(chr(10))} stderr lines): {last[:90]}"
+        )
     return res
 
 
