@@ -51,6 +51,9 @@ def pages(cap: int) -> dict[str, bytes]:
         "big-article": fill(b"<p>Lorem ipsum dolor sit amet, consectetur adipiscing.</p>\n",
                             b"<html><head><title>T</title></head><body><article>",
                             b"</article></body></html>"),
+        "long-paragraphs": fill(b"<p>" + b"word " * 80 + b"</p>", b"<article>"),
+        "table-rows": fill(b"<tr><td><ul><li>cell text here</li></ul></td></tr>", b"<table>"),
+        "deep-and-many": fill(b"<p>deep text</p>", b"<div>" * 250),
     }  # fmt: skip
 
 
@@ -139,6 +142,7 @@ def main() -> int:
     ap.add_argument("what", nargs="?", default="all", choices=["pages", "configs", "all"])
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--mem-limit", type=int, default=3000, help="MB of RSS")
+    ap.add_argument("--only", nargs="*", help="page or config names to run (default: all)")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -159,6 +163,8 @@ def main() -> int:
         worst = 0.0
         print(f"browse_page processing, pages of {cap} bytes (limit {args.time_limit:g} s):")
         for name in pages(cap):
+            if args.only and name not in args.only:
+                continue
             r = _run(["--child", "page", f"{name}:{cap}"], args.time_limit, args.mem_limit)
             secs = r.get("seconds")
             worst = max(worst, secs if secs is not None else float("inf"))
@@ -169,6 +175,8 @@ def main() -> int:
         print(f"load_checkpoint on absurd config.json (limit {args.mem_limit} MB):")
         with tempfile.TemporaryDirectory() as tmp:
             for name, model in configs().items():
+                if args.only and name not in args.only:
+                    continue
                 d = Path(tmp) / name
                 d.mkdir()
                 head = '{"format": "aether-checkpoint", "version": 1, "model": '
