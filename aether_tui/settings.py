@@ -23,9 +23,9 @@ except ModuleNotFoundError:  # Python 3.10
 import tomlkit
 import tomlkit.exceptions
 
-from aether_core.config import ConfigError, bounded, check_fields, check_value, field_hints
 from aether_core.decoding import DEFAULT_SAMPLING, SamplingConfig
 from aether_core.fsutil import atomic_write_text, config_dir, read_regular, set_aside
+from aether_core.validation import ConfigError, bounded, check_fields, check_value, field_hints
 
 SETTINGS_FILE = "tui.toml"
 APPROVAL_MODES = ("ask", "all", "none")

@@ -15,17 +15,16 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-from ..config import (
-    MAX_SEQ,
+from ..config import MAX_SEQ, ModelConfig
+from ..model.vq import VQConfig
+from ..validation import (
     ConfigError,
-    ModelConfig,
     bounded,
     check_fields,
     from_dict,
     load_config_file,
     register_nested,
 )
-from ..model.vq import VQConfig
 
 STAGES = ("lm", "vq", "lora", "entropy", "vit")
 PRECISIONS = ("auto", "fp32", "bf16")
