@@ -62,6 +62,8 @@ def configs() -> dict[str, object]:
     base = {"dim": 64, "n_layers": 2, "n_heads": 4, "max_seq_len": 128}
     return {
         "dim-16384-layers-1e6": {**base, "dim": 16384, "n_layers": 10**6},
+        "dim-4096-layers-1024": {**base, "dim": 4096, "n_heads": 32, "n_layers": 1024},  # in range
+        "dim-2048-no-weights": {**base, "dim": 2048, "n_heads": 16, "n_layers": 8},
         "dim-1e9": {**base, "dim": 10**9},
         "layers-0": {**base, "n_layers": 0},
         "layers-neg": {**base, "n_layers": -1},
