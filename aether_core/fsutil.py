@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import stat
 import tempfile
 import time
@@ -104,33 +105,38 @@ def set_aside(path: str | os.PathLike, label: str = "corrupt") -> Path | None:
 
 # ------------------------------------------------------------------ several files, one commit
 JOURNAL = ".commit.json"
+STAGING = ".staging"  # new files are written here; so is any temp file a writer library makes
 
 
 def _staged(directory: Path, name: str) -> Path:
-    return directory / f".{name}.staged"
+    return directory / STAGING / name
 
 
 @contextlib.contextmanager
 def atomic_group(directory: str | os.PathLike) -> Iterator[Callable[[str], Path]]:
     """Replace several files of ``directory`` so a reader sees all the old ones or all the new.
 
-    Yields ``stage(name)``, the path to write ``name``'s new content to. On success each staged
-    file is fsynced, a journal naming them is written atomically (the commit point), they are
-    renamed into place and the journal removed. A crash before the journal leaves the old files;
-    after it, :func:`recover_group` (run by readers) finishes the renames.
+    Yields ``stage(name)``, the path to write ``name``'s new content to (inside ``.staging/``).
+    On success each staged file is fsynced, a journal naming them is written atomically (the
+    commit point), they are renamed into place and the journal removed. A crash before the
+    journal leaves the old files; after it, :func:`recover_group` (run by readers) finishes the
+    renames. Whatever a killed save left in ``.staging/`` is cleared by the next save.
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     recover_group(directory)
     for stale in directory.glob(f".{JOURNAL}.*.tmp"):  # a journal write a kill cut short
         stale.unlink(missing_ok=True)
+    staging = directory / STAGING
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
     names: list[str] = []
 
     def stage(name: str) -> Path:
+        if not _plain_name(name):
+            raise ValueError(f"not a plain file name: {name!r}")
         names.append(name)
-        path = _staged(directory, name)
-        path.unlink(missing_ok=True)  # a leftover of a save that never reached its journal
-        return path
+        return _staged(directory, name)
 
     try:
         yield stage
@@ -143,8 +149,16 @@ def atomic_group(directory: str | os.PathLike) -> Iterator[Callable[[str], Path]
         recover_group(directory)
     finally:
         if not (directory / JOURNAL).exists():
-            for name in names:
-                _staged(directory, name).unlink(missing_ok=True)
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _plain_name(name: object) -> bool:
+    return (
+        isinstance(name, str)
+        and name not in ("", ".", "..")
+        and os.sep not in name
+        and "/" not in name
+    )
 
 
 def recover_group(directory: str | os.PathLike) -> None:
@@ -156,10 +170,10 @@ def recover_group(directory: str | os.PathLike) -> None:
     except FileNotFoundError:
         return
     except (OSError, ValueError, KeyError, TypeError):
-        set_aside(journal)  # not ours to interpret; the staged files stay for a human
+        set_aside(journal)  # never reached its commit point: the old files stand
         return
     for name in names:
-        if isinstance(name, str) and "/" not in name and name not in ("", ".", ".."):
+        if _plain_name(name):
             with contextlib.suppress(FileNotFoundError):  # another reader got there first
                 os.replace(_staged(directory, name), directory / name)
     fsync_dir(directory)

@@ -138,7 +138,8 @@ def test_a_torn_commit_journal_leaves_the_old_files(tmp_path: Path) -> None:
     with atomic_group(tmp_path) as stage:
         stage("a").write_text("new a")
     assert (tmp_path / "a").read_text() == "new a"
-    (tmp_path / ".a.staged").write_text("half")  # a save killed before its commit point
+    (tmp_path / ".staging").mkdir()
+    (tmp_path / ".staging" / "a").write_text("half")  # a save killed before its commit point
     (tmp_path / JOURNAL).write_text('{"files": [')  # and a journal that is not one
     recover_group(tmp_path)
     assert (tmp_path / "a").read_text() == "new a"
@@ -146,7 +147,7 @@ def test_a_torn_commit_journal_leaves_the_old_files(tmp_path: Path) -> None:
     with atomic_group(tmp_path) as stage:  # the next save starts clean
         stage("a").write_text("newer a")
     kept = [p.name for p in tmp_path.iterdir() if not p.name.startswith(f"{JOURNAL}.corrupt-")]
-    assert kept == ["a"] and (tmp_path / "a").read_text() == "newer a"  # .a.staged cleared
+    assert kept == ["a"] and (tmp_path / "a").read_text() == "newer a"  # .staging cleared
 
 
 def test_unreadable_runs_are_reported_not_skipped_silently(tmp_path: Path) -> None:
