@@ -12,9 +12,13 @@ raw.
 
 Determinism: encoder and decoder run the very same ``_Lockstep`` steps (same batch, same inputs,
 same positions) and quantize each distribution to integer frequencies (every byte >= 1), so they
-see bit-identical probabilities. That holds on the same device type, weight dtype, torch version
-and thread count; the header records all four and decoding refuses (or, for threads, matches)
-where they differ. A CRC of the original catches anything else: a wrong file is never written.
+see bit-identical probabilities. That holds on the same device type, weight dtype and thread count
+(the decoder uses the recorded count); another device type, dtype or torch major version is
+refused at once. Where the arithmetic could still differ (another CPU, BLAS or torch minor
+version) the decoder finds out before it decodes a wrong byte: the header holds a fingerprint of
+the first probabilities the model gives (computed from each chunk's first byte, which is coded
+without the model), checked before anything else is decoded, and a CRC per block (one batch of
+chunks), checked as each block is finished; either says so in one line and nothing is written.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ from .errors import AetherError
 from .segments import leb128
 
 MAGIC = b"AETHERZ"
-VERSION = 3  # 3: compact binary header (2 was JSON: ~180 bytes, 0.6% of a 30 kB stream)
+VERSION = 4  # 4: + probability fingerprint and block CRCs; 3: compact binary header
+READABLE = (3, 4)
 STATE_BITS = 32
 FULL = (1 << STATE_BITS) - 1
 HALF = 1 << (STATE_BITS - 1)
@@ -222,8 +227,17 @@ def _window(model: torch.nn.Module, window: int) -> int:
     return limit if window <= 0 else min(window, limit)
 
 
-def _symbol_ranges(model: torch.nn.Module, rows: list[np.ndarray], window: int) -> np.ndarray:
-    """[steps, B, 2] cumulative-frequency range of each actual byte (zeros past a row's end)."""
+def _probe(cum: np.ndarray | None) -> str:
+    """Fingerprint of the model's first frequency table of a stream (None: no such step)."""
+    data = b"" if cum is None else np.ascontiguousarray(cum, dtype="<i8").tobytes()
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def _symbol_ranges(
+    model: torch.nn.Module, rows: list[np.ndarray], window: int, first: list | None = None
+) -> np.ndarray:
+    """[steps, B, 2] cumulative-frequency range of each actual byte (zeros past a row's end);
+    ``first`` receives the first model-made frequency table."""
     steps = max(len(r) for r in rows)
     padded = np.zeros((len(rows), steps), dtype=np.uint8)
     for i, r in enumerate(rows):
@@ -234,6 +248,8 @@ def _symbol_ranges(model: torch.nn.Module, rows: list[np.ndarray], window: int) 
     def next_column(t: int, cum: np.ndarray | None) -> np.ndarray:
         sym = padded[:, t].astype(np.int64)
         table = np.broadcast_to(UNIFORM, (len(rows), 257)) if cum is None else cum
+        if t == 1 and first is not None:
+            first.append(cum.copy())
         out[t, :, 0], out[t, :, 1] = table[idx, sym], table[idx, sym + 1]
         return padded[:, t]
 
@@ -291,10 +307,13 @@ def compress(
     rows = _split(data, settings.chunk)
     enc = _Encoder()
     raw: list[int] = []
+    first: list[np.ndarray] = []
+    blocks: list[int] = []
     done = 0
     for group in _batches(len(rows), settings.batch):
         sub = [rows[i] for i in group]
-        ranges = _symbol_ranges(model, sub, window)
+        ranges = _symbol_ranges(model, sub, window, None if blocks else first)
+        blocks.append(zlib.crc32(b"".join(r.tobytes() for r in sub)))
         coded = []
         for j, i in enumerate(group):
             n = len(rows[i])
@@ -319,6 +338,8 @@ def compress(
         "batch": settings.batch,
         "window": window,
         "model": model_fingerprint(model),
+        "probe": _probe(first[0] if first else None),
+        "blocks": blocks,
         **_environment(model),
         "raw": raw,
         "payload": len(payload),
@@ -329,14 +350,17 @@ def compress(
 
 
 def pack_header(h: dict) -> bytes:
-    """The header dict as compact bytes (see ``_INT_FIELDS``); ``unpack_header`` inverts it."""
+    """The header dict as compact bytes (see ``_INT_FIELDS``); ``unpack_header`` inverts it.
+    Version 4 adds the probe fingerprint (8 bytes) and the block CRCs (a count, 4 bytes each)."""
     env = f"{h['device']}|{h['dtype']}|{h['torch']}".encode()
     return (b"".join(leb128(int(h[k])) for k in _INT_FIELDS) + bytes.fromhex(h["model"])
             + leb128(len(env)) + env + leb128(len(h["raw"]))
-            + b"".join(leb128(i) for i in h["raw"]))  # fmt: skip
+            + b"".join(leb128(i) for i in h["raw"])
+            + bytes.fromhex(h["probe"]) + leb128(len(h["blocks"]))
+            + b"".join(struct.pack(">I", c) for c in h["blocks"]))  # fmt: skip
 
 
-def unpack_header(head: bytes) -> dict:
+def unpack_header(head: bytes, version: int = VERSION) -> dict:
     """Inverse of ``pack_header``; ValueError on anything malformed (the caller words it)."""
     pos = 0
 
@@ -367,6 +391,12 @@ def unpack_header(head: bytes) -> dict:
         raise ValueError("bad environment")
     h["device"], h["dtype"], h["torch"] = parts
     h["raw"] = [varint() for _ in range(varint())]
+    if version >= 4:
+        h["probe"] = take(8).hex()
+        count = varint()
+        if count > len(head):
+            raise ValueError("bad block count")
+        h["blocks"] = [struct.unpack(">I", take(4))[0] for _ in range(count)]
     if pos != len(head):
         raise ValueError("trailing header bytes")
     return h
@@ -380,7 +410,7 @@ def read_header(blob: bytes) -> tuple[dict, bytes, bytes]:
     if len(blob) < start:
         raise CompressError("truncated stream (header cut short)")
     version, size, crc = _HEAD.unpack(blob[len(MAGIC) : start])
-    if version != VERSION:
+    if version not in READABLE:
         raise CompressError(f"stream format version {version} is not supported (this is {VERSION})")
     head = blob[start : start + size]
     if len(head) < size:
@@ -388,13 +418,17 @@ def read_header(blob: bytes) -> tuple[dict, bytes, bytes]:
     if zlib.crc32(head) != crc:
         raise CompressError("corrupt header (checksum mismatch)")
     try:
-        header = unpack_header(head)
-    except (ValueError, UnicodeDecodeError):
+        header = unpack_header(head, version)
+    except (ValueError, UnicodeDecodeError, struct.error):
         raise CompressError("corrupt header") from None
     n, chunk, payload, raw = header["n"], header["chunk"], header["payload"], header["raw"]
     n_chunks = -(-n // chunk) if chunk > 0 else -1
     if chunk < 1 or n < 0 or any(not 0 <= i < n_chunks for i in raw):
         raise CompressError("corrupt header")
+    if "blocks" in header and len(header["blocks"]) != -(
+        -max(n_chunks, 0) // max(1, header["batch"])
+    ):
+        raise CompressError("corrupt header (block count)")
     raw_len = sum(min(chunk, n - i * chunk) for i in raw)
     body = blob[start + size :]
     if len(body) < payload + raw_len:
@@ -412,10 +446,15 @@ def check_environment(model: torch.nn.Module, header: dict) -> None:
         raise CompressError("stream was compressed with a different model (fingerprint mismatch)")
     here = _environment(model)
     for key in ("device", "dtype", "torch"):
-        if key in header and header[key] != here[key]:
+        theirs, ours = str(header.get(key, here[key])), str(here[key])
+        if key == "torch" and "probe" in header:
+            # version 4's probe and block CRCs check a minor update instead of refusing it
+            theirs, ours = theirs.split(".")[0], ours.split(".")[0]
+        if theirs != ours:
             raise CompressError(
                 f"stream was coded with {key} {header[key]}, this run uses {here[key]}: decoding "
-                f"needs the same device type, dtype and torch version for identical probabilities"
+                f"needs the same device type, dtype and torch version (major version, for "
+                f"streams with block checks) for identical probabilities"
             )
 
 
@@ -437,11 +476,13 @@ def decompress(
     torch.set_num_threads(int(header.get("threads", threads)))  # same reduction order as coding
     try:
         done = 0
-        for group in _batches(len(lengths), batch):
+        for b, group in enumerate(_batches(len(lengths), batch)):
             rows = [np.zeros(lengths[i], dtype=np.uint8) for i in group]
 
             def next_column(t: int, cum: np.ndarray | None, group: range = group,
-                            rows: list[np.ndarray] = rows) -> np.ndarray:  # fmt: skip
+                            rows: list[np.ndarray] = rows, b: int = b) -> np.ndarray:  # fmt: skip
+                if t == 1 and b == 0 and "probe" in header and _probe(cum) != header["probe"]:
+                    raise CompressError(_differs(header, "its first probabilities"))
                 column = np.zeros(len(group), dtype=np.uint8)
                 for j, i in enumerate(group):
                     if t >= lengths[i]:
@@ -454,6 +495,9 @@ def decompress(
                 return column
 
             _columns(model, rows, int(header["window"]), next_column)
+            blocks = header.get("blocks")
+            if blocks and zlib.crc32(b"".join(r.tobytes() for r in rows)) != blocks[b]:
+                raise CompressError(_differs(header, f"block {b + 1} of {len(blocks)}"))
             for j, i in enumerate(group):
                 out[i * chunk : i * chunk + lengths[i]] = rows[j]
             done += sum(lengths[i] for i in group)
@@ -465,3 +509,11 @@ def decompress(
     if zlib.crc32(result) != header["crc32"]:
         raise CompressError("checksum mismatch: the stream is corrupt (nothing was written)")
     return result
+
+
+def _differs(header: dict, where: str) -> str:
+    return (
+        f"decoding went wrong at {where}: the stream is corrupt, or this machine's arithmetic "
+        f"differs from the one that coded it ({header['device']}, torch {header['torch']}, "
+        f"{header['threads']} threads); nothing was written"
+    )

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
-SAMPLERS = ("plain", "entropy")
-"""plain: temperature / top-k / top-p as set. entropy: the strategy follows the entropy of each
-next-byte distribution (entropy_sampling.py): argmax when the model is sure, top-p sampling in
-between, a cooler temperature when it is unsure."""
+MAX_TEMPERATURE = 10.0  # the highest a face accepts: beyond it sampling is noise
+SAMPLER_HELP = {
+    "plain": "temperature, top-k and top-p as set",
+    "entropy": "argmax when the model is sure, top-p between, cooler when it is unsure",
+}
+"""The samplers, with what each does (help texts of every face). entropy: the strategy follows the
+entropy of each next-byte distribution (entropy_sampling.py)."""
+SAMPLERS = tuple(SAMPLER_HELP)
 
 
 @dataclass

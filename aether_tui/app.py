@@ -123,7 +123,7 @@ class AetherApp(App):
 
     async def on_main_screen_ready(self, message: MainScreen.Ready) -> None:
         """Start-up, once the main screen exists: resume a chat, then build the agent."""
-        for warning in self.settings.warnings:
+        for warning in [*self.settings.warnings, *filter(None, [self.store.warning])]:
             self.notify(warning, severity="warning", timeout=8)
         self._tick_timer = self.set_interval(0.5, self._tick, pause=True)
         if self.resume is not None:

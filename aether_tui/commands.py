@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from textual.suggester import Suggester
 
 from aether_core.agent.approval import APPROVAL_SPECS
+from aether_core.decoding import MAX_TEMPERATURE, SAMPLER_HELP, SAMPLERS
 from aether_core.fsutil import atomic_write_text, data_dir
 
 from .attachments import is_url
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from .app import AetherApp
 
 Handler = Callable[["AetherApp", str], Awaitable[None]]
-MAX_TEMPERATURE = 10.0  # /temp's upper bound: beyond it sampling is noise
 
 
 @dataclass(frozen=True)
@@ -194,11 +194,26 @@ async def _temp(app: AetherApp, arg: str) -> None:
             f"Usage: /temp X with 0 ≤ X ≤ {MAX_TEMPERATURE:g} (0 = greedy)", severity="error"
         )
         return
-    app.settings.sampling.temperature = value
-    if app.agent is not None:
-        app.agent.sampling.temperature = value
-    app.save_settings()
+    _set_sampling(app, "temperature", value)
     app.notify(f"Temperature {value:g}.")
+
+
+async def _sampler(app: AetherApp, arg: str) -> None:
+    if arg not in SAMPLERS:
+        now = app.settings.sampling.sampler
+        app.notify(f"Usage: /sampler {'|'.join(SAMPLERS)} (now {now})", severity="error")
+        return
+    _set_sampling(app, "sampler", arg)
+    note = " (it changes nothing at temperature 0: /temp X)" if arg != "plain" else ""
+    app.notify(f"Sampler {arg}.{note}")
+
+
+def _set_sampling(app: AetherApp, key: str, value: object) -> None:
+    """One sampling knob, in the settings (saved) and on the running agent."""
+    setattr(app.settings.sampling, key, value)
+    if app.agent is not None:
+        setattr(app.agent.sampling, key, value)
+    app.save_settings()
 
 
 async def _export(app: AetherApp, arg: str) -> None:
@@ -276,6 +291,14 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(
         "temp", "X", "set the sampling temperature (0 = greedy)", _temp, "Set temperature…",
         prefill=True,
+    ),
+    SlashCommand(
+        "sampler", "|".join(SAMPLERS),
+        "how bytes are drawn at temperature > 0 (plain or entropy-adaptive)", _sampler,
+        complete="choices", choices=SAMPLERS,
+        presets=tuple(
+            Preset(f"Sampler: {name}", name, SAMPLER_HELP[name]) for name in SAMPLERS
+        ),
     ),
     SlashCommand(
         "export", "[PATH]", "export the conversation to Markdown", _export, "Export to Markdown"

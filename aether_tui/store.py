@@ -5,10 +5,17 @@ resuming hands the agent exactly the conversation it had: ``segments.decode`` of
 ``list[Message]`` given to ``agent.load_conversation``. A plain-text copy is kept beside it only
 for search. The schema is versioned (``schema_version`` table) and upgraded by the ordered
 ``MIGRATIONS`` list, each applied in its own transaction.
+
+SQLite commits atomically (a kill -9 mid-save leaves the old chat or the new one). A file that is
+not a readable database (damage, another program's file, a FIFO) is set aside under a dated name
+with its journal files, a fresh database is started, and :attr:`ChatStore.warning` says so once
+for the app to show; a single damaged chat raises :class:`~aether_core.segments.SegmentError`.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 import sys
 import threading
@@ -19,8 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aether_core import segments
-from aether_core.fsutil import data_dir
-from aether_core.segments import Message
+from aether_core.errors import AetherError
+from aether_core.fsutil import NotRegularFileError, check_regular, data_dir, set_aside
+from aether_core.segments import Message, SegmentError
+
+log = logging.getLogger(__name__)
 
 DB_FILE = "chats.sqlite3"
 
@@ -58,6 +68,8 @@ def tokens_to_blob(tokens: Sequence[int]) -> bytes:
 
 
 def blob_to_tokens(blob: bytes) -> list[int]:
+    if not isinstance(blob, bytes) or len(blob) % 2:
+        raise SegmentError("token data is damaged (not whole uint16 tokens)")
     arr = array("H")
     arr.frombytes(blob)
     if sys.byteorder == "big":
@@ -105,6 +117,10 @@ class ChatRecord:
         return segments.decode(self.tokens) if self.tokens else []
 
 
+class ChatStoreError(AetherError, RuntimeError):
+    """A chat database this aether-tui must not touch (a newer schema)."""
+
+
 class ChatStore:
     """A small thread-safe wrapper over one SQLite file (or ``":memory:"`` for tests).
 
@@ -122,9 +138,42 @@ class ChatStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._clock = clock
         self._lock = threading.RLock()
+        self.warning: str | None = None
+        try:
+            self._open()
+        except (sqlite3.DatabaseError, NotRegularFileError) as e:
+            self._set_aside(e)
+            self._open()
+
+    def _open(self) -> None:
+        if isinstance(self.path, Path) and os.path.lexists(self.path):
+            check_regular(self.path, os.stat(self.path), None)  # a FIFO would hang sqlite
         self._db = sqlite3.connect(str(self.path), check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._migrate()
+        try:
+            self._db.row_factory = sqlite3.Row
+            # the whole file, not just its header: a damaged page is found now, not mid-chat
+            row = self._db.execute("PRAGMA quick_check(1)").fetchone()
+            if row is None or row[0] != "ok":
+                raise sqlite3.DatabaseError(f"integrity check: {row[0] if row else 'no answer'}")
+            self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _set_aside(self, error: Exception) -> None:
+        """Move the unreadable database and its journals aside; the next open starts clean."""
+        assert isinstance(self.path, Path)  # ":memory:" cannot be damaged
+        moved = [
+            dest.name
+            for suffix in ("", "-wal", "-shm", "-journal")
+            if (dest := set_aside(self.path.with_name(self.path.name + suffix))) is not None
+        ]
+        problem = " ".join(str(error).split())[:160]
+        self.warning = (
+            f"chat database {self.path} was unreadable ({problem}); set aside as "
+            f"{', '.join(moved)}; starting with no saved chats"
+        )
+        log.warning(self.warning)
 
     # ------------------------------------------------------------------ schema
     @property
@@ -139,7 +188,7 @@ class ChatStore:
             self._db.commit()
             current = self.schema_version
             if current > SCHEMA_VERSION:
-                raise RuntimeError(
+                raise ChatStoreError(
                     f"{self.path}: chat database schema v{current} is newer than this "
                     f"aether-tui (v{SCHEMA_VERSION}); upgrade aether"
                 )

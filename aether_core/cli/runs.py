@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +27,10 @@ def run_list(args: argparse.Namespace) -> int:
 
     from ..train.runs import find_runs
 
-    runs = find_runs(args.runs_dir)
+    problems: list[str] = []
+    runs = find_runs(args.runs_dir, problems)
+    for problem in problems:
+        print(f"skipped {problem}", file=sys.stderr)
     if not runs:
         print(f"no runs under {args.runs_dir}")
         return 0

@@ -232,8 +232,6 @@ class HierarchicalByteModel(nn.Module):
             raise ConfigError("hier.local_dim must split into local_heads heads of even size")
         if h.window < 1 or h.cross_patches < 1:
             raise ConfigError("hier.window and hier.cross_patches must be >= 1")
-        if h.memory_slots < 0 or h.memory_segment < 1:
-            raise ConfigError("hier.memory_slots must be >= 0 and hier.memory_segment >= 1")
         try:
             self.patcher = Patcher(
                 h.patcher, h.patch_size, h.max_patch, h.entropy_threshold, h.image_patch

@@ -8,6 +8,7 @@ is dialed to exactly the checked address, TLS verifies the certificate against t
 
 from __future__ import annotations
 
+import codecs
 import http.client
 import socket
 import ssl
@@ -20,7 +21,7 @@ from urllib.parse import urljoin
 
 from aether_core.tools.netguard import FetchError, NetPolicy, Target, check_host, parse_url
 
-__all__ = ["FetchError", "FetchResult", "HTML_TYPES", "IMAGE_TYPES", "safe_fetch"]
+__all__ = ["FetchError", "FetchResult", "HTML_TYPES", "IMAGE_TYPES", "decode_text", "safe_fetch"]
 
 HTML_TYPES: tuple[str, ...] = ("text/html", "application/xhtml+xml", "text/plain")
 IMAGE_TYPES: tuple[str, ...] = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp")
@@ -40,14 +41,23 @@ class FetchResult:
     charset: str | None = None
 
     def text(self, default: str = "utf-8") -> str:
-        """The body decoded with the declared charset (``default`` when absent or unknown)."""
-        for enc in (self.charset, default):
-            if enc:
-                try:
-                    return self.body.decode(enc, errors="replace")
-                except LookupError:
-                    continue
-        return self.body.decode("utf-8", errors="replace")
+        """The body decoded with the declared charset, else ``default``, else UTF-8; a charset
+        that is unknown, not a text encoding (``base64``) or strict-only (``idna``) is skipped."""
+        return decode_text(self.body, self.charset, default)
+
+
+def decode_text(body: bytes, *charsets: str | None) -> str:
+    """``body`` decoded (bad bytes replaced) with the first usable text encoding of ``charsets``."""
+    for name in (*charsets, "utf-8"):
+        if not name:
+            continue
+        try:
+            if not codecs.lookup(name)._is_text_encoding:  # type: ignore[attr-defined]
+                continue
+            return body.decode(name, errors="replace")
+        except (LookupError, UnicodeError, ValueError, TypeError):
+            continue
+    return body.decode("utf-8", errors="replace")
 
 
 class _Deadline:

@@ -11,8 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import ConfigError, ModelConfig, from_dict, load_config_file, register_nested
+from ..config import MAX_SEQ, ModelConfig
 from ..model.vq import VQConfig
+from ..validation import (
+    ConfigError,
+    bounded,
+    check_fields,
+    from_dict,
+    load_config_file,
+    register_nested,
+)
 
 STAGES = ("lm", "vq", "lora", "entropy", "vit")
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -28,78 +36,56 @@ class TrainConfig:
     name: str | None = None  # run folder name; default: the stage + a timestamp
     runs_dir: str = "runs"
     run_dir: str | None = None  # explicit run folder (overrides runs_dir/name)
-    seed: int = 1337
-    batch_size: int = 16
-    seq_len: int = 256
-    grad_accum: int = 1
-    max_steps: int | None = None  # default 2000 when no time budget is given either
-    max_minutes: float | None = None  # wall-clock budget; ends with a final eval + checkpoint
-    lr: float = 1e-3
-    min_lr: float | None = None  # cosine floor; default lr / 10
-    warmup_steps: int = 100
-    weight_decay: float = 0.1
-    beta1: float = 0.9
-    beta2: float = 0.95
-    grad_clip: float = 1.0  # 0: off
-    eval_every: int = 250
-    eval_batches: int = 20  # periodic evals: this many val batches (a fixed, spread subset; 0: all)
-    final_eval_batches: int | None = None  # the final eval: None = the whole val split
-    log_every: int = 10
-    ckpt_every: int = 500  # ``last/`` is also written at every eval and at the end
+    seed: int = bounded(1337, ge=0)
+    batch_size: int = bounded(16, ge=1, le=1 << 20)
+    seq_len: int = bounded(256, ge=1, le=MAX_SEQ)
+    grad_accum: int = bounded(1, ge=1, le=1 << 16)
+    max_steps: int | None = bounded(None, ge=0)  # default 2000 when no time budget is given either
+    max_minutes: float | None = bounded(
+        None, gt=0
+    )  # wall-clock budget; ends with a final eval + checkpoint
+    lr: float = bounded(1e-3, gt=0)
+    min_lr: float | None = bounded(None, ge=0)  # cosine floor; default lr / 10
+    warmup_steps: int = bounded(100, ge=0)
+    weight_decay: float = bounded(0.1, ge=0)
+    beta1: float = bounded(0.9, ge=0, lt=1)
+    beta2: float = bounded(0.95, ge=0, lt=1)
+    grad_clip: float = bounded(1.0, ge=0)  # 0: off
+    eval_every: int = bounded(250, ge=1)
+    eval_batches: int = bounded(
+        20, ge=0
+    )  # periodic evals: this many val batches (a fixed, spread subset; 0: all)
+    final_eval_batches: int | None = bounded(
+        None, ge=0
+    )  # the final eval: None = the whole val split
+    log_every: int = bounded(10, ge=1)
+    ckpt_every: int = bounded(500, ge=1)  # ``last/`` is also written at every eval and at the end
     device: str = "auto"
-    precision: str = "auto"  # auto: bf16 autocast on CUDA with bf16, fp32 elsewhere
+    precision: str = bounded(
+        "auto", choices=PRECISIONS
+    )  # auto: bf16 autocast on CUDA with bf16, fp32 elsewhere
     compile: bool = False
-    threads: int | None = None  # torch CPU threads
-    nproc: int = 1  # local DDP processes `aether train` launches (torchrun --standalone)
+    threads: int | None = bounded(None, ge=1, le=1024)  # torch CPU threads
+    nproc: int = bounded(
+        1, ge=1, le=1024
+    )  # local DDP processes `aether train` launches (torchrun --standalone)
     progress: bool = True
     init: str | None = None  # lm: start from this checkpoint's weights (not a resume)
     vision_init: str | None = None  # lm: the ViT from an `aether train vit` checkpoint
     freeze_vision: bool = False  # lm: keep the ViT as it is (train only the byte model)
     # "q": a QLRController (train/lr_control.py) scales the scheduled lr and sets Adam's beta1,
     # deciding at every log step from the training loss; "none": the plain schedule.
-    lr_control: str = "none"
+    lr_control: str = bounded("none", choices=LR_CONTROLS)
     # "muon": Muon on hidden matrices (train/muon.py) at lr * muon_lr_ratio, AdamW on the rest.
-    optimizer: str = "adamw"
-    muon_lr_ratio: float = 8.0
+    optimizer: str = bounded("adamw", choices=OPTIMIZERS)
+    muon_lr_ratio: float = bounded(8.0, gt=0)
     # "cosine" over the whole run, or "wsd": hold the peak, cosine down over the last
     # decay_fraction (a long run can then be extended with --resume --set train.max_steps=N)
-    schedule: str = "cosine"
-    decay_fraction: float = 0.2
+    schedule: str = bounded("cosine", choices=("cosine", "wsd"))
+    decay_fraction: float = bounded(0.2, gt=0, le=1)
 
     def __post_init__(self) -> None:
-        if self.schedule not in ("cosine", "wsd"):
-            raise ConfigError(f"train.schedule must be cosine or wsd, not {self.schedule!r}")
-        if not 0.0 < self.decay_fraction <= 1.0:
-            raise ConfigError("train.decay_fraction must be in (0, 1]")
-        if self.optimizer not in OPTIMIZERS:
-            raise ConfigError(
-                f"train.optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}"
-            )
-        if self.precision not in PRECISIONS:
-            raise ConfigError(
-                f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}"
-            )
-        if self.lr_control not in LR_CONTROLS:
-            raise ConfigError(
-                f"train.lr_control must be one of {', '.join(LR_CONTROLS)}, not {self.lr_control!r}"
-            )
-        for name in (
-            "nproc",
-            "batch_size",
-            "seq_len",
-            "grad_accum",
-            "eval_every",
-            "log_every",
-            "ckpt_every",
-        ):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"train.{name} must be >= 1")
-        if self.max_steps is not None and self.max_steps < 0:
-            raise ConfigError("train.max_steps must be >= 0")
-        if self.max_minutes is not None and self.max_minutes <= 0:
-            raise ConfigError("train.max_minutes must be > 0")
-        if self.lr <= 0:
-            raise ConfigError("train.lr must be > 0")
+        check_fields(self)
 
     @property
     def total_steps(self) -> int | None:
@@ -131,14 +117,11 @@ class DataConfig:
 
     paths: list[str] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)
-    val_fraction: float = 0.1
+    val_fraction: float = bounded(0.1, gt=0, lt=1)
     vq: str | None = None
 
     def __post_init__(self) -> None:
-        self.paths = list(self.paths)
-        self.sources = [dict(s) for s in self.sources]
-        if not 0.0 < self.val_fraction < 1.0:
-            raise ConfigError("data.val_fraction must be between 0 and 1")
+        check_fields(self)
 
 
 @register_nested
@@ -147,16 +130,14 @@ class LoraSection:
     """LoRA fine-tuning of ``base`` (a checkpoint dir); only the adapter is trained and saved."""
 
     base: str | None = None
-    rank: int = 8
-    alpha: float = 16.0
-    dropout: float = 0.0
+    rank: int = bounded(8, ge=1, le=1 << 16)
+    alpha: float = bounded(16.0, gt=0)
+    dropout: float = bounded(0.0, ge=0, lt=1)
     target_modules: list[str] = field(default_factory=lambda: ["qkv", "proj", "w13", "w2"])
     merge: bool = False  # also write RUN/merged/, a plain checkpoint with the adapter folded in
 
     def __post_init__(self) -> None:
-        self.target_modules = list(self.target_modules)
-        if self.rank < 1:
-            raise ConfigError("lora.rank must be >= 1")
+        check_fields(self)
 
 
 register_nested(ModelConfig)
@@ -167,7 +148,7 @@ register_nested(VQConfig)
 class RunConfig:
     """Everything a run needs; sections mirror the TOML file's tables."""
 
-    stage: str = "lm"
+    stage: str = bounded("lm", choices=STAGES)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     data: DataConfig = field(default_factory=DataConfig)
@@ -175,8 +156,7 @@ class RunConfig:
     vq: VQConfig = field(default_factory=VQConfig)
 
     def __post_init__(self) -> None:
-        if self.stage not in STAGES:
-            raise ConfigError(f"stage must be one of {', '.join(STAGES)}, not {self.stage!r}")
+        check_fields(self)
         if self.stage in ("lm", "entropy") and self.train.seq_len > self.model.max_seq_len:
             raise ConfigError(
                 f"train.seq_len {self.train.seq_len} exceeds model.max_seq_len {self.model.max_seq_len}"

@@ -7,6 +7,7 @@ import json
 import math
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,13 +55,15 @@ def read_metrics(path: Path) -> list[dict[str, Any]]:
 
 def iter_metrics(path: Path) -> Iterator[dict[str, Any]]:
     try:
-        text = path.read_text("utf-8")
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would hang the listing
+            return
+        text = path.read_bytes().decode("utf-8", errors="replace")
     except OSError:
         return
     for line in text.splitlines():
         try:
             rec = json.loads(line)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             continue
         if isinstance(rec, dict):
             yield rec

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AetherError
+from ..fsutil import NotRegularFileError, read_regular
 from .metrics import METRICS_FILE, RUN_FILE, is_eval, read_metrics
 from .state import TRAINER_STATE_FILE
 
@@ -65,33 +66,43 @@ class RunInfo:
         return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
 
 
+_MAX_JSON = 16 << 20  # run.json and trainer state are a few KB
+
+
 def load_run_dir(path: Path) -> RunInfo:
     try:
-        config = json.loads((path / RUN_FILE).read_text("utf-8"))
+        config = json.loads(read_regular(path / RUN_FILE, _MAX_JSON))
+        if not isinstance(config, dict):
+            raise ValueError("not a JSON object")
     except FileNotFoundError:
         raise AetherError(f"{path}: not a run folder (no {RUN_FILE})") from None
-    except (OSError, ValueError) as e:
-        raise AetherError(f"{path / RUN_FILE}: unreadable ({e})") from None
+    except (OSError, ValueError, RecursionError) as e:
+        problem = " ".join(str(e).split())[:160] or type(e).__name__
+        raise AetherError(f"{path / RUN_FILE}: unreadable ({problem})") from None
     state: dict[str, Any] = {}
-    try:
-        state = json.loads((path / "ckpt" / "last" / TRAINER_STATE_FILE).read_text("utf-8"))
+    try:  # optional: a run killed before its first checkpoint has none
+        state = json.loads(read_regular(path / "ckpt" / "last" / TRAINER_STATE_FILE, _MAX_JSON))
+        state = state if isinstance(state, dict) else {}
         state.pop("rng", None)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError, NotRegularFileError):
         pass
     return RunInfo(path, config, read_metrics(path / METRICS_FILE), state)
 
 
-def find_runs(runs_dir: str | Path) -> list[RunInfo]:
+def find_runs(runs_dir: str | Path, problems: list[str] | None = None) -> list[RunInfo]:
+    """The readable runs under ``runs_dir``; one line per unreadable one goes to ``problems``
+    (left in place: a run folder is the user's, never moved or emptied by a listing)."""
     root = Path(runs_dir)
     if not root.is_dir():
         return []
     runs = []
     for p in sorted(root.iterdir()):
-        if (p / RUN_FILE).is_file():
+        if (p / RUN_FILE).exists():
             try:
                 runs.append(load_run_dir(p))
-            except AetherError:
-                continue
+            except AetherError as e:
+                if problems is not None:
+                    problems.append(str(e))
     return runs
 
 

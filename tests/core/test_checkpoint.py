@@ -175,7 +175,12 @@ def test_unknown_nested_config_field(ckpt):
         ({"n_heads": 0}, "n_heads"),
         ({"dim": 63}, "divisible"),
         ({"n_kv_heads": 3}, "n_kv_heads"),
-        ({"dim": "64"}, "ModelConfig"),
+        ({"dim": "64"}, "model.dim must be an integer"),
+        ({"dim": 64.5}, "model.dim must be an integer"),
+        ({"n_layers": True}, "model.n_layers must be an integer"),
+        ({"n_layers": 0}, "model.n_layers must be at least 1"),
+        ({"dim": 10**9}, "model.dim must be at most 65536"),
+        ({"vision": {"n_heads": 0}}, r"model\.vision\.n_heads must be at least 1"),
         ({"attention": "sparse"}, "attention"),
     ],
 )
@@ -219,7 +224,8 @@ def test_garbage_weights(ckpt, content):
 
 def test_weights_shape_mismatch(ckpt):
     edit_config(ckpt, lambda m: m["model"].update(dim=32))
-    expect_error(ckpt, ckpt / WEIGHTS_FILE, r"tensor \S+ has shape .* config expects")
+    # caught from the safetensors header, before the model is built
+    expect_error(ckpt, ckpt / WEIGHTS_FILE, r"embed\.weight has shape .*model\.dim")
 
 
 def test_weights_missing_tensor(ckpt):

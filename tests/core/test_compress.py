@@ -237,10 +237,11 @@ def test_the_hierarchical_model_compresses_too() -> None:
 def test_header_is_compact_and_round_trips() -> None:
     h = {"n": 111540, "crc32": 0xDEADBEEF, "chunk": 2048, "batch": 64, "window": 256,
          "threads": 2, "payload": 30774, "model": "bcf1a6a30fcbc416", "device": "cpu",
-         "dtype": "float32", "torch": "2.13.0", "raw": [0, 7, 300]}  # fmt: skip
+         "dtype": "float32", "torch": "2.13.0", "raw": [0, 7, 300],
+         "probe": "0123456789abcdef", "blocks": [1, 0xFFFFFFFF]}  # fmt: skip
     packed = cz.pack_header(h)
     assert cz.unpack_header(packed) == h
-    assert len(packed) < 50  # a JSON header was ~180 bytes: 0.6% of a 30 kB stream
+    assert len(packed) < 70  # a JSON header was ~180 bytes: 0.6% of a 30 kB stream
     for bad in (packed[:-1], packed + b"\x00", b"\xff" * 12):
         with pytest.raises(ValueError):
             cz.unpack_header(bad)

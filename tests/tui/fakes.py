@@ -28,6 +28,7 @@ from aether_core.agent.events import (
     ToolResultEvent,
     ToolStarted,
 )
+from aether_core.decoding import SamplingConfig
 from aether_core.segments import File, Image, Message, Text, Thought, ToolCall, ToolResult
 
 
@@ -39,15 +40,6 @@ class FakeInfo:
     dtype: str = "float32"
     checkpoint: str | None = None
     random_weights: bool = False
-
-
-@dataclass
-class FakeSampling:
-    temperature: float = 0.7
-    top_k: int = 0
-    top_p: float = 1.0
-    repetition_penalty: float = 1.0
-    seed: int | None = None
 
 
 class FakeTools:
@@ -168,7 +160,7 @@ class FakeAgent:
         self.memory = memory
         self.approval = FakeApprovalPolicy.from_spec(approve)
         self.tools = FakeTools()
-        self.sampling = FakeSampling()
+        self.sampling = SamplingConfig()  # the real one: torch-free
         self.bytes_per_s = bytes_per_s
         self._conversation: list[Message] = []
         self._cancel = threading.Event()

@@ -477,6 +477,11 @@ async def test_commands_temp_approve_new_help(make_app, tmp_path):
         assert app.agent.approval.mode_for("note") == "ask"
         await send(pilot, "/temp hot", wait=False)
         assert agent.sampling.temperature == 0.3
+        await send(pilot, "/sampler entropy", wait=False)
+        assert agent.sampling.sampler == "entropy"
+        assert Settings.load(tmp_path / "tui.toml").sampling.sampler == "entropy"
+        await send(pilot, "/sampler wild", wait=False)  # unknown: refused, nothing changes
+        assert agent.sampling.sampler == "entropy"
         # /attach: any file goes to the agent as bytes
         data = tmp_path / "notes.txt"
         data.write_text("some notes")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -31,13 +29,19 @@ def test_round_trip(tmp_path: Path):
     s.sampling.temperature = 0.25
     s.sampling.top_k = 40
     s.sampling.top_p = 0.9
+    s.sampling.sampler = "entropy"
     s.approval.default = "calc,echo"
     assert s.save(path) == path
     loaded = Settings.load(path)
     assert loaded == s
     assert loaded.path == path
     data = tomllib.loads(path.read_text())
-    assert data["sampling"] == {"temperature": 0.25, "top_k": 40, "top_p": 0.9}
+    assert data["sampling"] == {
+        "temperature": 0.25,
+        "top_k": 40,
+        "top_p": 0.9,
+        "sampler": "entropy",
+    }
     assert data["approval"] == {"default": "calc,echo"}
     assert not list(path.parent.glob(".*.tmp"))  # atomic write left nothing behind
 
@@ -62,19 +66,44 @@ def test_bad_values_fall_back_with_warnings(tmp_path: Path):
     path.write_text("this is = not toml [")
     s = Settings.load(path)
     assert s == Settings() and len(s.warnings) == 1
+    assert "set aside as tui.toml.corrupt-" in s.warnings[0] and not path.exists()
+    (kept,) = tmp_path.glob("tui.toml.corrupt-*")
+    assert kept.read_text() == "this is = not toml ["
+
+
+def test_out_of_range_values_fall_back_and_are_kept_on_save(tmp_path: Path):
+    path = tmp_path / "tui.toml"
+    path.write_text("[sampling]\ntemperature = nan\ntop_k = -5\ntop_p = 0.9\n")
+    s = Settings.load(path)
+    assert (s.sampling.temperature, s.sampling.top_k, s.sampling.top_p) == (0.0, 0, 0.9)
+    assert any("temperature must be a finite number" in w for w in s.warnings)
+    assert any("top_k must be at least 0" in w for w in s.warnings)
+    assert s.sampling.config().top_k == 0  # what the agent gets is valid
+    s.save()
+    (kept,) = tmp_path.glob("tui.toml.invalid-*")  # the user's values are not overwritten
+    assert "top_k = -5" in kept.read_text()
+    assert tomllib.loads(path.read_text())["sampling"] == {
+        "temperature": 0.0, "top_k": 0, "top_p": 0.9, "sampler": "plain"}  # fmt: skip
+
+
+def test_save_keeps_comments(tmp_path: Path):
+    path = tmp_path / "tui.toml"
+    path.write_text(
+        '# my settings\ntheme = "nord" # the dark one\n\n[sampling]\n# greedy\ntop_k = 0\n'
+    )
+    s = Settings.load(path)
+    s.device = "cpu"
+    s.sampling.top_p = 0.5
+    s.save()
+    text = path.read_text()
+    assert "# my settings" in text and "# the dark one" in text and "# greedy" in text
+    assert Settings.load(path) == s
 
 
 def test_writer_escapes_and_types():
-    text = dumps({"a": 'x"y\\z\t\u0001', "b": True, "c": 1.5, "d": [1, "two"], "t": {"k": 2}})
-    assert tomllib.loads(text) == {
-        "a": 'x"y\\z\t\u0001',
-        "b": True,
-        "c": 1.5,
-        "d": [1, "two"],
-        "t": {"k": 2},
-    }
-    with pytest.raises(TypeError):
-        dumps({"t": {"nested": {"x": 1}}})
+    data = {"a": 'x"y\\z\t\u0001', "b": True, "c": 1.5, "d": [1, "two"], "t": {"k": 2}}
+    assert tomllib.loads(dumps(data)) == data
+    assert tomllib.loads(dumps({"t": {"nested": {"x": 1}}})) == {"t": {"nested": {"x": 1}}}
 
 
 def test_cli_flags():

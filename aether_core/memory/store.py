@@ -1,13 +1,8 @@
-"""Long-term memory: a small cosine-similarity store of facts and summaries, persisted on disk.
-
-The default embedder needs no model: hashed word and character n-grams recall paraphrases well
-enough ("where does my sister live?" finds "my sister lives in Lyon"). An embedder built on the
-model's hidden states can be plugged in through :class:`Embedder`; the store records which
-embedder wrote its vectors and refuses to mix them.
+"""The memory store: a small cosine-similarity store of facts and summaries, persisted on disk.
 
 Layout of a store directory: ``vectors.npy`` (float32, one row per entry) and ``entries.json``
-(schema version, embedder name and dim, entry count, entries oldest first). Both are written
-atomically, vectors first, so the JSON never references vectors that are not on disk. Every
+(schema version, embedder name and dim, entry count, entries oldest first). Both are written as
+one atomic commit, so the JSON never references vectors that are not on disk. Every
 mutation saves at once (``autosave``, on by default); with ``autosave=False`` call :meth:`save`.
 
 A store that cannot be read is never silently emptied: bad files are renamed to
@@ -18,27 +13,39 @@ are kept and their vectors rebuilt from the text, which is the source of truth.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
-import math
+import os
 import re
 import threading
 import time
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import AetherError
-from .fsutil import atomic_path, data_dir
+from ..fsutil import (
+    NotRegularFileError,
+    atomic_group,
+    check_regular,
+    data_dir,
+    read_regular,
+    recover_group,
+    set_aside,
+)
+from .embedder import (
+    HASHED_NGRAM,
+    Embedder,
+    EmbedderMismatchError,
+    HashedNgramEmbedder,
+    MemoryStoreError,
+)
 
 if TYPE_CHECKING:
-    from .redact import Redactor
+    from ..redact import Redactor
 
 log = logging.getLogger(__name__)
 
@@ -47,154 +54,8 @@ DEFAULT_CAPACITY = 8192
 MAX_TEXT_CHARS = 8000
 ENTRIES_FILE = "entries.json"
 VECTORS_FILE = "vectors.npy"
-HASHED_NGRAM = "hashed-ngram-"  # the model-free embedder's names (a version follows)
+MAX_ENTRIES_BYTES = 512 << 20  # far above DEFAULT_CAPACITY entries of MAX_TEXT_CHARS
 _KIND_RE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
-
-
-class MemoryStoreError(AetherError):
-    """A memory operation that cannot be done (bad input, unreadable or incompatible store)."""
-
-
-class EmbedderMismatchError(MemoryStoreError):
-    """The store's vectors were written by a different embedder than the one in use."""
-
-
-# ----------------------------------------------------------------------------------- embedders
-@runtime_checkable
-class Embedder(Protocol):
-    """Turns texts into vectors. ``name`` identifies the vector space: change it when outputs
-    change, so old stores are not searched with incompatible vectors."""
-
-    name: str
-    dim: int
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Return a float array of shape ``[len(texts), dim]``; rows need not be normalised."""
-        ...
-
-
-_STOPWORDS = frozenset(
-    """a an the and or but if of to in on at by for from with about as into than then so is are
-    was were be been being am do does did doing have has had having i me my mine myself you your
-    yours we our us they them their he him his she her it its this that these those there here
-    what which who whom whose where when why how can could would should will shall may might must
-    not no yes please tell know remember just also very really s t""".split()
-)
-
-
-# Everyday words for the same thing, so a question finds the fact in other words ("my favorite
-# film?" -> "my favourite movie is Vertigo"): each word below counts as its concept (its character
-# n-grams still count as its own).
-_CONCEPT_OF = {
-    word: concept
-    for concept, words in {
-        "favourite": "favourite favorite fave fav favourit favorit best preferred "
-        "like likes love loves most",
-        "colour": "colour color colours colors",
-        "movie": "movie movies film films cinema",
-        "food": "food foods dish dishes meal meals eat cuisine",
-        "drink": "drink drinks beverage",
-        "job": "job jobs work works worked profession occupation career living employed",
-        "birth": "born birthday birthdate birthplace birth",
-        "home": "live lives home hometown town reside resides address",
-        "study": "study studies studying learn learning major subject course degree",
-        "allergy": "allergy allergies allergic",
-        "car": "car cars drive drives vehicle",
-        "age": "age aged old",
-        "name": "name named called",
-        "book": "book books novel read reading",
-        "music": "music song songs band singer",
-        "pet": "pet pets dog cat",
-    }.items()
-    for word in words.split()
-}
-
-
-def _normalize(text: str) -> list[str]:
-    """Words of ``text``: NFKC, casefolded, apostrophes dropped, other punctuation as spaces."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = re.sub(r"['\u2019`]", "", text)
-    return re.sub(r"[\W_]+", " ", text).split()
-
-
-def _stem(word: str) -> str:
-    """A very light English stemmer: enough that 'lives'/'live' and 'cats'/'cat' meet."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 5 and word.endswith("ing"):
-        return word[:-3]
-    if len(word) > 4 and word.endswith("ed"):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _bucket(feature: str, dim: int) -> tuple[int, float]:
-    """Stable (index, sign) for a feature: blake2b, not Python's per-process salted hash()."""
-    h = int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "little")
-    return h % dim, (1.0 if h >> 63 else -1.0)
-
-
-@dataclass(frozen=True)
-class HashedNgramEmbedder:
-    """Model-free embedder: signed feature hashing of stemmed words and char n-grams of words.
-
-    Content words weigh 1 and bring their character n-grams (``<sister>`` -> ``<si``, ``sis`` ...),
-    which match across inflections and typos; stopwords weigh little and bring none, so "my" and
-    "where" do not decide what is recalled. Vectors are L2-normalised float32.
-    """
-
-    dim: int = 1024
-    min_n: int = 3
-    max_n: int = 5
-    stopword_weight: float = 0.2
-    ngram_weight: float = 1.0
-    concept_weight: float = 1.0
-
-    def __post_init__(self) -> None:
-        if self.dim < 16 or not 1 <= self.min_n <= self.max_n:
-            raise MemoryStoreError(f"bad HashedNgramEmbedder settings dim={self.dim}")
-
-    @property
-    def name(self) -> str:
-        return (
-            f"{HASHED_NGRAM}v2:n{self.min_n}-{self.max_n}"
-            f":sw{self.stopword_weight:g}:ng{self.ngram_weight:g}:k{self.concept_weight:g}"
-        )
-
-    def features(self, text: str) -> dict[str, float]:
-        """Weighted features of one text (exposed for tests and debugging)."""
-        feats: dict[str, float] = {}
-        for word in _normalize(text):
-            if word in _STOPWORDS:
-                feats["w:" + word] = feats.get("w:" + word, 0.0) + self.stopword_weight
-                continue
-            concept = _CONCEPT_OF.get(word)  # "favorite" and "favourite" are one word here
-            key = "k:" + concept if concept else "w:" + _stem(word)
-            feats[key] = feats.get(key, 0.0) + (self.concept_weight if concept else 1.0)
-            padded = f"<{word}>"
-            grams = [
-                padded[i : i + n]
-                for n in range(self.min_n, self.max_n + 1)
-                for i in range(len(padded) - n + 1)
-            ]
-            if grams:
-                w = self.ngram_weight / math.sqrt(len(grams))
-                for g in grams:
-                    feats["c:" + g] = feats.get("c:" + g, 0.0) + w
-        return feats
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for feat, weight in self.features(text).items():
-                idx, sign = _bucket(feat, self.dim)
-                out[row, idx] += sign * weight
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        np.divide(out, norms, out=out, where=norms > 0)
-        return out
 
 
 # ----------------------------------------------------------------------------------- entries
@@ -443,7 +304,8 @@ class VectorMemory:
 
     # ------------------------------------------------------------------------------- persistence
     def save(self) -> None:
-        """Write the store (vectors first, then the JSON that references them). No-op in memory."""
+        """Write vectors and entries as one commit (``fsutil.atomic_group``): after a kill -9 both
+        files are the old ones or both the new. No-op for an in-memory store."""
         if self.path is None:
             return
         with self._lock:
@@ -455,10 +317,12 @@ class VectorMemory:
                 "entries": [e.to_dict() for e in self._entries],
             }
             try:
-                with atomic_path(self.path / VECTORS_FILE) as tmp, open(tmp, "wb") as f:
-                    np.save(f, vecs, allow_pickle=False)
-                with atomic_path(self.path / ENTRIES_FILE) as tmp:
-                    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+                with atomic_group(self.path) as stage:
+                    with open(stage(VECTORS_FILE), "wb") as f:
+                        np.save(f, vecs, allow_pickle=False)
+                    stage(ENTRIES_FILE).write_text(
+                        json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8"
+                    )
             except OSError as e:
                 raise MemoryStoreError(
                     f"cannot save memory store {self.path}: {e.strerror or e}"
@@ -467,12 +331,19 @@ class VectorMemory:
     def _load(self) -> None:
         assert self.path is not None
         jpath, vpath = self.path / ENTRIES_FILE, self.path / VECTORS_FILE
+        try:
+            recover_group(self.path)  # finish a save a crash cut short after its commit point
+        except OSError as e:
+            log.warning("memory store %s: could not finish an interrupted save: %s", self.path, e)
         if not jpath.exists() and not vpath.exists():
             return
         try:
-            raw_text = jpath.read_bytes()
+            raw_text = read_regular(jpath, MAX_ENTRIES_BYTES)
         except FileNotFoundError:
             raw_text = b""  # vectors without entries: an interrupted first save, or damage
+        except NotRegularFileError as e:  # a FIFO would hang the read: bad content, set aside
+            self._set_aside([jpath, vpath], f"{ENTRIES_FILE} is not usable ({_one_line(e)})")
+            return
         except OSError as e:  # permissions and the like are not corruption: leave files alone
             raise MemoryStoreError(f"cannot read memory store {jpath}: {e.strerror or e}") from None
         try:
@@ -510,17 +381,21 @@ class VectorMemory:
             return
         space = (emb["name"], emb["dim"])
         try:
-            vecs = np.load(vpath, allow_pickle=False)
+            check_regular(vpath, os.stat(vpath), None)  # a FIFO would hang np.load
+            # Memory-mapped first: a header claiming shape (10**6, 10**6) is refused below
+            # instead of allocating terabytes; only the checked rows are then copied in.
+            vecs = np.load(vpath, mmap_mode="r", allow_pickle=False)
             if vecs.dtype != np.float32 or vecs.shape != (len(entries), space[1]):
                 raise ValueError(
                     f"vectors {vecs.dtype}{list(vecs.shape)} do not match "
                     f"{len(entries)} entries of dim {space[1]}"
                 )
+            vecs = np.array(vecs)
             if not np.isfinite(vecs).all():
                 raise ValueError("vectors hold non-finite values")
         except PermissionError as e:
             raise MemoryStoreError(f"cannot read memory store {vpath}: {e.strerror}") from None
-        except (OSError, ValueError, EOFError) as e:
+        except (OSError, ValueError, EOFError, MemoryError) as e:
             problem = f"bad {VECTORS_FILE} ({_one_line(e)})"
             if space != (self.embedder.name, self.embedder.dim):
                 # Cannot rebuild vectors for another embedder's space: set both aside.
@@ -548,19 +423,11 @@ class VectorMemory:
         self._ids = {e.id for e in entries}
 
     def _set_aside(self, paths: list[Path], problem: str, rebuilt: int | None = None) -> None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
         moved = []
         for p in paths:
-            if not p.exists():
-                continue
-            dest = p.with_name(f"{p.name}.corrupt-{stamp}")
-            n = 1
-            while dest.exists():
-                dest = p.with_name(f"{p.name}.corrupt-{stamp}-{n}")
-                n += 1
             try:
-                p.rename(dest)
-                moved.append(dest.name)
+                if (dest := set_aside(p)) is not None:
+                    moved.append(dest.name)
             except OSError as e:
                 log.error("could not set aside %s: %s", p, e)
         kept = ", ".join(moved) or "nothing (could not rename)"
@@ -627,93 +494,3 @@ class VectorMemory:
 
 def _one_line(e: BaseException) -> str:
     return " ".join(str(e).split())[:160] or type(e).__name__
-
-
-# ----------------------------------------------------------------------------------- facts
-_PREFIX = re.compile(
-    r"""^\s*
-    (?:(?:hey|hi|hello|ok|okay|so|oh|and|also|btw|alright)\b[\s,.!:;-]*)*
-    (?:aether\b[\s,.!:;-]*)?
-    (?P<polite>(?:please|pls|kindly)\s+|(?:can|could|would|will)\s+you\s+(?:please\s+)?)?
-    (?:
-        (?P<remember>remember|memori[sz]e|keep\s+in\s+mind|(?:don'?t|do\s+not|never)\s+forget)
-        (?:\s+(?:this|the\s+following))?(?:\s+for\s+later)?
-        (?:\s*[:,\u2013\u2014-]\s*|\s+)(?:that\b\s*)?
-      |
-        (?P<note>(?:make\s+a\s+|take\s+)?note(?:\s+down)?|(?:write|jot)\s+(?:this\s+)?down
-            |save|store|record|log)
-        (?:\s+(?:this|the\s+following|this\s+fact|this\s+for\s+later))?
-        (?:\s*[:,\u2013\u2014-]\s*|\s+that\b\s*)
-      |
-        (?P<declare>for\s+the\s+record|fyi|just\s+so\s+you\s+know|good\s+to\s+know(?:\s+for\s+later)?
-            |(?:a|one|some)\s+(?:fact|thing)\s+about\s+me|(?:i\s+want|i'?d\s+like)\s+you\s+to\s+(?:remember|know)
-            |remember\s+this\s+for\s+later|for\s+later)
-        (?:\s*[:,\u2013\u2014-]\s*|\s+that\b\s*|\s+)
-    )
-    (?P<fact>.+)$""",
-    re.IGNORECASE | re.VERBOSE | re.DOTALL,
-)
-_SUFFIX = re.compile(  # "<fact>. remember that", "<fact>, remember it", "<fact> - please remember"
-    r"""^\s*(?P<fact>[^?]+?)[\s,.;:!\u2013\u2014-]+(?P<remember>(?P<polite>please\s+)?
-        (?:remember|memori[sz]e|don'?t\s+forget|keep\s+(?:it|that|this)\s+in\s+mind|note\s+(?:it|that|this)
-        |make\s+a\s+note(?:\s+of\s+(?:it|that|this))?)(?:\s+(?:it|that|this))?)
-        (?:[\s,]+(?:please|thanks|thank\s+you|ok))*[\s.!]*$""",
-    re.IGNORECASE | re.VERBOSE | re.DOTALL,
-)
-_NOT_A_FACT = re.compile(
-    r"(?:to|when|how|what|why|where|who|whom|which|if|whether|the\s+time)\b", re.IGNORECASE
-)
-_TRAILING = re.compile(
-    r"(?:[\s,;:]*\b(?:please|pls|thanks|thank\s+you|thx|ok|okay)\b)*[\s.!?,;:\u2026]*$",
-    re.IGNORECASE,
-)
-_ABBREV = re.compile(
-    r"(?:\b(?:mr|mrs|ms|dr|st|jr|sr|vs|etc|prof|mt|no|e\.g|i\.e)|\b[A-Z])\.$", re.I
-)
-_LOWER_FIRST = frozenset(
-    "my our the a an his her their its it we they there this that these those some".split()
-)
-MAX_FACT_CHARS = 500
-
-
-def _first_sentence(text: str) -> str:
-    text = text.split("\n", 1)[0]
-    for m in re.finditer(r"[.!?](?=\s+\S)", text):
-        if not _ABBREV.search(text[: m.end()]):
-            return text[: m.end()]  # with its end mark: "?" tells a question
-    return text
-
-
-def extract_fact(user_text: str) -> str | None:
-    """The fact in "remember that ...", "please remember: ...", "don't forget that ...",
-    "note that ..."; None when the message is not such a request.
-
-    The fact is the first sentence after the request, trimmed of "please"/"thanks" and end
-    punctuation, with a leading "My"/"The"... lower-cased ("my sister lives in Lyon"); the
-    user's own first-person wording ("I", "my") is kept as is. "Remember to ..." (a reminder)
-    and "remember when/what ..." (a question) are not facts.
-    """
-    if not user_text:
-        return None
-    text = user_text.replace("\u2019", "'").replace("\u2018", "'").strip()
-    m = _PREFIX.match(text)
-    if not m:
-        m = _SUFFIX.match(text)
-        if not m:
-            return None
-    fact = m.group("fact").strip()
-    if m.group("remember") and _NOT_A_FACT.match(fact):
-        return None
-    fact = _first_sentence(fact).strip()
-    if fact.endswith("?") and not m.group("polite"):
-        return None  # "remember that time we ...?" is a question
-    fact = fact.strip("\"'\u201c\u201d ")
-    fact = _TRAILING.sub("", fact).strip().strip("\"'\u201c\u201d ")
-    if len(fact.split()) < 2:
-        return None
-    first = fact.split(maxsplit=1)[0]
-    if first.lower() in _LOWER_FIRST and not first.isupper():
-        fact = first.lower() + fact[len(first) :]
-    if len(fact) > MAX_FACT_CHARS:
-        fact = fact[:MAX_FACT_CHARS].rsplit(" ", 1)[0]
-    return fact

@@ -1,0 +1,1 @@
+from tests.tools.conftest import server  # noqa: F401 - the loopback server fixture
