@@ -129,6 +129,7 @@ class KVCache:
         self.vision_mask: Tensor | None = (
             torch.zeros(batch, vision_len, dtype=torch.bool, device=device) if vision_len else None
         )
+        self.is_view = False
 
     @classmethod
     def for_config(
@@ -173,6 +174,7 @@ class KVCache:
             self.vision_len,
         )
         view.vision_mask = self.vision_mask[lo:hi] if self.vision_len else self.vision_mask
+        view.is_view = True
         return view
 
     def check(self, end: int) -> None:
@@ -208,6 +210,8 @@ class KVCache:
     def store_vision(self, kvs: list[tuple[Tensor, Tensor] | None], mask: Tensor) -> None:
         """Keep each layer's vision keys/values (``None`` for layers without cross-attention)."""
         if not self.vision_len:
+            if self.is_view:  # the keys would live on the view only, unseen by the whole batch
+                raise ValueError("images in a row of a batch need a cache built with vision_len")
             for layer, kv in zip(self.layers, kvs, strict=True):
                 if kv is not None:
                     layer.cross_k, layer.cross_v = kv
