@@ -120,15 +120,31 @@ class AetherAgent:
     def cancel(self) -> None:
         self._cancel.set()
 
+    def fork(self, config: AgentConfig | None = None) -> AetherAgent:
+        """A new agent with its own conversation on this one's policy (model), tools, approval,
+        sandbox, memory and image codec: one per client when a server shares one model."""
+        return AetherAgent(
+            self.policy,
+            self.tools,
+            approval=self.approval,
+            sandbox=self.sandbox,
+            memory=self.memory,
+            vq=self.vq,
+            config=config or self.config,
+            redactor=self.redactor,
+            net_policy=self.net_policy,
+        )
+
     def run(
         self,
         text: str,
         *,
-        images: Sequence[str] = (),
+        images: Sequence[str | bytes] = (),
         files: Sequence[str] = (),
         approver: Approver | None = None,
     ) -> Iterator[Event]:
-        """Run one user turn; yields events and always ends with ``Done``."""
+        """Run one user turn; yields events and always ends with ``Done``. ``images`` are paths,
+        http(s) URLs or the bytes of image files."""
         if not self._running.acquire(blocking=False):
             raise AetherError("a turn is already running on this agent")
         try:
@@ -139,7 +155,11 @@ class AetherAgent:
 
     # ------------------------------------------------------------------ the turn
     def _run(
-        self, text: str, images: Sequence[str], files: Sequence[str], approver: Approver | None
+        self,
+        text: str,
+        images: Sequence[str | bytes],
+        files: Sequence[str],
+        approver: Approver | None,
     ) -> Iterator[Event]:
         t0 = time.perf_counter()
         stats = {"steps": 0, "bytes": 0, "gen_s": 0.0}
@@ -187,9 +207,9 @@ class AetherAgent:
         )
 
     def _user_message(
-        self, text: str, images: Sequence[str], files: Sequence[str]
+        self, text: str, images: Sequence[str | bytes], files: Sequence[str]
     ) -> Iterator[Event]:
-        codes = [self._load_image(src) for src in images]
+        codes = [self.image_codes(src) for src in images]
         segs = [self._load_file(path) for path in files]
         memories: list[str] = []
         if self.memory is not None and text.strip():
@@ -208,12 +228,16 @@ class AetherAgent:
                 self.memory.add(self.redactor.redact(fact), kind="fact")
         return dialogue.user_message(text, memories=memories, images=codes, files=segs)
 
-    def _load_image(self, source: str) -> bytes:
+    def image_codes(self, source: str | bytes) -> bytes:
+        """An image (path, http(s) URL fetched SSRF-safely, or file bytes) as the model's VQ
+        codes, within the image limits of ``files.load_image``."""
         from ..files import image_to_tensor, load_image, to_model_image
 
         if self.vq is None:
             raise AetherError("this model has no image codec (vq.safetensors): cannot take images")
-        if source.startswith(("http://", "https://")):
+        if isinstance(source, bytes):
+            img = load_image(source, name="image")
+        elif source.startswith(("http://", "https://")):
             from ..tools.netguard import NetPolicy, safe_fetch
 
             res = safe_fetch(
