@@ -120,11 +120,11 @@ class AetherAgent:
     def cancel(self) -> None:
         self._cancel.set()
 
-    def fork(self, config: AgentConfig | None = None) -> AetherAgent:
+    def fork(self, config: AgentConfig | None = None, policy: Any = None) -> AetherAgent:
         """A new agent with its own conversation on this one's policy (model), tools, approval,
         sandbox, memory and image codec: one per client when a server shares one model."""
         return AetherAgent(
-            self.policy,
+            policy or self.policy,
             self.tools,
             approval=self.approval,
             sandbox=self.sandbox,
@@ -238,14 +238,7 @@ class AetherAgent:
         if isinstance(source, bytes):
             img = load_image(source, name="image")
         elif source.startswith(("http://", "https://")):
-            from ..tools.netguard import NetPolicy, safe_fetch
-
-            res = safe_fetch(
-                source,
-                self.net_policy or NetPolicy(),
-                accept=("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"),
-            )
-            img = load_image(res.body, name=source)
+            img = load_image(fetch_image(source, self.net_policy), name=source)
         else:
             img = load_image(Path(source))
         small = to_model_image(img)
@@ -442,6 +435,14 @@ class AetherAgent:
             self.memory.add(self.redactor.redact(summary), kind="summary")
         except AetherError:
             pass  # a full or broken store must not fail the turn
+
+
+def fetch_image(url: str, net_policy: Any = None) -> bytes:
+    """An http(s) image's bytes through the SSRF-safe fetcher (private addresses refused)."""
+    from ..tools.netguard import NetPolicy, safe_fetch
+
+    accept = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp")
+    return safe_fetch(url, net_policy or NetPolicy(), accept=accept).body
 
 
 def _file_from_payload(payload: bytes) -> File:

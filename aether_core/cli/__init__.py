@@ -12,7 +12,7 @@ import sys
 from ..errors import AetherError
 
 # Each module defines register(subparsers) -> None and sets a handler via set_defaults(func=...).
-SUBCOMMANDS = ("ask", "memory", "train", "eval", "runs", "bench", "patch", "compress")
+SUBCOMMANDS = ("ask", "serve", "memory", "train", "eval", "runs", "bench", "patch", "compress")
 
 
 class CliError(AetherError):
