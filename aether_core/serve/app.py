@@ -84,7 +84,13 @@ def create_app(agent: AetherAgent, config: ServeConfig, model_name: str) -> Fast
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        return {"status": "ok", "model": model_name, "turns": gate.inside}
+        return {
+            "status": "ok",
+            "model": model_name,
+            "turns": gate.inside,
+            "completed": gate.completed,
+            "cancelled": gate.cancelled,
+        }
 
     @app.get("/v1/models")
     async def models(request: Request) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..agent.agent import AetherAgent
+from ..agent.events import Done
 from .config import ServeConfig
 from .convert import Prompt
 from .schema import ApiError
@@ -27,6 +28,8 @@ class Gate:
         self.running = threading.BoundedSemaphore(config.batch)
         self._lock = threading.Lock()
         self.inside = 0  # running + waiting
+        self.completed = 0  # turns that ran to their end
+        self.cancelled = 0  # turns stopped early (client gone, timeout)
 
     def enter(self) -> None:
         with self._lock:
@@ -43,6 +46,13 @@ class Gate:
     def leave(self) -> None:
         with self._lock:
             self.inside -= 1
+
+    def note(self, done: Done) -> None:
+        with self._lock:
+            if done.cancelled:
+                self.cancelled += 1
+            else:
+                self.completed += 1
 
 
 class Turn:
@@ -88,6 +98,8 @@ class Turn:
                 if not self._cancelled.is_set():
                     self.agent.load_conversation(prompt.history)
                     for ev in self.agent.run(prompt.text, images=prompt.images):
+                        if isinstance(ev, Done):
+                            self.gate.note(ev)
                         self._put("event", ev)
             finally:
                 self.gate.running.release()
@@ -102,6 +114,8 @@ class Turn:
 
     async def get(self) -> tuple[str, Any]:
         """The next item, or a timeout error (the turn is cancelled) past the deadline."""
+        if not self.queue.empty():
+            return self.queue.get_nowait()
         try:
             return await asyncio.wait_for(
                 self.queue.get(), timeout=max(0.0, self.deadline - time.monotonic())

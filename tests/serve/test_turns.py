@@ -1,0 +1,116 @@
+"""Turns without a server: the deadline cancels a turn that runs too long, the gate bounds
+what runs and waits, and an OpenAI messages list maps onto Aether's dialogue."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from aether_core import dialogue
+from aether_core.agent.events import AnswerDelta, Done
+from aether_core.segments import Image, Text, Thought, ToolCall
+from aether_core.serve.config import ServeConfig
+from aether_core.serve.convert import Prompt, image_bytes, to_prompt
+from aether_core.serve.schema import ApiError, parse_request
+from aether_core.serve.turns import Gate, Turn
+
+
+class SlowAgent:
+    """Streams one delta, then blocks until cancelled (as a generating agent would)."""
+
+    def __init__(self) -> None:
+        self.cancelled = threading.Event()
+
+    def load_conversation(self, messages) -> None:
+        self.history = messages
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    def run(self, text, images=()):
+        yield AnswerDelta("partial")
+        self.cancelled.wait(10)
+        yield Done(1, 7, 0.0, 0.0, "partial", cancelled=True)
+
+
+def test_the_deadline_cancels_a_long_turn() -> None:
+    async def go():
+        import time
+
+        agent, gate = SlowAgent(), Gate(ServeConfig(timeout_s=0.3))
+        gate.enter()
+        turn = Turn(agent, lambda: Prompt([], "hi", [], 3), gate, time.monotonic() + 0.3)
+        turn.start()
+        assert (await turn.get())[0] == "ready"
+        assert (await turn.get()) == ("event", AnswerDelta("partial"))
+        kind, err = await turn.get()
+        assert kind == "error" and err.status == 504 and err.code == "timeout"
+        assert agent.cancelled.is_set()
+        while (await turn.queue.get())[0] != "end":
+            pass
+        return gate
+
+    gate = asyncio.run(asyncio.wait_for(go(), 10))
+    assert gate.inside == 0 and gate.cancelled == 1
+
+
+def test_the_gate_admits_batch_plus_queue_then_429() -> None:
+    gate = Gate(ServeConfig(batch=2, max_queue=1, retry_after_s=5))
+    for _ in range(3):
+        gate.enter()
+    with pytest.raises(ApiError) as e:
+        gate.enter()
+    assert e.value.status == 429 and e.value.headers == {"Retry-After": "5"}
+    gate.leave()
+    gate.enter()
+
+
+def test_messages_map_onto_the_dialogue() -> None:
+    req = parse_request(
+        {
+            "model": "aether",
+            "messages": [
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "content": [{"type": "text", "text": "what is 2+2?"}]},
+                {
+                    "role": "assistant",
+                    "content": "use calc",
+                    "tool_calls": [
+                        {
+                            "type": "function",
+                            "function": {"name": "calc", "arguments": '{"expression": "2+2"}'},
+                        }
+                    ],
+                },
+                {"role": "tool", "content": "4"},
+                {"role": "assistant", "content": "4."},
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "and this?"},
+                        {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+                    ],
+                },
+            ],
+        }
+    )
+    p = to_prompt(req.messages, ServeConfig(), lambda data: b"\x07" * 128, lambda url: b"")
+    roles = [m.role for m in p.history]
+    assert roles == ["system", "user", "assistant", "tool", "assistant"]
+    assert p.history[0] == dialogue.system_message("Be brief.")
+    assert p.history[2].of(ToolCall)[0].parse() == ("calc", {"expression": "2+2"})
+    assert p.history[2].of(Thought)[0].text == "use calc"
+    assert p.history[4].of(Text)[0].data == b"4."
+    assert p.text == "and this?" and p.images == [b"\x00\x00\x00"]
+    assert p.prompt_tokens > 128
+    assert not p.history[1].of(Image)
+
+
+@pytest.mark.parametrize(
+    "url", ["data:text/plain;base64,AAAA", "data:image/png,raw", "ftp://x/y.png", "/etc/passwd"]
+)
+def test_image_urls_that_are_refused(url) -> None:
+    with pytest.raises(ValueError):
+        image_bytes(url, lambda u: b"")
