@@ -439,7 +439,8 @@ class AetherAgent:
 
 def fetch_image(url: str, net_policy: Any = None) -> bytes:
     """An http(s) image's bytes through the SSRF-safe fetcher (private addresses refused)."""
-    from ..tools.netguard import NetPolicy, safe_fetch
+    from ..tools.fetch import safe_fetch
+    from ..tools.netguard import NetPolicy
 
     accept = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp")
     return safe_fetch(url, net_policy or NetPolicy(), accept=accept).body
