@@ -22,7 +22,7 @@ class Running:
     agent: object
 
 
-def start_server(config, out_dir) -> Iterator[Running]:
+def start_server(config, out_dir, tools=None) -> Iterator[Running]:
     import torch
     import uvicorn
 
@@ -32,7 +32,9 @@ def start_server(config, out_dir) -> Iterator[Running]:
 
     before = torch.get_num_threads()
     torch.set_num_threads(1)
-    agent = build_server_agent(config, sampling=SamplingConfig(seed=0), out_dir=out_dir)
+    agent = build_server_agent(
+        config, sampling=SamplingConfig(seed=0), out_dir=out_dir, tools=tools
+    )
     app = create_app(agent, config, model_id(agent, config))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

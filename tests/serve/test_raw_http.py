@@ -7,11 +7,13 @@ from __future__ import annotations
 import http.client
 import json
 import time
+from datetime import datetime, timezone
 
 import pytest
 
 from aether_core.cli import main
 from aether_core.serve.config import ServeConfig, ServeConfigError
+from aether_core.tools import CalcTool, EchoTool, TimeTool, ToolRegistry
 
 from .conftest import start_server
 
@@ -19,9 +21,18 @@ LIMITS = ServeConfig(batch=1, max_queue=0, max_messages=4, max_request_bytes=409
 USER = [{"role": "user", "content": "hi"}]
 
 
+SLOW_S = 3.0  # the clock tool's answer takes this long, so a turn asking the time is still running
+
+
+def slow_now() -> datetime:
+    time.sleep(SLOW_S)
+    return datetime.now(timezone.utc)
+
+
 @pytest.fixture(scope="module")
 def server(out_dir):
-    yield from start_server(LIMITS, out_dir)
+    tools = ToolRegistry([CalcTool(), TimeTool(now=slow_now), EchoTool()])
+    yield from start_server(LIMITS, out_dir, tools=tools)
 
 
 def request(server, method: str, path: str, body: bytes | str | None = None, headers=None):
@@ -114,7 +125,7 @@ def test_full_server_answers_429_and_a_disconnect_cancels_the_turn(server) -> No
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
     body = {
         "model": "aether",
-        "messages": [{"role": "user", "content": "tell me a long story"}],
+        "messages": [{"role": "user", "content": "what time is it?"}],
         "stream": True,
         "max_tokens": 2000,
     }
@@ -147,3 +158,24 @@ def test_non_loopback_bind_needs_an_api_key(capsys) -> None:
     assert ServeConfig(host="::1").host == "::1"
     assert main(["serve", "--host", "192.168.1.5"]) == 2
     assert "refusing to bind" in capsys.readouterr().err
+
+
+def test_a_client_leaving_a_non_streamed_turn_cancels_it(server) -> None:
+    before = json.loads(request(server, "GET", "/health")[1])
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    body = {"model": "aether", "messages": [{"role": "user", "content": "what time is it?"}]}
+    conn.request(
+        "POST", "/v1/chat/completions", json.dumps(body), {"Content-Type": "application/json"}
+    )
+    deadline = time.monotonic() + 20
+    while json.loads(request(server, "GET", "/health")[1])["turns"] == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    conn.sock.close()  # gone before the answer
+    conn.close()
+    while time.monotonic() < deadline:
+        health = json.loads(request(server, "GET", "/health")[1])
+        if health["turns"] == 0:
+            break
+        time.sleep(0.05)
+    assert health["turns"] == 0 and health["cancelled"] == before["cancelled"] + 1
