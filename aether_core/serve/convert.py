@@ -14,6 +14,7 @@ from .. import dialogue
 from ..errors import AetherError
 from ..segments import Message, encode
 from .config import ServeConfig
+from .responses import OWN_IMAGE
 from .schema import ApiError, ChatMessage, ImagePart, TextPart
 
 ImageCodes = Callable[[bytes], bytes]  # image file bytes -> VQ codes (raises on a bad image)
@@ -62,6 +63,9 @@ def _text_and_images(m: ChatMessage, i: int, limits: ServeConfig) -> tuple[str, 
         )
     if urls and m.role != "user":
         raise ApiError(400, "images are only taken in user messages", param=f"messages.{i}")
+    if m.role == "assistant":  # an image this server drew, sent back: the model's own image again
+        urls = OWN_IMAGE.findall(text)
+        text = OWN_IMAGE.sub("", text)
     return text, urls
 
 
@@ -78,9 +82,8 @@ def to_prompt(
         )
     if messages[-1].role != "user":
         raise ApiError(400, "the last message must be the user's", param="messages")
-    n_images = sum(
-        isinstance(p, ImagePart) for m in messages if isinstance(m.content, list) for p in m.content
-    )
+    parsed = [_text_and_images(m, i, limits) for i, m in enumerate(messages)]
+    n_images = sum(len(urls) for _, urls in parsed)
     if n_images > limits.max_images:
         raise ApiError(
             400,
@@ -91,8 +94,7 @@ def to_prompt(
     system: list[str] = []
     history: list[Message] = []
     files: list[bytes] = []
-    for i, m in enumerate(messages):
-        text, urls = _text_and_images(m, i, limits)
+    for i, (m, (text, urls)) in enumerate(zip(messages, parsed, strict=True)):
         try:
             files = [image_bytes(u, fetch) for u in urls]
             codes = [image_codes(f) for f in files]
@@ -110,7 +112,7 @@ def to_prompt(
             for call in m.tool_calls:
                 history.append(dialogue.tool_step(text, call.function.name, _args(call, i)))
         else:
-            history.append(dialogue.answer_step("", text))
+            history.append(dialogue.answer_step("", text, codes[0] if codes else None))
     turn = history.pop()  # the user's turn (checked above)
     if system:
         history.insert(0, dialogue.system_message("\n".join(system)))

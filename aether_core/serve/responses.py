@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 import uuid
 from pathlib import Path
@@ -34,8 +35,12 @@ def visible_text(ev: Event) -> str | None:
     if isinstance(ev, AnswerDelta):
         return ev.text
     if isinstance(ev, ImageProduced):
-        return f"\n![image]({image_data_url(ev.path)})\n"
+        return f"\n![image]({image_data_url(ev.path)})\n"  # read back by OWN_IMAGE
     return None
+
+
+# A produced image in content a client sends back (as ``visible_text`` writes it)
+OWN_IMAGE = re.compile(r"\n?!\[image\]\((data:image/png;base64,[A-Za-z0-9+/=]+)\)\n?")
 
 
 def is_step_event(ev: Event) -> bool:

@@ -134,6 +134,16 @@ def test_produced_image_comes_back_as_a_data_url(client, out_dir) -> None:
     assert data.startswith(b"\x89PNG")
     images = [e for e in r.model_extra["aether"]["events"] if e["type"] == "ImageProduced"]
     assert images and images[0]["path"].startswith(str(out_dir))
+    # sent back, the drawing is the model's own image again (128 codes), not kilobytes of base64
+    follow = client.chat.completions.create(
+        model="aether",
+        messages=[
+            {"role": "user", "content": "draw a red circle"},
+            {"role": "assistant", "content": content},
+            {"role": "user", "content": "thanks"},
+        ],
+    )
+    assert 128 < follow.usage.prompt_tokens < len(content) // 2
 
 
 def test_earlier_tool_steps_map_onto_the_dialogue(client) -> None:

@@ -108,6 +108,27 @@ def test_messages_map_onto_the_dialogue() -> None:
     assert not p.history[1].of(Image)
 
 
+def test_an_image_the_server_drew_comes_back_as_the_models_own() -> None:
+    drawn = "data:image/png;base64," + "iVBORw0KGgo="
+    req = parse_request(
+        {
+            "model": "aether",
+            "messages": [
+                {"role": "user", "content": "draw a cat"},
+                {"role": "assistant", "content": f"Here it is.\n![image]({drawn})\n"},
+                {"role": "user", "content": "thanks"},
+            ],
+        }
+    )
+    seen = []
+    p = to_prompt(req.messages, ServeConfig(), lambda f: seen.append(f) or b"\x05" * 128, None)
+    assert seen == [b"\x89PNG\r\n\x1a\n"]
+    assert p.history[1] == dialogue.answer_step("", "Here it is.", b"\x05" * 128)
+    with pytest.raises(ApiError, match="too many images"):  # drawn images count too
+        more = [*req.messages[:2], req.messages[1]]
+        to_prompt([*more, req.messages[2]], ServeConfig(max_images=1), lambda f: b"", None)
+
+
 @pytest.mark.parametrize(
     "url", ["data:text/plain;base64,AAAA", "data:image/png,raw", "ftp://x/y.png", "/etc/passwd"]
 )
