@@ -135,3 +135,30 @@ def test_an_image_the_server_drew_comes_back_as_the_models_own() -> None:
 def test_image_urls_that_are_refused(url) -> None:
     with pytest.raises(ValueError):
         image_bytes(url, lambda u: b"")
+
+
+def test_server_agent_batches_flat_models_and_refuses_what_would_ask() -> None:
+    from aether_core.agent.policy import ModelPolicy
+    from aether_core.serve.batcher import BatchedPolicy
+    from aether_core.serve.server import build_server_agent, close
+    from tests.core.helpers import tiny_config
+
+    flat = build_server_agent(ServeConfig(batch=3), model_config=tiny_config())
+    try:
+        assert isinstance(flat.policy, BatchedPolicy) and len(flat.policy.batch.sessions) == 3
+        assert flat.memory is None  # clients are strangers: no shared memory store
+        modes = {t: flat.approval.mode_for(t) for t in flat.tools.names()}
+        assert modes == {
+            "calc": "auto",
+            "time": "auto",
+            "echo": "auto",
+            "web_search": "deny",
+            "browse_page": "deny",
+        }
+    finally:
+        close(flat)
+    hier = build_server_agent(
+        ServeConfig(approve="all"), model_config=tiny_config(arch="hierarchical")
+    )
+    assert type(hier.policy) is ModelPolicy  # one conversation at a time
+    assert hier.approval.mode_for("web_search") == "auto"
