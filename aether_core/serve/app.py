@@ -25,6 +25,7 @@ from .responses import (
     DONE,
     ChunkWriter,
     Completion,
+    StopText,
     event_object,
     is_step_event,
     merge_deltas,
@@ -32,7 +33,7 @@ from .responses import (
     sse,
     usage,
 )
-from .schema import ApiError, ChatRequest, parse_request
+from .schema import ApiError, ChatRequest, parse_request, stop_sequences
 from .turns import Gate, Turn
 
 log = logging.getLogger("aether.serve")
@@ -142,7 +143,7 @@ def create_app(agent: AetherAgent, config: ServeConfig, model_name: str) -> Fast
                 media_type="text/event-stream",
                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
             )
-        return await collect(turn, request, prompt, model_name)
+        return await collect(turn, request, req, prompt, model_name)
 
     return app
 
@@ -176,9 +177,12 @@ def too_large(limit: int) -> ApiError:
     return ApiError(413, f"request body over {limit} bytes", code="request_too_large")
 
 
-async def collect(turn: Turn, request: Request, prompt: Prompt, model: str) -> Response:
-    """Run the turn to its end for a JSON response; a client that leaves cancels it."""
-    completion = Completion(model, prompt.prompt_tokens)
+async def collect(
+    turn: Turn, request: Request, req: ChatRequest, prompt: Prompt, model: str
+) -> Response:
+    """Run the turn to its end for a JSON response; a client that leaves cancels it, and so
+    does a stop sequence in the answer."""
+    completion = Completion(model, prompt.prompt_tokens, stop_sequences(req))
     while True:
         getter = asyncio.ensure_future(turn.get())
         while not getter.done():
@@ -192,12 +196,14 @@ async def collect(turn: Turn, request: Request, prompt: Prompt, model: str) -> R
             raise value
         if kind == "end":
             return JSONResponse(completion.body())
-        completion.add(value)
+        if completion.add(value):
+            turn.cancel()
 
 
 async def stream(turn: Turn, req: ChatRequest, prompt: Prompt, model: str) -> AsyncIterator[bytes]:
     """SSE chunks as the turn produces them; cancelled (a disconnect) it cancels the turn."""
     out = ChunkWriter(model)
+    stop = StopText(stop_sequences(req))
     done: Done | None = None
     try:
         yield out.chunk({"role": "assistant", "content": ""})
@@ -213,8 +219,11 @@ async def stream(turn: Turn, req: ChatRequest, prompt: Prompt, model: str) -> As
                     yield DONE
                     return
             for item in merge_deltas(events):
-                if isinstance(item, str):
-                    yield out.chunk({"content": item})
+                if isinstance(item, str) and not stop.hit:
+                    if text := stop.feed(item):
+                        yield out.chunk({"content": text})
+                    if stop.hit:
+                        turn.cancel()
                 elif isinstance(item, Done):
                     done = item
             if req.aether_events and (steps := [e for e in events if is_step_event(e)]):
@@ -222,6 +231,8 @@ async def stream(turn: Turn, req: ChatRequest, prompt: Prompt, model: str) -> As
                 yield out.chunk(None, aether={"events": objs})
             if items[-1][0] == "end":
                 break
+        if tail := stop.flush():
+            yield out.chunk({"content": tail})
         yield out.chunk({}, finish="stop")
         if req.stream_options is not None and req.stream_options.include_usage:
             yield out.chunk(None, usage=usage(prompt.prompt_tokens, done))

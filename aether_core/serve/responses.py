@@ -57,26 +57,61 @@ def usage(prompt_tokens: int, done: Done | None) -> dict[str, int]:
     }
 
 
+class StopText:
+    """Cuts the content at the first stop sequence (``stop``): streamed text goes out as it
+    comes, but for a tail that could still be the start of one."""
+
+    def __init__(self, stops: list[str]) -> None:
+        self.stops = stops
+        self.held = ""
+        self.hit = False  # a stop sequence came: nothing more goes out
+
+    def feed(self, text: str) -> str:
+        if self.hit:
+            return ""
+        if not self.stops:
+            return text
+        self.held += text
+        cuts = [i for s in self.stops if (i := self.held.find(s)) >= 0]
+        if cuts:
+            out, self.held, self.hit = self.held[: min(cuts)], "", True
+            return out
+        keep = max(
+            (n for s in self.stops for n in range(1, len(s)) if self.held.endswith(s[:n])),
+            default=0,
+        )
+        out, self.held = self.held[: len(self.held) - keep], self.held[len(self.held) - keep :]
+        return out
+
+    def flush(self) -> str:
+        out, self.held = ("" if self.hit else self.held), ""
+        return out
+
+
 class Completion:
     """Collects a turn's events into the non-streaming response."""
 
-    def __init__(self, model: str, prompt_tokens: int) -> None:
+    def __init__(self, model: str, prompt_tokens: int, stops: list[str]) -> None:
         self.id, self.created, self.model = completion_id(), int(time.time()), model
         self.prompt_tokens = prompt_tokens
+        self.stop = StopText(stops)
         self.content: list[str] = []
         self.events: list[dict[str, Any]] = []
         self.errors: list[str] = []
         self.done: Done | None = None
 
-    def add(self, ev: Event) -> None:
+    def add(self, ev: Event) -> bool:
+        """Take one event; True when a stop sequence has just ended the content."""
+        hit = self.stop.hit
         if (text := visible_text(ev)) is not None:
-            self.content.append(text)
+            self.content.append(self.stop.feed(text))
         if isinstance(ev, Done):
             self.done = ev
         elif isinstance(ev, ErrorEvent):
             self.errors.append(ev.message)
         if is_step_event(ev):
             self.events.append(event_object(ev))
+        return self.stop.hit and not hit
 
     def body(self) -> dict[str, Any]:
         return {
@@ -87,7 +122,10 @@ class Completion:
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": "".join(self.content)},
+                    "message": {
+                        "role": "assistant",
+                        "content": "".join(self.content) + self.stop.flush(),
+                    },
                     "finish_reason": "stop",
                     "logprobs": None,
                 }

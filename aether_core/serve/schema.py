@@ -98,6 +98,16 @@ class ChatRequest(_Strict):
     aether_events: bool = False
 
 
+MAX_STOPS = 4  # as OpenAI
+MAX_STOP_CHARS = 64
+
+
+def stop_sequences(req: ChatRequest) -> list[str]:
+    if req.stop is None:
+        return []
+    return [req.stop] if isinstance(req.stop, str) else list(req.stop)
+
+
 def parse_request(data: Any) -> ChatRequest:
     """Validate a decoded JSON body; the first problem becomes a 400 naming its field."""
     try:
@@ -107,8 +117,13 @@ def parse_request(data: Any) -> ChatRequest:
         where = ".".join(str(p) for p in err["loc"])
         msg = f"{where}: {err['msg']}" if where else err["msg"]
         raise ApiError(400, msg, param=where or None) from None
-    if req.stop:
-        raise ApiError(400, "stop sequences are not supported", param="stop", code="unsupported")
+    stops = stop_sequences(req)
+    if len(stops) > MAX_STOPS or any(not s or len(s) > MAX_STOP_CHARS for s in stops):
+        raise ApiError(
+            400,
+            f"stop: at most {MAX_STOPS} sequences of 1 to {MAX_STOP_CHARS} characters",
+            param="stop",
+        )
     if req.tools:
         raise ApiError(
             400,

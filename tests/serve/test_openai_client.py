@@ -91,6 +91,14 @@ def test_streaming_gives_the_same_answer_and_usage(client) -> None:
     assert "ThoughtDelta" in kinds and "ToolCallRequested" in kinds and "ToolResultEvent" in kinds
 
 
+def test_stop_sequences_cut_the_answer(client) -> None:
+    r = ask(client, ARITH, stop=["84", "zz"])
+    assert r.choices[0].message.content.strip() == "The answer is"
+    assert r.choices[0].finish_reason == "stop"
+    content, _ = streamed(client, ARITH, stop=" is")
+    assert content.strip() == "The answer"
+
+
 def test_concurrent_turns_are_batched_and_each_equals_its_own_answer(client, server) -> None:
     prompts = [ARITH, "say 'hello world' back to me", "hi there", "what is 7*8?"]
     alone = [ask(client, p).choices[0].message.content for p in prompts]

@@ -73,7 +73,8 @@ def chat(server, payload) -> tuple:
         ({"model": "aether", "messages": USER, "temperature": 9}, "temperature"),
         ({"model": "aether", "messages": USER, "n": 2}, "n"),
         ({"model": "aether", "messages": USER, "max_tokens": 0}, "max_tokens"),
-        ({"model": "aether", "messages": USER, "stop": ["\n"]}, "stop"),
+        ({"model": "aether", "messages": USER, "stop": ["a", "b", "c", "d", "e"]}, "stop"),
+        ({"model": "aether", "messages": USER, "stop": ""}, "stop"),
         ({"model": "aether", "messages": USER * 5}, "messages"),
         (
             {"model": "aether", "messages": [{"role": "user", "content": [{"type": "audio"}]}]},

@@ -67,6 +67,19 @@ def test_the_gate_admits_batch_plus_queue_then_429() -> None:
     gate.enter()
 
 
+def test_stop_text_holds_back_only_what_could_start_a_stop() -> None:
+    from aether_core.serve.responses import StopText
+
+    st = StopText(["END", "xy"])
+    assert st.feed("hello E") == "hello "  # "E" may begin END
+    assert st.feed("N") == ""
+    assert st.feed("Dafter") == "" and st.hit
+    assert st.feed("more") == "" and st.flush() == ""
+    free = StopText(["END"])
+    assert free.feed("ab") + free.feed("E") + free.flush() == "abE"
+    assert StopText([]).feed("anything") == "anything"
+
+
 def test_messages_map_onto_the_dialogue() -> None:
     req = parse_request(
         {
