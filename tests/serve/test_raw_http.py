@@ -56,6 +56,19 @@ def error_of(resp, data: bytes, status: int) -> dict:
     return err
 
 
+def leave_and_check_cancelled(server, conn, before: dict) -> None:
+    """Drop the connection mid-turn; the server must cancel that turn within seconds."""
+    conn.sock.close()
+    conn.close()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        health = json.loads(request(server, "GET", "/health")[1])
+        if health["turns"] == 0:
+            break
+        time.sleep(0.05)
+    assert health["turns"] == 0 and health["cancelled"] == before["cancelled"] + 1
+
+
 def chat(server, payload) -> tuple:
     body = payload if isinstance(payload, str | bytes) else json.dumps(payload)
     return request(server, "POST", "/v1/chat/completions", body)
@@ -141,15 +154,7 @@ def test_full_server_answers_429_and_a_disconnect_cancels_the_turn(server) -> No
     busy, data = chat(server, {"model": "aether", "messages": USER})
     err = error_of(busy, data, 429)
     assert err["code"] == "rate_limit_exceeded" and busy.getheader("Retry-After") == "2"
-    conn.sock.close()  # the client goes away mid-turn
-    conn.close()
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        health = json.loads(request(server, "GET", "/health")[1])
-        if health["turns"] == 0:
-            break
-        time.sleep(0.05)
-    assert health["turns"] == 0 and health["cancelled"] == before["cancelled"] + 1
+    leave_and_check_cancelled(server, conn, before)
 
 
 def test_non_loopback_bind_needs_an_api_key(capsys) -> None:
@@ -172,11 +177,4 @@ def test_a_client_leaving_a_non_streamed_turn_cancels_it(server) -> None:
     while json.loads(request(server, "GET", "/health")[1])["turns"] == 0:
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    conn.sock.close()  # gone before the answer
-    conn.close()
-    while time.monotonic() < deadline:
-        health = json.loads(request(server, "GET", "/health")[1])
-        if health["turns"] == 0:
-            break
-        time.sleep(0.05)
-    assert health["turns"] == 0 and health["cancelled"] == before["cancelled"] + 1
+    leave_and_check_cancelled(server, conn, before)
