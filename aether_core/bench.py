@@ -178,3 +178,90 @@ def bench_agent(agent_factory, model_agent, steps: int = 6, turns: int = 5) -> A
         first_answer_bytes_before=sum(before) / max(1, len(before)),
         turns=len(firsts),
     )
+
+
+@dataclass
+class ServeBench:
+    phases: list  # serve.load.Phase, one per client count
+    rss_before_mb: float  # the server after start-up and a warm-up request
+    rss_after_mb: float
+    batch: int
+    threads: int
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "phases": [p.to_dict() for p in self.phases]}
+
+
+def _rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise OSError("no VmRSS")
+
+
+def bench_serve(
+    client_counts: list[int],
+    seconds: float,
+    *,
+    checkpoint: str | None = None,
+    batch: int = 8,
+    threads: int = 1,
+    timeout: float = 120.0,
+    start_timeout: float = 180.0,
+) -> ServeBench:
+    """Start ``aether serve`` on a free loopback port in a child process, run one load phase per
+    client count (same server, one after the other), and stop it. Bounded: start-up, each
+    phase and each request have limits; the server is killed if it does not stop."""
+    import http.client
+    import os
+    import socket
+    import subprocess
+    import sys
+    import tempfile
+
+    from .serve.load import run_phase, stream_once
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    clients_max = max(client_counts)
+    cmd = [
+        sys.executable, "-m", "aether_core.cli", "serve", "--host", "127.0.0.1",
+        "--port", str(port), "--batch", str(batch), "--max-queue", str(max(0, clients_max - batch)),
+        "--threads", str(threads), "--timeout", str(timeout), "--log-level", "warning",
+    ]  # fmt: skip
+    if checkpoint:
+        cmd += ["--checkpoint", checkpoint]
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd += ["--out-dir", tmp]
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + start_timeout
+            while True:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the server did not start")
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                    conn.request("GET", "/health")
+                    if conn.getresponse().status == 200:
+                        break
+                except OSError:
+                    time.sleep(0.2)
+            for prompt in ("hi", "what is 2+2?"):  # warm-up
+                stream_once("127.0.0.1", port, prompt, timeout, None)
+            before = _rss_mb(proc.pid)
+            phases = [
+                run_phase("127.0.0.1", port, n, seconds, timeout=timeout, seed=i)
+                for i, n in enumerate(client_counts)
+            ]
+            after = _rss_mb(proc.pid)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    return ServeBench(phases, before, after, batch, threads)

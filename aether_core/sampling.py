@@ -1,13 +1,17 @@
 """Sampling and streaming generation from the KV cache.
 
-``DecodeSession`` owns one preallocated cache and the tokens in it. ``feed`` reuses the longest
-shared prefix with what is already cached (rewinding is just writing at an earlier position), so an
-agent that re-sends its growing conversation every step only pays for the new tokens.
+``DecodeSession`` owns one preallocated cache (or one row of a shared batch cache) and the tokens
+in it. ``feed`` reuses the longest shared prefix with what is already cached (rewinding is just
+writing at an earlier position), so an agent that re-sends its growing conversation every step
+only pays for the new tokens. ``DecodeBatch`` keeps several sessions in the rows of one cache and
+steps any of them together in one forward pass, each row at its own position; ``stream`` is the
+token loop (constraint, choices, stop tokens) over any ``Session``, so each row keeps its own
+grammar, copy prior and random generator.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -104,14 +108,19 @@ def make_generator(seed: int | None) -> torch.Generator:
 
 
 class DecodeSession:
-    """A batch-1 decoding session over one model with a preallocated KV cache."""
+    """One conversation's decoding over a preallocated KV cache: its own (batch 1), or ``cache``,
+    a one-row view of a shared batch cache (``DecodeBatch``)."""
 
     def __init__(
-        self, model: torch.nn.Module, max_len: int, device: torch.device | str | None = None
+        self,
+        model: torch.nn.Module,
+        max_len: int,
+        device: torch.device | str | None = None,
+        cache: object = None,
     ) -> None:
         self.model = model
         self.device = device or next(model.parameters()).device
-        self.cache = model.new_cache(1, max_len, device=self.device)
+        self.cache = cache if cache is not None else model.new_cache(1, max_len, device=self.device)
         self.max_len = self.cache.max_len
         self.tokens: list[int] = []
         self._vision_key: object = None
@@ -221,56 +230,145 @@ class DecodeSession:
         context: Sequence[int],
         cfg: SamplingConfig,
         max_new: int,
-        *,
-        stop_tokens: Sequence[int] = (Tok.EOS,),
-        constraint: Constraint | None = None,
-        vision: Tensor | None = None,
-        vision_key: object = None,
-        generator: torch.Generator | None = None,
-        should_stop: Callable[[], bool] | None = None,
+        **options: object,
     ) -> Iterator[int]:
-        """Stream up to ``max_new`` tokens after ``context``; a stop token is yielded, then ends.
+        """Stream up to ``max_new`` tokens after ``context``: see :func:`stream`."""
+        return stream(self, context, cfg, max_new, **options)  # type: ignore[arg-type]
 
-        With a constraint, generation also ends when the constraint reports done.
-        """
-        generator = generator or make_generator(cfg.seed)
-        logits = self.feed(context, vision, vision_key)
-        stops = {int(t) for t in stop_tokens}
-        choices = getattr(constraint, "choices", None)
-        reweight = getattr(constraint, "reweight", None)
-        greedy = getattr(constraint, "greedy", None)
-        exact = replace(cfg, temperature=0.0)
-        chosen: list[int] = []  # the rest of a picked continuation, written token by token
-        for _ in range(max_new):
-            if should_stop is not None and should_stop():
-                return
-            now = exact if greedy is not None and greedy() else cfg
-            if not chosen and choices is not None and (offered := choices()):
-                chosen = self.choose(logits, offered, now, generator, constraint)
-            if chosen:
-                tok = chosen.pop(0)
-            else:
-                allowed = constraint.allowed() if constraint is not None else None
-                if reweight is not None:
-                    logits = reweight(logits)
-                tok = sample_token(
-                    logits,
-                    now,
-                    generator,
-                    history=self.tokens[-cfg.repetition_window :],
-                    allowed=allowed,
-                )
-            if constraint is not None:
-                constraint.advance(tok)
-            yield tok
-            if tok in stops or (constraint is not None and constraint.done):
-                # keep the cache in step with what was emitted, so the next feed reuses it
-                if len(self.tokens) < self.max_len:
-                    self.step(tok)
-                return
-            if len(self.tokens) + 1 >= self.max_len:
-                return
-            logits = self.step(tok)
+
+class Session(Protocol):
+    """What the token loop needs of a decoding session (``DecodeSession`` or a row of a batch
+    served by another thread)."""
+
+    tokens: list[int]
+    max_len: int
+
+    def feed(
+        self, tokens: Sequence[int], vision: Tensor | None = None, vision_key: object = None
+    ) -> Tensor: ...
+
+    def step(self, token: int) -> Tensor: ...
+
+    def choose(
+        self,
+        logits: Tensor,
+        choices: Sequence[Choice],
+        cfg: SamplingConfig,
+        generator: torch.Generator | None = None,
+        constraint: Constraint | None = None,
+    ) -> list[int]: ...
+
+
+def stream(
+    session: Session,
+    context: Sequence[int],
+    cfg: SamplingConfig,
+    max_new: int,
+    *,
+    stop_tokens: Sequence[int] = (Tok.EOS,),
+    constraint: Constraint | None = None,
+    vision: Tensor | None = None,
+    vision_key: object = None,
+    generator: torch.Generator | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Iterator[int]:
+    """Stream up to ``max_new`` tokens after ``context``; a stop token is yielded, then ends.
+
+    With a constraint, generation also ends when the constraint reports done.
+    """
+    generator = generator or make_generator(cfg.seed)
+    logits = session.feed(context, vision, vision_key)
+    stops = {int(t) for t in stop_tokens}
+    choices = getattr(constraint, "choices", None)
+    reweight = getattr(constraint, "reweight", None)
+    greedy = getattr(constraint, "greedy", None)
+    exact = replace(cfg, temperature=0.0)
+    chosen: list[int] = []  # the rest of a picked continuation, written token by token
+    for _ in range(max_new):
+        if should_stop is not None and should_stop():
+            return
+        now = exact if greedy is not None and greedy() else cfg
+        if not chosen and choices is not None and (offered := choices()):
+            chosen = session.choose(logits, offered, now, generator, constraint)
+        if chosen:
+            tok = chosen.pop(0)
+        else:
+            allowed = constraint.allowed() if constraint is not None else None
+            if reweight is not None:
+                logits = reweight(logits)
+            tok = sample_token(
+                logits,
+                now,
+                generator,
+                history=session.tokens[-cfg.repetition_window :],
+                allowed=allowed,
+            )
+        if constraint is not None:
+            constraint.advance(tok)
+        yield tok
+        if tok in stops or (constraint is not None and constraint.done):
+            # keep the cache in step with what was emitted, so the next feed reuses it
+            if len(session.tokens) < session.max_len:
+                session.step(tok)
+            return
+        if len(session.tokens) + 1 >= session.max_len:
+            return
+        logits = session.step(tok)
+
+
+class DecodeBatch:
+    """Several conversations in the rows of one KV cache. Each row is a ``DecodeSession`` on a
+    view of its row (feed, rewind and choose work row by row, as for one conversation);
+    :meth:`step` appends one token to any set of rows in a single forward pass, each row at its
+    own position. Needs a backbone with ``batched_decode``."""
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        rows: int,
+        max_len: int,
+        device: torch.device | str | None = None,
+        vision_len: int = 0,
+    ) -> None:
+        if not getattr(model, "batched_decode", False):
+            raise ValueError("this backbone cannot step rows at different positions together")
+        self.model = model
+        self.device = device or next(model.parameters()).device
+        self.cache = model.new_cache(rows, max_len, device=self.device, vision_len=vision_len)
+        self.max_len = self.cache.max_len
+        self.sessions = [
+            DecodeSession(model, self.max_len, self.device, cache=self.cache.rows(i, i + 1))
+            for i in range(rows)
+        ]
+
+    @torch.inference_mode()
+    def step(self, tokens: Mapping[int, int]) -> dict[int, Tensor]:
+        """Append ``tokens[row]`` to each given row; return each row's next logits [V].
+
+        Rows below the highest given one that are not stepping write a throwaway token at their
+        next free position, which their next real write overwrites (nothing reads past a row's
+        own tokens), so an idle row costs compute but never changes its conversation."""
+        hi = max(tokens) + 1
+        toks, pos = [], []
+        for r, session in enumerate(self.sessions[:hi]):
+            n = len(session.tokens)
+            if r in tokens:
+                if n >= self.max_len:
+                    raise ValueError(f"context full ({self.max_len} tokens)")
+            elif n >= self.max_len:  # a full idle row: give up its last token's cache entry
+                session.tokens.pop()
+                n -= 1
+            toks.append(tokens.get(r, 0))
+            pos.append(n)
+        logits = self.model(
+            torch.tensor(toks, device=self.device)[:, None],
+            input_pos=torch.tensor(pos, device=self.device)[:, None],
+            cache=self.cache.rows(0, hi),
+            last_only=True,
+        )
+        for r, tok in tokens.items():
+            self.sessions[r].tokens.append(tok)
+        return {r: logits[r, -1] for r in tokens}
 
 
 def token_logprobs(rows: Tensor, tokens: Sequence[int], close: int) -> tuple[Tensor, Tensor]:

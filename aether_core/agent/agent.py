@@ -123,15 +123,31 @@ class AetherAgent:
     def cancel(self) -> None:
         self._cancel.set()
 
+    def fork(self, config: AgentConfig | None = None, policy: Any = None) -> AetherAgent:
+        """A new agent with its own conversation on this one's policy (model), tools, approval,
+        sandbox, memory and image codec: one per client when a server shares one model."""
+        return AetherAgent(
+            policy or self.policy,
+            self.tools,
+            approval=self.approval,
+            sandbox=self.sandbox,
+            memory=self.memory,
+            vq=self.vq,
+            config=config or self.config,
+            redactor=self.redactor,
+            net_policy=self.net_policy,
+        )
+
     def run(
         self,
         text: str,
         *,
-        images: Sequence[str] = (),
+        images: Sequence[str | bytes] = (),
         files: Sequence[str] = (),
         approver: Approver | None = None,
     ) -> Iterator[Event]:
-        """Run one user turn; yields events and always ends with ``Done``."""
+        """Run one user turn; yields events and always ends with ``Done``. ``images`` are paths,
+        http(s) URLs or the bytes of image files."""
         if not self._running.acquire(blocking=False):
             raise AetherError("a turn is already running on this agent")
         try:
@@ -142,7 +158,11 @@ class AetherAgent:
 
     # ------------------------------------------------------------------ the turn
     def _run(
-        self, text: str, images: Sequence[str], files: Sequence[str], approver: Approver | None
+        self,
+        text: str,
+        images: Sequence[str | bytes],
+        files: Sequence[str],
+        approver: Approver | None,
     ) -> Iterator[Event]:
         t0 = time.perf_counter()
         stats = {"steps": 0, "bytes": 0, "gen_s": 0.0}
@@ -190,9 +210,9 @@ class AetherAgent:
         )
 
     def _user_message(
-        self, text: str, images: Sequence[str], files: Sequence[str]
+        self, text: str, images: Sequence[str | bytes], files: Sequence[str]
     ) -> Iterator[Event]:
-        codes = [self._load_image(src) for src in images]
+        codes = [self.image_codes(src) for src in images]
         segs = [self._load_file(path) for path in files]
         memories: list[str] = []
         if self.memory is not None and text.strip():
@@ -211,21 +231,17 @@ class AetherAgent:
                 self.memory.add(self.redactor.redact(fact), kind="fact")
         return dialogue.user_message(text, memories=memories, images=codes, files=segs)
 
-    def _load_image(self, source: str) -> bytes:
+    def image_codes(self, source: str | bytes) -> bytes:
+        """An image (path, http(s) URL fetched SSRF-safely, or file bytes) as the model's VQ
+        codes, within the image limits of ``files.load_image``."""
         from ..files import image_to_tensor, load_image, to_model_image
 
         if self.vq is None:
             raise AetherError("this model has no image codec (vq.safetensors): cannot take images")
-        if source.startswith(("http://", "https://")):
-            from ..tools.fetch import safe_fetch
-            from ..tools.netguard import NetPolicy
-
-            res = safe_fetch(
-                source,
-                self.net_policy or NetPolicy(),
-                accept=("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"),
-            )
-            img = load_image(res.body, name=source)
+        if isinstance(source, bytes):
+            img = load_image(source, name="image")
+        elif source.startswith(("http://", "https://")):
+            img = load_image(fetch_image(source, self.net_policy), name=source)
         else:
             img = load_image(Path(source))
         small = to_model_image(img)
@@ -422,6 +438,15 @@ class AetherAgent:
             self.memory.add(self.redactor.redact(summary), kind="summary")
         except AetherError:
             pass  # a full or broken store must not fail the turn
+
+
+def fetch_image(url: str, net_policy: Any = None) -> bytes:
+    """An http(s) image's bytes through the SSRF-safe fetcher (private addresses refused)."""
+    from ..tools.fetch import safe_fetch
+    from ..tools.netguard import NetPolicy
+
+    accept = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp")
+    return safe_fetch(url, net_policy or NetPolicy(), accept=accept).body
 
 
 def _file_from_payload(payload: bytes) -> File:

@@ -13,10 +13,11 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..sampling import Constraint, DecodeSession, SamplingConfig, make_generator
+from ..sampling import Constraint, DecodeSession, SamplingConfig, Session, make_generator, stream
 from ..segments import Item, Message, decode, encode_item
 from ..vocab import Tok
 
@@ -59,14 +60,23 @@ class ModelPolicy:
         self.max_context = min(max_context, model.cfg.max_seq_len)
         self.info = ModelInfo(**{**info.__dict__, "max_context": self.max_context})
         self.session = DecodeSession(model, self.max_context)
+        self.device = self.session.device
         self._lock = threading.Lock()  # one generation at a time per cache
         self._torch = torch
+
+    @contextmanager
+    def decode_session(self, context: Sequence[int]) -> Iterator[Session]:
+        """The session one generation runs on: this policy's own cache, one generation at a
+        time. A policy serving many conversations hands out a row of a shared batch instead
+        (``serve.batcher``), picked by the ``context`` it will be fed."""
+        with self._lock:
+            yield self.session
 
     def _vision(self, images: Sequence[Any]) -> tuple[Any, object]:
         if not images or getattr(self.model, "vit", None) is None:
             return None, None
         torch = self._torch
-        stack = torch.stack([im.float() for im in images])[None].to(self.session.device)
+        stack = torch.stack([im.float() for im in images])[None].to(self.device)
         key = hashlib.blake2b(stack.cpu().numpy().tobytes(), digest_size=16).hexdigest()
         with torch.inference_mode():
             vision, _ = self.model.encode_images(stack)
@@ -83,10 +93,11 @@ class ModelPolicy:
         constraint: Constraint | None,
         should_stop: Callable[[], bool],
     ) -> Iterator[int]:
-        with self._lock:
-            vision, key = self._vision(images)
+        vision, key = self._vision(images)
+        with self.decode_session(context) as session:
             room = self.max_context - len(context) - 1
-            yield from self.session.generate(
+            yield from stream(
+                session,
                 context,
                 sampling,
                 min(max_new, max(room, 0)),

@@ -14,7 +14,7 @@ from .. import __version__
 from ..errors import AetherError
 
 # Each module defines register(subparsers) -> None and sets a handler via set_defaults(func=...).
-SUBCOMMANDS = ("ask", "memory", "train", "eval", "runs", "bench", "patch", "compress")
+SUBCOMMANDS = ("ask", "serve", "memory", "train", "eval", "runs", "bench", "patch", "compress")
 COMPLETION_SHELLS = ("bash", "zsh", "tcsh")  # what shtab writes
 
 

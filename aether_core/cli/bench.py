@@ -32,6 +32,60 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--turns", type=int, default=5)
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=run_agent)
+    s = bsub.add_parser(
+        "serve", help="load-test aether serve on loopback: throughput, latency, errors, RSS"
+    )
+    s.add_argument("--clients", type=int, default=8, help="concurrent clients")
+    s.add_argument("--seconds", type=float, default=30.0, help="length of each phase")
+    s.add_argument(
+        "--compare",
+        action="store_true",
+        help="run a single client first, then --clients, on the same server (batching gain)",
+    )
+    s.add_argument("--checkpoint", help="checkpoint dir (default: the shipped model)")
+    s.add_argument("--batch", type=int, default=8, help="the server's --batch")
+    s.add_argument("--threads", type=int, default=1, help="the server's torch threads")
+    s.add_argument("--timeout", type=float, default=120.0, help="per request, seconds")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from ..bench import bench_serve
+    from . import UsageError
+
+    if args.clients < 1 or args.seconds <= 0 or args.batch < 1 or args.threads < 1:
+        raise UsageError("--clients, --seconds, --batch and --threads must be positive")
+    if args.seconds > 3600 or args.clients > 256:
+        raise UsageError("a bounded benchmark: at most 3600 seconds and 256 clients")
+    counts = [1, args.clients] if args.compare and args.clients > 1 else [args.clients]
+    r = bench_serve(
+        counts,
+        args.seconds,
+        checkpoint=args.checkpoint,
+        batch=args.batch,
+        threads=args.threads,
+        timeout=args.timeout,
+    )
+    if args.json:
+        print(json.dumps(r.to_dict()))
+        return 0
+    print(f"server: batch {r.batch}, {r.threads} torch thread(s), {args.seconds:g} s per phase")
+    print("clients  requests  req/s   bytes/s   p50 s   p99 s  errors  truncated")
+    for p in r.phases:
+        print(
+            f"{p.clients:7d} {p.requests:9d} {p.requests_per_s:6.2f} {p.bytes_per_s:9.1f} "
+            f"{p.p50_s:7.2f} {p.p99_s:7.2f} {p.errors:7d} {p.truncated:10d}"
+        )
+        if p.first_error:
+            print(f"  first error: {p.first_error}")
+    if len(r.phases) == 2 and r.phases[0].bytes_per_s > 0:
+        print(f"batching gain: {r.phases[1].bytes_per_s / r.phases[0].bytes_per_s:.2f}x bytes/s")
+    print(
+        f"server RSS: {r.rss_before_mb:.0f} MB -> {r.rss_after_mb:.0f} MB "
+        f"({r.rss_after_mb - r.rss_before_mb:+.1f} MB)"
+    )
+    return 0 if all(p.errors == 0 and p.truncated == 0 for p in r.phases) else 1
 
 
 def run_agent(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..config import ModelConfig
-from .attention import LayerCache, RMSNorm, apply_rope
+from .attention import AttentionInput, LayerCache, RMSNorm, apply_rope
 
 
 def lambda_init_for(layer: int) -> float:
@@ -88,26 +88,14 @@ class DiffSelfAttention(nn.Module):
             lam = lam.to(a2.dtype)
         return a1 - lam * a2
 
-    def forward(
-        self,
-        x: Tensor,
-        cos: Tensor,
-        sin: Tensor,
-        mask: Tensor | None,
-        cache: LayerCache | None,
-        input_pos: Tensor | None,
-        end: int,
-    ) -> Tensor:
+    def forward(self, x: Tensor, a: AttentionInput, cache: LayerCache | None) -> Tensor:
         B, T, _ = x.shape
-        q, k, v = self.project(x, cos, sin)
-        if cache is not None:
+        q, k, v = self.project(x, a.cos, a.sin)
+        if cache is not None:  # the value halves are stored as heads (see the module docstring)
             hd, Hkv = self.head_dim, self.kv_heads
-            cache.k.index_copy_(2, input_pos, k)
-            cache.v.index_copy_(2, input_pos, torch.cat([v[..., :hd], v[..., hd:]], dim=1))
-            k = cache.k[:, :, :end]
-            v = torch.cat([cache.v[:, :Hkv, :end], cache.v[:, Hkv:, :end]], dim=-1)
-            y = self.differential(q, k, v, mask, causal=False)
-        else:
-            y = self.differential(q, k, v, mask, causal=True)
+            v_heads = torch.cat([v[..., :hd], v[..., hd:]], dim=1)
+            k, v_heads = cache.write(a.input_pos, k, v_heads, 0, a.end)
+            v = torch.cat([v_heads[:, :Hkv], v_heads[:, Hkv:]], dim=-1)
+        y = self.differential(q, k, v, a.mask, causal=cache is None)
         y = self.sub_norm(y) * (1.0 - self.lambda_init)
         return self.proj(y.transpose(1, 2).reshape(B, T, -1))

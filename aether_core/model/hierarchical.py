@@ -28,6 +28,7 @@ from torch import Tensor, nn
 
 from ..config import ConfigError, ModelConfig
 from .attention import (
+    AttentionInput,
     CrossAttention,
     KVCache,
     LayerCache,
@@ -41,7 +42,7 @@ from .entropy import entropy_model_config, logits_entropy, shift_entropies
 from .gated_memory import GatedMemory
 from .ngram import PAD_ID, HashNgramEmbedding
 from .patching import Patcher, PatchState, boundaries
-from .transformer import Block, ByteTransformer
+from .transformer import Block, ByteTransformer, vision_keys_values
 from .vision import TinyPatchViT
 
 
@@ -57,32 +58,21 @@ def window_mask(q_pos: Tensor, lo: int, end: int, window: int) -> Tensor:
 
 
 class LocalAttention(SelfAttention):
-    """Causal self-attention over the last ``window`` bytes; decode reads only that cache slice."""
+    """Causal self-attention over the last ``a.window`` bytes; decode reads only that cache slice."""
 
-    def forward(
-        self,
-        x: Tensor,
-        cos: Tensor,
-        sin: Tensor,
-        cache: LayerCache | None,  # type: ignore[override]
-        input_pos: Tensor,
-        start: int,
-        window: int,
-    ) -> Tensor:
+    def forward(self, x: Tensor, a: AttentionInput, cache: LayerCache | None) -> Tensor:
         B, T, _ = x.shape
-        q, k, v = self.project(x, cos, sin)
-        lo = 0
+        q, k, v = self.project(x, a.cos, a.sin)
+        window, start, lo = a.window, a.end - T, 0
         if cache is not None:
-            cache.k.index_copy_(2, input_pos, k)
-            cache.v.index_copy_(2, input_pos, v)
             lo = max(0, start - window + 1)
-            k, v = cache.k[:, :, lo : start + T], cache.v[:, :, lo : start + T]
+            k, v = cache.write(a.input_pos, k, v, lo, a.end)
         if T == 1:  # one query: every key in the slice is in its window
             y = self.attend(q, k, v, None, causal=False)
         elif cache is None and T <= window:
             y = self.attend(q, k, v, None, causal=True)
         else:
-            y = self.attend(q, k, v, window_mask(input_pos, lo, start + T, window), causal=False)
+            y = self.attend(q, k, v, window_mask(a.input_pos, lo, a.end, window), causal=False)
         return self.proj(y.transpose(1, 2).reshape(B, T, -1))
 
 
@@ -115,16 +105,12 @@ class LocalBlock(nn.Module):
     def forward(
         self,
         x: Tensor,
-        cos: Tensor,
-        sin: Tensor,
+        a: AttentionInput,
         cache: LayerCache | None,
-        input_pos: Tensor,
-        start: int,
-        window: int,
         cross_kv: tuple[Tensor, Tensor] | None = None,
         cross_mask: Tensor | None = None,
     ) -> Tensor:
-        x = x + self.drop(self.attn(self.norm1(x), cos, sin, cache, input_pos, start, window))
+        x = x + self.drop(self.attn(self.norm1(x), a, cache))
         if self.cross is not None and cross_kv is not None:
             x = x + self.drop(self.cross(self.norm_c(x), *cross_kv, cross_mask))
         gate, up = self.w13(self.norm2(x)).chunk(2, dim=-1)
@@ -169,22 +155,14 @@ class HierCache:
         max_len: int,
         device: torch.device | str,
         dtype: torch.dtype,
+        vision_len: int = 0,
     ) -> None:
         cfg, h = model.cfg, model.cfg.hier
         d, heads = h.local_dim, h.local_heads
         self.max_len = max_len
         self.enc = KVCache(h.encoder_layers, 1, max_len, heads, d // heads, device, dtype)
         self.dec = KVCache(h.decoder_layers, 1, max_len, heads, d // heads, device, dtype)
-        self.glob = KVCache(
-            cfg.n_layers,
-            1,
-            max_len,
-            cfg.kv_heads,
-            cfg.head_dim,
-            device,
-            dtype,
-            kv_factor=2 if cfg.attention == "diff" else 1,
-        )
+        self.glob = KVCache.for_config(cfg, 1, max_len, device, dtype, vision_len)
         ent = model.entropy_model
         self.ent = ent.new_cache(1, max_len, device, dtype) if ent is not None else None
         self.tokens = torch.full((1, max_len), PAD_ID, dtype=torch.long, device=device)
@@ -224,6 +202,8 @@ class HierCache:
 
 
 class HierarchicalByteModel(nn.Module):
+    batched_decode = False  # patches differ per row: one conversation at a time
+
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         h = cfg.hier
@@ -302,6 +282,7 @@ class HierarchicalByteModel(nn.Module):
         max_len: int | None = None,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
+        vision_len: int = 0,
     ) -> HierCache:
         if batch != 1:
             raise ValueError(
@@ -309,7 +290,7 @@ class HierarchicalByteModel(nn.Module):
             )
         p = self.embed.weight
         max_len = min(max_len or self.cfg.max_seq_len, self.cfg.max_seq_len)
-        return HierCache(self, max_len, device or p.device, dtype or p.dtype)
+        return HierCache(self, max_len, device or p.device, dtype or p.dtype, vision_len)
 
     # ------------------------------------------------------------------ pieces
     def _encode(
@@ -323,35 +304,15 @@ class HierarchicalByteModel(nn.Module):
         x = self.embed(tokens)
         if self.ngram_embed is not None:
             x = x + self.ngram_embed(tokens, history)
-        cos, sin = self.rope_cos[input_pos], self.rope_sin[input_pos]
+        a = self._local_input(input_pos, start + tokens.shape[1])
         for i, blk in enumerate(self.encoder):
-            layer = cache.layers[i] if cache is not None else None
-            x = blk(x, cos, sin, layer, input_pos, start, self.cfg.hier.window)
+            x = blk(x, a, cache.layers[i] if cache is not None else None)
         return x
 
-    def _vision_kv(
-        self, vision: Tensor | None, vision_mask: Tensor | None, cache: KVCache | None
-    ) -> tuple[list[tuple[Tensor, Tensor] | None], Tensor | None]:
-        """Per global block cross-attention K/V for the vision tokens (cached once per image set)."""
-        if vision is not None and vision_mask is None:
-            vision_mask = torch.ones(vision.shape[:2], dtype=torch.bool, device=vision.device)
-        if cache is not None and vision is not None:
-            cache.vision_mask = vision_mask
-        elif cache is not None:
-            vision_mask = cache.vision_mask
-        kvs: list[tuple[Tensor, Tensor] | None] = []
-        for i, block in enumerate(self.blocks):
-            kv = None
-            if block.cross is not None:
-                layer = cache.layers[i] if cache is not None else None
-                if vision is not None:
-                    kv = block.cross.keys_values(vision)
-                    if layer is not None:
-                        layer.cross_k, layer.cross_v = kv
-                elif layer is not None and layer.cross_k is not None:
-                    kv = (layer.cross_k, layer.cross_v)
-            kvs.append(kv)
-        return kvs, vision_mask
+    def _local_input(self, input_pos: Tensor, end: int) -> AttentionInput:
+        return AttentionInput.at(
+            self.rope_cos, self.rope_sin, input_pos, end, window=self.cfg.hier.window
+        )
 
     def _global(
         self,
@@ -364,12 +325,13 @@ class HierarchicalByteModel(nn.Module):
     ) -> Tensor:
         """Global blocks over patch vectors at global positions ``gpos`` -> to_local(norm(out)),
         with the gated memory read (and written, segment by segment) in between when present."""
-        cos, sin = self.grope_cos[gpos], self.grope_sin[gpos]
         end = int(gpos[-1]) + 1
         mask = attention_mask(gpos, end, None) if cache is not None else None
+        a = AttentionInput.at(
+            self.grope_cos, self.grope_sin, gpos, end, mask=mask, vision_mask=vision_mask
+        )
         for i, block in enumerate(self.blocks):
-            layer = cache.layers[i] if cache is not None else None
-            x = block(x, cos, sin, mask, layer, gpos, end, vision_kv[i], vision_mask)
+            x = block(x, a, cache.layers[i] if cache is not None else None, vision_kv[i])
         if self.memory is not None and memory is not None:
             first = int(gpos[0])
             x = self.memory(x, first, memory.states, memory.outputs, memory.final)
@@ -387,12 +349,10 @@ class HierarchicalByteModel(nn.Module):
         cross_mask: Tensor | None,
         last_only: bool,
     ) -> Tensor:
-        cos, sin = self.rope_cos[input_pos], self.rope_sin[input_pos]
+        a = self._local_input(input_pos, start + x.shape[1])
         for i, blk in enumerate(self.decoder):
             layer = cache.layers[i] if cache is not None else None
-            x = blk(
-                x, cos, sin, layer, input_pos, start, self.cfg.hier.window, cross_kv[i], cross_mask
-            )
+            x = blk(x, a, layer, cross_kv[i], cross_mask)
         if last_only:
             x = x[:, -1:]
         x = self.norm(x)
@@ -479,7 +439,7 @@ class HierarchicalByteModel(nn.Module):
             ]
             pooled = self.pool(x, torch.tensor(st, device=dev), torch.tensor(ln, device=dev))
             gx = torch.cat([gx, pooled], dim=1)
-        vision_kv, vision_mask = self._vision_kv(vision, vision_mask, None)
+        vision_kv, vision_mask = vision_keys_values(self.blocks, vision, vision_mask, None)
         g = self._global(gx, torch.arange(P, device=dev), None, vision_kv, vision_mask, memory)
         x = x + g.gather(1, pid[..., None].expand(-1, -1, g.shape[-1]))
         cross_kv = [blk.cross.keys_values(g) for blk in self.decoder]
@@ -525,7 +485,7 @@ class HierarchicalByteModel(nn.Module):
             cache.patch_of.append(len(cache.patch_start) - 1)
         j1 = len(cache.patch_start)
 
-        vision_kv, vision_mask = self._vision_kv(vision, vision_mask, cache.glob)
+        vision_kv, vision_mask = vision_keys_values(self.blocks, vision, vision_mask, cache.glob)
         if j1 > j0:  # new patches began: run the global model on the patches that just closed
             gx = [self.bos_patch.to(x.dtype).expand(1, 1, -1)] if j0 == 0 else []
             closed = range(max(j0, 1) - 1, j1 - 1)

@@ -3,12 +3,15 @@ attention to vision tokens (skipped when no image is present) and a SwiGLU feed-
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..config import ModelConfig
 from .attention import (
+    AttentionInput,
     CrossAttention,
     KVCache,
     LayerCache,
@@ -18,7 +21,7 @@ from .attention import (
     init_linear,
     rope_tables,
 )
-from .ngram import HashNgramEmbedding
+from .ngram import PAD_ID, HashNgramEmbedding
 from .vision import TinyPatchViT
 
 
@@ -40,20 +43,30 @@ class Block(nn.Module):
     def forward(
         self,
         x: Tensor,
-        cos: Tensor,
-        sin: Tensor,
-        mask: Tensor | None,
+        a: AttentionInput,
         cache: LayerCache | None,
-        input_pos: Tensor | None,
-        end: int,
         cross_kv: tuple[Tensor, Tensor] | None,
-        vision_mask: Tensor | None,
     ) -> Tensor:
-        x = x + self.drop(self.attn(self.norm1(x), cos, sin, mask, cache, input_pos, end))
+        x = x + self.drop(self.attn(self.norm1(x), a, cache))
         if self.cross is not None and cross_kv is not None:
-            x = x + self.drop(self.cross(self.norm_c(x), *cross_kv, vision_mask))
+            x = x + self.drop(self.cross(self.norm_c(x), *cross_kv, a.vision_mask))
         gate, up = self.w13(self.norm2(x)).chunk(2, dim=-1)
         return x + self.drop(self.w2(F.silu(gate) * up))
+
+
+def vision_keys_values(
+    blocks: nn.ModuleList, vision: Tensor | None, vision_mask: Tensor | None, cache: KVCache | None
+) -> tuple[list[tuple[Tensor, Tensor] | None], Tensor | None]:
+    """Each block's cross-attention keys/values for ``vision`` (kept in the cache), or the
+    cached ones when no new images come with this chunk."""
+    if vision is None:
+        return cache.vision() if cache is not None else ([None] * len(blocks), None)
+    if vision_mask is None:
+        vision_mask = torch.ones(vision.shape[:2], dtype=torch.bool, device=vision.device)
+    kvs = [b.cross.keys_values(vision) if b.cross is not None else None for b in blocks]
+    if cache is not None:
+        cache.store_vision(kvs, vision_mask)
+    return kvs, vision_mask
 
 
 def make_self_attention(cfg: ModelConfig, layer: int) -> nn.Module:
@@ -105,23 +118,19 @@ class ByteTransformer(nn.Module):
         return tokens.view(B, N * Q, -1), image_mask.repeat_interleave(Q, dim=1)
 
     # ------------------------------------------------------------------ cache
+    batched_decode = True  # rows at different positions can step together (input_pos [B, T])
+
     def new_cache(
         self,
         batch: int,
         max_len: int | None = None,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
+        vision_len: int = 0,
     ) -> KVCache:
         p = self.embed.weight
-        return KVCache(
-            self.cfg.n_layers,
-            batch,
-            min(max_len or self.cfg.max_seq_len, self.cfg.max_seq_len),
-            self.cfg.kv_heads,
-            self.cfg.head_dim,
-            device or p.device,
-            dtype or p.dtype,
-            kv_factor=2 if self.cfg.attention == "diff" else 1,
+        return KVCache.for_config(
+            self.cfg, batch, max_len, device or p.device, dtype or p.dtype, vision_len
         )
 
     # ------------------------------------------------------------------ forward
@@ -139,66 +148,55 @@ class ByteTransformer(nn.Module):
         """tokens [B, T] -> logits [B, T, V] (or [B, 1, V] with last_only).
 
         Without a cache this is the training pass (positions 0..T-1). With a cache, ``input_pos``
-        says where the tokens go; the same path serves prefill and single-token decode.
-        ``key_valid`` [B, T] marks real (True) vs padding (False) tokens.
+        says where the tokens go ([T], or [B, T] with each row at its own positions); the same
+        path serves prefill and single-token decode. ``key_valid`` [B, T] marks real (True) vs
+        padding (False) tokens.
         """
-        B, T = tokens.shape
-        if input_pos is None:  # training: no .item() here, so torch.compile sees one graph
-            input_pos, end = torch.arange(T, device=tokens.device), T
-        else:
-            end = int(input_pos[-1]) + 1
-        if end > self.cfg.max_seq_len:
-            raise ValueError(f"sequence of {end} tokens exceeds max_seq_len {self.cfg.max_seq_len}")
-        if cache is not None and end > cache.max_len:
-            raise ValueError(f"sequence of {end} tokens exceeds the KV cache ({cache.max_len})")
-        valid = key_valid
-        if cache is not None:
-            if key_valid is not None:
-                cache.valid[:, input_pos] = key_valid
-                cache.has_padding = cache.has_padding or not bool(key_valid.all())
-            elif cache.has_padding:
-                cache.valid[:, input_pos] = True
-            valid = cache.valid if cache.has_padding else None
-        mask = (
-            attention_mask(input_pos, end, valid)
-            if (cache is not None or valid is not None)
-            else None
-        )
-        cos, sin = self.rope_cos[input_pos], self.rope_sin[input_pos]
-        if vision is not None and vision_mask is None:
-            vision_mask = torch.ones(vision.shape[:2], dtype=torch.bool, device=vision.device)
-        if cache is not None and vision is not None:
-            cache.vision_mask = vision_mask
-        elif cache is not None:
-            vision_mask = cache.vision_mask
-
+        a = self._positions(tokens, input_pos, cache, key_valid)
         x = self.embed(tokens)
         if self.ngram is not None:
-            x = x + self.ngram(tokens, self._history(tokens, input_pos, cache))
-        for i, block in enumerate(self.blocks):
-            layer_cache = cache.layers[i] if cache is not None else None
-            cross_kv = None
-            if block.cross is not None:
-                if vision is not None:
-                    cross_kv = block.cross.keys_values(vision)
-                    if layer_cache is not None:
-                        layer_cache.cross_k, layer_cache.cross_v = cross_kv
-                elif layer_cache is not None and layer_cache.cross_k is not None:
-                    cross_kv = (layer_cache.cross_k, layer_cache.cross_v)
-            x = block(x, cos, sin, mask, layer_cache, input_pos, end, cross_kv, vision_mask)
+            history = (
+                cache.history(a.input_pos, self.ngram.context, PAD_ID)
+                if cache is not None
+                else None
+            )
+            x = x + self.ngram(tokens, history)
+            if cache is not None:
+                cache.record(tokens, a.input_pos)
+        vision_kv, vision_mask = vision_keys_values(self.blocks, vision, vision_mask, cache)
+        a = replace(a, vision_mask=vision_mask)
+        layers = cache.layers if cache is not None else [None] * len(self.blocks)
+        for block, layer, kv in zip(self.blocks, layers, vision_kv, strict=True):
+            x = block(x, a, layer, kv)
         if last_only:
             x = x[:, -1:]
         x = self.norm(x)
         return F.linear(x, self.embed.weight) if self.head is None else self.head(x)
 
-    def _history(self, tokens: Tensor, input_pos: Tensor, cache: KVCache | None) -> Tensor | None:
-        """The bytes just before this chunk (cached decoding), so its n-grams equal a full pass."""
-        if cache is None:
-            return None
-        start = int(input_pos[0])
-        history = cache.tokens[:, max(0, start - self.ngram.context) : start]
-        cache.tokens[:, input_pos] = tokens
-        return history
+    def _positions(
+        self,
+        tokens: Tensor,
+        input_pos: Tensor | None,
+        cache: KVCache | None,
+        key_valid: Tensor | None,
+    ) -> AttentionInput:
+        """Where the tokens sit, the keys they see and their RoPE rows."""
+        if input_pos is None:  # training: no .item() here, so torch.compile sees one graph
+            input_pos, end = torch.arange(tokens.shape[1], device=tokens.device), tokens.shape[1]
+        else:
+            end = int(input_pos.max() if input_pos.dim() == 2 else input_pos[-1]) + 1
+        if end > self.cfg.max_seq_len:
+            raise ValueError(f"sequence of {end} tokens exceeds max_seq_len {self.cfg.max_seq_len}")
+        valid = key_valid
+        if cache is not None:
+            cache.check(end)
+            valid = cache.mark_valid(input_pos, key_valid)
+        mask = (
+            attention_mask(input_pos, end, valid)
+            if cache is not None or valid is not None
+            else None
+        )
+        return AttentionInput.at(self.rope_cos, self.rope_sin, input_pos, end, mask=mask)
 
     def num_params(self, include_vision: bool = True) -> int:
         return sum(

@@ -1,4 +1,4 @@
-"""Every face (aether ask, the TUI, aether eval skills, a bare AgentConfig) decodes with the same
+"""Every face (aether ask, the TUI, aether serve, aether eval skills, a bare AgentConfig) decodes with the same
 defaults, read from aether_core.decoding: four copies of the temperature once shipped a bug."""
 
 from __future__ import annotations
@@ -45,11 +45,18 @@ def _ask(argv: list[str]):
     return lambda: args.func(args)
 
 
+def _serve(argv: list[str]):
+    args = build_parser().parse_args(["serve", *argv])
+    return lambda: args.func(args)
+
+
 def test_every_face_reads_the_same_defaults(captured):
     ask = _face_sampling(captured, _ask(["hi"]))
     tui = _face_sampling(captured, BuildAgentFactory(Settings()))
+    serve = _face_sampling(captured, _serve([]))
     evaluation = SkillRunner(None, None, ToolRegistry([]), out_dir=None, seed=0).sampling
-    faces = {"ask": ask, "tui": tui, "eval": evaluation, "agent": AgentConfig().sampling}
+    faces = {"ask": ask, "tui": tui, "serve": serve, "eval": evaluation}
+    faces["agent"] = AgentConfig().sampling
     for name, cfg in faces.items():
         assert dataclasses.replace(cfg, seed=None) == DEFAULT_SAMPLING, name
     assert DEFAULT_SAMPLING.temperature == 0.0  # greedy, as the README and the skills table say

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 from aether_core.config import ModelConfig
 from aether_core.model import build_model
-from aether_core.model.attention import KVCache, rope_tables
+from aether_core.model.attention import AttentionInput, KVCache, rope_tables
 from aether_core.model.diff_attention import DiffSelfAttention, lambda_init_for
 from aether_core.sampling import DecodeSession
 
@@ -48,7 +48,9 @@ def test_lambda_zero_is_standard_attention_exactly(kv: int) -> None:
     # and the whole layer is then: head norm of that, scaled by 1 - lambda_init, projected
     y = attn.sub_norm(standard) * (1 - attn.lambda_init)
     ref = attn.proj(y.transpose(1, 2).reshape(2, x.shape[1], -1))
-    assert torch.equal(attn(x, cos, sin, None, None, None, x.shape[1]), ref)
+    assert torch.equal(
+        attn(x, AttentionInput(cos, sin, torch.arange(x.shape[1]), x.shape[1]), None), ref
+    )
 
 
 def test_general_lambda_matches_explicit_softmax_difference() -> None:
@@ -80,7 +82,9 @@ def test_general_lambda_matches_explicit_softmax_difference() -> None:
 def test_gradients_reach_lambda() -> None:
     attn, x, cos, sin = setup(cfg())
     attn.train()
-    attn(x, cos, sin, None, None, None, x.shape[1]).square().mean().backward()
+    attn(
+        x, AttentionInput(cos, sin, torch.arange(x.shape[1]), x.shape[1]), None
+    ).square().mean().backward()
     assert all(
         p.grad is not None and p.grad.abs().sum() > 0
         for p in (attn.lambda_q1, attn.lambda_k1, attn.lambda_q2, attn.lambda_k2)
