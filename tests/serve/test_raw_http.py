@@ -7,7 +7,7 @@ from __future__ import annotations
 import http.client
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -26,7 +26,7 @@ SLOW_S = 3.0  # the clock tool's answer takes this long, so a turn asking the ti
 
 def slow_now() -> datetime:
     time.sleep(SLOW_S)
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @pytest.fixture(scope="module")
