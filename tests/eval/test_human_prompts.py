@@ -77,18 +77,28 @@ def test_shipped_file_parses_and_every_line_builds_a_sample() -> None:
     assert resolve_prompts("human") == HUMAN_PROMPTS and HUMAN_PROMPTS.is_file()
     lines = load_prompts(HUMAN_PROMPTS)
     samples = prompt_samples(HUMAN_PROMPTS)
-    assert 140 <= len(samples) == len(lines) <= 170
+    assert 230 <= len(samples) == len(lines) <= 270
     counts = Counter(s.skill for s in samples)
-    assert set(counts) == set(SKILLS) and min(counts.values()) >= 15, counts
+    assert set(counts) == {*SKILLS, "multi", "photo"}, counts
+    assert min(counts[k] for k in SKILLS) >= 15 and min(counts["multi"], counts["photo"]) >= 6
+    halves = Counter((s.skill, s.extra["half"]) for s in samples)
+    for skill in counts:  # every line is in one half; each skill is split down the middle
+        assert halves[skill, "dev"] + halves[skill, "heldout"] == counts[skill]
+        assert abs(halves[skill, "dev"] - halves[skill, "heldout"]) <= 1, skill
+    dev = prompt_samples(HUMAN_PROMPTS, split="dev")
+    heldout = prompt_samples(HUMAN_PROMPTS, split="heldout")
+    assert {s.prompt for s in dev} | {s.prompt for s in heldout} == {s.prompt for s in samples}
+    assert not {s.prompt for s in dev} & {s.prompt for s in heldout}
     assert len({s.prompt for s in samples}) == len(samples)  # distinct prompts
     for s in samples:
         assert s.split == "human" and s.thought and (s.answer or s.tool_output)
         if s.expected_tool:
             assert s.tool_output and s.expected_args is not None
     for s in samples:  # what each tool call copies is in the prompt, verbatim
-        for key in ("query", "url", "text", "timezone"):
-            value = (s.expected_args or {}).get(key)
-            assert value is None or value in s.prompt, (s.prompt, value)
+        for call in s.extra.get("calls", ()):
+            for key in ("query", "url", "text", "timezone"):
+                value = call["args"].get(key)
+                assert value is None or value in s.prompt, (s.prompt, value)
     # random parts follow the seed: same seed, same pictures; another seed, other ones
     captions = [s.image_spec for s in prompt_samples(HUMAN_PROMPTS, skills=["caption"])]
     assert captions == [s.image_spec for s in samples if s.skill == "caption"]
@@ -125,7 +135,9 @@ def test_samples_take_their_ground_truth_from_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, *(json.dumps(x) for x in lines))
     arith, tokyo, local, search, browse, draw, memory = prompt_samples(path)
     assert arith.tool_output == "576" and arith.extra["result"] == "576"
-    assert tokyo.expected_args == {"timezone": "tokyo"} and "Asia/Tokyo" in tokyo.tool_output
+    assert tokyo.expected_args == {"timezone": "tokyo"}
+    assert tokyo.tool_output == "It's 00:09 on Sunday 15 March 2026 in Tokyo, Japan."
+    assert tokyo.expected_answer_contains == ("00:09",)
     assert local.expected_args == {}
     assert search.extra["results"] and search.extra["results"][0]["title"] in search.tool_output
     assert "bread baking" in browse.tool_output.lower() and browse.tool_output.count("URL: ") == 1
@@ -153,6 +165,26 @@ BAD = [
     ('{"skill": "search", "prompt": "google cats", "query": "dogs"}', "not copied verbatim"),
     ('{"skill": "time", "prompt": "time in Narnia?", "timezone": "Narnia"}', "unknown time zone"),
     ('{"skill": "browse", "prompt": "read example", "url": "example"}', "bad url"),
+    (
+        '{"skill": "arithmetic", "prompt": "what is 10% of 50", "phrase": "10% of 50", "result": "6"}',
+        "not '6'",
+    ),
+    (
+        '{"skill": "arithmetic", "prompt": "hmm what", "phrase": "hmm what", "result": "1"}',
+        "cannot read",
+    ),
+    ('{"skill": "arithmetic", "prompt": "2 plus 2"}', "give an 'expression'"),
+    ('{"skill": "chat", "prompt": "hi", "split": "train"}', "split must be one of"),
+    (
+        '{"skill": "multi", "prompt": "what is 2+2", "calls": [{"tool": "calc", "phrase": "2+2", '
+        '"result": "4"}]}',
+        "two or more",
+    ),
+    (
+        '{"skill": "multi", "prompt": "2+2 and time in Oslo", "calls": [{"tool": "calc", '
+        '"phrase": "2+2", "result": "4"}, {"tool": "time", "timezone": "Bergen"}]}',
+        "not copied verbatim",
+    ),
     (
         '{"skill": "draw", "prompt": "draw a teal circle", "colour": "teal", "shape": "circle"}',
         "unknown colour 'teal'",
