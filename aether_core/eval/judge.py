@@ -30,10 +30,20 @@ def norm(s: str) -> str:
 
 
 def has_number(answer: str, number: str) -> bool:
-    """``number`` stands in ``answer`` as a number of its own ("12" in "it's 12.", not in
-    "128" or "1.12")."""
-    pattern = rf"(?<![\d.]){re.escape(number)}(?![\d]|\.\d)"
-    return re.search(pattern, answer.replace(",", "")) is not None
+    """``number`` stands in ``answer`` as a number of its own ("12" in "it's 12.", not in "128"
+    or "1.12"), or rounded to two or more decimals ("8.67" for "8.66666666667")."""
+    text = answer.replace(",", "")
+    if re.search(rf"(?<![\d.]){re.escape(number)}(?![\d]|\.\d)", text):
+        return True
+    try:
+        value = float(number)
+    except ValueError:
+        return False
+    for match in re.finditer(r"(?<![\d.])(-?\d+\.(\d{2,}))(?![\d]|\.\d)", text):
+        places = len(match[2])
+        if places < len(number.partition(".")[2]) and round(value, places) == float(match[1]):
+            return True
+    return False
 
 
 def same_zone(got: str, want: str) -> bool:

@@ -226,6 +226,7 @@ def normalize(text: str) -> str:
     s = text.lower().replace("’", "'")
     s = re.sub(r"(?<=\d),(?=\d{3}\b)", "", s)  # 1,000 -> 1000 (a list "3, 9" keeps its space)
     s = re.sub(r"[$€£¥]", "", s)
+    s = re.sub(r"\b(?:dollars?|bucks|euros?|usd|eur|gbp|quid|yen|rupees?)\b", " ", s)
     s = words_to_numbers(s)
     s = re.sub(r"\s+", " ", s).strip()
     s = _TRAIL.sub("", s)

@@ -113,6 +113,8 @@ def test_numbers_stand_alone_in_the_answer() -> None:
     assert has_number("It's 12.", "12") and has_number("that makes 1,250 in all", "1250")
     assert not has_number("128 apples", "12") and not has_number("1.12", "12")
     assert has_number("8.04672 kilometers", "8.04672") and not has_number("8.046721", "8.04672")
+    assert has_number("about 8.67 on average", "8.66666666667")  # rounded, as people read it
+    assert not has_number("about 8.7", "8.66666666667") and not has_number("8.66", "8.66666666667")
 
 
 def test_time_is_right_end_to_end_with_the_time_and_the_place() -> None:
