@@ -231,6 +231,7 @@ def test_words_reach_numexpr_and_pint_only_vetted(monkeypatch: pytest.MonkeyPatc
     real_eval = numexpr.evaluate
     monkeypatch.setattr(numexpr, "evaluate", lambda e, **kw: seen.append(e) or real_eval(e, **kw))
     ureg = units.registry()
+    units.unit.cache_clear()  # looked up afresh, through the spy
     names: list[str] = []
     real_parse = ureg.parse_units
     monkeypatch.setattr(ureg, "parse_units", lambda n: names.append(n) or real_parse(n))
