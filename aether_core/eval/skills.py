@@ -14,6 +14,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ __all__ = ["ROWS", "Failure", "SkillRunner", "Transcript", "evaluate_skills", "s
 ROWS = ("arithmetic", "time", "search", "browse", "echo", "chat", "caption", "draw_colour",
         "draw_shape", "memory", "multi", "photo")  # fmt: skip
 WRITTEN_ONLY = ("multi", "photo")  # skills only written prompts have (no generator)
+CLOCK = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)  # "now" where a sample names none
 EXCLUDED_VARIANTS = {"error", "denied", "store", "unknown"}  # not what a skill row measures
 
 
@@ -106,22 +108,25 @@ class SkillRunner:
 
     def agent(self, sample: SkillSample, memory: Any = None) -> AetherAgent:
         outputs = {c["tool"]: c["output"] for c in sample.extra.get("calls", ()) if "output" in c}
+        if sample.expected_tool and sample.expected_tool not in outputs:
+            outputs[sample.expected_tool] = sample.tool_output or ""
         now = _moment(sample)
 
         def replay(name: str) -> Callable[[], str]:
             def run() -> str:
-                output = outputs.get(name, sample.tool_output or "")
+                if name not in outputs:  # a tool the sample does not ask for finds nothing
+                    raise RuntimeError(f"{name}: no result")
                 if not sample.tool_ok:
-                    raise RuntimeError(output)
-                return output
+                    raise RuntimeError(outputs[name])
+                return outputs[name]
 
             return run
 
         def stand_in(t: Tool) -> Tool:
             if isinstance(t, CalcTool) or (isinstance(t, EchoTool) and sample.tool_ok):
                 return t  # offline and deterministic: a wrong call gets its own wrong output
-            if isinstance(t, TimeTool) and now is not None and sample.tool_ok:
-                return TimeTool(now=lambda: now)
+            if isinstance(t, TimeTool) and sample.tool_ok and (now or "time" not in outputs):
+                return TimeTool(now=lambda: now or CLOCK)  # a fixed clock, not the sample's
             return ReplayTool(t, replay(t.name))
 
         tools = ToolRegistry([stand_in(t) for t in self.registry])

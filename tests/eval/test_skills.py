@@ -18,7 +18,7 @@ from aether_core.eval.skills import (
     score,
 )
 from aether_core.model.vq import TinyVQVAE, VQConfig
-from aether_core.segments import Text, Thought
+from aether_core.segments import Text, Thought, ToolCall
 from aether_core.tools import default_registry
 
 SKILLS_NO_DRAW = ("arithmetic", "time", "search", "browse", "echo", "chat", "caption", "memory")
@@ -138,3 +138,24 @@ def test_a_photo_answer_is_honest_or_wrong() -> None:
     assert honest_about_photo("Mostly green and brown colours.")
     assert not honest_about_photo("I see a magenta square on a black background.")
     assert not honest_about_photo("")
+
+
+def test_a_tool_the_sample_does_not_ask_for_returns_nothing_of_its_answer(vq) -> None:
+    """Replayed outputs belong to the tool that was asked for: a wrong tool finds nothing (or,
+    for the clock, tells the time), so parroting its result cannot pass a row end to end."""
+    [s] = eval_samples("arithmetic", 1, 0)
+
+    def parrot(tool: str, args: dict):
+        def script(conv):
+            last = conv[-1]
+            if last.role == "tool":
+                return [Thought(b"say it"), Text(b"Result: " + last.items[-1].output)]
+            return [Thought(b"call"), ToolCall.make(tool, args)]
+
+        return ScriptedPolicy(script)
+
+    for tool, args in (("web_search", {"query": "numbers"}), ("browse_page", {"url": "x.org"})):
+        table = evaluate_skills(parrot(tool, args), vq, default_registry(), samples=[s])
+        assert (table["arithmetic"], table["call"]["arithmetic"]) == (0.0, 0.0), tool
+    right = evaluate_skills(parrot("calc", s.expected_args), vq, default_registry(), samples=[s])
+    assert (right["arithmetic"], right["call"]["arithmetic"]) == (1.0, 1.0)
