@@ -2,10 +2,10 @@
 
 The generated eval split varies templates; a file of hand-written prompts checks what a user
 really types (typos, slang, long-winded requests). Each JSONL line names the skill, the prompt and
-the ground truth; ``prompt_samples`` builds the tool output the way the skill's generator does
-(calc's own number format, the clock's ``format_time`` at a fixed moment, search results and a
-page from the generators' helpers) so the lines go through the same ``SkillRunner`` and ``score``
-as generated samples. Blank lines and lines starting with ``#`` are skipped.
+the ground truth; ``prompt_samples`` builds the tool outputs (``human_samples``: calc's own
+answer, the clock's ``describe`` at a fixed moment, search results and a page from the
+generators' helpers) so the lines go through the same ``SkillRunner`` and judge as generated
+samples. Blank lines and lines starting with ``#`` are skipped.
 
     {"skill": "arithmetic", "prompt": "hey can u work out 48 times 12", "expression": "48*12"}
     {"skill": "time", "prompt": "whats the time in tokyo rn", "timezone": "tokyo"}
@@ -32,11 +32,13 @@ line checks that). ``multi`` asks for two things in one message: each of its ``c
 with the fields its skill's line would have. ``photo`` attaches a photograph-like picture (no
 drawn shape): an honest answer says what little it can. ``split`` (``dev`` | ``heldout``)
 puts a line in one half: ``dev`` is the half to read failures from while designing data and
-decoding rules, ``heldout`` the half that is only ever scored. A line must be answerable by the agent as it is: search
-queries, echo texts, URLs and time zones are copied verbatim from the prompt, an expression uses
-the prompt's numbers in the prompt's order, the agent's fact extractor reads the answer from the
-memory line's ``store`` prompt and its memory search finds that fact for the question. Optional fields: ``timezone`` (time; omit or null for
-local time), ``background`` and ``size`` (draw: small | medium | big, else read from the prompt's
+decoding rules, ``heldout`` the half that is only ever scored.
+
+A line must be answerable by the agent as it is: search queries, echo texts, URLs, phrases and
+places are copied verbatim from the prompt, an expression uses the prompt's numbers in the
+prompt's order, the agent's fact extractor reads the answer from the memory line's ``store``
+prompt and its memory search finds that fact for the question. Optional fields: ``timezone``
+(time; omit or null for local time), ``background`` and ``size`` (draw: small | medium | big, else read from the prompt's
 size word), ``topic`` (browse: what the page is about, else read from the URL).
 """
 
