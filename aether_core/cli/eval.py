@@ -255,7 +255,9 @@ def _run_skills(args: argparse.Namespace) -> int:
             if samples
             else {"n": n}
         )
-        print(json.dumps({"model": agent.info.name, **source, "seed": args.seed, **table}))
+        flat = {k: v for k, v in table.items() if k != "call"}  # one number per key
+        flat |= {f"call_{row}": acc for row, acc in table["call"].items()}
+        print(json.dumps({"model": agent.info.name, **source, "seed": args.seed, **flat}))
     else:
         if samples:  # the path on a line of its own: a table title wraps to the table's width
             print(f"prompts: {path} ({len(samples)} written prompts, split {args.split})")
