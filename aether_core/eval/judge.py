@@ -16,6 +16,7 @@ Two verdicts per row, reported side by side:
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from ..data.skills import SkillSample
@@ -151,7 +152,7 @@ def _answered(sample: SkillSample, want: dict[str, Any], answer: str, calls: lis
         if hhmm and "calls" in sample.extra:
             said = [hhmm]
         places = [norm(p) for p in want.get("place", _places(sample))]
-        return all(norm(c) in norm(answer) for c in said) and (
+        return all(_says(answer, c) for c in said) and (
             not places or any(p and p in norm(answer) for p in places)
         )
     right = any(call_ok(sample, want, c) for c in calls)  # a replay answers any call alike
@@ -166,6 +167,20 @@ def _answered(sample: SkillSample, want: dict[str, Any], answer: str, calls: lis
         first = want.get("want") or (sample.expected_answer_contains or ("",))[0]
         return right and norm(first) in norm(answer)
     return right
+
+
+def _says(answer: str, what: str) -> bool:
+    """``what`` is in the answer; a date (2026-03-14) also as people write it: "14 March 2026",
+    "March 14" (the clock says "on Saturday 14 March 2026")."""
+    text = norm(answer)
+    if norm(what) in text:
+        return True
+    try:
+        day = datetime.strptime(what, "%Y-%m-%d")
+    except ValueError:
+        return False
+    spelled = (f"{day.day} {day:%B %Y}", f"{day:%B} {day.day}", f"{day.day} {day:%B}")
+    return any(norm(s) in text for s in spelled)
 
 
 def _places(sample: SkillSample) -> list[str]:
@@ -221,5 +236,5 @@ def score(sample: SkillSample, t: Any) -> dict[str, bool]:
     if skill == "time" and "calls" not in sample.extra and wants:
         wants = [{**wants[0], "place": _places(sample)}]
     if not wants:  # a local-time sample of the generators: no args, the time said
-        return {skill: all(norm(c) in norm(answer) for c in sample.expected_answer_contains)}
+        return {skill: all(_says(answer, c) for c in sample.expected_answer_contains)}
     return {skill: all(_answered(sample, w, answer, t.calls) for w in wants)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 import torch
 
@@ -131,6 +133,21 @@ def test_time_is_right_end_to_end_with_the_time_and_the_place() -> None:
     assert not score(s, Transcript(calls=call, answer=f"It's {said}."))["time"]  # where?
     if hhmm:
         assert not score(s, Transcript(calls=call, answer=f"In {typed}, UTC+09:00)"))["time"]
+
+
+def test_a_date_counts_as_the_clock_says_it() -> None:
+    [s] = [x for x in eval_samples("time", 60, 0) if x.variant == "date" and x.expected_args][:1]
+    typed = s.expected_args["timezone"]
+    day = datetime.strptime(s.expected_answer_contains[0], "%Y-%m-%d")
+    call = [("time", {"timezone": typed})]
+    for said in (f"{day:%Y-%m-%d}", f"{day.day} {day:%B %Y}", f"{day:%B} {day.day}"):
+        assert score(s, Transcript(calls=call, answer=f"In {typed} it's {said}."))["time"], said
+    assert not score(
+        s,
+        Transcript(
+            calls=call, answer=f"In {typed} it's {day.day + 1 if day.day < 28 else 1} {day:%B}."
+        ),
+    )["time"]
 
 
 def test_a_photo_answer_is_honest_or_wrong() -> None:
