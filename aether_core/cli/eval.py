@@ -228,6 +228,8 @@ def _run_skills(args: argparse.Namespace) -> int:
         raise UsageError(
             f"unknown skill(s): {', '.join(unknown)}" if unknown else "--n must be >= 1"
         )
+    if not args.prompts and set(skills) <= set(WRITTEN_ONLY):
+        raise UsageError(f"{', '.join(skills)}: written prompts only (add --prompts human)")
     samples, path = _prompt_samples(args, skills) if args.prompts else (None, None)
     n = args.n if args.n is not None else 50
     failures: list = []

@@ -333,6 +333,9 @@ def test_cli_scores_a_prompts_file_and_shows_failures(
         row = json.loads(capsys.readouterr().out)
         assert (row["split"], row["n_prompts"]) == (split, count)
 
+    assert main(["eval", "skills", "--skills", "multi,photo"]) == 2  # no generator for them
+    assert "written prompts only" in capsys.readouterr().err
+
     bad = write(tmp_path, '{"skill": "chat"}')
     assert main(["eval", "skills", "--prompts", str(bad)]) == 1
     assert f"{bad}:1: chat: missing or empty field 'prompt'" in capsys.readouterr().err
