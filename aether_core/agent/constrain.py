@@ -27,6 +27,9 @@ from .copying import CopyPrior
 BYTES = frozenset(range(256))
 MAX_SPAN = 256  # the longest span offered (bytes)
 DIGITS = frozenset(b"0123456789")
+# first bytes of a value the model writes itself where it may also pick a span (a calc
+# expression: "24*60*60", "(3+4)*2", "sqrt(2)", "-5+3")
+FREE_STARTS = DIGITS | frozenset(b"(-.") | frozenset(range(ord("a"), ord("z") + 1))
 # string bytes: printable ASCII except quote and backslash, plus UTF-8 lead/continuation bytes
 _STR_ASCII = frozenset(b for b in range(0x20, 0x7F) if b not in (0x22, 0x5C))
 
@@ -304,9 +307,15 @@ class StepGrammar:
         max_file: int = 4096,
         device: torch.device | str = "cpu",
         force_call: bool = False,
+        room: int | None = None,
     ) -> None:
         self.tools = tools
         self.force_call = force_call  # the step must end in a tool call (tests, tool-only evals)
+        # tokens the whole step may take (what the context has left): the thought ends early
+        # enough for a drawing to fit, a drawing is offered only where it fits, and an answer
+        # or a file ends where the room does, so a step always finishes
+        self.room = room
+        self.written = 0
         self.allow_image, self.allow_file = allow_image, allow_file
         self.max_thought, self.max_answer, self.max_file = max_thought, max_answer, max_file
         self.image_len = list(encode_varint(image_codes))
@@ -325,6 +334,14 @@ class StepGrammar:
     def done(self) -> bool:
         return self.phase == Phase.DONE
 
+    def _left(self) -> int:
+        """Tokens the step may still write (a large number without a room)."""
+        return (1 << 30) if self.room is None else self.room - self.written
+
+    def _image_size(self) -> int:
+        """IMG_START, its length, the codes, IMG_END and the EOS after."""
+        return len(self.image_len) + self.image_codes + 3
+
     def allowed_set(self) -> set[int]:
         p = self.phase
         if p == Phase.START:
@@ -332,16 +349,18 @@ class StepGrammar:
         if p in (Phase.THOUGHT_LEN, Phase.CALL_LEN, Phase.FILE_LEN):
             return {Tok.STREAM}
         if p == Phase.THOUGHT:
-            return (
-                {Tok.THOUGHT_END}
-                if self.count >= self.max_thought
-                else set(BYTES) | {Tok.THOUGHT_END}
-            )
+            # THOUGHT_END, then an image and EOS must still fit where the step can hold one at
+            # all (else a one-byte answer and EOS)
+            drawable = self.allow_image and self._left() + self.count >= 1 + self._image_size()
+            after = 1 + (self._image_size() if drawable else 2)
+            full = self.count >= self.max_thought or self._left() <= after
+            return {Tok.THOUGHT_END} if full else set(BYTES) | {Tok.THOUGHT_END}
         if p == Phase.AFTER_THOUGHT:
             if self.force_call:
                 return {Tok.CALL_START}
             allowed = {Tok.CALL_START, Tok.EOS} | set(BYTES)
-            allowed |= {Tok.IMG_START} if self.allow_image else set()
+            if self.allow_image and self._left() >= self._image_size():
+                allowed.add(Tok.IMG_START)
             return allowed | ({Tok.FILE_START} if self.allow_file else set())
         if p == Phase.CALL:
             return self.call.allowed()
@@ -353,10 +372,12 @@ class StepGrammar:
             return set(BYTES)
         if p == Phase.IMG_END:
             return {Tok.IMG_END}
-        if p == Phase.FILE:
-            return {Tok.FILE_END} if self.count >= self.max_file else set(BYTES) | {Tok.FILE_END}
+        if p == Phase.FILE:  # FILE_END, then EOS
+            full = self.count >= self.max_file or self._left() <= 2
+            return {Tok.FILE_END} if full else set(BYTES) | {Tok.FILE_END}
         if p == Phase.ANSWER:
-            return {Tok.EOS} if self.count >= self.max_answer else set(BYTES) | {Tok.EOS}
+            full = self.count >= self.max_answer or self._left() <= 1
+            return {Tok.EOS} if full else set(BYTES) | {Tok.EOS}
         return set()
 
     def allowed(self) -> torch.Tensor:
@@ -373,6 +394,7 @@ class StepGrammar:
     def advance(self, tok: int) -> None:
         if tok not in self.allowed_set():
             raise GrammarError(f"token {tok} not allowed in assistant step phase {self.phase!r}")
+        self.written += 1
         p = self.phase
         if p == Phase.START:
             self.phase = Phase.THOUGHT_LEN
@@ -439,9 +461,17 @@ class StepGrammar:
     def choices(self) -> list[Choice] | None:
         """At the opening quote of a ``pick_span`` argument: every span of the sources that starts
         at a word and ends at one, for the session to score as a whole. Written byte by byte, a
-        small model commits to a start before it has seen the phrase and to an end before the
-        next word; scored whole, the span the model finds likeliest wins (MODEL_CARD.md,
-        Decoding)."""
+        small model commits to a start before it has seen the phrase ("common errors" for
+        "c pointers common errors") and to an end before the next word ("running" of "running
+        toilet"); scored whole, the span the model finds likeliest wins (MODEL_CARD.md,
+        Decoding).
+
+        An argument the model may also write itself (``copy`` off: a calc expression is the
+        user's phrase, "15% of 80", or one of its own, "24*60*60") offers each byte it may start
+        with on its own as well, to be written on byte by byte. Per token, a span the model
+        would copy scores above its own first byte (its later bytes are near certain), and one
+        it would leave ("48 times 12" when it means "48*12") falls below at the byte where it
+        leaves it."""
         call = self.call
         if self.phase != Phase.CALL or call is None or call.state != "str" or call.value:
             return None
@@ -451,7 +481,10 @@ class StepGrammar:
         quote = ord('"')
         spans = self.copy.spans(arg.copy_stop, min(arg.max_length, MAX_SPAN))
         offered = [Choice(tuple(t), e, quote) for t, e in spans]
-        return [Choice((), (0,), quote), *offered] if quote in call.allowed() else offered
+        allowed = call.allowed()
+        if not arg.copy:
+            offered += [Choice((), (0,), b) for b in sorted(FREE_STARTS & allowed)]
+        return [Choice((), (0,), quote), *offered] if quote in allowed else offered
 
     def reweight(self, logits: torch.Tensor) -> torch.Tensor:
         """The copy priors mixed in: ``self.copy`` inside string args, ``self.answer_copy`` in
