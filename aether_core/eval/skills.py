@@ -14,7 +14,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ __all__ = ["ROWS", "Failure", "SkillRunner", "Transcript", "evaluate_skills", "s
 ROWS = ("arithmetic", "time", "search", "browse", "echo", "chat", "caption", "draw_colour",
         "draw_shape", "memory", "multi", "photo")  # fmt: skip
 WRITTEN_ONLY = ("multi", "photo")  # skills only written prompts have (no generator)
-CLOCK = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)  # "now" where a sample names none
+CLOCK = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)  # "now" where a sample names none
 EXCLUDED_VARIANTS = {"error", "denied", "store", "unknown"}  # not what a skill row measures
 
 

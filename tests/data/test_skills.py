@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -160,7 +160,7 @@ def test_time_calls_match_the_real_tool():
         said = re.match(r"It's (\d\d:\d\d) on \w+ (\d+ \w+ \d{4}) in ", s.tool_output)
         assert said, s.tool_output
         stamp = datetime.strptime(" ".join(said.groups()), "%H:%M %d %B %Y").replace(tzinfo=zone)
-        clock = TimeTool(now=lambda st=stamp: st.astimezone(timezone.utc))
+        clock = TimeTool(now=lambda st=stamp: st.astimezone(UTC))
         assert clock.run(timezone=zone_arg) == s.tool_output
     assert {("time", "local"), ("date", "city"), ("day", "zone")} <= kinds
 

@@ -19,7 +19,7 @@ from aether_core import compress as cz
 from aether_core.checkpoint import load_checkpoint, save_checkpoint
 from aether_core.compress import CompressError, Settings, compress, decompress
 from aether_core.segments import leb128
-from tests.test_compress import english, trained  # noqa: F401 - the fitted model fixture
+from tests.core.test_compress import english, trained  # noqa: F401 - the fitted model fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = english(1500, seed=7)
