@@ -199,7 +199,7 @@ def _print_table(results: list[BpbResult], total: ByteMetrics) -> None:
     table = Table(caption=REPORT_LEGEND)
     table.add_column("file", overflow="fold")
     for _, heading, _ in REPORT_COLUMNS:
-        table.add_column(heading, justify="right")
+        table.add_column(heading, justify="right", no_wrap=True, min_width=len(heading))
 
     def cells(m: ByteMetrics) -> list[str]:
         rep = m.report()

@@ -93,7 +93,7 @@ REPORT_COLUMNS = (  # (report key, table heading, format): headings short, so 80
     ("accuracy", "acc", "{:.1%}"),
     ("perplexity", "ppl", "{:.3f}"),
     ("conf_mean", "conf", "{:.3f}"),
-    ("conf_min", "min", "{:.1e}"),
+    ("conf_min", "min", "{:.0e}"),
     ("conf_max", "max", "{:.3f}"),
 )
 REPORT_LEGEND = (
