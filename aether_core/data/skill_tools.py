@@ -17,7 +17,10 @@ from zoneinfo import ZoneInfo
 from ..tools.calc import format_number
 from ..tools.clock import format_time
 from ..tools.web_search import format_results
+from . import corpora
+from .calc_phrases import calc_phrase
 from . import lexicon as lx
+from .questions import knowledge_question
 from .phrasing import (
     held_out,
     is_command,
@@ -269,9 +272,32 @@ def _tidy_divisions(node: _Num | _Op, rng: random.Random, split: str) -> None:
             node.left.value = node.right.value * k
 
 
+PHRASE_RATE = 0.4  # share of arithmetic prompts in everyday phrasing (calc_phrases)
+
+
+def _phrase_sample(rng: random.Random, split: str) -> SkillSample:
+    """Percentages, units, number words, powers, lists, decimals: ``calc_phrases``."""
+    template, filled, phrase, result = calc_phrase(rng, split)
+    kind = phrase.kind if "{expr}" in template else "count"
+    if kind == "count":  # "how many seconds are in a day?": the model writes the expression
+        prompt = realize(filled, {}, rng, split)
+        answer = rng.choice((f"That's {result}.", f"There are {result}.", f"It's {result}."))
+    else:
+        prompt = realize(template, {"expr": phrase.text}, rng, split, verbatim=("expr",),
+                         imperative=is_command(template))  # fmt: skip
+        answer = rng.choice((f"{phrase.text} is {result}.", f"That's {result}.",
+                             f"The answer is {result}.", f"It's {result}."))  # fmt: skip
+    return SkillSample("arithmetic", split, prompt, kind, f"{kind}: {template}", "calc",
+                       {"expression": phrase.expression}, (result,), tool_output=result,
+                       thought="Arithmetic: use calc.", answer_thought=THOUGHT_OK, answer=answer,
+                       extra={"result": result, "phrase": kind})  # fmt: skip
+
+
 def arithmetic(rng: random.Random, split: str) -> SkillSample:
     """A calc dialogue: symbols, unicode or words; binary, chained or parenthesized."""
     split = norm_split(split)
+    if rng.random() < PHRASE_RATE:
+        return maybe_denied(_phrase_sample(rng, split), rng)
     zero_div = rng.random() < ERROR_RATE
     r = rng.random()
     if r < 0.2:
@@ -282,6 +308,8 @@ def arithmetic(rng: random.Random, split: str) -> SkillSample:
         node: _Num | _Op = _Op(op, a, b)
         if op == "/" and zero_div:
             b.value = 0
+            if split == "eval" and a.value < 10:  # eval numbers are never all single digits
+                a.value = _multi_digit(rng, split)
         elif op == "/":
             _tidy_divisions(node, rng, split)
         slots = {"a": str(a.value), "b": str(b.value)}
@@ -784,6 +812,7 @@ SEARCH_TAILS = (
 TAIL_RATE = 0.3
 TRAIN_PATTERN_RATE = 0.35
 TRAIN_FILLER_RATE = 0.5
+QUESTION_RATE = 0.5  # share of search prompts that are questions ("who wrote X?")
 
 
 def _with_tail(template: str, rng: random.Random) -> str:
@@ -868,11 +897,17 @@ def _results(subject: str, rng: random.Random, split: str) -> list[dict[str, str
 def search(rng: random.Random, split: str) -> SkillSample:
     """web_search with the subject copied verbatim; the answer quotes the top result."""
     split = norm_split(split)
-    template, imperative = rng.choice(held_out(SEARCH_TEMPLATES, split))
-    if split == "train" and rng.random() < TAIL_RATE:
-        template = _with_tail(template, rng)
-    subject = vary_case(_subject(rng, split), rng, odd=0.03)
-    prompt = realize(template, {"q": subject}, rng, split, verbatim=("q",), imperative=imperative)
+    if rng.random() < QUESTION_RATE:  # a question people ask: the question is the query
+        prompt, subject, about, template = knowledge_question(rng, split)
+        variant = "question"
+    else:
+        template, imperative = rng.choice(held_out(SEARCH_TEMPLATES, split))
+        if split == "train" and rng.random() < TAIL_RATE:
+            template = _with_tail(template, rng)
+        subject = about = vary_case(_subject(rng, split), rng, odd=0.03)
+        prompt = realize(template, {"q": subject}, rng, split, verbatim=("q",),
+                         imperative=imperative)  # fmt: skip
+        variant = "ok"
     args = {"query": subject}
     thought = "Look it up: use web_search."
     if rng.random() < ERROR_RATE:
@@ -893,7 +928,7 @@ def search(rng: random.Random, split: str) -> SkillSample:
             answer_thought=THOUGHT_ERROR,
             answer="Sorry, the web search failed. Please try again later.",
         )
-    results = _results(subject, rng, split)
+    results = _results(about, rng, split)
     output = format_results(" ".join(subject.split()), results)
     top = results[0]
     answer = rng.choice((f"Top result: {top['title']}.", f"According to {top['title']}: {top['body']}",
@@ -902,7 +937,7 @@ def search(rng: random.Random, split: str) -> SkillSample:
         "search",
         split,
         prompt,
-        "ok",
+        variant,
         template,
         "web_search",
         args,
@@ -1007,16 +1042,28 @@ def make_url(rng: random.Random, split: str, topic: str) -> str:
     return f"{scheme}://{host}{path}"
 
 
+BARE_RATE = 0.3  # share of pages asked for by a bare domain ("open example.org")
+
+
+def bare_domain(rng: random.Random, split: str) -> str:
+    """A domain as people type it: "example.org", "www.example.org", "example.org/news"."""
+    host = corpora.pick("domains", rng, split) if rng.random() < 0.6 else _host(rng, split)
+    host = host.removeprefix("www.") if rng.random() < 0.7 else host
+    if rng.random() < 0.15:
+        host += rng.choice(("/news", "/about", "/blog", "/pricing", "/docs", "/contact"))
+    return host
+
+
 def browse(rng: random.Random, split: str) -> SkillSample:
     """browse_page with the URL copied verbatim; the answer is the page's first sentence."""
     split = norm_split(split)
     topic = rng.choice(held_out(lx.PAGE_TOPICS, split))
-    url = make_url(rng, split, topic)
+    url = bare_domain(rng, split) if rng.random() < BARE_RATE else make_url(rng, split, topic)
     template, imperative = rng.choice(held_out(BROWSE_TEMPLATES, split))
     prompt = realize(template, {"url": url}, rng, split, verbatim=("url",), imperative=imperative)
     args = {"url": url}
     thought = "Read the page: use browse_page."
-    host = url.split("/")[2]
+    host = url.split("://")[-1].split("/")[0]
     if rng.random() < ERROR_RATE:
         why = rng.choice(
             (
@@ -1045,7 +1092,8 @@ def browse(rng: random.Random, split: str) -> SkillSample:
     title = rng.choice(PAGE_TITLES).format(**fill)
     first = rng.choice(FIRST_SENTENCES).format(**fill)
     more = rng.sample(MORE_SENTENCES, rng.randint(1, 2))
-    output = f"Title: {title}\nURL: {url}\n\n{' '.join([first, *more])}"
+    fetched = url if "://" in url else f"https://{url}"  # the tool fetches a bare domain over https
+    output = f"Title: {title}\nURL: {fetched}\n\n{' '.join([first, *more])}"
     answer = rng.choice((f"Summary: {first}", f"The page says: {first}", f"In short: {first}",
                          f"{title}: {first}"))  # fmt: skip
     sample = SkillSample(

@@ -76,6 +76,7 @@ class SkillSample:
     answer_thought: str = ""  # the final step's thought, after a tool result
     answer: str = ""
     extra: dict[str, Any] = field(default_factory=dict)  # skill-specific details (e.g. result)
+    then: SkillSample | None = None  # a second request in the same message, done after this one
 
 
 ImageCodes = Callable[[ShapeSpec], bytes]
@@ -97,13 +98,15 @@ def to_messages(sample: SkillSample, codes: ImageCodes | None = None) -> list[Me
                 raise ValueError("draw sample: VQ codes are needed")
             drawn = codes(sample.draw_spec)
         return [user, answer_step(sample.thought, sample.answer, drawn)]
-    assert sample.tool_output is not None and sample.expected_args is not None
-    return [
-        user,
-        dialogue.tool_step(sample.thought, sample.expected_tool, sample.expected_args),
-        dialogue.tool_message(sample.tool_ok, sample.tool_output),
-        answer_step(sample.answer_thought, sample.answer),
-    ]
+    steps: list[Message] = [user]
+    part: SkillSample | None = sample
+    while part is not None:  # one tool step per request, then one answer covering them all
+        assert part.tool_output is not None and part.expected_args is not None
+        assert part.expected_tool is not None
+        steps.append(dialogue.tool_step(part.thought, part.expected_tool, part.expected_args))
+        steps.append(dialogue.tool_message(part.tool_ok, part.tool_output))
+        part = part.then
+    return [*steps, answer_step(sample.answer_thought, sample.answer)]
 
 
 def answer_step(thought: str, text: str, image: bytes | None = None) -> Message:

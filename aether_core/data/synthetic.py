@@ -20,6 +20,7 @@ from .base import Example
 from .imagebank import ImageCodec, ShapeBank
 from .phrasing import norm_split
 from .skill_talk import distractor_memories
+from . import two_requests as two_requests_mod
 from .skills import IMAGE_SKILLS, SKILLS, SkillSample, generators, to_messages
 
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -39,7 +40,7 @@ class SyntheticSource:
                  weights: dict[str, float] | None = None, multi_turn: float = 0.1,
                  image_pool: int = 1024, name: str = "synthetic",
                  system_prompt: str = dialogue.SYSTEM_PROMPT,
-                 stray_memories: float = 0.1) -> None:  # fmt: skip
+                 stray_memories: float = 0.1, two_requests: float = 0.0) -> None:  # fmt: skip
         self.name = name
         if skills is None:
             skills = [s for s in SKILLS if vq is not None or s not in IMAGE_SKILLS]
@@ -72,6 +73,10 @@ class SyntheticSource:
         if not 0.0 <= stray_memories <= 1.0:
             raise SyntheticError(f"{name}: stray_memories must be in [0, 1]")
         self.stray_memories = stray_memories
+        if not 0.0 <= two_requests <= 1.0:
+            raise SyntheticError(f"{name}: two_requests must be in [0, 1]")
+        tool_skills = set(skills) & set(two_requests_mod.FIRST)
+        self.two_requests = two_requests if len(tool_skills) >= 2 else 0.0
         self.system_prompt = system_prompt
         self.bank = ShapeBank(vq, size=image_pool) if vq is not None and needs_vq else None
         self._gens = generators()
@@ -86,7 +91,10 @@ class SyntheticSource:
             assert self.bank is not None
             gen = skill_images.caption if skill == "caption" else skill_images.draw
             return gen(rng, split, pick=self.bank.pick)
-        sample = self._gens[skill](rng, split)
+        if skill in two_requests_mod.FIRST and self.two_requests and rng.random() < self.two_requests:
+            sample = two_requests_mod.two_requests(rng, split)  # two tool steps, one answer
+        else:
+            sample = self._gens[skill](rng, split)
         if skill != "memory" and rng.random() < self.stray_memories:
             # real turns often carry recalled memories that do not matter: learn to ignore them
             sample = replace(sample, memories=distractor_memories(rng, split))
