@@ -26,6 +26,9 @@ from .copying import CopyPrior
 BYTES = frozenset(range(256))
 MAX_SPAN = 256  # the longest span offered (bytes)
 DIGITS = frozenset(b"0123456789")
+# first bytes of a value the model writes itself where it may also pick a span (a calc
+# expression: "24*60*60", "(3+4)*2", "sqrt(2)", "-5+3")
+FREE_STARTS = DIGITS | frozenset(b"(-.") | frozenset(range(ord("a"), ord("z") + 1))
 # string bytes: printable ASCII except quote and backslash, plus UTF-8 lead/continuation bytes
 _STR_ASCII = frozenset(b for b in range(0x20, 0x7F) if b not in (0x22, 0x5C))
 
@@ -417,7 +420,14 @@ class StepGrammar:
         at a word and ends at one, for the session to score as a whole. Written byte by byte, a
         small model commits to a start before it has seen the phrase ("common errors" for
         "c pointers common errors") and to an end before the next word ("running" of "running
-        toilet"); scored whole, the span the model finds likeliest wins."""
+        toilet"); scored whole, the span the model finds likeliest wins.
+
+        An argument the model may also write itself (``copy`` off: a calc expression is the
+        user's phrase, "15% of 80", or one of its own, "24*60*60") offers each byte it may start
+        with on its own as well, to be written on byte by byte. Per token, a span the model
+        would copy scores above its own first byte (its later bytes are near certain), and one
+        it would leave ("48 times 12" when it means "48*12") falls below at the byte where it
+        leaves it."""
         call = self.call
         if self.phase != "call" or call is None or call.state != "str" or call.value:
             return None
@@ -427,7 +437,10 @@ class StepGrammar:
         quote = ord('"')
         spans = self.copy.spans(arg.copy_stop, min(arg.max_length, MAX_SPAN))
         offered = [Choice(tuple(t), e, quote) for t, e in spans]
-        return [Choice((), (0,), quote), *offered] if quote in call.allowed() else offered
+        allowed = call.allowed()
+        if not arg.copy:
+            offered += [Choice((), (0,), b) for b in sorted(FREE_STARTS & allowed)]
+        return [Choice((), (0,), quote), *offered] if quote in allowed else offered
 
     def reweight(self, logits: torch.Tensor) -> torch.Tensor:
         """The copy priors mixed in: ``self.copy`` inside string args, ``self.answer_copy`` in

@@ -1,7 +1,7 @@
 """Tool-use skills: arithmetic (calc), date/time (time), web search, page reading, echo.
 
 Tool outputs are produced by the tools' own formatters (``calc.format_number``,
-``clock.format_time``, ``web_search.format_results``), so the training stream shows exactly what
+``clock.describe``, ``web_search.format_results``), so the training stream shows exactly what
 the live tools print. Verbatim content (numbers, URLs, search subjects, echo text) is never
 altered by the phrasing noise, and the call copies it exactly.
 """
@@ -15,7 +15,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ..tools.calc import format_number
-from ..tools.clock import format_time
+from ..tools.clock import describe, say_time
 from ..tools.web_search import format_results
 from . import corpora
 from .calc_phrases import calc_phrase
@@ -687,7 +687,6 @@ def time_question(rng: random.Random, split: str) -> SkillSample:
         args: dict[str, str] = {}
         zone = rng.choice(_ZONE_CHOICES)
         moment = datetime.fromtimestamp(moment_ts, ZoneInfo(zone))
-        label = moment.tzname() or "local"
         place = None
         thought = f"Current {what.lower()}: use time."
     else:
@@ -708,7 +707,6 @@ def time_question(rng: random.Random, split: str) -> SkillSample:
             place = zone
         args = {"timezone": typed}
         moment = datetime.fromtimestamp(moment_ts, ZoneInfo(zone))
-        label = zone
         thought = f"{what} in {typed}: use time."
     if error:
         msg = f"TimeZoneError: unknown time zone {typed!r} (use an IANA name like Europe/Paris)"
@@ -727,7 +725,7 @@ def time_question(rng: random.Random, split: str) -> SkillSample:
             answer_thought=THOUGHT_ERROR,
             answer=f"Sorry, I don't know the time zone {typed}. Try a name like Europe/Paris.",
         )
-    output = format_time(moment, label)
+    output = say_time(moment, None) if where == "local" else describe(moment, typed)
     contains = {
         "time": (f"{moment:%H:%M}",),
         "date": (f"{moment:%Y-%m-%d}",),

@@ -36,10 +36,16 @@ class BrowsePageTool(Tool):
     """Read a web page's main text (SSRF-guarded, size- and time-capped)."""
 
     name = "browse_page"
-    description = "Fetch a public web page (http/https) and return its main text."
+    description = (
+        "Fetch a public web page (an http/https URL or a bare domain) and return its main text."
+    )
     schema = {
         "url": ArgSpec(
-            "string", True, "the page's http(s) URL", max_length=2048, copy_stop=b" \t\r\n\"'<>"
+            "string",
+            True,
+            "the page's http(s) URL, or a domain like example.org",
+            max_length=2048,
+            copy_stop=b" \t\r\n\"'<>",
         )
     }
 
@@ -48,8 +54,26 @@ class BrowsePageTool(Tool):
         self.max_chars = max_chars
 
     def run(self, url: str) -> str:  # type: ignore[override]
-        result = safe_fetch(url, self.policy, accept=HTML_TYPES)
+        result = safe_fetch(page_url(url), self.policy, accept=HTML_TYPES)
         return render_page(result, self.max_chars)
+
+
+_DOMAIN = re.compile(
+    r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}(?::\d{1,5})?(?:[/?#]\S*)?$",
+    re.IGNORECASE,
+)
+
+
+def page_url(text: str) -> str:
+    """The URL to fetch for what a user typed: a bare domain or path ("example.org",
+    "www.bbc.co.uk/news") is fetched over https; sentence punctuation after it ("open
+    example.org.") is dropped; anything else (a URL with its scheme, or text that is no domain)
+    is left for ``safe_fetch`` to accept or refuse."""
+    url = text.strip()
+    bare = url.rstrip(".,;:!?")
+    if "://" not in bare and _DOMAIN.match(bare):
+        return "https://" + bare
+    return url
 
 
 def render_page(result: FetchResult, max_chars: int) -> str:

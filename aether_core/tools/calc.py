@@ -1,4 +1,5 @@
-"""``calc``: arithmetic through an AST allowlist, then exact ints or numexpr floats.
+"""``calc``: arithmetic through an AST allowlist, then exact ints or numexpr floats; everyday
+phrasings ("15% of 80", "twelve times seven", "5 miles in km") are read first.
 
 Why an allowlist in front of numexpr: numexpr compiles its input with Python's ``eval`` (it folds
 constants that way), so only a re-rendered string of vetted numbers, operators and function names
@@ -11,6 +12,14 @@ Semantics:
   with Python ints, capped at ~1000 digits; anything with ``/``, floats, functions or ``pi``/``e``
   is computed in float64 by numexpr, with ``//`` and ``%`` done in Python (numexpr lacks ``//``).
 - Division by zero, overflow, nan/inf and complex results are errors, not values.
+- Text that does not parse as arithmetic is read as people write it: a unit conversion
+  (``units``: "5 miles in km" -> "8.04672 kilometers", rounded to 6 significant digits and named
+  in words) or arithmetic in words (``calc_words``: "the average of 3, 9 and 14" -> "8.66666666667").
+  Either way the numbers go through the same allowlist; text read neither way keeps the plain
+  parse's error.
+
+Output: one line, the number alone ("12", "0.333333333333", "1e+20"), or for a conversion the
+number and the unit in words ("86400 seconds").
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ import ast
 import math
 from typing import Any
 
+from aether_core.tools import calc_words, units
 from aether_core.tools.base import ArgSpec, Tool, ToolError
 
 MAX_CHARS = 200
@@ -71,11 +81,19 @@ class CalcTool(Tool):
     name = "calc"
     description = (
         "Evaluate arithmetic: + - * / // % ** (or ^), parentheses, sqrt, sin, cos, tan, arcsin, "
-        "arccos, arctan, log, log10, exp, abs, pi, e."
+        "arccos, arctan, log, log10, exp, abs, pi, e; or the user's words for it (15% of 80, "
+        "twelve times seven, the average of 3, 9 and 14, 5 miles in km, 100 F to C)."
     )
     schema = {
         "expression": ArgSpec(
-            "string", True, "e.g. 12*(3+4)", max_length=MAX_CHARS, copy=False, copy_numbers=True
+            "string",
+            True,
+            "e.g. 12*(3+4) or 15% of 80",
+            max_length=MAX_CHARS,
+            copy=False,
+            copy_numbers=True,
+            copy_stop=b"?!;\n",  # a math phrase picked from the message ends before "?"
+            pick_span=True,
         )
     }
 
@@ -84,21 +102,55 @@ class CalcTool(Tool):
 
 
 def evaluate(expression: str) -> str:
-    """Check, evaluate and format ``expression``; raises ``CalcError`` with a one-line reason."""
-    tree = parse(expression)
+    """Check, evaluate and format ``expression`` (arithmetic, or everyday words for arithmetic
+    or a unit conversion); raises ``CalcError`` with a one-line reason."""
     try:
-        value: int | float = _eval_int(tree)
+        tree = parse(expression)
+    except CalcError as plain:
+        if not isinstance(expression, str) or len(expression) > MAX_CHARS:
+            raise
+        text = calc_words.normalize(expression)
+        conversion = units.read(text)
+        if conversion is not None:
+            try:
+                return units.answer(conversion, value)
+            except units.UnitError as exc:
+                raise CalcError(str(exc)) from None
+        reading = calc_words.to_expression(expression)
+        if reading is None or reading == expression.strip():
+            raise plain from None
+        tree = parse(reading, limit=_READ_LIMIT)
+    return format_number(_compute(tree))
+
+
+def value(expression: str) -> int | float:
+    """The number ``expression`` stands for (arithmetic or words for it), unformatted."""
+    try:
+        tree = parse(expression)
+    except CalcError as plain:
+        reading = calc_words.to_expression(expression)
+        if reading is None:
+            raise plain from None
+        tree = parse(reading, limit=_READ_LIMIT)
+    return _compute(tree)
+
+
+def _compute(tree: ast.expr) -> int | float:
+    try:
+        return _eval_int(tree)
     except _NotExact:
-        value = _eval_float(tree)
-    return format_number(value)
+        return _eval_float(tree)
 
 
-def parse(expression: str) -> ast.expr:
+_READ_LIMIT = 4 * MAX_CHARS  # "the average of ..." grows by its parentheses and the count
+
+
+def parse(expression: str, limit: int = MAX_CHARS) -> ast.expr:
     """Normalize and parse; return the vetted expression node (raises ``CalcError``)."""
     if not isinstance(expression, str):
         raise CalcError("expression must be a string")
-    if len(expression) > MAX_CHARS:
-        raise CalcError(f"expression too long ({len(expression)} > {MAX_CHARS} characters)")
+    if len(expression) > limit:
+        raise CalcError(f"expression too long ({len(expression)} > {limit} characters)")
     text = expression.strip()
     for old, new in _REPLACEMENTS:
         text = text.replace(old, new)

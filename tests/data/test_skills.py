@@ -198,7 +198,9 @@ def test_time_calls_match_the_real_tool():
         assert zone_arg in s.prompt  # cities and zones are copied as the user wrote them
         if s.variant == "denied":
             continue
-        stamp = datetime.strptime(s.tool_output[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=zone)
+        said = re.match(r"It's (\d\d:\d\d) on \w+ (\d+ \w+ \d{4}) in ", s.tool_output)
+        assert said, s.tool_output
+        stamp = datetime.strptime(" ".join(said.groups()), "%H:%M %d %B %Y").replace(tzinfo=zone)
         clock = TimeTool(now=lambda st=stamp: st.astimezone(timezone.utc))
         assert clock.run(timezone=zone_arg) == s.tool_output
     assert {("time", "local"), ("date", "city"), ("day", "zone")} <= kinds

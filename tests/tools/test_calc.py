@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from aether_core.tools import calc as calc_mod
@@ -119,3 +121,121 @@ def test_tool_interface() -> None:
     tool = CalcTool()
     assert tool.name == "calc"
     assert tool.run(**tool.validate_args({"expression": "1+1"})) == "2"
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("15% of 80", "12"),
+        ("what is 15% of 80?", "12"),
+        ("what's a 15% tip on $80", "12"),
+        ("80 plus 15%", "92"),
+        ("100 minus 20%", "80"),
+        ("20% off 50", "40"),
+        ("increase 50 by 10%", "55"),
+        ("what percent of 80 is 20", "25"),
+        ("20 is what percentage of 80", "25"),
+        ("9 squared", "81"),
+        ("3 cubed", "27"),
+        ("cube root of 27", "3"),
+        ("the cube root of -8", "-2"),
+        ("the square root of 144", "12"),
+        ("4th root of 81", "3"),
+        ("2 to the power of 10", "1024"),
+        ("2 to the 10th power", "1024"),
+        ("3 to the fifth", "243"),
+        ("twelve times seven", "84"),
+        ("4.5 times 6", "27"),
+        ("one hundred and five minus twenty-three", "82"),
+        ("two point five times four", "10"),
+        ("three million divided by 4", "750000"),
+        ("1,250 times 3", "3750"),
+        ("the sum of 3, 9 and 14", "26"),
+        ("add up 3, 9, and 14", "26"),
+        ("the average of 3, 9 and 14", "8.66666666667"),
+        ("mean of 10 20 30", "20"),
+        ("the product of 4, 5 and 6", "120"),
+        ("the difference between 100 and 37", "63"),
+        ("subtract 7 from 20", "13"),
+        ("divide 100 by 8", "12.5"),
+        ("what do you get if you multiply 64 by 37", "2368"),
+        ("half of 250", "125"),
+        ("two thirds of 90", "60"),
+        ("17 mod 5", "2"),
+        ("what is 7 x 8", "56"),
+        ("negative 5 plus 3", "-2"),
+        ("a dozen times 4", "48"),
+        ("what's 7 times 8 please", "56"),
+        ("can you calculate 345 * 12", "4140"),
+    ],
+)
+def test_everyday_arithmetic(phrase: str, expected: str) -> None:
+    assert evaluate(phrase) == expected
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("5 miles in km", "8.04672 kilometers"),
+        ("convert 5 miles to km", "8.04672 kilometers"),
+        ("what is 5 miles in kilometers?", "8.04672 kilometers"),
+        ("100 F to C", "37.7778 degrees Celsius"),
+        ("37 C to F", "98.6 degrees Fahrenheit"),
+        ("convert 20 celsius to fahrenheit", "68 degrees Fahrenheit"),
+        ("3 cups in ml", "709.765 milliliters"),
+        ("how many seconds are in a day", "86400 seconds"),
+        ("how many minutes are in a week?", "10080 minutes"),
+        ("how many cm in 5 inches", "12.7 centimeters"),
+        ("how many feet is 3 meters", "9.84252 feet"),
+        ("how many ounces in a pound", "16 ounces"),
+        ("10 kg in pounds", "22.0462 pounds"),
+        ("60 mph in km/h", "96.5606 kilometers per hour"),
+        ("1000 square feet in square meters", "92.903 square meters"),
+        ("1 mile in feet", "5280 feet"),
+        ("twenty miles in km", "32.1869 kilometers"),
+        ("2.5*4 miles in km", "16.0934 kilometers"),
+    ],
+)
+def test_unit_conversions(phrase: str, expected: str) -> None:
+    assert evaluate(phrase) == expected
+
+
+@pytest.mark.parametrize(
+    ("phrase", "message"),
+    [
+        ("5 miles in kg", "cannot convert miles to kilograms"),
+        ("what time is it", "syntax error"),
+        ("bananas", "unknown name 'bananas'"),
+        ("open('/etc/passwd') miles in km", "function 'open' is not allowed"),
+        ("__import__('os') in km", "'__' is not allowed"),
+        ("5 miles in __class__", "'__' is not allowed"),
+        ("2 to the power of 99999999", "result is too large"),
+        ("the sum of " + ", ".join(["9"] * 70), "expression too long"),
+        ("ten divided by zero", "division by zero"),
+        ("square root of -4", "undefined result"),
+    ],
+)
+def test_everyday_refusals(phrase: str, message: str) -> None:
+    with pytest.raises(CalcError, match=message):
+        evaluate(phrase)
+
+
+def test_words_reach_numexpr_and_pint_only_vetted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A phrase becomes vetted arithmetic before numexpr sees it, and pint sees only unit
+    names (letters), never the user's text."""
+    import numexpr
+
+    from aether_core.tools import units
+
+    seen: list[str] = []
+    real_eval = numexpr.evaluate
+    monkeypatch.setattr(numexpr, "evaluate", lambda e, **kw: seen.append(e) or real_eval(e, **kw))
+    ureg = units.registry()
+    names: list[str] = []
+    real_parse = ureg.parse_units
+    monkeypatch.setattr(ureg, "parse_units", lambda n: names.append(n) or real_parse(n))
+    assert evaluate("the average of 3, 9 and 14") == "8.66666666667"
+    assert evaluate("how many seconds are in a day") == "86400 seconds"
+    assert evaluate("3 cups in ml") == "709.765 milliliters"
+    assert seen and all(set(s) <= set("0123456789.e+-*/() sqrtlogpinxabcd") for s in seen)
+    assert names and all(re.fullmatch(r"[A-Za-z_°/*23]+", n) for n in names), names

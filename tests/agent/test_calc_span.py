@@ -1,0 +1,106 @@
+"""calc's expression is a picked span of the user's words or one the model writes itself: at the
+opening quote the grammar offers both, and the session's per-token score decides."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from aether_core.agent.constrain import FREE_STARTS, StepGrammar, tool_arg_types
+from aether_core.agent.copying import CopyPrior
+from aether_core.decoding import DEFAULT_SAMPLING
+from aether_core.sampling import DecodeSession
+from aether_core.tools import default_registry
+from aether_core.tools.calc import evaluate
+from aether_core.vocab import VOCAB_SIZE, Tok
+
+OPEN = b'{"tool": "calc", "args": {"expression": "'
+
+
+class WantsExpression(nn.Module):
+    """A byte model that, inside the calc argument, means to write ``target`` then close it:
+    sure of each byte once started (``peak``), less of the first (``first``); flat elsewhere
+    and once the value leaves ``target``."""
+
+    def __init__(self, target: bytes, first: float = 5.0, peak: float = 9.0) -> None:
+        super().__init__()
+        self.dummy = nn.Parameter(torch.zeros(1))
+        self.target, self.first, self.peak = target, first, peak
+        self.seq: dict[int, int] = {}
+
+    def new_cache(self, batch, max_len=None, device=None, dtype=None):
+        class Cache:
+            reset_vision = staticmethod(lambda: None)
+
+        cache = Cache()
+        cache.max_len = max_len
+        return cache
+
+    def forward(self, tokens, *, input_pos, cache=None, vision=None, last_only=False, **_):
+        for tok, p in zip(tokens[0].tolist(), input_pos.tolist(), strict=True):
+            self.seq[p] = tok
+        positions = input_pos[-1:] if last_only else input_pos
+        out = torch.zeros(1, len(positions), VOCAB_SIZE)
+        for i, p in enumerate(positions.tolist()):
+            text = bytes(
+                t for _, t in sorted((q, t) for q, t in self.seq.items() if q <= p) if t < 256
+            )
+            at = text.rfind(OPEN)
+            if at < 0:
+                continue
+            written = text[at + len(OPEN) :]
+            if written == self.target:
+                out[0, i, ord('"')] = self.peak
+            elif self.target.startswith(written):
+                out[0, i, self.target[len(written)]] = self.first if not written else self.peak
+        return out
+
+
+def _pick(message: bytes, target: bytes) -> bytes:
+    """What the session writes at the opening quote, for a user who wrote ``message``."""
+    g = StepGrammar(tool_arg_types(default_registry()))
+    g.copy = CopyPrior([message])
+    prefix = [Tok.THOUGHT_START, Tok.STREAM, *b"ok", Tok.THOUGHT_END, Tok.CALL_START, Tok.STREAM]
+    for t in [*prefix, *OPEN]:
+        g.advance(int(t))
+    offered = g.choices()
+    assert offered is not None
+    session = DecodeSession(WantsExpression(target), 256)
+    logits = session.feed(
+        [int(Tok.BOS), int(Tok.USER), *message, int(Tok.EOS), *map(int, prefix), *OPEN]
+    )
+    return bytes(session.choose(logits, offered, DEFAULT_SAMPLING, constraint=g))
+
+
+def test_the_expression_offers_the_users_phrases_and_free_first_bytes() -> None:
+    g = StepGrammar(tool_arg_types(default_registry()))
+    g.copy = CopyPrior([b"what is 15% of 80?"])
+    for t in [
+        Tok.THOUGHT_START,
+        Tok.STREAM,
+        *b"ok",
+        Tok.THOUGHT_END,
+        Tok.CALL_START,
+        Tok.STREAM,
+        *OPEN,
+    ]:
+        g.advance(int(t))
+    offered = g.choices()
+    phrases = {bytes(c.tokens[:e]) for c in offered for e in c.ends if c.close == ord('"')}
+    assert {b"15% of 80", b"what is 15% of 80", b"80"} <= phrases
+    assert b"15% of 80?" not in phrases  # the question mark stops a math phrase
+    free = {c.close for c in offered if not c.tokens}
+    assert free == set(FREE_STARTS) and ord('"') not in free  # an empty expression is invalid
+    g.advance(ord("1"))
+    assert g.choices() is None  # once started, written byte by byte
+
+
+def test_a_phrase_the_model_would_copy_is_picked_whole() -> None:
+    picked = _pick(b"what is 15% of 80?", b"15% of 80")
+    assert picked == b'15% of 80"'
+    assert evaluate(picked[:-1].decode()) == "12"
+
+
+def test_an_expression_of_its_own_is_started_freely() -> None:
+    assert _pick(b"how many seconds are in a day?", b"24*60*60") == b"2"  # no word starts so
+    assert _pick(b"what's 48 times 12", b"48*12") == b"4"  # the phrase leaves what it means
