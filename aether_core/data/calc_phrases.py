@@ -159,7 +159,7 @@ COUNT_QUESTIONS = ("how many {small}s are in {big}?", "how many {small}s in {big
 
 
 def count_question(rng: random.Random, split: str) -> tuple[str, CalcPhrase]:
-    """"how many seconds are in a day?": arithmetic (calc), not the clock. Returns the question
+    """ "how many seconds are in a day?": arithmetic (calc), not the clock. Returns the question
     with ``{small}``/``{big}`` and the phrase (``kind`` holds the small unit, ``text`` the big)."""
     i = rng.randint(0, len(TIME_UNITS) - 2)
     j = rng.randint(i + 1, len(TIME_UNITS) - 1)
@@ -199,6 +199,7 @@ CONTEXTS = ("I'm splitting a bill: ", "for a recipe, ", "homework: ", "I'm shopp
             "for work: ", "just checking: ", "trip planning: ", "I'm cooking. ", "for a form, ",
             "I'm baking. ", "for school: ")  # fmt: skip
 CONTEXT_RATE = 0.25
+COPY_COUNT_RATE = 0.6  # "how many seconds are in a day" copied whole; else written
 
 KINDS: dict[str, Callable[[random.Random, str], CalcPhrase]] = {
     "percent": _percent, "units": _units, "number_words": _words, "power": _power,
@@ -213,6 +214,8 @@ def calc_phrase(rng: random.Random, split: str) -> tuple[str, str, CalcPhrase, s
         if rng.random() < 0.12:
             template, phrase = count_question(rng, split)
             prompt = template.format(small=phrase.kind, big=phrase.text)
+            if prompt.startswith("how many") and rng.random() < COPY_COUNT_RATE:
+                phrase = CalcPhrase(phrase.text, prompt.rstrip("?"), phrase.kind)  # calc reads it
         else:
             kind = rng.choice(sorted(KINDS))
             phrase = KINDS[kind](rng, split)

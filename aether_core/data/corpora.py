@@ -135,7 +135,7 @@ def countries() -> tuple[str, ...]:
     return _unique([c["name"] for c in gc.get_countries().values()])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _split_of(name: str, split: str) -> tuple:
     pool = {
         "people": people,

@@ -101,6 +101,8 @@ class ShapeBank:
     def _keys(spec: ShapeSpec) -> list[tuple]:
         from .skill_images import triple_split
 
+        if not isinstance(spec, ShapeSpec):  # a scene: never what a shape request picks
+            return [("scene",)]
         sp = triple_split(spec)
         s, c, b = spec.shape, spec.colour, spec.background
         return [(), (sp,), (s, c), (s, c, b), (sp, s, c)]

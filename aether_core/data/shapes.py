@@ -122,7 +122,10 @@ def _validate(spec: ShapeSpec) -> None:
 
 
 def render(spec: ShapeSpec) -> Image.Image:
-    """Render ``spec`` as a 64x64 RGB image (antialiased by 4x supersampling + box filter)."""
+    """Render ``spec`` as a 64x64 RGB image (antialiased by 4x supersampling + box filter).
+    Other pictures (``scenes.SceneSpec``) render themselves."""
+    if not isinstance(spec, ShapeSpec):
+        return spec.render()
     _validate(spec)
     s = SUPERSAMPLE
     big = Image.new("RGB", (IMAGE_SIZE * s, IMAGE_SIZE * s), COLOURS[spec.background])

@@ -12,6 +12,7 @@ import random
 from collections.abc import Callable
 
 from .phrasing import fix_articles, held_out, is_command, norm_split, realize, value_split
+from .scenes import HONEST_ANSWERS, SCENE_POOL, main_colours, random_scene, say_colours
 from .shapes import COLOURS, SHAPES, ShapeSpec, drawing_spec, random_spec
 from .shapes import caption as shape_caption
 from .skills import SkillSample
@@ -235,9 +236,30 @@ def _word(colour: str, rng: random.Random) -> str:
     return "grey" if colour == "gray" and rng.random() < 0.5 else colour
 
 
+SCENE_RATE = 0.12  # share of pictures unlike the shapes world (scenes.py)
+
+
+def _scene(rng: random.Random, split: str) -> SkillSample:
+    """A picture that is not one simple shape: the answer says so, and names its main colours."""
+    while True:
+        seed = rng.randrange(SCENE_POOL)
+        if value_split(seed) == split:
+            break
+    spec = random_scene(rng, seed)
+    template = rng.choice(held_out(DESCRIBE, split))
+    prompt = realize(template, {}, rng, split, imperative=is_command(template))
+    names = main_colours(spec.render())
+    answer = rng.choice(HONEST_ANSWERS).format(c=say_colours(names))
+    return SkillSample("caption", split, prompt, "scene", template, image_spec=spec,  # type: ignore[arg-type]
+                       thought="Not a simple shape.", answer=answer,
+                       expected_answer_contains=("simple shape", names[0]))  # fmt: skip
+
+
 def caption(rng: random.Random, split: str, pick: Pick = plain_pick) -> SkillSample:
     """A picture in the user turn and a question about it; the answer names shape and colours."""
     split = norm_split(split)
+    if rng.random() < SCENE_RATE:
+        return _scene(rng, split)
     spec = pick(rng, split)
     kind = rng.choices(("describe", "colour", "shape", "background"), weights=(6, 2, 2, 1))[0]
     templates = {"describe": DESCRIBE, "colour": ASK_COLOUR, "shape": ASK_SHAPE,

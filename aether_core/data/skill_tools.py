@@ -8,19 +8,17 @@ altered by the phrasing noise, and the call copies it exactly.
 
 from __future__ import annotations
 
-import functools
 import random
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ..tools.calc import format_number
-from ..tools.clock import describe, say_time
+from ..tools.clock import TimeZoneError, describe, find_zone, say_time
 from ..tools.web_search import format_results
 from . import corpora
-from .calc_phrases import calc_phrase
 from . import lexicon as lx
-from .questions import knowledge_question
+from .calc_phrases import calc_phrase
 from .phrasing import (
     held_out,
     is_command,
@@ -30,6 +28,7 @@ from .phrasing import (
     value_split,
     vary_case,
 )
+from .questions import knowledge_question
 from .skills import ERROR_RATE, THOUGHT_ERROR, THOUGHT_OK, SkillSample, maybe_denied
 
 # ======================================================================================= calc
@@ -279,8 +278,10 @@ def _phrase_sample(rng: random.Random, split: str) -> SkillSample:
     """Percentages, units, number words, powers, lists, decimals: ``calc_phrases``."""
     template, filled, phrase, result = calc_phrase(rng, split)
     kind = phrase.kind if "{expr}" in template else "count"
-    if kind == "count":  # "how many seconds are in a day?": the model writes the expression
-        prompt = realize(filled, {}, rng, split)
+    if kind == "count":  # "how many seconds are in a day?": copied whole, or written out
+        copied = phrase.expression in filled
+        prompt = realize("{expr}?" if copied else filled, {"expr": phrase.expression} if copied
+                         else {}, rng, split, verbatim=("expr",))  # fmt: skip
         answer = rng.choice((f"That's {result}.", f"There are {result}.", f"It's {result}."))
     else:
         prompt = realize(template, {"expr": phrase.text}, rng, split, verbatim=("expr",),
@@ -613,62 +614,35 @@ TIME_START = 1577836800  # 2020-01-01
 TIME_END = 2082758399  # 2035-12-31
 
 
-def _time_answer(kind: str, place: str | None, moment: datetime, rng: random.Random) -> str:
-    hm, date, day = f"{moment:%H:%M}", f"{moment:%Y-%m-%d}", f"{moment:%A}"
-    if place is None:
-        options = {
-            "time": (f"It's {hm}.", f"The time is {hm}."),
-            "date": (f"Today is {day}, {date}.", f"It's {day}, {date}."),
-            "day": (f"It's {day}.", f"Today is {day}."),
-            "datetime": (f"It's {day}, {date}, {hm}.",),
-        }[kind]
-    else:
-        options = {
-            "time": (f"It's {hm} in {place}.", f"In {place} it's {hm}."),
-            "date": (f"In {place} it's {day}, {date}.",),
-            "day": (f"In {place} it's {day}.",),
-            "datetime": (f"In {place} it's {day}, {date}, {hm}.",),
-        }[kind]
-    return rng.choice(options)
-
-
-@functools.lru_cache(maxsize=1)
-def _known_zones() -> frozenset[str]:
-    from zoneinfo import available_timezones
-
-    return frozenset(z.lower() for z in available_timezones())
-
-
 _ZONE_CHOICES = sorted(set(lx.CITY_ZONES.values()))
 
 
-@functools.lru_cache(maxsize=1)
-def time_cities() -> dict[str, str]:
-    """Every city the time tool resolves (lexicon cities, IANA city parts, the tool's aliases),
-    title-cased -> zone. The call copies the city as the user wrote it and the tool resolves it,
-    so cities can be held out like names: eval asks about cities training never showed."""
-    from ..tools.clock import city_zones, find_zone
-
-    names = list(lx.CITY_ZONES)
-    for city in city_zones():
-        names.append(
-            " ".join(w if w in ("de", "es", "al") else w.capitalize() for w in city.split())
-        )
-    return {c: str(find_zone(c)) for c in sorted(set(names))}
-
-
 def _city(rng: random.Random, split: str) -> str:
-    """A city of ``split`` (by name hash); common ones weigh more (users ask about them)."""
-    cities = time_cities()
-    pool = [c for c in (lx.CITY_ZONES if rng.random() < 0.5 else cities) if value_split(c) == split]
-    return rng.choice(pool)
+    """A place of ``split`` (by name hash) as people name it: a well-known city, any city of the
+    gazetteer (sometimes with its country: "Paris, Texas"), a country or a US state."""
+    r = rng.random()
+    if r < 0.3:
+        return rng.choice([c for c in lx.CITY_ZONES if value_split(c) == split])
+    if r < 0.75:
+        city, country, _ = corpora.pick("cities", rng, split)
+        return f"{city}, {country}" if rng.random() < 0.15 else city
+    if r < 0.92:
+        return corpora.pick("countries", rng, split)
+    return rng.choice([s for s in US_STATES if value_split(s) == split])
+
+
+US_STATES = ("California", "Texas", "Florida", "New York State", "Alaska", "Hawaii", "Arizona",
+             "Colorado", "Oregon", "Nevada", "Ohio", "Georgia", "Washington State", "Utah",
+             "Illinois", "Maine", "Montana", "Kentucky", "Michigan", "Virginia")  # fmt: skip
 
 
 def _bad_zone(zone: str, rng: random.Random) -> str:
-    known = _known_zones()
+    """A typo of ``zone`` that the tool does not resolve."""
     for _ in range(20):
         bad = typo(zone, rng)
-        if bad.lower() not in known and bad != zone:
+        try:
+            find_zone(bad)
+        except TimeZoneError:
             return bad
     return zone + "x"
 
@@ -687,16 +661,19 @@ def time_question(rng: random.Random, split: str) -> SkillSample:
         args: dict[str, str] = {}
         zone = rng.choice(_ZONE_CHOICES)
         moment = datetime.fromtimestamp(moment_ts, ZoneInfo(zone))
-        place = None
         thought = f"Current {what.lower()}: use time."
     else:
         template = rng.choice(held_out(TIME_PLACE[kind], split))
         if where == "city":
-            city = _city(rng, split)
-            zone = time_cities()[city]
-            typed = vary_case(city, rng, odd=0.02)
+            while True:  # a place the tool resolves (the gazetteer is the tool's own)
+                city = _city(rng, split)
+                typed = vary_case(city, rng, odd=0.02)
+                try:
+                    zone = str(find_zone(typed))
+                    break
+                except TimeZoneError:
+                    continue
             prompt = realize(template, {"place": typed}, rng, split, verbatim=("place",))
-            place = city
         else:
             zone = rng.choice(held_out(lx.RAW_ZONES, split))
             typed = zone.lower() if rng.random() < 0.15 else zone
@@ -704,12 +681,14 @@ def time_question(rng: random.Random, split: str) -> SkillSample:
             if error:
                 typed = _bad_zone(zone, rng)
             prompt = realize(template, {"place": typed}, rng, split, verbatim=("place",))
-            place = zone
         args = {"timezone": typed}
         moment = datetime.fromtimestamp(moment_ts, ZoneInfo(zone))
         thought = f"{what} in {typed}: use time."
     if error:
-        msg = f"TimeZoneError: unknown time zone {typed!r} (use an IANA name like Europe/Paris)"
+        try:
+            find_zone(typed)
+        except TimeZoneError as e:
+            msg = f"TimeZoneError: {e}"
         return SkillSample(
             "time",
             split,
@@ -726,12 +705,15 @@ def time_question(rng: random.Random, split: str) -> SkillSample:
             answer=f"Sorry, I don't know the time zone {typed}. Try a name like Europe/Paris.",
         )
     output = say_time(moment, None) if where == "local" else describe(moment, typed)
+    date = f"{moment.day} {moment:%B %Y}"
     contains = {
         "time": (f"{moment:%H:%M}",),
-        "date": (f"{moment:%Y-%m-%d}",),
+        "date": (date,),
         "day": (f"{moment:%A}",),
-        "datetime": (f"{moment:%Y-%m-%d}", f"{moment:%H:%M}"),
+        "datetime": (date, f"{moment:%H:%M}"),
     }[kind]
+    if where != "local":  # the answer says where, as the tool named the place
+        contains += (output.rsplit(" in ", 1)[-1].rstrip("."),)
     sample = SkillSample(
         "time",
         split,
@@ -744,7 +726,7 @@ def time_question(rng: random.Random, split: str) -> SkillSample:
         tool_output=output,
         thought=thought,
         answer_thought=THOUGHT_OK,
-        answer=_time_answer(kind, place, moment, rng),
+        answer=output,  # the tool's sentence says the time and the place in words
         extra={"where": where, "zone": zone},
     )
     return maybe_denied(sample, rng)

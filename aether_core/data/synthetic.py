@@ -16,11 +16,11 @@ from dataclasses import replace
 from .. import dialogue
 from ..errors import AetherError
 from ..segments import Message, encode_with_mask
+from . import two_requests as two_requests_mod
 from .base import Example
 from .imagebank import ImageCodec, ShapeBank
 from .phrasing import norm_split
 from .skill_talk import distractor_memories
-from . import two_requests as two_requests_mod
 from .skills import IMAGE_SKILLS, SKILLS, SkillSample, generators, to_messages
 
 DEFAULT_WEIGHTS: dict[str, float] = {

@@ -45,19 +45,20 @@ def two_requests(rng: random.Random, split: str) -> SkillSample:
     while head[-1:] in "?.!" and not _copied(first).endswith(head[-1:]) and len(head) > 1:
         head = head[:-1].rstrip()
     tail = second.prompt
-    if tail[:1].isupper() and not tail[:2].isupper() and rng.random() < 0.8:
-        tail = tail[:1].lower() + tail[1:]
     joiner = rng.choice(held_out(JOINERS, split))
-    if joiner.startswith(". ") and tail[:1].islower():
-        tail = tail[:1].upper() + tail[1:]
+    if not any(str(v) and tail.startswith(str(v)) for v in (second.expected_args or {}).values()):
+        # the case of its first letter is free when no copied value starts there
+        if joiner.startswith(". "):
+            tail = tail[:1].upper() + tail[1:]
+        elif tail[:1].isupper() and not tail[:2].isupper() and rng.random() < 0.8:
+            tail = tail[:1].lower() + tail[1:]
     answer = f"{first.answer} {second.answer}"
     return replace(
         first,
         skill=SKILL_NAME,
         prompt=f"{head}{joiner}{tail}",
         variant=f"{a}+{b}",
-        expected_answer_contains=first.expected_answer_contains
-        + second.expected_answer_contains,
+        expected_answer_contains=first.expected_answer_contains + second.expected_answer_contains,
         answer_thought=THOUGHT_OK,
         answer=answer,
         then=replace(second, answer="", answer_thought=""),

@@ -120,8 +120,8 @@ def test_arithmetic_phrases():
         if s.variant != "denied":
             assert s.tool_output == s.extra["result"] and s.tool_output in s.answer
         if kind == "count":
-            assert re.fullmatch(r"[0-9*]+", expr) and "how many" in s.prompt.lower() or (
-                "in" in s.prompt.lower()
+            assert re.fullmatch(r"[0-9*]+", expr) or (
+                expr.startswith("how many") and expr in s.prompt
             )
             assert not any(w in s.prompt.lower() for w in ("time is", "clock"))
         elif kind == "written":
