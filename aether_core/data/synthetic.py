@@ -20,13 +20,10 @@ from . import two_requests as two_requests_mod
 from .base import Example
 from .imagebank import ImageCodec, ShapeBank
 from .phrasing import norm_split
-from .skill_talk import distractor_memories
-from .skills import IMAGE_SKILLS, SKILLS, SkillSample, generators, to_messages
+from .skills import BY_NAME, IMAGE_SKILLS, SKILLS, SkillSample, generators, to_messages
+from .skills.memory import distractor_memories
 
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "arithmetic": 2.0, "time": 1.0, "search": 1.0, "browse": 1.0, "echo": 1.0, "chat": 1.0,
-    "memory": 1.5, "caption": 1.0, "draw": 1.0,
-}  # fmt: skip
+DEFAULT_WEIGHTS: dict[str, float] = {name: s.weight for name, s in BY_NAME.items()}
 
 
 class SyntheticError(AetherError, ValueError):
@@ -86,11 +83,8 @@ class SyntheticSource:
         split = norm_split(split)
         skill = skill or rng.choices(self.skills, weights=self.weights)[0]
         if skill in IMAGE_SKILLS:
-            from . import skill_images
-
             assert self.bank is not None
-            gen = skill_images.caption if skill == "caption" else skill_images.draw
-            return gen(rng, split, pick=self.bank.pick)
+            return self._gens[skill](rng, split, pick=self.bank.pick)
         if skill in two_requests_mod.FIRST and self.two_requests and rng.random() < self.two_requests:
             sample = two_requests_mod.two_requests(rng, split)  # two tool steps, one answer
         else:

@@ -194,7 +194,7 @@ def _recall_score(fact: str, prompt: str) -> float:
 
 
 def _size(obj: dict[str, Any]) -> str:
-    from ..data.skill_images import SIZE_WORDS
+    from ..data.skills.draw import SIZE_WORDS
 
     if obj.get("size"):
         return obj["size"]
@@ -227,9 +227,9 @@ def _yours(fact: str) -> str:
 def prompt_sample(obj: dict[str, Any], rng: random.Random) -> SkillSample:
     """One checked prompt line as a ``SkillSample`` (split "human"); ``rng`` picks the random
     parts (caption pictures, search results, page text, the local time zone)."""
-    from ..data import skill_tools
     from ..data.phrasing import fix_articles
     from ..data.shapes import caption, drawing_spec, random_spec
+    from ..data.skills import browse, clock, search
     from ..tools.calc import evaluate
     from ..tools.clock import find_zone, format_time
     from ..tools.web_search import format_results
@@ -254,7 +254,7 @@ def prompt_sample(obj: dict[str, Any], rng: random.Random) -> SkillSample:
             moment, label, args = MOMENT.astimezone(find_zone(zone)), zone, {"timezone": typed}
             answer, thought = f"In {typed} it's {moment:%H:%M}.", f"Time in {typed}: use time."
         else:
-            zone = rng.choice(skill_tools._ZONE_CHOICES)
+            zone = rng.choice(clock._ZONE_CHOICES)
             moment = MOMENT.astimezone(find_zone(zone))
             label, args = moment.tzname() or "local", {}
             answer, thought = f"It's {moment:%H:%M}.", "Current time: use time."
@@ -263,7 +263,7 @@ def prompt_sample(obj: dict[str, Any], rng: random.Random) -> SkillSample:
                            zone=zone)  # fmt: skip
     if skill == "search":
         query = obj["query"]
-        results = skill_tools._results(query, rng, "eval")
+        results = search._results(query, rng, "eval")
         top = results[0]
         output = format_results(" ".join(query.split()), results)
         return tool_sample("web_search", {"query": query}, output, f"Top result: {top['title']}.",
@@ -272,9 +272,9 @@ def prompt_sample(obj: dict[str, Any], rng: random.Random) -> SkillSample:
     if skill == "browse":
         url, topic = obj["url"], _topic(obj)
         fill = {"t": topic, "T": topic[:1].upper() + topic[1:]}
-        title = rng.choice(skill_tools.PAGE_TITLES).format(**fill)
-        first = rng.choice(skill_tools.FIRST_SENTENCES).format(**fill)
-        more = rng.sample(skill_tools.MORE_SENTENCES, rng.randint(1, 2))
+        title = rng.choice(browse.PAGE_TITLES).format(**fill)
+        first = rng.choice(browse.FIRST_SENTENCES).format(**fill)
+        more = rng.sample(browse.MORE_SENTENCES, rng.randint(1, 2))
         output = f"Title: {title}\nURL: {url}\n\n{' '.join([first, *more])}"
         return tool_sample("browse_page", {"url": url}, output, f"Summary: {first}",
                            "Read the page: use browse_page.", (first,), title=title)  # fmt: skip

@@ -145,7 +145,7 @@ class SkillRunner:
 
 def _store_prompt(sample: SkillSample) -> str:
     from ..data.phrasing import held_out
-    from ..data.skill_talk import STORE_TEMPLATES
+    from ..data.skills.memory import STORE_TEMPLATES
 
     rng = random.Random(sample.prompt)
     return rng.choice(held_out(STORE_TEMPLATES, "eval")).format(fact=sample.extra["fact"])
