@@ -66,8 +66,14 @@ _KEYS: dict[str, set[str]] = {
     "text": {"paths", "seq_len", "val_fraction"},
     "chat": {"path", "val_fraction", "train_roles", "system_prompt"},
     "coco": {"annotations", "images", "val_fraction"},
-    "synthetic": {"skills", "weights", "multi_turn", "image_pool", "stray_memories",
-                  "two_requests"},
+    "synthetic": {
+        "skills",
+        "weights",
+        "multi_turn",
+        "image_pool",
+        "stray_memories",
+        "two_requests",
+    },
     "shapes": {"image_pool", "multi_turn"},
 }
 _COMMON = {"type", "weight", "name"}

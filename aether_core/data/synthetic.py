@@ -85,7 +85,11 @@ class SyntheticSource:
         if skill in IMAGE_SKILLS:
             assert self.bank is not None
             return self._gens[skill](rng, split, pick=self.bank.pick)
-        if skill in two_requests_mod.FIRST and self.two_requests and rng.random() < self.two_requests:
+        if (
+            skill in two_requests_mod.FIRST
+            and self.two_requests
+            and rng.random() < self.two_requests
+        ):
             sample = two_requests_mod.two_requests(rng, split)  # two tool steps, one answer
         else:
             sample = self._gens[skill](rng, split)

@@ -128,7 +128,10 @@ def test_arithmetic_phrases():
         elif kind == "written":
             assert re.fullmatch(r"[0-9.+\-*/]+", expr)
             for num in re.findall(r"[\d.]+", expr):
-                assert re.search(rf"(?<![\d.]){re.escape(num)}(?![\d.])", s.prompt), (s.prompt, expr)
+                assert re.search(rf"(?<![\d.]){re.escape(num)}(?![\d.])", s.prompt), (
+                    s.prompt,
+                    expr,
+                )
         else:
             assert expr in s.prompt, (s.prompt, expr)
     assert sum(kinds.values()) > 150 and kinds.get("count", 0) > 5 and kinds.get("written", 0) > 20
