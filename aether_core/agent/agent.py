@@ -23,7 +23,7 @@ from ..sampling import SamplingConfig
 from ..segments import File, Image, Message, SegmentError, Text, Thought, ToolCall
 from ..vocab import Tok
 from .constrain import StepGrammar, tool_arg_types
-from .context import fit_context
+from .context import fit_context, step_reserve
 from .copying import CopyPrior, copy_sources
 from .events import (
     AnswerDelta,
@@ -255,23 +255,24 @@ class AetherAgent:
         from ..segments import encode
 
         budget = getattr(self.policy.info, "max_context", 4096)
-        reserve = self.config.max_thought_bytes + self.config.max_answer_bytes // 4 + 160
-        # room for the step itself; a small model's context keeps at most a quarter free for it
-        context, _ = fit_context(
-            self._conversation + turn, budget, reserve=min(reserve, budget // 4)
-        )
+        full = self.config.max_thought_bytes + self.config.max_answer_bytes // 4 + 160
+        codes = self.vq.cfg.n_codes if self.vq is not None else 0  # one drawing's VQ codes
+        reserve = step_reserve(budget, full, codes)
+        context, _ = fit_context(self._conversation + turn, budget, reserve=reserve)
+        tokens = encode(context) + [int(Tok.ASSISTANT)]
         grammar = StepGrammar(
             tool_arg_types(self.tools),
             allow_image=self.vq is not None,
             max_thought=self.config.max_thought_bytes,
             max_answer=self.config.max_answer_bytes,
+            room=budget - len(tokens) - 1,  # what the policy may generate after the context
+            **({"image_codes": codes} if codes else {}),
         )
         if self.config.copy_prior > 0:
             grammar.copy = CopyPrior(copy_sources(turn), self.config.copy_prior)
             grammar.answer_copy = CopyPrior(
                 copy_sources(turn, user=False), self.config.copy_prior, first=True
             )
-        tokens = encode(context) + [int(Tok.ASSISTANT)]
         thought, body, codes, filebuf = bytearray(), bytearray(), bytearray(), bytearray()
         items: list = []
         utf_thought = codecs.getincrementaldecoder("utf-8")("replace")

@@ -285,9 +285,15 @@ class StepGrammar:
         max_file: int = 4096,
         device: torch.device | str = "cpu",
         force_call: bool = False,
+        room: int | None = None,
     ) -> None:
         self.tools = tools
         self.force_call = force_call  # the step must end in a tool call (tests, tool-only evals)
+        # tokens the whole step may take (what the context has left): the thought ends early
+        # enough for a drawing to fit, a drawing is offered only where it fits, and an answer
+        # or a file ends where the room does, so a step always finishes
+        self.room = room
+        self.written = 0
         self.allow_image, self.allow_file = allow_image, allow_file
         self.max_thought, self.max_answer, self.max_file = max_thought, max_answer, max_file
         self.image_len = list(encode_varint(image_codes))
@@ -307,6 +313,14 @@ class StepGrammar:
     def done(self) -> bool:
         return self.phase == "done"
 
+    def _left(self) -> int:
+        """Tokens the step may still write (a large number without a room)."""
+        return (1 << 30) if self.room is None else self.room - self.written
+
+    def _image_size(self) -> int:
+        """IMG_START, its length, the codes, IMG_END and the EOS after."""
+        return len(self.image_len) + self.image_codes + 3
+
     def allowed_set(self) -> set[int]:
         p = self.phase
         if p == "start":
@@ -314,16 +328,18 @@ class StepGrammar:
         if p in ("thought_len", "call_len", "file_len"):
             return {Tok.STREAM}
         if p == "thought":
-            return (
-                {Tok.THOUGHT_END}
-                if self.count >= self.max_thought
-                else set(BYTES) | {Tok.THOUGHT_END}
-            )
+            # THOUGHT_END, then an image and EOS must still fit where the step can hold one at
+            # all (else a one-byte answer and EOS)
+            drawable = self.allow_image and self._left() + self.count >= 1 + self._image_size()
+            after = 1 + (self._image_size() if drawable else 2)
+            full = self.count >= self.max_thought or self._left() <= after
+            return {Tok.THOUGHT_END} if full else set(BYTES) | {Tok.THOUGHT_END}
         if p == "after_thought":
             if self.force_call:
                 return {Tok.CALL_START}
             allowed = {Tok.CALL_START, Tok.EOS} | set(BYTES)
-            allowed |= {Tok.IMG_START} if self.allow_image else set()
+            if self.allow_image and self._left() >= self._image_size():
+                allowed.add(Tok.IMG_START)
             return allowed | ({Tok.FILE_START} if self.allow_file else set())
         if p == "call":
             return self.call.allowed()
@@ -335,10 +351,12 @@ class StepGrammar:
             return set(BYTES)
         if p == "img_end":
             return {Tok.IMG_END}
-        if p == "file":
-            return {Tok.FILE_END} if self.count >= self.max_file else set(BYTES) | {Tok.FILE_END}
+        if p == "file":  # FILE_END, then EOS
+            full = self.count >= self.max_file or self._left() <= 2
+            return {Tok.FILE_END} if full else set(BYTES) | {Tok.FILE_END}
         if p == "answer":
-            return {Tok.EOS} if self.count >= self.max_answer else set(BYTES) | {Tok.EOS}
+            full = self.count >= self.max_answer or self._left() <= 1
+            return {Tok.EOS} if full else set(BYTES) | {Tok.EOS}
         return set()
 
     def allowed(self) -> torch.Tensor:
@@ -355,6 +373,7 @@ class StepGrammar:
     def advance(self, tok: int) -> None:
         if tok not in self.allowed_set():
             raise GrammarError(f"token {tok} not allowed in assistant step phase {self.phase!r}")
+        self.written += 1
         p = self.phase
         if p == "start":
             self.phase = "thought_len"

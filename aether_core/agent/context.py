@@ -1,5 +1,7 @@
-"""Segment-aware context trimming: whole oldest turns go first; the system prompt and the current
-turn always stay. Trimming works on messages, never on tokens, so no segment is ever cut in half.
+"""Segment-aware context trimming: the memories recalled into earlier turns go first, then whole
+oldest turns; the system prompt and the current turn always stay, with room left for the step
+being written (``step_reserve``: a drawing is 128 VQ codes). Trimming works on messages, never
+on tokens, so no segment is ever cut in half.
 When the current turn alone is still too long (a long web page in a small model's context), the
 longest tool results of the turn are shortened, each still a well-formed segment ending in a
 "[truncated]" note; then, as a last resort, the middle of the user's longest text is left out
@@ -11,11 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from ..errors import AetherError
-from ..segments import Item, Message, Text, ToolResult, encode, encode_message
+from ..segments import Item, Memory, Message, Text, ToolResult, encode, encode_message
 
 TRUNCATED = b"\n[truncated]"
 ELIDED = b" [...] "
 MIN_KEPT = 32  # bytes a shortened user text keeps at least, head and tail together
+STEP_TEXT = (
+    96  # tokens a step's thought, short answer and delimiters take, as the model writes them
+)
+IMAGE_OVERHEAD = 4  # IMG_START, the varint length (1-2 tokens) and IMG_END around the codes
 
 
 class ContextOverflow(AetherError):
@@ -36,16 +42,34 @@ def split_turns(messages: Sequence[Message]) -> tuple[list[Message], list[list[M
     return system, turns
 
 
+def step_reserve(budget: int, full: int, image_codes: int = 0) -> int:
+    """Tokens of the context to keep free for the step being written: ``full`` (the longest
+    thought and a long answer) where the context is roomy, at most a quarter of it; but never
+    less than a step needs to finish: ``STEP_TEXT`` and, where the model can draw, the image's
+    codes, up to half the context. A 512-token context kept 128 free, and a drawing late in a
+    chat stopped short of its codes ("context full?")."""
+    need = STEP_TEXT + (image_codes + IMAGE_OVERHEAD if image_codes else 0)
+    return max(min(full, budget // 4), min(need, budget // 2))
+
+
 def fit_context(
     messages: Sequence[Message], budget: int, reserve: int = 0
 ) -> tuple[list[Message], int]:
-    """Drop whole oldest turns until ``encode(messages)`` + ``reserve`` fits ``budget`` tokens.
+    """Make ``encode(messages)`` + ``reserve`` fit ``budget`` tokens: leave out the memories
+    recalled into earlier turns (oldest first; each turn recalled what it needed, the current
+    turn keeps its own), then whole oldest turns.
 
     Returns the kept messages and how many turns were dropped. The last turn is the current one.
     """
     system, turns = split_turns(messages)
     sizes = [sum(len(encode_message(m)) for m in t) for t in turns]
     total = len(encode(system)) + sum(sizes) + reserve
+    for i in range(len(turns) - 1):
+        if total <= budget:
+            break
+        turns[i] = [_without_memories(m) for m in turns[i]]
+        size = sum(len(encode_message(m)) for m in turns[i])
+        total, sizes[i] = total - sizes[i] + size, size
     dropped = 0
     while total > budget and dropped < len(turns) - 1:
         total -= sizes[dropped]
@@ -61,6 +85,12 @@ def fit_context(
             f"the current turn needs {total} tokens but the model's context holds {budget}"
         )
     return system + current, dropped
+
+
+def _without_memories(m: Message) -> Message:
+    if not m.of(Memory):
+        return m
+    return Message(m.role, tuple(it for it in m.items if not isinstance(it, Memory)))
 
 
 def shorten_tool_results(messages: Sequence[Message], excess: int) -> list[Message]:

@@ -137,8 +137,11 @@ def _register_skills(kinds: argparse._SubParsersAction) -> None:
     p = kinds.add_parser(
         "skills",
         help="held-out prompts through the real agent, accuracy per skill",
-        description="Run held-out prompts through the agent with replayed tools and score each "
-        "skill; the last line is 'skills_mean: X'. The prompts are generated (the synthetic "
+        description="Run held-out prompts through the agent with offline tools and score each "
+        "skill twice: the call (right tool, right arguments) and end to end (the answer the user "
+        "reads: the calc result, the time and place, the top result's title, the echoed text, "
+        "the recalled fact); the last line is 'skills_mean: X' (end to end). The prompts are "
+        "generated (the synthetic "
         "eval split) unless --prompts names a JSONL file of written ones.",
     )
     p.add_argument("--checkpoint", help="checkpoint dir (default: the shipped model)")
@@ -147,6 +150,13 @@ def _register_skills(kinds: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="JSONL file of prompts written by people (see aether_core/eval/human.py); "
         "'human' means the shipped file",
+    )
+    p.add_argument(
+        "--split",
+        choices=("dev", "heldout", "all"),
+        default="all",
+        help="with --prompts: the half of the written prompts to run (dev: the half to read "
+        "failures from; heldout: only ever scored; default all)",
     )
     p.add_argument(
         "--n",
@@ -183,7 +193,7 @@ def _prompt_samples(args: argparse.Namespace, skills: tuple[str, ...]) -> tuple[
 
     path = resolve_prompts(args.prompts)
     try:
-        samples = prompt_samples(path, seed=args.seed, skills=skills)
+        samples = prompt_samples(path, seed=args.seed, skills=skills, split=args.split)
     except PromptsError as e:
         raise CliError(str(e)) from None
     if args.n is not None:
@@ -208,11 +218,12 @@ def _run_skills(args: argparse.Namespace) -> int:
 
     from ..agent import build_agent
     from ..data.skills import SKILLS
-    from ..eval.skills import evaluate_skills
+    from ..eval.skills import WRITTEN_ONLY, evaluate_skills
     from . import UsageError
 
-    skills = tuple(args.skills.split(",")) if args.skills else SKILLS
-    unknown = sorted(set(skills) - set(SKILLS))
+    known = (*SKILLS, *WRITTEN_ONLY)
+    skills = tuple(args.skills.split(",")) if args.skills else known
+    unknown = sorted(set(skills) - set(known))
     if unknown or (args.n is not None and args.n < 1):
         raise UsageError(
             f"unknown skill(s): {', '.join(unknown)}" if unknown else "--n must be >= 1"
@@ -239,20 +250,29 @@ def _run_skills(args: argparse.Namespace) -> int:
                 failures=failures,
             )
     if args.json:
-        source = {"prompts": str(path), "n_prompts": len(samples)} if samples else {"n": n}
-        print(json.dumps({"model": agent.info.name, **source, "seed": args.seed, **table}))
+        source = (
+            {"prompts": str(path), "split": args.split, "n_prompts": len(samples)}
+            if samples
+            else {"n": n}
+        )
+        flat = {k: v for k, v in table.items() if k != "call"}  # one number per key
+        flat |= {f"call_{row}": acc for row, acc in table["call"].items()}
+        print(json.dumps({"model": agent.info.name, **source, "seed": args.seed, **flat}))
     else:
         if samples:  # the path on a line of its own: a table title wraps to the table's width
-            print(f"prompts: {path} ({len(samples)} written prompts)")
-            title = f"skills of {agent.info.name} (written prompts: {path.name})"
+            print(f"prompts: {path} ({len(samples)} written prompts, split {args.split})")
+            title = f"skills of {agent.info.name} (written prompts: {path.name}, {args.split})"
         else:
             title = f"skills of {agent.info.name} (n={n}, seed={args.seed}, held-out prompts)"
         t = Table(title=title)
         t.add_column("skill")
-        t.add_column("accuracy", justify="right")
+        t.add_column("call", justify="right")
+        t.add_column("end to end", justify="right")
+        calls = table["call"]
         for row, acc in table.items():
-            if row != "skills_mean":
-                t.add_row(row, f"{100 * acc:.1f}%")
+            if row not in ("skills_mean", "call"):
+                t.add_row(row, f"{100 * calls[row]:.1f}%", f"{100 * acc:.1f}%")
+        t.add_row("mean", f"{100 * calls['mean']:.1f}%", f"{100 * table['skills_mean']:.1f}%")
         Console().print(t)
     if args.show_failures:
         print_failures(failures)

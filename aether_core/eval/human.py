@@ -2,10 +2,10 @@
 
 The generated eval split varies templates; a file of hand-written prompts checks what a user
 really types (typos, slang, long-winded requests). Each JSONL line names the skill, the prompt and
-the ground truth; ``prompt_samples`` builds the tool output the way the skill's generator does
-(calc's own number format, the clock's ``format_time`` at a fixed moment, search results and a
-page from the generators' helpers) so the lines go through the same ``SkillRunner`` and ``score``
-as generated samples. Blank lines and lines starting with ``#`` are skipped.
+the ground truth; ``prompt_samples`` builds the tool outputs (``human_samples``: calc's own
+answer, the clock's ``describe`` at a fixed moment, search results and a page from the
+generators' helpers) so the lines go through the same ``SkillRunner`` and judge as generated
+samples. Blank lines and lines starting with ``#`` are skipped.
 
     {"skill": "arithmetic", "prompt": "hey can u work out 48 times 12", "expression": "48*12"}
     {"skill": "time", "prompt": "whats the time in tokyo rn", "timezone": "tokyo"}
@@ -18,11 +18,27 @@ as generated samples. Blank lines and lines starting with ``#`` are skipped.
     {"skill": "memory", "store": "remember that my dog is called Biscuit",
      "prompt": "what is my dog called?", "fact": "my dog is called Biscuit", "answer": "Biscuit"}
 
-(the memory line is one line in a file). A line must be answerable by the agent as it is: search
-queries, echo texts, URLs and time zones are copied verbatim from the prompt, an expression uses
-the prompt's numbers in the prompt's order, the agent's fact extractor reads the answer from the
-memory line's ``store`` prompt and its memory search finds that fact for the question. Optional fields: ``timezone`` (time; omit or null for
-local time), ``background`` and ``size`` (draw: small | medium | big, else read from the prompt's
+    {"skill": "arithmetic", "prompt": "hey what's 18 percent of 250", "phrase": "18 percent of 250",
+     "result": "45"}
+    {"skill": "browse", "prompt": "open wikipedia.org", "url": "wikipedia.org"}
+    {"skill": "multi", "prompt": "what's 15*4 and what time is it in Madrid?", "calls": [
+     {"tool": "calc", "phrase": "15*4", "result": "60"}, {"tool": "time", "timezone": "Madrid"}]}
+    {"skill": "photo", "prompt": "what's in this photo?"}
+
+(the memory, arithmetic and multi lines are one line each in a file). An arithmetic line gives
+either an ``expression`` written from the prompt's numbers or the ``phrase`` of the prompt calc
+is handed as it stands, with the ``result`` calc must give for it (the tool reads the phrase: the
+line checks that). ``multi`` asks for two things in one message: each of its ``calls`` is a tool
+with the fields its skill's line would have. ``photo`` attaches a photograph-like picture (no
+drawn shape): an honest answer says what little it can. ``split`` (``dev`` | ``heldout``)
+puts a line in one half: ``dev`` is the half to read failures from while designing data and
+decoding rules, ``heldout`` the half that is only ever scored.
+
+A line must be answerable by the agent as it is: search queries, echo texts, URLs, phrases and
+places are copied verbatim from the prompt, an expression uses the prompt's numbers in the
+prompt's order, the agent's fact extractor reads the answer from the memory line's ``store``
+prompt and its memory search finds that fact for the question. Optional fields: ``timezone``
+(time; omit or null for local time), ``background`` and ``size`` (draw: small | medium | big, else read from the prompt's
 size word), ``topic`` (browse: what the page is about, else read from the URL).
 """
 
@@ -37,20 +53,24 @@ from pathlib import Path
 from typing import Any
 
 from ..agent.agent import AgentConfig
-from ..data.skills import THOUGHT_OK, SkillSample
+from ..data.skills import SkillSample
 
 HUMAN_PROMPTS = Path(__file__).with_name("human_prompts.jsonl")
 PROMPT_SOURCES = {"human": HUMAN_PROMPTS}  # bare words `--prompts` accepts
 MOMENT = datetime(2026, 3, 14, 15, 9, 26, tzinfo=timezone.utc)  # "now" for every time line
 
 REQUIRED: dict[str, tuple[str, ...]] = {
-    "arithmetic": ("expression",), "time": (), "search": ("query",), "browse": ("url",),
+    "arithmetic": (), "time": (), "search": ("query",), "browse": ("url",),
     "echo": ("text",), "chat": (), "caption": (), "draw": ("colour", "shape"),
-    "memory": ("store", "fact", "answer"),
+    "memory": ("store", "fact", "answer"), "multi": (), "photo": (),
 }  # fmt: skip
 OPTIONAL: dict[str, tuple[str, ...]] = {
-    "time": ("timezone",), "browse": ("topic",), "draw": ("background", "size"),
+    "arithmetic": ("expression", "phrase", "result"), "time": ("timezone",),
+    "browse": ("topic",), "draw": ("background", "size"),
 }  # fmt: skip
+SPLITS = ("dev", "heldout")  # the halves of a prompts file; "all" is both (and unsplit lines)
+CALL_SKILLS = {"calc": "arithmetic", "time": "time", "web_search": "search",
+               "browse_page": "browse", "echo": "echo"}  # fmt: skip
 _EXPRESSION = re.compile(r"^[0-9+\-*/() ]+$")
 
 
@@ -104,13 +124,15 @@ def check_prompt(obj: dict[str, Any]) -> None:
     """Raise ``ValueError`` (one line) unless ``obj`` is a well-formed, answerable prompt."""
     from ..data.shapes import COLOURS, DRAW_SIZES, SHAPES
     from ..memory import extract_fact
+    from ..tools.browse import page_url
     from ..tools.calc import evaluate
     from ..tools.clock import find_zone
 
     skill = obj.get("skill")
     if not isinstance(skill, str) or skill not in REQUIRED:
         raise ValueError(f"unknown skill {skill!r} (choose from {', '.join(REQUIRED)})")
-    allowed = {"skill", "prompt", *REQUIRED[skill], *OPTIONAL.get(skill, ())}
+    allowed = {"skill", "prompt", "split", *REQUIRED[skill], *OPTIONAL.get(skill, ())}
+    allowed |= {"calls"} if skill == "multi" else set()
     if extra := sorted(set(obj) - allowed):
         raise ValueError(f"{skill}: unknown field(s) {', '.join(map(repr, extra))}")
     for name in ("prompt", *REQUIRED[skill]):
@@ -119,14 +141,36 @@ def check_prompt(obj: dict[str, Any]) -> None:
     for name in OPTIONAL.get(skill, ()):
         if obj.get(name) is not None and not isinstance(obj[name], str):
             raise ValueError(f"{skill}: field {name!r} must be a string or null")
+    if obj.get("split") is not None and obj["split"] not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {obj['split']!r}")
     prompt = obj["prompt"]
+    if skill == "multi":
+        calls = obj.get("calls")
+        if not isinstance(calls, list) or len(calls) < 2:
+            raise ValueError("multi: 'calls' must list two or more tool calls")
+        for call in calls:
+            if not isinstance(call, dict) or call.get("tool") not in CALL_SKILLS:
+                raise ValueError(f"multi: each call needs a tool ({', '.join(CALL_SKILLS)})")
+            one = {k: v for k, v in call.items() if k != "tool"}
+            check_prompt({"skill": CALL_SKILLS[call["tool"]], "prompt": prompt, **one})
+        return
 
     def verbatim(name: str) -> None:
         if obj[name] not in prompt:
             raise ValueError(f"{skill}: {name} {obj[name]!r} is not copied verbatim in the prompt")
 
-    if skill == "arithmetic":
-        expr = obj["expression"]
+    if skill == "arithmetic" and obj.get("phrase") is not None:
+        verbatim("phrase")
+        try:
+            got = evaluate(obj["phrase"])
+        except Exception as e:  # noqa: BLE001 - CalcError: one line
+            raise ValueError(f"calc cannot read phrase {obj['phrase']!r}: {e}") from None
+        if got != obj.get("result"):
+            raise ValueError(f"calc reads {obj['phrase']!r} as {got!r}, not {obj.get('result')!r}")
+    elif skill == "arithmetic":
+        expr = obj.get("expression")
+        if not isinstance(expr, str):
+            raise ValueError("arithmetic: give an 'expression', or a 'phrase' and its 'result'")
         if not _EXPRESSION.match(expr) or "**" in expr or "//" in expr:
             raise ValueError(f"bad expression {expr!r}: use digits, + - * / and parentheses")
         try:
@@ -145,7 +189,7 @@ def check_prompt(obj: dict[str, Any]) -> None:
         verbatim("query" if skill == "search" else "text")
     elif skill == "browse":
         verbatim("url")
-        if not re.match(r"^https?://[^\s/]+\.[^\s/]+", obj["url"]):
+        if not re.match(r"^https?://[^\s/]+\.[^\s/]+", page_url(obj["url"])):
             raise ValueError(f"browse: bad url {obj['url']!r}")
     elif skill == "draw":
         said = _words(prompt.replace("grey", "gray"))
@@ -193,131 +237,22 @@ def _recall_score(fact: str, prompt: str) -> float:
     return float(hits[0][1]) if hits else 0.0
 
 
-def _size(obj: dict[str, Any]) -> str:
-    from ..data.skills.draw import SIZE_WORDS
-
-    if obj.get("size"):
-        return obj["size"]
-    said = _words(obj["prompt"])
-    return next((size for size, words in SIZE_WORDS.items() if said & set(words)), "medium")
-
-
-def _topic(obj: dict[str, Any]) -> str:
-    """What the page is about: ``topic``, else the last wordy part of the URL's path, else its
-    host's name ("https://www.bbc.co.uk/news/uk-68123456" -> "uk")."""
-    if obj.get("topic"):
-        return obj["topic"]
-    rest = obj["url"].split("://", 1)[1]
-    host, _, path = rest.partition("/")
-    for part in reversed(re.split(r"[/?#=&]", path)):
-        part = re.sub(r"\.(html?|php|aspx?)$", "", part)
-        words = [w for w in re.split(r"[-_+.\s]+", part) if w.isalpha()]
-        if words and len("".join(words)) > 2:
-            return " ".join(words).lower()
-    labels = [x for x in host.split(".") if x not in ("www", "m", "blog", "en")]
-    return labels[0] if labels else host
-
-
-def _yours(fact: str) -> str:
-    swap = {"my": "your", "i": "you", "me": "you", "am": "are", "i'm": "you're", "mine": "yours"}
-    words = [swap.get(w.lower(), w) for w in fact.split()]
-    return " ".join(words)
-
-
-def prompt_sample(obj: dict[str, Any], rng: random.Random) -> SkillSample:
-    """One checked prompt line as a ``SkillSample`` (split "human"); ``rng`` picks the random
-    parts (caption pictures, search results, page text, the local time zone)."""
-    from ..data.phrasing import fix_articles
-    from ..data.shapes import caption, drawing_spec, random_spec
-    from ..data.skills import browse, clock, search
-    from ..tools.calc import evaluate
-    from ..tools.clock import find_zone, format_time
-    from ..tools.web_search import format_results
-
-    skill, prompt = obj["skill"], obj["prompt"]
-
-    def tool_sample(tool: str, args: dict, output: str, answer: str, thought: str,
-                    contains: tuple[str, ...], **extra: Any) -> SkillSample:  # fmt: skip
-        return SkillSample(skill, "human", prompt, "ok", "", tool, args, contains,
-                           tool_output=output, thought=thought, answer_thought=THOUGHT_OK,
-                           answer=answer, extra=extra)  # fmt: skip
-
-    if skill == "arithmetic":
-        expr = obj["expression"]
-        result = evaluate(expr)
-        return tool_sample("calc", {"expression": expr}, result, f"{expr} = {result}.",
-                           "Arithmetic: use calc.", (result,), result=result)  # fmt: skip
-    if skill == "time":
-        typed = obj.get("timezone") or ""
-        if typed:  # the tool labels a zone by its IANA name, local time by its abbreviation
-            zone = str(find_zone(typed))
-            moment, label, args = MOMENT.astimezone(find_zone(zone)), zone, {"timezone": typed}
-            answer, thought = f"In {typed} it's {moment:%H:%M}.", f"Time in {typed}: use time."
-        else:
-            zone = rng.choice(clock._ZONE_CHOICES)
-            moment = MOMENT.astimezone(find_zone(zone))
-            label, args = moment.tzname() or "local", {}
-            answer, thought = f"It's {moment:%H:%M}.", "Current time: use time."
-        return tool_sample("time", args, format_time(moment, label), answer, thought,
-                           (f"{moment:%H:%M}",), where="zone" if typed else "local",
-                           zone=zone)  # fmt: skip
-    if skill == "search":
-        query = obj["query"]
-        results = search._results(query, rng, "eval")
-        top = results[0]
-        output = format_results(" ".join(query.split()), results)
-        return tool_sample("web_search", {"query": query}, output, f"Top result: {top['title']}.",
-                           "Look it up: use web_search.", (top["title"],),
-                           results=results)  # fmt: skip
-    if skill == "browse":
-        url, topic = obj["url"], _topic(obj)
-        fill = {"t": topic, "T": topic[:1].upper() + topic[1:]}
-        title = rng.choice(browse.PAGE_TITLES).format(**fill)
-        first = rng.choice(browse.FIRST_SENTENCES).format(**fill)
-        more = rng.sample(browse.MORE_SENTENCES, rng.randint(1, 2))
-        output = f"Title: {title}\nURL: {url}\n\n{' '.join([first, *more])}"
-        return tool_sample("browse_page", {"url": url}, output, f"Summary: {first}",
-                           "Read the page: use browse_page.", (first,), title=title)  # fmt: skip
-    if skill == "echo":
-        text = obj["text"]
-        return tool_sample("echo", {"text": text}, text, text, "Repeat it: use echo.", (text,))
-    if skill == "chat":
-        return SkillSample("chat", "human", prompt, "chat", thought="Small talk, no tool.",
-                           answer="Hi! I'm Aether. How can I help?")  # fmt: skip
-    if skill == "caption":
-        spec = random_spec(rng)
-        text = fix_articles(caption(spec))  # "an orange square"
-        return SkillSample("caption", "human", prompt, "describe", image_spec=spec,
-                           thought="Describe the image.", answer=f"It's {text}.",
-                           expected_answer_contains=(spec.colour, spec.shape))  # fmt: skip
-    if skill == "draw":
-        size = _size(obj)
-        spec = drawing_spec(obj["shape"], obj["colour"], obj.get("background"), size)
-        what = f"{size + ' ' if size != 'medium' else ''}{spec.colour} {spec.shape}"
-        bg = obj.get("background")
-        return SkillSample("draw", "human", prompt, "background" if bg else "ok", draw_spec=spec,
-                           thought=f"Draw a {what} on {bg}." if bg else f"Draw a {what}.",
-                           answer=fix_articles(f"Here's a {what}."),
-                           expected_answer_contains=(spec.colour, spec.shape))  # fmt: skip
-    if skill == "memory":
-        fact = obj["fact"]
-        yours = _yours(fact)
-        return SkillSample("memory", "human", prompt, "recall", thought="Answer from memory.",
-                           answer=yours[:1].upper() + yours[1:] + ".",
-                           expected_answer_contains=(obj["answer"],),
-                           extra={"fact": fact, "store_prompt": obj["store"]})  # fmt: skip
-    raise ValueError(f"unknown skill {skill!r}")
-
-
 def prompt_samples(
-    path: str | Path, seed: int = 0, skills: Iterable[str] | None = None
+    path: str | Path, seed: int = 0, skills: Iterable[str] | None = None, split: str = "all"
 ) -> list[SkillSample]:
-    """Every line of a prompts file (of ``skills``, default all) as a sample; a line's random
-    parts depend on the seed, its line number and its prompt only."""
+    """Every line of a prompts file (of ``skills``, default all; of the half ``split``: dev,
+    heldout or all) as a sample; a line's random parts depend on the seed, its line number and
+    its prompt only. A sample's ``extra["half"]`` is its line's split."""
+    from .human_samples import prompt_sample
+
+    if split not in ("all", *SPLITS):
+        raise PromptsError(f"unknown split {split!r} (choose from all, {', '.join(SPLITS)})")
     keep = set(skills) if skills is not None else None
     out = []
     for lineno, obj in load_prompts(path):
-        if keep is None or obj["skill"] in keep:
+        if (keep is None or obj["skill"] in keep) and split in ("all", obj.get("split")):
             rng = random.Random(f"human/{seed}/{lineno}/{obj['prompt']}")
-            out.append(prompt_sample(obj, rng))
+            sample = prompt_sample(obj, rng)
+            sample.extra["half"] = obj.get("split")
+            out.append(sample)
     return out

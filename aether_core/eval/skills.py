@@ -1,9 +1,10 @@
-"""`aether eval skills`: held-out prompts through the real AetherAgent, scored per skill.
+"""`aether eval skills`: held-out prompts through the real AetherAgent, scored per skill, for
+the call (right tool, right arguments) and end to end (the answer the user reads; judge.py).
 
-Tools are replaced by deterministic local fakes that replay the sample's tool output (no network,
-no clock), approval is automatic, and memory is a fresh in-memory store per sample. The prompts
-come from the synthetic generators' *eval* split: phrasings, names, numbers and URLs that never
-occur in training.
+calc and echo run for real; the clock runs at the sample's moment where it is known; search and
+browse replay the sample's output (no network). Approval is automatic, and memory is a fresh
+in-memory store per sample. The prompts come from the synthetic generators' *eval* split
+(phrasings, names, numbers and URLs that never occur in training) or a file of written ones.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +25,17 @@ from ..data.skills import SKILLS, SkillSample, skill_samples
 from ..decoding import DEFAULT_SAMPLING
 from ..tools.base import Tool, ToolRegistry
 from ..tools.calc import CalcTool
-from ..tools.calc import evaluate as calc_evaluate
+from ..tools.clock import TimeTool
+from ..tools.echo import EchoTool
+from .judge import norm as _norm
+from .judge import same_zone, score, score_calls
+
+__all__ = ["ROWS", "Failure", "SkillRunner", "Transcript", "evaluate_skills", "same_zone", "score"]
 
 ROWS = ("arithmetic", "time", "search", "browse", "echo", "chat", "caption", "draw_colour",
-        "draw_shape", "memory")  # fmt: skip
+        "draw_shape", "memory", "multi", "photo")  # fmt: skip
+WRITTEN_ONLY = ("multi", "photo")  # skills only written prompts have (no generator)
+CLOCK = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)  # "now" where a sample names none
 EXCLUDED_VARIANTS = {"error", "denied", "store", "unknown"}  # not what a skill row measures
 
 
@@ -60,10 +69,6 @@ def _drive(events: Iterator[Event]) -> Transcript:
         elif isinstance(ev, Done):
             t.answer = ev.answer or t.answer
     return t
-
-
-def _norm(s: str) -> str:
-    return " ".join(s.lower().split())
 
 
 def eval_samples(skill: str, n: int, seed: int) -> list[SkillSample]:
@@ -102,16 +107,29 @@ class SkillRunner:
         self.sampling = DEFAULT_SAMPLING.with_overrides(temperature=temperature, seed=seed)
 
     def agent(self, sample: SkillSample, memory: Any = None) -> AetherAgent:
-        output = sample.tool_output or ""
+        outputs = {c["tool"]: c["output"] for c in sample.extra.get("calls", ()) if "output" in c}
+        if sample.expected_tool and sample.expected_tool not in outputs:
+            outputs[sample.expected_tool] = sample.tool_output or ""
+        now = _moment(sample)
 
-        def replay() -> str:
-            if not sample.tool_ok:
-                raise RuntimeError(output)
-            return output
+        def replay(name: str) -> Callable[[], str]:
+            def run() -> str:
+                if name not in outputs:  # a tool the sample does not ask for finds nothing
+                    raise RuntimeError(f"{name}: no result")
+                if not sample.tool_ok:
+                    raise RuntimeError(outputs[name])
+                return outputs[name]
 
-        tools = ToolRegistry(
-            [t if isinstance(t, CalcTool) else ReplayTool(t, replay) for t in self.registry]
-        )
+            return run
+
+        def stand_in(t: Tool) -> Tool:
+            if isinstance(t, CalcTool) or (isinstance(t, EchoTool) and sample.tool_ok):
+                return t  # offline and deterministic: a wrong call gets its own wrong output
+            if isinstance(t, TimeTool) and sample.tool_ok and (now or "time" not in outputs):
+                return TimeTool(now=lambda: now or CLOCK)  # a fixed clock, not the sample's
+            return ReplayTool(t, replay(t.name))
+
+        tools = ToolRegistry([stand_in(t) for t in self.registry])
         return AetherAgent(
             self.policy,
             tools,
@@ -134,13 +152,39 @@ class SkillRunner:
             _drive(teller.run(store))  # an earlier conversation, where the fact was told
             return _drive(self.agent(sample, memory).run(sample.prompt))  # a new one
         images: list[str] = []
+        path = self.out_dir / f"input-{abs(hash(sample.prompt)) % 10**8}.png"
         if sample.image_spec is not None:
             from ..data.shapes import render
 
-            path = self.out_dir / f"input-{abs(hash(sample.prompt)) % 10**8}.png"
             render(sample.image_spec).save(path)
             images.append(str(path))
+        elif "photo_seed" in sample.extra:
+            from .photos import photograph
+
+            photograph(sample.extra["photo_seed"]).save(path)
+            images.append(str(path))
         return _drive(self.agent(sample).run(sample.prompt, images=images))
+
+
+def _moment(sample: SkillSample) -> Any:
+    """The moment a time sample's clock reads: a written line's, or the one a generated
+    sample's tool output names in its zone ("It's 14:03 on Tuesday 24 November 2026 in …");
+    None for local time (the machine's zone would differ) or an output that names none."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    for call in sample.extra.get("calls", ()):
+        if call.get("now") is not None:
+            return call["now"]
+    zone = sample.extra.get("zone")
+    said = re.match(r"It's (\d\d:\d\d) on \w+ (\d+ \w+ \d{4}) in ", sample.tool_output or "")
+    if sample.skill != "time" or not zone or not said or not (sample.expected_args or {}):
+        return None
+    try:
+        local = datetime.strptime(" ".join(said.groups()), "%H:%M %d %B %Y")
+        return local.replace(tzinfo=ZoneInfo(zone))
+    except (ValueError, KeyError):
+        return None
 
 
 def _store_prompt(sample: SkillSample) -> str:
@@ -151,89 +195,6 @@ def _store_prompt(sample: SkillSample) -> str:
     return rng.choice(held_out(STORE_TEMPLATES, "eval")).format(fact=sample.extra["fact"])
 
 
-def same_zone(got: str, want: str) -> bool:
-    """Both empty (local time), or both resolve (as the time tool resolves cities and zone names)
-    to zones with the same UTC offsets across a year: "Tokyo" and "Asia/Tokyo" are the same."""
-    from datetime import datetime, timezone
-
-    from ..tools.clock import TimeZoneError, find_zone
-
-    if not got.strip() or not want.strip():
-        return not got.strip() and not want.strip()
-    try:
-        a, b = find_zone(got), find_zone(want)
-    except TimeZoneError:
-        return False
-    moments = [datetime(2026, m, 15, 12, tzinfo=timezone.utc) for m in (1, 4, 7, 10)]
-    return all(t.astimezone(a).utcoffset() == t.astimezone(b).utcoffset() for t in moments)
-
-
-def _names_shape(answer: str, spec: Any) -> bool:
-    """The answer names exactly the shape and its colour (a mention of the background aside)."""
-    from ..data.shapes import COLOURS, SHAPES
-
-    text = re.sub(
-        r"\b(?:on|against|over|with|in front of)\s+(?:a|an|the)?\s*\w+\s+background", " ", answer
-    )
-    words = set(re.findall(r"[a-z]+", text.replace("grey", "gray")))
-    return words & set(COLOURS) == {spec.colour} and words & set(SHAPES) == {spec.shape}
-
-
-def score(sample: SkillSample, t: Transcript) -> dict[str, bool]:
-    """Which rows this transcript passes (draw gives two: colour and shape)."""
-    skill, answer = sample.skill, _norm(t.answer)
-    first = t.calls[0] if t.calls else (None, {})
-    contains = all(_norm(c) in answer for c in sample.expected_answer_contains)
-    if skill == "arithmetic":
-        ok = False
-        if first[0] == "calc":
-            try:
-                ok = calc_evaluate(str(first[1].get("expression", ""))) == sample.extra["result"]
-            except Exception:  # noqa: BLE001 - a wrong expression is just a miss
-                ok = False
-        return {"arithmetic": ok and contains}
-    if skill == "time":
-        want = (sample.expected_args or {}).get("timezone", "")
-        got = str(first[1].get("timezone", "") or "") if first[0] == "time" else None
-        return {"time": got is not None and same_zone(got, want)}
-    if skill == "search":  # the right query, and the answer quotes one of the results
-        want = _norm((sample.expected_args or {}).get("query", ""))
-        results = sample.extra.get("results", [])
-        quoted = any(_norm(r["title"]) in answer or r["href"] in t.answer for r in results)
-        return {
-            "search": first[0] == "web_search"
-            and _norm(str(first[1].get("query", ""))) == want
-            and (quoted or (contains and not results))
-        }
-    if skill == "browse":
-        return {
-            "browse": first[0] == "browse_page"
-            and first[1].get("url") == (sample.expected_args or {}).get("url")
-        }
-    if skill == "echo":
-        return {
-            "echo": first[0] == "echo"
-            and first[1].get("text") == (sample.expected_args or {}).get("text")
-        }
-    if skill == "chat":
-        return {"chat": not t.calls and bool(answer)}
-    if skill == "caption":
-        return {"caption": not t.calls and _names_shape(answer, sample.image_spec)}
-    if skill == "draw":
-        from ..data.shapes import analyze_shape_image
-
-        if not t.images:
-            return {"draw_colour": False, "draw_shape": False}
-        a = analyze_shape_image(t.images[0])
-        return {
-            "draw_colour": a.colour == sample.draw_spec.colour,
-            "draw_shape": a.shape == sample.draw_spec.shape,
-        }
-    if skill == "memory":
-        return {"memory": contains}
-    raise ValueError(f"unknown skill {skill!r}")
-
-
 def evaluate_skills(
     policy: Any,
     vq: Any,
@@ -241,21 +202,27 @@ def evaluate_skills(
     *,
     n: int = 50,
     seed: int = 0,
-    skills: tuple[str, ...] = SKILLS,
+    skills: tuple[str, ...] = (*SKILLS, *WRITTEN_ONLY),
     temperature: float | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     samples: Sequence[SkillSample] | None = None,
     failures: list[Failure] | None = None,
-) -> dict[str, float]:
-    """Accuracy per row (see ROWS) plus ``skills_mean`` over the rows evaluated.
+) -> dict[str, Any]:
+    """End-to-end accuracy per row (see ROWS; judge.score) plus ``skills_mean`` over the rows
+    evaluated, and under ``"call"`` the call accuracy of the same rows (judge.score_calls) with
+    their ``"mean"``.
 
     ``samples`` (e.g. ``human.prompt_samples``) replaces the generated eval prompts: those of
-    ``skills`` are run, in skill order. A ``failures`` list collects every sample that missed a
-    row, with its transcript."""
+    ``skills`` are run, in skill order (``multi`` and ``photo`` have written prompts only). A
+    ``failures`` list collects every sample that missed a row end to end, with its
+    transcript."""
     hits: dict[str, list[bool]] = {}
+    call_hits: dict[str, list[bool]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         runner = SkillRunner(policy, vq, registry, Path(tmp), temperature, seed)
         for skill in skills:
+            if samples is None and skill in WRITTEN_ONLY:
+                continue
             if samples is None:
                 todo = eval_samples(skill, n, seed)
             else:
@@ -265,14 +232,19 @@ def evaluate_skills(
                 rows = score(sample, t)
                 for row, ok in rows.items():
                     hits.setdefault(row, []).append(ok)
+                for row, ok in score_calls(sample, t).items():
+                    call_hits.setdefault(row, []).append(ok)
                 if failures is not None and not all(rows.values()):
                     failures.append(
                         Failure(sample, t, tuple(r for r, ok in rows.items() if not ok))
                     )
                 if progress:
                     progress(skill, i + 1, len(todo))
-    table = {row: sum(v) / len(v) for row in ROWS if (v := hits.get(row))}
+    table: dict[str, Any] = {row: sum(v) / len(v) for row in ROWS if (v := hits.get(row))}
     table["skills_mean"] = sum(table.values()) / max(1, len(table))
+    calls = {row: sum(v) / len(v) for row in ROWS if (v := call_hits.get(row))}
+    calls["mean"] = sum(calls.values()) / max(1, len(calls))
+    table["call"] = calls
     return table
 
 
@@ -315,7 +287,12 @@ def _wanted(s: SkillSample) -> str:
         return f"the picture is {caption(s.image_spec)}"
     if s.draw_spec is not None:
         return f"a drawing of a {s.draw_spec.colour} {s.draw_spec.shape}"
-    args = json.dumps(s.expected_args or {}, ensure_ascii=False)
-    call = f"{s.expected_tool}({args})" if s.expected_tool else "no call"
+    calls = s.extra.get("calls") or (
+        [{"tool": s.expected_tool, "args": s.expected_args or {}}] if s.expected_tool else []
+    )
+    call = (
+        " then ".join(f"{c['tool']}({json.dumps(c['args'], ensure_ascii=False)})" for c in calls)
+        or "no call"
+    )
     said = " and ".join(repr(c) for c in s.expected_answer_contains)
     return f"{call} | answer has {said}" if said else call

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 SIGNIFICANT = 6  # a conversion factor's digits beyond this are noise to a reader
+MAX_UNIT_WORDS = 3  # "degrees fahrenheit", "us fluid ounces": no unit name is longer
 
 # What people type -> a name pint knows. pint reads "F" as farad and "C" as coulomb, and "in"
 # is both inch and a connector, so temperatures and a few short forms are spelled out here.
@@ -65,6 +66,7 @@ def registry() -> Any:
     return pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
 
 
+@functools.lru_cache(maxsize=1024)
 def unit(text: str) -> Any | None:
     """The pint unit ``text`` names ("km", "miles", "degrees F", "square feet"), or None."""
     name = " ".join(text.lower().strip(" .?!,").replace(" / ", "/").split())
@@ -108,7 +110,7 @@ def read(text: str) -> Conversion | None:
 def _how_many(rest: str) -> Conversion | None:
     """ "seconds are in a day", "cm in 5 inches", "feet is 3 meters", "ml make a cup"."""
     words = rest.split()
-    for n in range(1, min(len(words), 4) + 1):
+    for n in range(1, min(len(words), MAX_UNIT_WORDS) + 1):
         target = unit(" ".join(words[:n]))
         if target is None:
             continue
@@ -148,7 +150,7 @@ def _amount(text: str) -> tuple[str, Any] | None:
     for amount, name in candidates:
         # the longest unit name at the end: "5 fluid ounces", not "5 fluid" + "ounces"
         words = name.split()
-        for k in range(len(words)):
+        for k in range(max(0, len(words) - MAX_UNIT_WORDS), len(words)):
             found = unit(" ".join(words[k:]))
             if found is None:
                 continue

@@ -20,9 +20,10 @@ from aether_core.eval.human import (
     prompt_samples,
     resolve_prompts,
 )
+from aether_core.eval.photos import photograph
 from aether_core.eval.skills import Failure, Transcript, evaluate_skills, format_failure, score
 from aether_core.model.vq import TinyVQVAE, VQConfig
-from aether_core.segments import Text, Thought
+from aether_core.segments import Image, Text, Thought, ToolCall
 from aether_core.tools import default_registry
 
 NO_DRAW = tuple(s for s in SKILLS if s != "draw")
@@ -77,18 +78,28 @@ def test_shipped_file_parses_and_every_line_builds_a_sample() -> None:
     assert resolve_prompts("human") == HUMAN_PROMPTS and HUMAN_PROMPTS.is_file()
     lines = load_prompts(HUMAN_PROMPTS)
     samples = prompt_samples(HUMAN_PROMPTS)
-    assert 140 <= len(samples) == len(lines) <= 170
+    assert 230 <= len(samples) == len(lines) <= 270
     counts = Counter(s.skill for s in samples)
-    assert set(counts) == set(SKILLS) and min(counts.values()) >= 15, counts
+    assert set(counts) == {*SKILLS, "multi", "photo"}, counts
+    assert min(counts[k] for k in SKILLS) >= 15 and min(counts["multi"], counts["photo"]) >= 6
+    halves = Counter((s.skill, s.extra["half"]) for s in samples)
+    for skill in counts:  # every line is in one half; each skill is split down the middle
+        assert halves[skill, "dev"] + halves[skill, "heldout"] == counts[skill]
+        assert abs(halves[skill, "dev"] - halves[skill, "heldout"]) <= 1, skill
+    dev = prompt_samples(HUMAN_PROMPTS, split="dev")
+    heldout = prompt_samples(HUMAN_PROMPTS, split="heldout")
+    assert {s.prompt for s in dev} | {s.prompt for s in heldout} == {s.prompt for s in samples}
+    assert not {s.prompt for s in dev} & {s.prompt for s in heldout}
     assert len({s.prompt for s in samples}) == len(samples)  # distinct prompts
     for s in samples:
         assert s.split == "human" and s.thought and (s.answer or s.tool_output)
         if s.expected_tool:
             assert s.tool_output and s.expected_args is not None
     for s in samples:  # what each tool call copies is in the prompt, verbatim
-        for key in ("query", "url", "text", "timezone"):
-            value = (s.expected_args or {}).get(key)
-            assert value is None or value in s.prompt, (s.prompt, value)
+        for call in s.extra.get("calls", ()):
+            for key in ("query", "url", "text", "timezone"):
+                value = call["args"].get(key)
+                assert value is None or value in s.prompt, (s.prompt, value)
     # random parts follow the seed: same seed, same pictures; another seed, other ones
     captions = [s.image_spec for s in prompt_samples(HUMAN_PROMPTS, skills=["caption"])]
     assert captions == [s.image_spec for s in samples if s.skill == "caption"]
@@ -125,7 +136,9 @@ def test_samples_take_their_ground_truth_from_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, *(json.dumps(x) for x in lines))
     arith, tokyo, local, search, browse, draw, memory = prompt_samples(path)
     assert arith.tool_output == "576" and arith.extra["result"] == "576"
-    assert tokyo.expected_args == {"timezone": "tokyo"} and "Asia/Tokyo" in tokyo.tool_output
+    assert tokyo.expected_args == {"timezone": "tokyo"}
+    assert tokyo.tool_output == "It's 00:09 on Sunday 15 March 2026 in Tokyo, Japan."
+    assert tokyo.expected_answer_contains == ("00:09",)
     assert local.expected_args == {}
     assert search.extra["results"] and search.extra["results"][0]["title"] in search.tool_output
     assert "bread baking" in browse.tool_output.lower() and browse.tool_output.count("URL: ") == 1
@@ -153,6 +166,26 @@ BAD = [
     ('{"skill": "search", "prompt": "google cats", "query": "dogs"}', "not copied verbatim"),
     ('{"skill": "time", "prompt": "time in Narnia?", "timezone": "Narnia"}', "unknown time zone"),
     ('{"skill": "browse", "prompt": "read example", "url": "example"}', "bad url"),
+    (
+        '{"skill": "arithmetic", "prompt": "what is 10% of 50", "phrase": "10% of 50", "result": "6"}',
+        "not '6'",
+    ),
+    (
+        '{"skill": "arithmetic", "prompt": "hmm what", "phrase": "hmm what", "result": "1"}',
+        "cannot read",
+    ),
+    ('{"skill": "arithmetic", "prompt": "2 plus 2"}', "give an 'expression'"),
+    ('{"skill": "chat", "prompt": "hi", "split": "train"}', "split must be one of"),
+    (
+        '{"skill": "multi", "prompt": "what is 2+2", "calls": [{"tool": "calc", "phrase": "2+2", '
+        '"result": "4"}]}',
+        "two or more",
+    ),
+    (
+        '{"skill": "multi", "prompt": "2+2 and time in Oslo", "calls": [{"tool": "calc", '
+        '"phrase": "2+2", "result": "4"}, {"tool": "time", "timezone": "Bergen"}]}',
+        "not copied verbatim",
+    ),
     (
         '{"skill": "draw", "prompt": "draw a teal circle", "colour": "teal", "shape": "circle"}',
         "unknown colour 'teal'",
@@ -212,14 +245,16 @@ def test_right_policy_scores_high_and_wrong_policy_low_on_written_prompts(vq) ->
     right = evaluate_skills(
         ScriptedPolicy(oracle(samples, vq, told)), vq, default_registry(), samples=samples
     )
+    calls = right.pop("call")
     assert set(right) == {*NO_DRAW, "skills_mean"}, right
-    assert all(v == 1.0 for v in right.values()), right
+    assert all(v == 1.0 for v in right.values()) and set(calls.values()) == {1.0}, (right, calls)
     # the memory lines' own store prompts were told first (not generated ones)
     assert told == [s.extra["store_prompt"] for s in samples if s.skill == "memory"]
 
     failures: list[Failure] = []
     wrong = ScriptedPolicy(lambda conv: [Thought(b"hmm"), Text(b"I don't know.")])
     low = evaluate_skills(wrong, vq, default_registry(), samples=samples, failures=failures)
+    low.pop("call")
     assert low["chat"] == 1.0  # answering without a tool is what chat asks for
     assert all(v == 0.0 for k, v in low.items() if k not in ("chat", "skills_mean")), low
     assert [f.sample for f in failures] == [s for s in samples if s.skill != "chat"]
@@ -273,7 +308,8 @@ def test_cli_scores_a_prompts_file_and_shows_failures(
     argv = ["eval", "skills", "--prompts", str(path), "--skills", "chat,echo", "--show-failures"]
     assert main(argv) == 0
     out, err = capsys.readouterr()
-    assert out.startswith(f"prompts: {path} (3 written prompts)\n")
+    assert out.startswith(f"prompts: {path} (3 written prompts, split all)\n")
+    assert "end to end" in out and "call" in out
     assert "written prompts: prompts.jsonl" in " ".join(out.split())
     assert out.strip().splitlines()[-1] == "skills_mean: 0.5000"
     assert "1 failed prompt(s):" in err and "FAIL echo: 'parrot: Hello there!'" in err
@@ -283,7 +319,73 @@ def test_cli_scores_a_prompts_file_and_shows_failures(
     row = json.loads(capsys.readouterr().out)
     assert row["prompts"] == str(path) and row["n_prompts"] == 2
     assert (row["chat"], row["echo"], row["skills_mean"]) == (1.0, 0.0, 0.5)
+    assert (row["call_chat"], row["call_echo"], row["call_mean"]) == (1.0, 0.0, 0.5)
+    assert row["split"] == "all"
+
+    halves = write(
+        tmp_path,
+        json.dumps({"skill": "chat", "prompt": "hello!", "split": "dev"}),
+        json.dumps({"skill": "chat", "prompt": "hey you", "split": "heldout"}),
+        json.dumps({"skill": "chat", "prompt": "howdy", "split": "heldout"}),
+    )
+    for split, count in (("dev", 1), ("heldout", 2), ("all", 3)):
+        assert main(["eval", "skills", "--prompts", str(halves), "--split", split, "--json"]) == 0
+        row = json.loads(capsys.readouterr().out)
+        assert (row["split"], row["n_prompts"]) == (split, count)
 
     bad = write(tmp_path, '{"skill": "chat"}')
     assert main(["eval", "skills", "--prompts", str(bad)]) == 1
     assert f"{bad}:1: chat: missing or empty field 'prompt'" in capsys.readouterr().err
+
+
+# ---- two requests in one message; photographs ----------------------------------------------
+
+
+def _two_steps(calls: list[tuple[str, dict]], answer: str):
+    """A policy that makes ``calls`` one step each, then answers ``answer``."""
+
+    def script(conv):
+        user = [m for m in conv if m.role == "user"][-1]
+        done = sum(1 for m in conv[conv.index(user) :] if m.role == "assistant")
+        if done < len(calls):
+            return [Thought(b"use a tool"), ToolCall.make(*calls[done])]
+        return [Thought(b"answer"), Text(answer.encode())]
+
+    return ScriptedPolicy(script)
+
+
+def test_two_requests_need_both_calls_and_both_answers(vq) -> None:
+    [s] = [x for x in prompt_samples(HUMAN_PROMPTS, skills=["multi"]) if "Madrid" in x.prompt]
+    first, second = s.extra["calls"]
+    both = [(first["tool"], first["args"]), (second["tool"], second["args"])]
+    runs = {
+        "right": _two_steps(both, f"{first['want']}, and it's {second['want']} in Madrid."),
+        "one call": _two_steps(both[:1], f"{first['want']}."),
+        "no place": _two_steps(both, f"{first['want']}, and it's {second['want']}."),
+    }
+    got = {}
+    for name, policy in runs.items():
+        table = evaluate_skills(policy, vq, default_registry(), samples=[s])
+        got[name] = (table["call"]["multi"], table["multi"])
+    assert got == {"right": (1.0, 1.0), "one call": (0.0, 0.0), "no place": (1.0, 0.0)}
+
+
+def test_a_photo_is_attached_and_judged_for_honesty(vq) -> None:
+    photos = prompt_samples(HUMAN_PROMPTS, skills=["photo"])
+    assert len(photos) >= 6 and all("photo_seed" in s.extra for s in photos)
+    seen: list[int] = []
+
+    def answer(text: str):
+        def script(conv):
+            user = [m for m in conv if m.role == "user"][-1]
+            seen.append(sum(isinstance(i, Image) for i in user.items))
+            return [Thought(b"look"), Text(text.encode())]
+
+        return ScriptedPolicy(script)
+
+    honest = "It looks like a photo; I can only recognize simple shapes. Mostly blue and green."
+    table = evaluate_skills(answer(honest), vq, default_registry(), samples=photos)
+    assert (table["photo"], table["call"]["photo"]) == (1.0, 1.0) and set(seen) == {1}
+    table = evaluate_skills(answer("A red circle."), vq, default_registry(), samples=photos)
+    assert (table["photo"], table["call"]["photo"]) == (0.0, 1.0)
+    assert photograph(3).size == (128, 128) and photograph(3).tobytes() == photograph(3).tobytes()

@@ -8,9 +8,17 @@ import torch
 from aether_core.agent.policy import ScriptedPolicy
 from aether_core.data.shapes import render
 from aether_core.data.skills import to_messages
-from aether_core.eval.skills import ROWS, Transcript, eval_samples, evaluate_skills, score
+from aether_core.eval.judge import has_number, honest_about_photo, score_calls
+from aether_core.eval.skills import (
+    ROWS,
+    WRITTEN_ONLY,
+    Transcript,
+    eval_samples,
+    evaluate_skills,
+    score,
+)
 from aether_core.model.vq import TinyVQVAE, VQConfig
-from aether_core.segments import Text, Thought
+from aether_core.segments import Text, Thought, ToolCall
 from aether_core.tools import default_registry
 
 SKILLS_NO_DRAW = ("arithmetic", "time", "search", "browse", "echo", "chat", "caption", "memory")
@@ -44,13 +52,19 @@ def test_right_policy_scores_high_and_wrong_policy_low(vq) -> None:
     right = evaluate_skills(
         ScriptedPolicy(oracle(vq)), vq, registry, n=4, seed=0, skills=SKILLS_NO_DRAW
     )
-    assert {r for r in right if r != "skills_mean"} == set(ROWS) - {"draw_colour", "draw_shape"}
-    assert all(v == 1.0 for v in right.values()), right
+    calls = right.pop("call")
+    assert set(right) - {"skills_mean"} == set(ROWS) - {"draw_colour", "draw_shape", *WRITTEN_ONLY}
+    assert set(calls) == set(right) - {"skills_mean"} | {"mean"}
+    assert all(v == 1.0 for v in right.values()) and all(v == 1.0 for v in calls.values()), right
     wrong = ScriptedPolicy(lambda conv: [Thought(b"hmm"), Text(b"I don't know.")])
     low = evaluate_skills(wrong, vq, registry, n=4, seed=0, skills=SKILLS_NO_DRAW)
+    low_calls = low.pop("call")
     assert low["chat"] == 1.0  # answering without a tool is what chat asks for
     assert all(v == 0.0 for k, v in low.items() if k not in ("chat", "skills_mean")), low
     assert low["skills_mean"] < 0.2
+    # no tool is the right call for chat, caption and memory: the answer is what fails them
+    assert low_calls["chat"] == low_calls["caption"] == low_calls["memory"] == 1.0
+    assert all(low_calls[k] == 0.0 for k in ("arithmetic", "time", "search", "browse", "echo"))
 
 
 def test_eval_prompts_are_held_out_and_plain() -> None:
@@ -70,12 +84,78 @@ def test_draw_is_judged_by_geometry() -> None:
     assert score(sample, Transcript()) == {"draw_colour": False, "draw_shape": False}
 
 
-def test_arithmetic_needs_a_correct_expression_and_the_stated_result() -> None:
+def test_arithmetic_call_and_answer_are_judged_apart() -> None:
     [s] = eval_samples("arithmetic", 1, 0)
     result = s.extra["result"]
     ok = Transcript(calls=[("calc", s.expected_args)], answer=f"it is {result}")
-    assert score(s, ok)["arithmetic"]
+    assert score(s, ok)["arithmetic"] and score_calls(s, ok)["arithmetic"]
     wrong_expr = Transcript(calls=[("calc", {"expression": "1+1"})], answer=f"it is {result}")
-    assert not score(s, wrong_expr)["arithmetic"]
+    assert not score_calls(s, wrong_expr)["arithmetic"]  # the call is wrong ...
+    assert score(s, wrong_expr)["arithmetic"]  # ... though the user read the right number
     no_result = Transcript(calls=[("calc", s.expected_args)], answer="done")
-    assert not score(s, no_result)["arithmetic"]
+    assert score_calls(s, no_result)["arithmetic"] and not score(s, no_result)["arithmetic"]
+    phrase = Transcript(calls=[("calc", {"expression": "what's " + s.prompt})], answer="")
+    assert score_calls(s, phrase)["arithmetic"] == (
+        _reads(s.prompt) == result
+    )  # the user's own words count when calc reads them to the same value
+
+
+def _reads(text: str) -> str | None:
+    from aether_core.tools.calc import evaluate
+
+    try:
+        return evaluate("what's " + text)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def test_numbers_stand_alone_in_the_answer() -> None:
+    assert has_number("It's 12.", "12") and has_number("that makes 1,250 in all", "1250")
+    assert not has_number("128 apples", "12") and not has_number("1.12", "12")
+    assert has_number("8.04672 kilometers", "8.04672") and not has_number("8.046721", "8.04672")
+    assert has_number("about 8.67 on average", "8.66666666667")  # rounded, as people read it
+    assert not has_number("about 8.7", "8.66666666667") and not has_number("8.66", "8.66666666667")
+
+
+def test_time_is_right_end_to_end_with_the_time_and_the_place() -> None:
+    [s] = [x for x in eval_samples("time", 30, 0) if (x.expected_args or {}).get("timezone")][:1]
+    hhmm = (
+        next(c for c in s.expected_answer_contains if ":" in c)
+        if any(":" in c for c in s.expected_answer_contains)
+        else None
+    )
+    typed = s.expected_args["timezone"]
+    said = " ".join(s.expected_answer_contains)
+    call = [("time", {"timezone": typed})]
+    assert score(s, Transcript(calls=call, answer=f"In {typed}: {said}."))["time"]
+    assert not score(s, Transcript(calls=call, answer=f"It's {said}."))["time"]  # where?
+    if hhmm:
+        assert not score(s, Transcript(calls=call, answer=f"In {typed}, UTC+09:00)"))["time"]
+
+
+def test_a_photo_answer_is_honest_or_wrong() -> None:
+    assert honest_about_photo("I'm not sure; I can only recognize simple shapes. It's mostly blue.")
+    assert honest_about_photo("Mostly green and brown colours.")
+    assert not honest_about_photo("I see a magenta square on a black background.")
+    assert not honest_about_photo("")
+
+
+def test_a_tool_the_sample_does_not_ask_for_returns_nothing_of_its_answer(vq) -> None:
+    """Replayed outputs belong to the tool that was asked for: a wrong tool finds nothing (or,
+    for the clock, tells the time), so parroting its result cannot pass a row end to end."""
+    [s] = eval_samples("arithmetic", 1, 0)
+
+    def parrot(tool: str, args: dict):
+        def script(conv):
+            last = conv[-1]
+            if last.role == "tool":
+                return [Thought(b"say it"), Text(b"Result: " + last.items[-1].output)]
+            return [Thought(b"call"), ToolCall.make(tool, args)]
+
+        return ScriptedPolicy(script)
+
+    for tool, args in (("web_search", {"query": "numbers"}), ("browse_page", {"url": "x.org"})):
+        table = evaluate_skills(parrot(tool, args), vq, default_registry(), samples=[s])
+        assert (table["arithmetic"], table["call"]["arithmetic"]) == (0.0, 0.0), tool
+    right = evaluate_skills(parrot("calc", s.expected_args), vq, default_registry(), samples=[s])
+    assert (right["arithmetic"], right["call"]["arithmetic"]) == (1.0, 1.0)

@@ -133,6 +133,9 @@ def test_tool_interface() -> None:
         ("100 minus 20%", "80"),
         ("20% off 50", "40"),
         ("increase 50 by 10%", "55"),
+        ("add 15% to 240", "276"),
+        ("take 20% off 50", "40"),
+        ("20% of 50 dollars", "10"),
         ("what percent of 80 is 20", "25"),
         ("20 is what percentage of 80", "25"),
         ("9 squared", "81"),
@@ -231,6 +234,7 @@ def test_words_reach_numexpr_and_pint_only_vetted(monkeypatch: pytest.MonkeyPatc
     real_eval = numexpr.evaluate
     monkeypatch.setattr(numexpr, "evaluate", lambda e, **kw: seen.append(e) or real_eval(e, **kw))
     ureg = units.registry()
+    units.unit.cache_clear()  # looked up afresh, through the spy
     names: list[str] = []
     real_parse = ureg.parse_units
     monkeypatch.setattr(ureg, "parse_units", lambda n: names.append(n) or real_parse(n))
