@@ -274,7 +274,7 @@ def analyze_shape_image(img: Image.Image) -> ShapeAnalysis:
     core = blob & (dist > 1.5 * t)
     pixels = a[core] if core.sum() >= 4 else a[blob]
     colour = nearest_colour(np.median(pixels, axis=0))
-    aspect = width / height
+    aspect = width / height if height > 0 else 0.0  # a blob below the noise floor has no extent
     if not 0.6 <= aspect <= 1.67 or fill < 0.3:
         shape = None
     elif fill >= 0.9:
