@@ -7,7 +7,7 @@ setup(
     packages=find_packages(include=["aether_core*", "aether_tui*"]) + ["aether_assets"],
     package_dir={"aether_assets": "assets"},
     package_data={
-        "aether_core": ["eval/*.jsonl"],
+        "aether_core": ["eval/*.jsonl", "data/skills/templates/*.toml"],
         "aether_tui": ["*.tcss", "**/*.tcss"],
         "aether_assets": ["*.md", "default/*"],
     },

@@ -21,8 +21,8 @@ from ..segments import encode_with_mask
 from .base import Example
 from .imagebank import ImageCodec, image_tensor, load_image
 from .phrasing import held_out, is_command, norm_split, realize
-from .skill_images import DESCRIBE
 from .skills import answer_step
+from .skills.caption import DESCRIBE
 
 CAPTION_THOUGHT = "Describe the image."
 

@@ -18,6 +18,7 @@ import torch
 from PIL import Image
 
 from .shapes import IMAGE_SIZE, ShapeSpec, random_spec, render
+from .skills.caption import plain_pick, triple_split
 
 
 class ImageCodec(Protocol):
@@ -99,8 +100,8 @@ class ShapeBank:
 
     @staticmethod
     def _keys(spec: ShapeSpec) -> list[tuple]:
-        from .skill_images import triple_split
-
+        if not isinstance(spec, ShapeSpec):  # a scene: never what a shape request picks
+            return [("scene",)]
         sp = triple_split(spec)
         s, c, b = spec.shape, spec.colour, spec.background
         return [(), (sp,), (s, c), (s, c, b), (sp, s, c)]
@@ -127,8 +128,6 @@ class ShapeBank:
         options = self._index.get(key)
         if options:
             return rng.choice(options)
-        from .skill_images import plain_pick
-
         spec = plain_pick(rng, split, **fixed)
         self._add([spec])
         return spec

@@ -10,7 +10,8 @@ Spec keys per ``type`` (``weight`` is the mixture weight, default 1.0; ``name`` 
 - ``chat``: ``path``, ``val_fraction`` (0.05), ``train_roles`` (["assistant"]), ``system_prompt``
 - ``coco``: ``annotations``, ``images`` (folder), ``val_fraction`` (0.05)
 - ``synthetic``: ``skills`` (list; default all, image skills only with a VQ), ``weights``
-  (skill -> weight), ``multi_turn`` (0.1), ``image_pool`` (1024), ``stray_memories`` (0.1:
+  (skill -> weight), ``multi_turn`` (0.1), ``two_requests`` (0: share of turns that ask for two tool calls at
+  once), ``image_pool`` (1024), ``stray_memories`` (0.1:
   share of non-memory turns that carry 1-2 irrelevant recalled memories)
 - ``shapes``: synthetic shape captions only; ``image_pool``, ``multi_turn``
 """
@@ -65,7 +66,14 @@ _KEYS: dict[str, set[str]] = {
     "text": {"paths", "seq_len", "val_fraction"},
     "chat": {"path", "val_fraction", "train_roles", "system_prompt"},
     "coco": {"annotations", "images", "val_fraction"},
-    "synthetic": {"skills", "weights", "multi_turn", "image_pool", "stray_memories"},
+    "synthetic": {
+        "skills",
+        "weights",
+        "multi_turn",
+        "image_pool",
+        "stray_memories",
+        "two_requests",
+    },
     "shapes": {"image_pool", "multi_turn"},
 }
 _COMMON = {"type", "weight", "name"}

@@ -122,7 +122,10 @@ def _validate(spec: ShapeSpec) -> None:
 
 
 def render(spec: ShapeSpec) -> Image.Image:
-    """Render ``spec`` as a 64x64 RGB image (antialiased by 4x supersampling + box filter)."""
+    """Render ``spec`` as a 64x64 RGB image (antialiased by 4x supersampling + box filter).
+    Other pictures (``scenes.SceneSpec``) render themselves."""
+    if not isinstance(spec, ShapeSpec):
+        return spec.render()
     _validate(spec)
     s = SUPERSAMPLE
     big = Image.new("RGB", (IMAGE_SIZE * s, IMAGE_SIZE * s), COLOURS[spec.background])
@@ -271,7 +274,7 @@ def analyze_shape_image(img: Image.Image) -> ShapeAnalysis:
     core = blob & (dist > 1.5 * t)
     pixels = a[core] if core.sum() >= 4 else a[blob]
     colour = nearest_colour(np.median(pixels, axis=0))
-    aspect = width / height
+    aspect = width / height if height > 0 else 0.0  # a blob below the noise floor has no extent
     if not 0.6 <= aspect <= 1.67 or fill < 0.3:
         shape = None
     elif fill >= 0.9:

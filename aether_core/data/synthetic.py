@@ -16,16 +16,14 @@ from dataclasses import replace
 from .. import dialogue
 from ..errors import AetherError
 from ..segments import Message, encode_with_mask
+from . import two_requests as two_requests_mod
 from .base import Example
 from .imagebank import ImageCodec, ShapeBank
 from .phrasing import norm_split
-from .skill_talk import distractor_memories
-from .skills import IMAGE_SKILLS, SKILLS, SkillSample, generators, to_messages
+from .skills import BY_NAME, IMAGE_SKILLS, SKILLS, SkillSample, generators, to_messages
+from .skills.memory import distractor_memories
 
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "arithmetic": 2.0, "time": 1.0, "search": 1.0, "browse": 1.0, "echo": 1.0, "chat": 1.0,
-    "memory": 1.5, "caption": 1.0, "draw": 1.0,
-}  # fmt: skip
+DEFAULT_WEIGHTS: dict[str, float] = {name: s.weight for name, s in BY_NAME.items()}
 
 
 class SyntheticError(AetherError, ValueError):
@@ -39,7 +37,7 @@ class SyntheticSource:
                  weights: dict[str, float] | None = None, multi_turn: float = 0.1,
                  image_pool: int = 1024, name: str = "synthetic",
                  system_prompt: str = dialogue.SYSTEM_PROMPT,
-                 stray_memories: float = 0.1) -> None:  # fmt: skip
+                 stray_memories: float = 0.1, two_requests: float = 0.0) -> None:  # fmt: skip
         self.name = name
         if skills is None:
             skills = [s for s in SKILLS if vq is not None or s not in IMAGE_SKILLS]
@@ -72,6 +70,10 @@ class SyntheticSource:
         if not 0.0 <= stray_memories <= 1.0:
             raise SyntheticError(f"{name}: stray_memories must be in [0, 1]")
         self.stray_memories = stray_memories
+        if not 0.0 <= two_requests <= 1.0:
+            raise SyntheticError(f"{name}: two_requests must be in [0, 1]")
+        tool_skills = set(skills) & set(two_requests_mod.FIRST)
+        self.two_requests = two_requests if len(tool_skills) >= 2 else 0.0
         self.system_prompt = system_prompt
         self.bank = ShapeBank(vq, size=image_pool) if vq is not None and needs_vq else None
         self._gens = generators()
@@ -81,12 +83,16 @@ class SyntheticSource:
         split = norm_split(split)
         skill = skill or rng.choices(self.skills, weights=self.weights)[0]
         if skill in IMAGE_SKILLS:
-            from . import skill_images
-
             assert self.bank is not None
-            gen = skill_images.caption if skill == "caption" else skill_images.draw
-            return gen(rng, split, pick=self.bank.pick)
-        sample = self._gens[skill](rng, split)
+            return self._gens[skill](rng, split, pick=self.bank.pick)
+        if (
+            skill in two_requests_mod.FIRST
+            and self.two_requests
+            and rng.random() < self.two_requests
+        ):
+            sample = two_requests_mod.two_requests(rng, split)  # two tool steps, one answer
+        else:
+            sample = self._gens[skill](rng, split)
         if skill != "memory" and rng.random() < self.stray_memories:
             # real turns often carry recalled memories that do not matter: learn to ignore them
             sample = replace(sample, memories=distractor_memories(rng, split))

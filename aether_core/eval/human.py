@@ -48,16 +48,15 @@ import json
 import random
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..agent.agent import AgentConfig
 from ..data.skills import SkillSample
+from .human_spec import CALL_SKILLS, words
 
 HUMAN_PROMPTS = Path(__file__).with_name("human_prompts.jsonl")
 PROMPT_SOURCES = {"human": HUMAN_PROMPTS}  # bare words `--prompts` accepts
-MOMENT = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)  # "now" for every time line
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "arithmetic": (), "time": (), "search": ("query",), "browse": ("url",),
@@ -69,8 +68,6 @@ OPTIONAL: dict[str, tuple[str, ...]] = {
     "browse": ("topic",), "draw": ("background", "size"),
 }  # fmt: skip
 SPLITS = ("dev", "heldout")  # the halves of a prompts file; "all" is both (and unsplit lines)
-CALL_SKILLS = {"calc": "arithmetic", "time": "time", "web_search": "search",
-               "browse_page": "browse", "echo": "echo"}  # fmt: skip
 _EXPRESSION = re.compile(r"^[0-9+\-*/() ]+$")
 
 
@@ -114,10 +111,6 @@ def load_prompts(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
     if not out:
         raise PromptsError(f"{path}: no prompts")
     return out
-
-
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z]+", text.lower()))
 
 
 def check_prompt(obj: dict[str, Any]) -> None:
@@ -192,7 +185,7 @@ def check_prompt(obj: dict[str, Any]) -> None:
         if not re.match(r"^https?://[^\s/]+\.[^\s/]+", page_url(obj["url"])):
             raise ValueError(f"browse: bad url {obj['url']!r}")
     elif skill == "draw":
-        said = _words(prompt.replace("grey", "gray"))
+        said = words(prompt.replace("grey", "gray"))
         if obj["shape"] not in SHAPES:
             raise ValueError(f"draw: unknown shape {obj['shape']!r} ({', '.join(SHAPES)})")
         for name in ("colour", "background"):

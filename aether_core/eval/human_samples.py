@@ -1,7 +1,7 @@
 """A checked written-prompt line (``human.load_prompts``) as a ``SkillSample``.
 
 Tool outputs are what the tools themselves say: calc evaluates the line's phrase or expression,
-the clock describes ``human.MOMENT`` in the line's place, echo repeats; search results and pages
+the clock describes ``human_spec.MOMENT`` in the line's place, echo repeats; search results and pages
 come from the generators' helpers. ``extra["calls"]`` lists each expected call with its output
 and the piece of it the answer must carry to the user (``want``), so ``skills.score`` judges the
 answer the user reads, and a ``multi`` line (two requests in one message) lists two.
@@ -14,15 +14,15 @@ import re
 from typing import Any
 
 from ..data.skills import THOUGHT_OK, SkillSample
-from .human import CALL_SKILLS, MOMENT, _words
+from .human_spec import CALL_SKILLS, MOMENT, words
 
 
 def _size(obj: dict[str, Any]) -> str:
-    from ..data.skill_images import SIZE_WORDS
+    from ..data.skills.draw import SIZE_WORDS
 
     if obj.get("size"):
         return obj["size"]
-    said = _words(obj["prompt"])
+    said = words(obj["prompt"])
     return next((size for size, words in SIZE_WORDS.items() if said & set(words)), "medium")
 
 
@@ -54,7 +54,7 @@ def tool_call(obj: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """The call a line of a tool-using skill expects: {tool, args, output, want, answer, ...}.
     ``want`` is what the answer must carry (the calc result's number, the HH:MM, the top
     result's title, the echoed text, the page's first sentence)."""
-    from ..data import skill_tools
+    from ..data.skills import browse, clock, search
     from ..tools.browse import page_url
     from ..tools.calc import evaluate
     from ..tools.clock import describe, find_place, find_zone, say_time
@@ -76,14 +76,14 @@ def tool_call(obj: dict[str, Any], rng: random.Random) -> dict[str, Any]:
             return {"tool": "time", "args": {"timezone": typed}, "output": output,
                     "want": f"{moment:%H:%M}", "answer": output, "zone": place.zone,
                     "place": [typed, *place.label.split(", ")], "now": MOMENT}  # fmt: skip
-        zone = rng.choice(skill_tools._ZONE_CHOICES)
+        zone = rng.choice(clock._ZONE_CHOICES)
         moment = MOMENT.astimezone(find_zone(zone))
         output = say_time(moment, None)
         return {"tool": "time", "args": {}, "output": output, "want": f"{moment:%H:%M}",
                 "answer": output, "zone": zone, "place": []}  # fmt: skip
     if skill == "search":
         query = obj["query"]
-        results = skill_tools._results(query, rng, "eval")
+        results = search._results(query, rng, "eval")
         output = format_results(" ".join(query.split()), results)
         title = results[0]["title"]
         return {"tool": "web_search", "args": {"query": query}, "output": output, "want": title,
@@ -91,9 +91,9 @@ def tool_call(obj: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     if skill == "browse":
         url, topic = page_url(obj["url"]), _topic(obj)
         fill = {"t": topic, "T": topic[:1].upper() + topic[1:]}
-        title = rng.choice(skill_tools.PAGE_TITLES).format(**fill)
-        first = rng.choice(skill_tools.FIRST_SENTENCES).format(**fill)
-        more = rng.sample(skill_tools.MORE_SENTENCES, rng.randint(1, 2))
+        title = rng.choice(browse.PAGE_TITLES).format(**fill)
+        first = rng.choice(browse.FIRST_SENTENCES).format(**fill)
+        more = rng.sample(browse.MORE_SENTENCES, rng.randint(1, 2))
         output = f"Title: {title}\nURL: {url}\n\n{' '.join([first, *more])}"
         return {"tool": "browse_page", "args": {"url": obj["url"]}, "output": output,
                 "want": first, "answer": f"Summary: {first}", "title": title}  # fmt: skip

@@ -192,7 +192,7 @@ def _moment(sample: SkillSample) -> Any:
 
 def _store_prompt(sample: SkillSample) -> str:
     from ..data.phrasing import held_out
-    from ..data.skill_talk import STORE_TEMPLATES
+    from ..data.skills.memory import STORE_TEMPLATES
 
     rng = random.Random(sample.prompt)
     return rng.choice(held_out(STORE_TEMPLATES, "eval")).format(fact=sample.extra["fact"])

@@ -398,7 +398,7 @@ def test_meta_is_copied() -> None:
 
 def test_extract_fact_understands_every_way_the_training_data_states_a_fact() -> None:
     """The agent stores what the model was trained to acknowledge: every store phrasing."""
-    from aether_core.data.skill_talk import STORE_TEMPLATES
+    from aether_core.data.skills.memory import STORE_TEMPLATES
 
     for fact in ("my sister lives in Lyon", "I drive an old Volvo", "my cat is called Miso"):
         for template in STORE_TEMPLATES:

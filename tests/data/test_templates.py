@@ -13,10 +13,18 @@ import re
 import pytest
 
 from aether_core.data import phrasing
-from aether_core.data import skill_images as im
-from aether_core.data import skill_talk as talk
-from aether_core.data import skill_tools as tools
 from aether_core.data.phrasing import held_out, is_command, template_slots
+from aether_core.data.skills import (
+    arithmetic,
+    browse,
+    caption,
+    chat,
+    clock,
+    draw,
+    echo,
+    memory,
+    search,
+)
 
 MIN_TEMPLATES = 60
 MIN_FILLERS = 30
@@ -29,27 +37,27 @@ def _texts(items) -> list[str]:
 def intent_lists() -> dict[str, tuple[str, list]]:
     """name -> (skill, the list exactly as the generator splits it)."""
     out: dict[str, tuple[str, list]] = {
-        "search": ("search", list(tools.SEARCH_TEMPLATES)),
-        "browse": ("browse", list(tools.BROWSE_TEMPLATES)),
-        "echo": ("echo", list(tools.ECHO_TEMPLATES)),
-        "arith_questions": ("arithmetic", list(tools.ARITH_QUESTIONS)),
-        "arith_commands": ("arithmetic", list(tools.ARITH_COMMANDS)),
-        "arith_verbal": ("arithmetic", list(tools.ARITH_VERBAL)),
-        "describe": ("caption", list(im.DESCRIBE)),
-        "ask_colour": ("caption", list(im.ASK_COLOUR)),
-        "ask_shape": ("caption", list(im.ASK_SHAPE)),
-        "ask_background": ("caption", list(im.ASK_BACKGROUND)),
-        "draw": ("draw", list(im.DRAW)),
-        "draw_on": ("draw", list(im.DRAW_ON)),
-        "store": ("memory", list(talk.STORE_TEMPLATES)),
+        "search": ("search", list(search.SEARCH_TEMPLATES)),
+        "browse": ("browse", list(browse.BROWSE_TEMPLATES)),
+        "echo": ("echo", list(echo.ECHO_TEMPLATES)),
+        "arith_questions": ("arithmetic", list(arithmetic.ARITH_QUESTIONS)),
+        "arith_commands": ("arithmetic", list(arithmetic.ARITH_COMMANDS)),
+        "arith_verbal": ("arithmetic", list(arithmetic.ARITH_VERBAL)),
+        "describe": ("caption", list(caption.DESCRIBE)),
+        "ask_colour": ("caption", list(caption.ASK_COLOUR)),
+        "ask_shape": ("caption", list(caption.ASK_SHAPE)),
+        "ask_background": ("caption", list(caption.ASK_BACKGROUND)),
+        "draw": ("draw", list(draw.DRAW)),
+        "draw_on": ("draw", list(draw.DRAW_ON)),
+        "store": ("memory", list(memory.STORE_TEMPLATES)),
     }
-    for kind, templates in tools.TIME_LOCAL.items():
+    for kind, templates in clock.TIME_LOCAL.items():
         out[f"time_local_{kind}"] = ("time", list(templates))
-    for kind, templates in tools.TIME_PLACE.items():
+    for kind, templates in clock.TIME_PLACE.items():
         out[f"time_place_{kind}"] = ("time", list(templates))
-    for category, (templates, _answers, _thought) in talk.SMALL_TALK.items():
+    for category, (templates, _answers, _thought) in chat.SMALL_TALK.items():
         out[f"chat_{category}"] = ("chat", list(templates))
-    for fact in talk.FACTS:
+    for fact in memory.FACTS:
         out[f"recall_{fact.name}"] = ("memory", list(fact.questions))
     return out
 
@@ -134,7 +142,7 @@ def test_intent_keywords_are_taught_by_several_train_templates():
         train = _texts(held_out(INTENTS[name][1], "train"))
         for kw in keywords:
             assert _count(kw, train) >= 3, (name, kw, _count(kw, train))
-    verbal = held_out(tools.ARITH_VERBAL, "train")
+    verbal = held_out(arithmetic.ARITH_VERBAL, "train")
     for op, keywords in VERBAL_KEYWORDS.items():
         train = [t for t, o in verbal if o == op]
         for kw in keywords:
@@ -204,7 +212,7 @@ def test_templates_fill_exactly_their_slots(name):
         elif name.startswith("time_place"):
             assert slots == {"place"}, t
         elif name.startswith("recall_"):
-            kind = next(f for f in talk.FACTS if f"recall_{f.name}" == name)
+            kind = next(f for f in memory.FACTS if f"recall_{f.name}" == name)
             assert slots <= set(re.findall(r"\{(\w+)\}", kind.mine)), t
         else:  # local time, captions, small talk
             assert not slots, (name, t)
@@ -219,7 +227,7 @@ TOOL_WORDS = re.compile(
 
 
 def test_small_talk_has_no_tool_words():
-    for category, (templates, _answers, _thought) in talk.SMALL_TALK.items():
+    for category, (templates, _answers, _thought) in chat.SMALL_TALK.items():
         for t in templates:
             assert not TOOL_WORDS.search(t.lower()), (category, t)
 
@@ -229,9 +237,9 @@ def test_polite_prefixes_only_go_before_commands():
     for name in ("search", "browse"):
         for t, imperative in INTENTS[name][1]:
             assert not imperative or is_command(t), (name, t)
-    assert all(is_command(t) for t in tools.ARITH_COMMANDS)
-    assert not any(is_command(t) for t in tools.ARITH_QUESTIONS)
-    for t in im.DRAW + im.DRAW_ON:  # draw() decides by the first letter
+    assert all(is_command(t) for t in arithmetic.ARITH_COMMANDS)
+    assert not any(is_command(t) for t in arithmetic.ARITH_QUESTIONS)
+    for t in draw.DRAW + draw.DRAW_ON:  # draw() decides by the first letter
         if t[:1] in "dpsmcgr":
             assert re.match(r"(draw|paint|sketch|show|make|create|generate|render|produce|give"
                             r"|can you|could you|picture of)\b", t), t  # fmt: skip
@@ -249,7 +257,7 @@ def test_every_store_template_states_a_fact_the_agent_extracts():
     from aether_core.memory import extract_fact
 
     rng = random.Random(0)
-    for kind in talk.FACTS:
-        fact = talk.random_fact(rng, "train", kind).mine
-        for t in talk.STORE_TEMPLATES:
+    for kind in memory.FACTS:
+        fact = memory.random_fact(rng, "train", kind).mine
+        for t in memory.STORE_TEMPLATES:
             assert extract_fact(t.format(fact=fact)) == fact, (t, fact)

@@ -1,4 +1,4 @@
-"""Skills answered without a tool: small talk, and remembering/recalling facts about the user.
+"""Remembering and recalling facts about the user (no tool).
 
 Memory works in two conversations. In the first the user states a fact ("remember that my sister
 lives in Lyon") and the assistant acknowledges it (the agent stores it; no tool call). In a later
@@ -13,186 +13,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from . import lexicon as lx
-from .phrasing import held_out, is_command, norm_split, realize, value_split
-from .skills import SkillSample
-
-# ================================================================================ small talk
-# Order matters: held_out() sends every 5th template (index 4, 9, ...) to eval. Keep those to
-# frames whose words also occur in training templates of the same list: eval phrasings are new
-# combinations, never new vocabulary (tests/data/test_templates.py).
-# category -> (user templates, assistant answers, thought). Templates are split, answers shared.
-SMALL_TALK: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
-    "greeting": (
-        ("hi", "hello", "hey there", "hiya", "good morning", "hey", "greetings", "hello aether",
-         "howdy", "good evening", "hi there!", "morning!", "good afternoon", "hello there",
-         "hey aether!", "hi aether", "hey hey", "heya", "hello hello", "yo", "yo aether", "sup",
-         "hi hi", "hey you", "oh hi", "hello again", "hi again", "hi, are you there?",
-         "hello, anyone there?", "hey, it's me again", "hey, you around?", "knock knock",
-         "good morning aether", "good evening aether", "good afternoon aether", "evening!",
-         "afternoon!", "ahoy", "g'day", "morning aether", "hey buddy", "hi friend", "hello friend",
-         "hey pal", "hey there aether", "hi there aether", "hello, nice to meet you",
-         "nice to meet you", "hi, nice to meet you", "hey, good morning", "hi, good evening",
-         "hello!! how's it going", "helo", "hii", "hey :)", "hellooo", "heyy",
-         "hey, just saying hi", "top of the morning", "hi :)", "hi, just wanted to greet you",
-         "hello, I'm new here", "hi, I'm new to this"),
-        ("Hello! How can I help you today?", "Hi! What can I do for you?", "Hey! How can I help?"),
-        "Greeting, no tool.",
-    ),
-    "how_are_you": (
-        ("how are you?", "how's it going?", "how are you doing today?", "you ok?", "how do you do?",
-         "what's up?", "how have you been?", "all good with you?", "how's your day?",
-         "how are things?", "how are you doing?", "how are u", "how r u", "how are you today?",
-         "how's your day going?", "how's life?", "how's everything?", "how's it going with you?",
-         "how do you feel today?", "how are you feeling?", "are you ok?", "are you doing ok?",
-         "are you well?", "are you alright?", "you alright?", "you good?", "all good?",
-         "everything ok with you?", "what's new?", "what's up with you?", "wassup", "whats up",
-         "sup with you?", "how have you been lately?", "how was your day?", "how's your week been?",
-         "it's been a while, how are you?", "how was your weekend?", "are you having a nice day?",
-         "having a good day?", "hope you're well, how are you?", "how are you holding up?",
-         "how's it hanging?", "how goes it?", "how are things with you?", "how's tricks?",
-         "how are things going?", "how you doing?", "hru", "how ya doing?", "hey, how are you?",
-         "hi, how's it going?", "hello, how are you doing?", "and how are you?",
-         "how are you, aether?", "how's aether doing?", "doing ok today?", "feeling good today?",
-         "in a good mood today?", "busy day?", "are you busy?"),
-        ("I'm doing well, thanks! How can I help?",
-         "All good here, thanks for asking. What do you need?"),
-        "Small talk, no tool.",
-    ),
-    "thanks": (
-        ("thanks", "thank you!", "thx", "thanks a lot", "cheers", "much appreciated", "ty",
-         "great, thanks!", "thank you so much", "perfect, thanks", "awesome thank you",
-         "thanks for the help", "thanks so much", "thanx", "thank u", "tysm", "thank you very much",
-         "many thanks", "thanks a bunch", "cheers, thanks", "thanks a million", "cheers mate",
-         "thanks a ton", "ta", "ta very much", "appreciate it", "I appreciate it",
-         "really appreciate it", "thanks for helping", "I really appreciate your help",
-         "thank you for your help", "thanks, that helps", "thanks, that helped",
-         "that helped, thanks", "that's great, thank you", "thank you, that's very kind",
-         "nice, thanks", "cool thanks", "thanks, you're the best", "ok thanks", "excellent, thanks",
-         "okay thanks", "alright, thanks", "perfect, thank you", "ok, thank you",
-         "brilliant, thanks", "lovely, thank you", "super, thanks", "wonderful, thank you",
-         "cool, thank you", "thank you, you're a star", "thanks, that's exactly what I needed",
-         "got it, thanks", "understood, thanks", "thanks again", "thank you again", "thanks heaps",
-         "thank you kindly", "thanks, I owe you one", "great, thank you", "big thanks"),
-        ("You're welcome!", "Happy to help!", "Anytime!"),
-        "Thanks, no tool.",
-    ),
-    "identity": (
-        ("who are you?", "what are you?", "what's your name?", "are you a robot?",
-         "introduce yourself", "are you human?", "tell me about yourself",
-         "what should I call you?", "who made you?", "are you an AI?", "what is your name?",
-         "whats your name", "what's ur name", "who r u", "who are u", "do you have a name?",
-         "got a name?", "what do I call you?", "what do people call you?", "who am I talking to?",
-         "who am I chatting with?", "am I talking to a bot?", "am I talking to a person?",
-         "are you a real person?", "are you a bot?", "are you a machine?", "are you a computer?",
-         "are you a chatbot?", "are you an assistant?", "are you real?", "are you alive?",
-         "are you artificial intelligence?", "are you a program?", "what kind of AI are you?",
-         "what kind of assistant are you?", "what sort of thing are you?", "what exactly are you?",
-         "talk about yourself", "tell me a bit about yourself", "tell me who you are",
-         "introduce yourself please", "could you introduce yourself?", "who built you?",
-         "who created you?", "where are you running?", "where do you come from?",
-         "where do you live?", "who designed you?", "are you running on my computer?",
-         "is your name aether?", "are you in the cloud?", "do you run locally?",
-         "you're aether, right?", "what does aether mean?", "so you're aether?",
-         "why are you called aether?", "who are you exactly?", "are you alexa?", "are you siri?",
-         "what are you exactly?"),
-        ("I'm Aether, a small assistant that runs locally on your computer.",
-         "My name is Aether. I'm a local assistant: I can use a few tools to help you."),
-        "About me, no tool.",
-    ),
-    "abilities": (
-        ("what can you do?", "help", "what are your skills?", "what tools do you have?",
-         "how can you help me?", "what are you good at?", "what do you know how to do?",
-         "list your abilities", "can you do anything useful?", "what features do you have?",
-         "what can u do", "what can you do for me?", "what else can you do?",
-         "what are you able to do?", "what are your abilities?", "what are your features?",
-         "what are your capabilities?", "what are you capable of?", "what skills do you have?",
-         "which tools do you have?", "which tools can you use?", "what tools can you use?",
-         "do you have any tools?", "what's your skill set?", "what do you do?", "what's your job?",
-         "what's your purpose?", "what are you for?", "what are you useful for?",
-         "how can you be useful?", "how do you help people?", "in what ways can you help?",
-         "what kind of things can you help with?", "what kinds of tasks can you do?",
-         "what can I ask you?", "what should I ask you?", "what can I use you for?",
-         "what can I do with you?", "give me a list of what you can do", "list what you can do",
-         "list your skills", "list your tools", "list your features", "show me what you can do",
-         "tell me what you can do", "tell me your skills", "tell me about your abilities",
-         "I need help", "help please", "help me", "how does this work?", "how do I use you?",
-         "how do I use this?", "where do I start?", "what are you good for?",
-         "any tips on using you?", "what's possible here?", "what commands do you know?",
-         "are there things you can't do?", "options?", "menu", "what are my options?"),
-        ("I can search the web, read pages, do math, tell the time, repeat text, describe "
-         "images, draw simple shapes and remember facts you tell me.",),
-        "About my tools, no tool.",
-    ),
-    "joke": (
-        ("tell me a joke", "make me laugh", "know any jokes?", "amuse me", "got a joke for me?",
-         "I need a laugh", "tell me something funny", "joke please", "cheer me up with a joke",
-         "do you know a good joke?", "tell me a funny joke", "tell me a good joke",
-         "tell me another joke", "one more joke", "another joke please", "joke?", "a joke please",
-         "got any jokes?", "got any good jokes?", "know a joke?", "know any good jokes?",
-         "do you know any jokes?", "do you have a joke for me?", "could you tell me a joke?",
-         "can you tell me a joke?", "can u tell me a joke", "tell me a joke pls",
-         "tell me a dad joke", "dad joke please", "got a dad joke?", "tell me a pun", "make a pun",
-         "got a pun for me?", "make me smile", "make me laugh please", "I'm bored, tell me a joke",
-         "I'm sad, cheer me up", "cheer me up", "I could use a laugh", "cheer me up please",
-         "I need a good laugh", "entertain me", "be funny", "be silly for a moment",
-         "tell me something silly", "crack a joke", "crack me up", "hit me with a joke",
-         "hit me with your best joke", "got something funny?", "anything funny to share?",
-         "do you know any funny jokes?", "what's your best joke?", "what's your favourite joke?",
-         "tell me your best joke", "what's your favorite joke?", "let's hear a joke",
-         "I want to hear a joke", "lighten the mood with a joke", "a joke to make me laugh?",
-         "knock me out with a joke"),
-        lx.JOKES,
-        "A joke, no tool.",
-    ),
-    "bye": (
-        ("bye", "goodbye", "see you later", "that's all, thanks", "good night", "see ya",
-         "talk to you later", "I'm done for today", "bye bye", "catch you later", "good bye",
-         "byee", "cya", "see you", "see you soon", "see you around", "see ya later", "later",
-         "laters", "talk later", "ttyl", "talk soon", "speak soon", "speak to you later",
-         "bye for now", "catch you soon", "farewell", "take care", "have a good one",
-         "take care, bye", "have a nice day", "have a good day", "have a great evening",
-         "have a good night", "night!", "nighty night", "good night aether", "bye aether",
-         "goodbye aether", "see you later aether", "I'm off", "I'm off now, bye", "gotta go",
-         "got to go, bye", "I have to go", "I need to go now", "I'm leaving now",
-         "that's it for now", "that's all I needed", "that's all for now", "nothing else, bye",
-         "ok bye", "okay, bye", "alright, see you", "off to bed, good night", "I'm going to bed",
-         "cheers, bye", "signing off", "logging off now", "bye for today", "peace out"),
-        ("Goodbye! Have a great day.", "Bye! Talk to you soon."),
-        "Goodbye, no tool.",
-    ),
-    "compliment": (
-        ("you're great", "good job", "nice work", "you're smart", "well done",
-         "you're really helpful", "great answer", "I like you", "you rock", "you're amazing",
-         "you're awesome", "that was quick", "you're the best", "you're brilliant",
-         "you're so helpful", "you're very helpful", "you're clever", "you're so smart",
-         "you're really smart", "you're really good", "you're pretty good", "you're a genius",
-         "you're a star", "you're doing great", "good work", "great work", "great job", "nice job",
-         "excellent work", "awesome job", "amazing job", "brilliant work", "well done, aether",
-         "good job, aether", "nice one", "nice one aether", "nailed it", "you nailed it", "spot on",
-         "that's perfect", "that was perfect", "perfect answer", "great response", "good answer",
-         "nice answer", "that was fast", "wow, that was fast", "that was impressive",
-         "I'm impressed", "impressive", "wow", "wow, nice", "you're a lifesaver", "you saved me",
-         "I love you", "I love this", "you're funny", "you're cool", "you're fun", "love it",
-         "you're my favourite assistant", "you're my favorite assistant", "best assistant ever"),
-        ("Thank you! Glad I could help.", "Thanks, that's kind of you!"),
-        "Compliment, no tool.",
-    ),
-}  # fmt: skip
+from .. import lexicon as lx
+from ..phrasing import held_out, is_command, norm_split, realize, value_split
+from .base import Skill, SkillSample
 
 
-def small_talk(rng: random.Random, split: str) -> SkillSample:
-    """A greeting, thanks, joke... answered directly, without a tool."""
-    split = norm_split(split)
-    category = rng.choice(sorted(SMALL_TALK))
-    templates, answers, thought = SMALL_TALK[category]
-    template = rng.choice(held_out(templates, split))
-    prompt = realize(template, {}, rng, split)
-    return SkillSample("chat", split, prompt, category, template, thought=thought,
-                       answer=rng.choice(answers))  # fmt: skip
-
-
-# ================================================================================ memory
 @dataclass(frozen=True)
 class FactKind:
     """A kind of fact: its statement in the user's words and in the assistant's, the questions
@@ -574,3 +399,6 @@ def memory(rng: random.Random, split: str) -> SkillSample:
         answer=rng.choice(UNKNOWN_ANSWERS),
         expected_answer_contains=("don't know",),
     )
+
+
+SKILL = Skill("memory", memory, weight=1.5)

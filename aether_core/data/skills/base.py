@@ -20,24 +20,17 @@ result." / "The tool failed." / "The call was denied."; direct answers name thei
 
 from __future__ import annotations
 
+import functools
 import random
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
-from .. import dialogue
-from ..segments import Message
-from .phrasing import norm_split
-from .shapes import ShapeSpec
-
-SKILLS: tuple[str, ...] = (
-    "arithmetic", "time", "search", "browse", "echo", "chat", "caption", "draw", "memory",
-)  # fmt: skip
-IMAGE_SKILLS: frozenset[str] = frozenset({"caption", "draw"})
-TOOL_OF_SKILL: dict[str, str] = {
-    "arithmetic": "calc", "time": "time", "search": "web_search", "browse": "browse_page",
-    "echo": "echo",
-}  # fmt: skip
+from ... import dialogue
+from ...segments import Message
+from ..shapes import ShapeSpec
 
 THOUGHT_OK = "Got the result."
 THOUGHT_ERROR = "The tool failed."
@@ -76,6 +69,7 @@ class SkillSample:
     answer_thought: str = ""  # the final step's thought, after a tool result
     answer: str = ""
     extra: dict[str, Any] = field(default_factory=dict)  # skill-specific details (e.g. result)
+    then: SkillSample | None = None  # a second request in the same message, done after this one
 
 
 ImageCodes = Callable[[ShapeSpec], bytes]
@@ -97,13 +91,15 @@ def to_messages(sample: SkillSample, codes: ImageCodes | None = None) -> list[Me
                 raise ValueError("draw sample: VQ codes are needed")
             drawn = codes(sample.draw_spec)
         return [user, answer_step(sample.thought, sample.answer, drawn)]
-    assert sample.tool_output is not None and sample.expected_args is not None
-    return [
-        user,
-        dialogue.tool_step(sample.thought, sample.expected_tool, sample.expected_args),
-        dialogue.tool_message(sample.tool_ok, sample.tool_output),
-        answer_step(sample.answer_thought, sample.answer),
-    ]
+    steps: list[Message] = [user]
+    part: SkillSample | None = sample
+    while part is not None:  # one tool step per request, then one answer covering them all
+        assert part.tool_output is not None and part.expected_args is not None
+        assert part.expected_tool is not None
+        steps.append(dialogue.tool_step(part.thought, part.expected_tool, part.expected_args))
+        steps.append(dialogue.tool_message(part.tool_ok, part.tool_output))
+        part = part.then
+    return [*steps, answer_step(sample.answer_thought, sample.answer)]
 
 
 def answer_step(thought: str, text: str, image: bytes | None = None) -> Message:
@@ -128,35 +124,36 @@ def maybe_denied(sample: SkillSample, rng: random.Random, rate: float = DENIED_R
                    expected_answer_contains=("Sorry",))  # fmt: skip
 
 
-Generator = Callable[[random.Random, str], SkillSample]
+Generator = Callable[..., SkillSample]  # gen(rng, split) -> SkillSample; image skills take pick=
 
 
-def generators() -> dict[str, Generator]:
-    """skill name -> ``gen(rng, split) -> SkillSample`` (imported lazily: no import cycle)."""
-    from . import skill_images, skill_talk, skill_tools
+@dataclass(frozen=True)
+class Skill:
+    """One skill, as the registry (``skills/__init__.py``) lists it: its name (the config's weight
+    key, the eval's row), the tool its calls use (None: answered directly), its generator, its
+    default weight in the training mix, and whether the user's turn holds a picture."""
 
-    return {
-        "arithmetic": skill_tools.arithmetic,
-        "time": skill_tools.time_question,
-        "search": skill_tools.search,
-        "browse": skill_tools.browse,
-        "echo": skill_tools.echo,
-        "chat": skill_talk.small_talk,
-        "memory": skill_talk.memory,
-        "caption": skill_images.caption,
-        "draw": skill_images.draw,
-    }
+    name: str
+    generate: Generator
+    tool: str | None = None
+    weight: float = 1.0
+    image: bool = False
 
 
-def skill_samples(skill: str, n: int, seed: int = 0, split: str = "eval") -> list[SkillSample]:
-    """``n`` seeded samples of one skill; the same (skill, n, seed, split) gives the same list.
+TEMPLATES = Path(__file__).parent / "templates"
 
-    Image skills pick shape specs with the plain renderer here (no VQ needed); render
-    ``image_spec`` with ``shapes.render`` to show the picture to the agent.
-    """
-    gens = generators()
-    if skill not in gens:
-        raise ValueError(f"unknown skill {skill!r} (choose from {', '.join(SKILLS)})")
-    split = norm_split(split)
-    rng = random.Random(f"{skill}/{seed}/{split}")
-    return [gens[skill](rng, split) for _ in range(n)]
+
+def _tuples(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    return value
+
+
+@functools.cache
+def templates(name: str) -> dict[str, Any]:
+    """A skill's phrasing tables (``templates/NAME.toml``), lists as tuples; order is kept (it
+    decides the train/eval split, ``phrasing.held_out``)."""
+    with (TEMPLATES / f"{name}.toml").open("rb") as f:
+        return _tuples(tomllib.load(f))
