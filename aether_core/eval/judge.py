@@ -170,16 +170,25 @@ def _answered(sample: SkillSample, want: dict[str, Any], answer: str, calls: lis
 
 
 def _says(answer: str, what: str) -> bool:
-    """``what`` is in the answer; a date (2026-03-14) also as people write it: "14 March 2026",
-    "March 14" (the clock says "on Saturday 14 March 2026")."""
+    """``what`` is in the answer; a date, written either way ("2026-03-14" or "14 March 2026",
+    as the clock says it), also counts in the other forms people write: "March 14", "14 March"."""
     text = norm(answer)
     if norm(what) in text:
         return True
-    try:
-        day = datetime.strptime(what, "%Y-%m-%d")
-    except ValueError:
+    for form in ("%Y-%m-%d", "%d %B %Y"):
+        try:
+            day = datetime.strptime(what, form)
+            break
+        except ValueError:
+            continue
+    else:
         return False
-    spelled = (f"{day.day} {day:%B %Y}", f"{day:%B} {day.day}", f"{day.day} {day:%B}")
+    spelled = (
+        f"{day:%Y-%m-%d}",
+        f"{day.day} {day:%B %Y}",
+        f"{day:%B} {day.day}",
+        f"{day.day} {day:%B}",
+    )
     return any(norm(s) in text for s in spelled)
 
 

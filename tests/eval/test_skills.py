@@ -138,7 +138,8 @@ def test_time_is_right_end_to_end_with_the_time_and_the_place() -> None:
 def test_a_date_counts_as_the_clock_says_it() -> None:
     [s] = [x for x in eval_samples("time", 60, 0) if x.variant == "date" and x.expected_args][:1]
     typed = s.expected_args["timezone"]
-    day = datetime.strptime(s.expected_answer_contains[0], "%Y-%m-%d")
+    want = s.expected_answer_contains[0]  # as the clock's sentence says it: "17 April 2025"
+    day = datetime.strptime(want, "%d %B %Y" if " " in want else "%Y-%m-%d")
     call = [("time", {"timezone": typed})]
     for said in (f"{day:%Y-%m-%d}", f"{day.day} {day:%B %Y}", f"{day:%B} {day.day}"):
         assert score(s, Transcript(calls=call, answer=f"In {typed} it's {said}."))["time"], said

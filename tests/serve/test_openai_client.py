@@ -63,7 +63,7 @@ def test_models_lists_the_served_model(client) -> None:
 
 def test_answer_with_a_tool_step(client) -> None:
     r = ask(client, ARITH)
-    assert r.choices[0].message.content.strip() == "The answer is 84."
+    assert "84" in r.choices[0].message.content  # worded as the shipped model words it
     assert r.choices[0].finish_reason == "stop"
     assert r.usage.completion_tokens > len(r.choices[0].message.content)  # thoughts, the call
     events = r.model_extra["aether"]["events"]
@@ -92,11 +92,13 @@ def test_streaming_gives_the_same_answer_and_usage(client) -> None:
 
 
 def test_stop_sequences_cut_the_answer(client) -> None:
+    whole = ask(client, ARITH).choices[0].message.content  # e.g. "That's 84."
     r = ask(client, ARITH, stop=["84", "zz"])
-    assert r.choices[0].message.content.strip() == "The answer is"
+    assert r.choices[0].message.content == whole[: whole.index("84")]
     assert r.choices[0].finish_reason == "stop"
-    content, _ = streamed(client, ARITH, stop=" is")
-    assert content.strip() == "The answer"
+    first = whole.split()[0]
+    content, _ = streamed(client, ARITH, stop=first[1:])
+    assert content == first[:1]
 
 
 def test_concurrent_turns_are_batched_and_each_equals_its_own_answer(client, server) -> None:
