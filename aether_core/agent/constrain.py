@@ -23,6 +23,7 @@ from ..sampling import Choice, token_logprobs
 from ..segments import encode_varint
 from ..vocab import VOCAB_SIZE, Tok
 from .copying import CopyPrior
+from .limits import MAX_ANSWER_BYTES, MAX_THOUGHT_BYTES
 
 BYTES = frozenset(range(256))
 MAX_SPAN = 256  # the longest span offered (bytes)
@@ -301,8 +302,8 @@ class StepGrammar:
         *,
         allow_image: bool = True,
         allow_file: bool = True,
-        max_thought: int = 300,
-        max_answer: int = 2000,
+        max_thought: int = MAX_THOUGHT_BYTES,
+        max_answer: int = MAX_ANSWER_BYTES,
         image_codes: int = 128,
         max_file: int = 4096,
         device: torch.device | str = "cpu",
