@@ -133,7 +133,11 @@ def test_batch_rows_with_different_patch_counts_match_single_rows() -> None:
 
 
 def test_causal_earlier_logits_ignore_later_bytes() -> None:
-    model = make_model(hier_cfg("space"))
+    assert_causal(make_model(hier_cfg("space")))
+
+
+def assert_causal(model: HierarchicalByteModel) -> None:
+    """Logits before position k do not move when the bytes from k on change."""
     toks = torch.tensor([sample_tokens()])
     with torch.no_grad():
         base = model(toks)
