@@ -63,8 +63,7 @@ def process_logits(
             logits[recent] = torch.where(
                 vals > 0, vals / cfg.repetition_penalty, vals * cfg.repetition_penalty
             )
-    if allowed is not None:
-        logits = logits.masked_fill(~allowed.to(logits.device), float("-inf"))
+    logits = _mask(logits, allowed)
     if cfg.temperature <= 0:
         return logits
     logits = logits / cfg.temperature
@@ -79,6 +78,13 @@ def process_logits(
     return logits
 
 
+def _mask(logits: Tensor, allowed: Tensor | None) -> Tensor:
+    """``logits`` with the tokens the constraint forbids at -inf (the mask may live on the CPU)."""
+    if allowed is None:
+        return logits
+    return logits.masked_fill(~allowed.to(logits.device), float("-inf"))
+
+
 def sample_token(
     logits: Tensor,
     cfg: SamplingConfig,
@@ -89,8 +95,7 @@ def sample_token(
     """One token from a logits row [V]; greedy when temperature is 0. The entropy sampler picks
     the strategy from the distribution itself (entropy_sampling.adapt)."""
     if cfg.sampler != "plain":
-        masked = logits if allowed is None else logits.masked_fill(~allowed, float("-inf"))
-        cfg = adapt(masked, cfg)
+        cfg = adapt(_mask(logits, allowed), cfg)
     logits = process_logits(logits, cfg, history, allowed)
     if cfg.temperature <= 0:
         return int(torch.argmax(logits))
