@@ -1,5 +1,5 @@
 """Packaging details pyproject.toml cannot express: ship the top-level ``assets/`` folder (the
-default model) as the ``aether_assets`` package, so it is found after a plain ``pip install .``."""
+default model and the compression model) as the ``aether_assets`` package, so it is found after a plain ``pip install .``."""
 
 from setuptools import find_packages, setup
 
@@ -9,6 +9,6 @@ setup(
     package_data={
         "aether_core": ["eval/*.jsonl", "data/skills/templates/*.toml"],
         "aether_tui": ["*.tcss", "**/*.tcss"],
-        "aether_assets": ["*.md", "default/*"],
+        "aether_assets": ["*.md", "default/*", "compress/*"],
     },
 )

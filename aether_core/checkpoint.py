@@ -278,25 +278,29 @@ def resolve_device(name: str = "auto") -> torch.device:
     return dev
 
 
-def default_assets_dir() -> Path | None:
-    """The folder the shipped model lives in (installed package data, or ./assets/default)."""
+COMPRESS_ASSET = "compress"  # the shipped compression model, beside "default"
+
+
+def default_assets_dir(name: str = "default") -> Path | None:
+    """The folder a shipped model lives in (installed package data, or ./assets/NAME)."""
     candidates = []
     try:
         import aether_assets  # installed with the package (assets/ mapped as package data)
 
-        candidates.append(Path(aether_assets.__file__).parent / "default")
+        candidates.append(Path(aether_assets.__file__).parent / name)
     except ImportError:
         pass
-    candidates.append(Path(__file__).resolve().parent.parent / "assets" / "default")
+    candidates.append(Path(__file__).resolve().parent.parent / "assets" / name)
     return next((c for c in candidates if c.is_dir()), None)
 
 
-def default_checkpoint() -> Path | None:
-    """The shipped model: ``$AETHER_CHECKPOINT``, else the default assets folder if it holds one."""
-    env = os.environ.get("AETHER_CHECKPOINT")
+def default_checkpoint(name: str = "default") -> Path | None:
+    """The shipped model: ``$AETHER_CHECKPOINT``, else the default assets folder if it holds one
+    (``name``: another shipped model, such as the compression model)."""
+    env = os.environ.get("AETHER_CHECKPOINT") if name == "default" else None
     if env:
         return Path(env)
-    d = default_assets_dir()
+    d = default_assets_dir(name)
     if d is not None and (d / CONFIG_FILE).exists() and (d / WEIGHTS_FILE).exists():
         return d
     return None

@@ -32,22 +32,26 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .codec import adapt as adaptation
+from .codec.arith import FREQ_TOTAL, CorruptStream, Decoder, Encoder
+from .codec.exact import ExactError, ExactLM
+from .codec.predict import Adapted, ExactLockstep, FloatLockstep, Predictor, columns
 from .errors import AetherError
 from .segments import leb128
 
 MAGIC = b"AETHERZ"
-VERSION = 4  # 4: + probability fingerprint and block CRCs; 3: compact binary header
-READABLE = (3, 4)
-STATE_BITS = 32
-FULL = (1 << STATE_BITS) - 1
-HALF = 1 << (STATE_BITS - 1)
-QUARTER = 1 << (STATE_BITS - 2)
-FREQ_TOTAL = 1 << 16  # < QUARTER, as the coder requires
+VERSION = 5  # 5: + coder, adaptation, kernel fingerprint; 4: + probe and block CRCs; 3: binary
+READABLE = (3, 4, 5)
+CODERS = ("float", "exact")  # a stream's coder, by index
+FLOAT_CHUNK, FLOAT_BATCH = 2048, 64
+EXACT_BATCH = 256  # rows per lockstep step: the exact path's matmuls want many rows
+EXACT_CHUNK = (4096, 1 << 16)  # the chunk is the file split over EXACT_BATCH rows, within these
 UNIFORM = np.arange(257, dtype=np.int64) * (FREQ_TOTAL // 256)  # a chunk's first byte: 8 bits
 _HEAD = struct.Struct(">BHI")  # version, header length, header crc32
 # header fields in order: unsigned LEB128 varints, then the weight fingerprint (8 raw bytes), the
 # environment as one "device|dtype|torch" string, and the raw-chunk indices
 _INT_FIELDS = ("n", "crc32", "chunk", "batch", "window", "threads", "payload")
+_V5_FIELDS = ("coder", "adapt")  # then the kernel fingerprint (8 raw bytes)
 
 
 class CompressError(AetherError):
@@ -64,146 +68,76 @@ def model_fingerprint(model: torch.nn.Module) -> str:
     return h.hexdigest()[:16]
 
 
-def cum_freqs(logits: torch.Tensor) -> np.ndarray:
-    """Logits [B, V] -> cumulative integer frequencies [B, 257] over the 256 byte values."""
-    p = torch.softmax(logits[:, :256].double(), -1).cpu().numpy()
-    f = np.floor(p * (FREQ_TOTAL - 256)).astype(np.int64) + 1
-    cum = np.zeros((len(f), 257), dtype=np.int64)
-    np.cumsum(f, axis=1, out=cum[:, 1:])
-    return cum
-
-
-class _Lockstep:
-    """B rows of bytes through the model in lockstep, one column per step: the single code path
-    that the encoder, the decoder and ``byte_costs`` share. When the context is full it slides:
-    the last ``window // 2`` bytes are prefilled again at positions 0.., as ``aether eval bpb``
-    slides its windows, so every byte after the first ``window`` keeps at least half a window of
-    context."""
-
-    def __init__(self, model: torch.nn.Module, batch: int, window: int) -> None:
-        self.model = model
-        device = next(model.parameters()).device
-        self.cache = model.new_cache(batch, window)
-        self.window = self.cache.max_len
-        self.keep = max(1, self.window // 2)
-        self.pos = 0
-        self._positions = torch.arange(self.window, device=device)
-        self._history = torch.zeros(batch, self.window, dtype=torch.long, device=device)
-
-    def feed(self, column: np.ndarray) -> np.ndarray:
-        """Append one byte per row; return the next-byte frequencies [B, 257]."""
-        start = self.pos
-        if self.pos == self.window:  # slide: keep the newest half of the context
-            self._history[:, : self.keep - 1] = self._history[
-                :, self.window - self.keep + 1 :
-            ].clone()
-            start, self.pos = 0, self.keep - 1
-        self._history[:, self.pos] = torch.from_numpy(column.astype(np.int64))
-        logits = self.model(
-            self._history[:, start : self.pos + 1],
-            input_pos=self._positions[start : self.pos + 1],
-            cache=self.cache,
-            last_only=True,
-        )
-        self.pos += 1
-        return cum_freqs(logits[:, -1])
-
-
-def _columns(model: torch.nn.Module, rows: list[np.ndarray], window: int,
-             next_column: Callable[[int, np.ndarray | None], np.ndarray]) -> None:  # fmt: skip
-    """Drive ``_Lockstep`` over ragged rows: ``next_column(t, cum)`` returns the bytes at step t
-    (rows that have ended give 0) given the frequencies predicting them (None at t = 0)."""
-    steps = max(len(r) for r in rows)
-    lock = _Lockstep(model, len(rows), window)
-    column = next_column(0, None)
-    for t in range(1, steps):
-        column = next_column(t, lock.feed(column))
-
-
-class _Encoder:
-    def __init__(self) -> None:
-        self.low, self.high, self.pending = 0, FULL, 0
-        self.bits: list[int] = []
-
-    def _emit(self, bit: int) -> None:
-        self.bits.append(bit)
-        self.bits.extend([bit ^ 1] * self.pending)
-        self.pending = 0
-
-    def encode(self, lo: int, hi: int) -> None:
-        """Narrow to the symbol whose cumulative frequencies are [lo, hi) of FREQ_TOTAL."""
-        rng = self.high - self.low + 1
-        self.high = self.low + rng * hi // FREQ_TOTAL - 1
-        self.low = self.low + rng * lo // FREQ_TOTAL
-        while True:
-            if self.high < HALF:
-                self._emit(0)
-            elif self.low >= HALF:
-                self._emit(1)
-                self.low -= HALF
-                self.high -= HALF
-            elif self.low >= QUARTER and self.high < HALF + QUARTER:
-                self.pending += 1
-                self.low -= QUARTER
-                self.high -= QUARTER
-            else:
-                break
-            self.low, self.high = self.low * 2, self.high * 2 + 1
-
-    def finish(self) -> bytes:
-        if not self.bits and self.low == 0 and self.high == FULL:
-            return b""  # nothing was coded
-        self.pending += 1
-        self._emit(0 if self.low < QUARTER else 1)
-        return np.packbits(np.array(self.bits, dtype=np.uint8)).tobytes()
-
-
-class _Decoder:
-    def __init__(self, data: bytes) -> None:
-        self.bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8))
-        self.pos = 0
-        self.low, self.high, self.code = 0, FULL, 0
-        for _ in range(STATE_BITS):
-            self.code = self.code * 2 + self._bit()
-
-    def _bit(self) -> int:
-        b = int(self.bits[self.pos]) if self.pos < len(self.bits) else 0
-        self.pos += 1
-        return b
-
-    def decode(self, cum: np.ndarray) -> int:
-        rng = self.high - self.low + 1
-        value = ((self.code - self.low + 1) * FREQ_TOTAL - 1) // rng
-        sym = int(np.searchsorted(cum, value, side="right")) - 1
-        if not 0 <= sym < 256:
-            raise CompressError("checksum mismatch: the stream is corrupt (nothing was written)")
-        self.high = self.low + rng * int(cum[sym + 1]) // FREQ_TOTAL - 1
-        self.low = self.low + rng * int(cum[sym]) // FREQ_TOTAL
-        while True:
-            if self.high < HALF:
-                pass
-            elif self.low >= HALF:
-                self.low -= HALF
-                self.high -= HALF
-                self.code -= HALF
-            elif self.low >= QUARTER and self.high < HALF + QUARTER:
-                self.low -= QUARTER
-                self.high -= QUARTER
-                self.code -= QUARTER
-            else:
-                break
-            self.low, self.high = self.low * 2, self.high * 2 + 1
-            self.code = self.code * 2 + self._bit()
-        return sym
-
-
 @dataclass(frozen=True)
 class Settings:
-    """How a stream was coded; decoding must reproduce all of it."""
+    """How a stream is coded; decoding reproduces all of it. Zero/None fields are chosen from
+    the model and the file (``resolve``)."""
 
-    chunk: int = 2048
-    batch: int = 64
-    window: int = 0  # 0: the model's context length
+    chunk: int = 0  # bytes per independent chunk
+    batch: int = 0  # chunks run through the model at once
+    window: int = 0  # the model's context length
+    coder: str = "auto"  # "exact" where the model allows it, else "float"
+    adapt: bool | None = None  # mix in the file's own statistics (default: with the exact coder)
+
+    def resolve(self, model: torch.nn.Module, n: int) -> Settings:
+        coder = self.coder
+        if coder == "auto":
+            coder = "exact" if exact_capable(model) else "float"
+        if coder not in CODERS:
+            raise CompressError(f"unknown coder {coder!r} (choose from {', '.join(CODERS)})")
+        if getattr(model.cfg, "arch", "flat") == "hierarchical":
+            if coder == "exact":
+                raise CompressError("the exact coder runs flat models only")
+            batch = 1  # the hierarchical model's cache decodes one row at a time
+        else:
+            batch = self.batch or (EXACT_BATCH if coder == "exact" else FLOAT_BATCH)
+        chunk = self.chunk
+        if chunk <= 0:
+            lo, hi = EXACT_CHUNK if coder == "exact" else (FLOAT_CHUNK, FLOAT_CHUNK)
+            chunk = min(hi, max(lo, -(-n // batch)))
+        limit = int(model.cfg.max_seq_len)
+        window = limit if self.window <= 0 else min(self.window, limit)
+        if coder == "exact":
+            window = min(window, MAX_EXACT_WINDOW)
+        adapt = (coder == "exact") if self.adapt is None else self.adapt
+        return Settings(chunk, batch, window, coder, adapt)
+
+
+MAX_EXACT_WINDOW = 256
+
+
+def exact_capable(model: torch.nn.Module) -> bool:
+    try:
+        ExactLM.check(model.cfg)
+    except ExactError:
+        return False
+    return True
+
+
+class _Coding:
+    """The predictors one stream's chunks run through, built once per stream."""
+
+    def __init__(self, model: torch.nn.Module, s: Settings) -> None:
+        self.model, self.s = model, s
+        self.lm = ExactLM(model, s.window, s.chunk + 1) if s.coder == "exact" else None
+
+    def predictor(self, lengths: list[int]) -> Predictor:
+        if self.lm is not None:
+            inner: FloatLockstep | ExactLockstep = ExactLockstep(self.lm, len(lengths))
+        else:
+            inner = FloatLockstep(self.model, len(lengths), self.s.window)
+        return Adapted(inner, lengths) if self.s.adapt else inner
+
+    def kernel(self) -> str:
+        """Fingerprint of the fixed tables the decoder must reproduce."""
+        h = hashlib.sha256(self.lm.fingerprint().encode() if self.lm else b"")
+        h.update(adaptation.table_bytes() if self.s.adapt else b"")
+        return h.hexdigest()[:16]
+
+    def columns(self, rows: list[np.ndarray],
+                next_column: Callable[[int, np.ndarray | None], np.ndarray]) -> None:  # fmt: skip
+        lengths = [len(r) for r in rows]
+        columns(self.predictor(lengths), max(lengths), next_column)
 
 
 def _split(data: bytes, chunk: int) -> list[np.ndarray]:
@@ -215,18 +149,6 @@ def _batches(n: int, batch: int) -> Iterator[range]:
         yield range(start, min(n, start + batch))
 
 
-def _fit(model: torch.nn.Module, settings: Settings) -> Settings:
-    """The hierarchical model's cache decodes one row at a time: batch 1 there."""
-    if getattr(model.cfg, "arch", "flat") == "hierarchical":
-        return Settings(settings.chunk, 1, settings.window)
-    return settings
-
-
-def _window(model: torch.nn.Module, window: int) -> int:
-    limit = int(model.cfg.max_seq_len)
-    return limit if window <= 0 else min(window, limit)
-
-
 def _probe(cum: np.ndarray | None) -> str:
     """Fingerprint of the model's first frequency table of a stream (None: no such step)."""
     data = b"" if cum is None else np.ascontiguousarray(cum, dtype="<i8").tobytes()
@@ -234,7 +156,7 @@ def _probe(cum: np.ndarray | None) -> str:
 
 
 def _symbol_ranges(
-    model: torch.nn.Module, rows: list[np.ndarray], window: int, first: list | None = None
+    coding: _Coding, rows: list[np.ndarray], first: list | None = None
 ) -> np.ndarray:
     """[steps, B, 2] cumulative-frequency range of each actual byte (zeros past a row's end);
     ``first`` receives the first model-made frequency table."""
@@ -253,7 +175,7 @@ def _symbol_ranges(
         out[t, :, 0], out[t, :, 1] = table[idx, sym], table[idx, sym + 1]
         return padded[:, t]
 
-    _columns(model, rows, window, next_column)
+    coding.columns(rows, next_column)
     return out
 
 
@@ -265,13 +187,14 @@ def byte_costs(
     progress: Callable[[int], None] | None = None,
 ) -> np.ndarray:
     """Bits the coder spends on each byte (its surprisal under the quantized model), [len(data)]."""
-    settings = _fit(model, settings)
+    settings = settings.resolve(model, len(data))
+    coding = _Coding(model, settings)
     rows = _split(data, settings.chunk)
     out = np.zeros(len(data), dtype=np.float64)
     done = 0
     for group in _batches(len(rows), settings.batch):
         sub = [rows[i] for i in group]
-        ranges = _symbol_ranges(model, sub, _window(model, settings.window))
+        ranges = _symbol_ranges(coding, sub)
         for j, i in enumerate(group):
             n = len(rows[i])
             width = ranges[:n, j, 1] - ranges[:n, j, 0]
@@ -300,19 +223,19 @@ def compress(
     progress: Callable[[int], None] | None = None,
 ) -> bytes:
     """The whole container: magic, version, header (binary, CRC-checked), coded bytes, raw chunks."""
-    if settings.chunk < 1 or settings.batch < 1:
+    if settings.chunk < 0 or settings.batch < 0:
         raise CompressError("chunk and batch must be >= 1")
-    settings = _fit(model, settings)
-    window = _window(model, settings.window)
+    settings = settings.resolve(model, len(data))
+    coding = _Coding(model, settings)
     rows = _split(data, settings.chunk)
-    enc = _Encoder()
+    enc = Encoder()
     raw: list[int] = []
     first: list[np.ndarray] = []
     blocks: list[int] = []
     done = 0
     for group in _batches(len(rows), settings.batch):
         sub = [rows[i] for i in group]
-        ranges = _symbol_ranges(model, sub, window, None if blocks else first)
+        ranges = _symbol_ranges(coding, sub, None if blocks else first)
         blocks.append(zlib.crc32(b"".join(r.tobytes() for r in sub)))
         coded = []
         for j, i in enumerate(group):
@@ -336,7 +259,10 @@ def compress(
         "crc32": zlib.crc32(data),
         "chunk": settings.chunk,
         "batch": settings.batch,
-        "window": window,
+        "window": settings.window,
+        "coder": CODERS.index(settings.coder),
+        "adapt": int(settings.adapt),
+        "kernel": coding.kernel(),
         "model": model_fingerprint(model),
         "probe": _probe(first[0] if first else None),
         "blocks": blocks,
@@ -351,13 +277,15 @@ def compress(
 
 def pack_header(h: dict) -> bytes:
     """The header dict as compact bytes (see ``_INT_FIELDS``); ``unpack_header`` inverts it.
-    Version 4 adds the probe fingerprint (8 bytes) and the block CRCs (a count, 4 bytes each)."""
+    Version 4 adds the probe fingerprint (8 bytes) and the block CRCs (a count, 4 bytes each);
+    version 5 the coder, the adaptation flag and the kernel fingerprint (8 bytes)."""
     env = f"{h['device']}|{h['dtype']}|{h['torch']}".encode()
     return (b"".join(leb128(int(h[k])) for k in _INT_FIELDS) + bytes.fromhex(h["model"])
             + leb128(len(env)) + env + leb128(len(h["raw"]))
             + b"".join(leb128(i) for i in h["raw"])
             + bytes.fromhex(h["probe"]) + leb128(len(h["blocks"]))
-            + b"".join(struct.pack(">I", c) for c in h["blocks"]))  # fmt: skip
+            + b"".join(struct.pack(">I", c) for c in h["blocks"])
+            + b"".join(leb128(int(h[k])) for k in _V5_FIELDS) + bytes.fromhex(h["kernel"]))  # fmt: skip
 
 
 def unpack_header(head: bytes, version: int = VERSION) -> dict:
@@ -397,6 +325,11 @@ def unpack_header(head: bytes, version: int = VERSION) -> dict:
         if count > len(head):
             raise ValueError("bad block count")
         h["blocks"] = [struct.unpack(">I", take(4))[0] for _ in range(count)]
+    if version >= 5:
+        h.update({k: varint() for k in _V5_FIELDS})
+        h["kernel"] = take(8).hex()
+        if h["coder"] >= len(CODERS) or h["adapt"] > 1:
+            raise ValueError("unknown coder")
     if pos != len(head):
         raise ValueError("trailing header bytes")
     return h
@@ -440,10 +373,23 @@ def read_header(blob: bytes) -> tuple[dict, bytes, bytes]:
     return header, body[:payload], body[payload:]
 
 
-def check_environment(model: torch.nn.Module, header: dict) -> None:
+def stream_settings(header: dict) -> Settings:
+    """The settings a stream was coded with (versions before 5: float coder, no adaptation)."""
+    return Settings(int(header["chunk"]), int(header["batch"]), int(header["window"]),
+                    CODERS[header.get("coder", 0)], bool(header.get("adapt", 0)))  # fmt: skip
+
+
+def check_environment(model: torch.nn.Module, header: dict, coding: _Coding) -> None:
     """Refuse where bit-identical probabilities cannot be promised (see the module docstring)."""
     if header["model"] != model_fingerprint(model):
         raise CompressError("stream was compressed with a different model (fingerprint mismatch)")
+    if "kernel" in header and header["kernel"] != coding.kernel():
+        raise CompressError(
+            "this machine's lookup tables differ from the ones the stream was coded with "
+            "(its libm rounds differently); nothing was written"
+        )
+    if coding.s.coder == "exact":
+        return  # integer arithmetic: any device count, thread count, CPU or torch build
     here = _environment(model)
     for key in ("device", "dtype", "torch"):
         theirs, ours = str(header.get(key, here[key])), str(here[key])
@@ -463,17 +409,22 @@ def decompress(
     model: torch.nn.Module, blob: bytes, progress: Callable[[int], None] | None = None
 ) -> bytes:
     header, payload, raw_bytes = read_header(blob)
-    check_environment(model, header)
+    try:
+        coding = _Coding(model, stream_settings(header))
+    except ExactError as e:
+        raise CompressError(f"this model cannot decode the stream: {e}") from None
+    check_environment(model, header, coding)
     n, chunk, batch = int(header["n"]), int(header["chunk"]), int(header["batch"])
     lengths = [min(chunk, n - i) for i in range(0, n, chunk)]
     raw, off = {}, 0
     for i in header["raw"]:
         raw[i] = np.frombuffer(raw_bytes[off : off + lengths[i]], dtype=np.uint8)
         off += lengths[i]
-    dec = _Decoder(payload)
+    dec = Decoder(payload)
     out = np.zeros(n, dtype=np.uint8)
     threads = torch.get_num_threads()
-    torch.set_num_threads(int(header.get("threads", threads)))  # same reduction order as coding
+    if coding.s.coder == "float":  # the same reduction order as coding
+        torch.set_num_threads(int(header.get("threads", threads)))
     try:
         done = 0
         for b, group in enumerate(_batches(len(lengths), batch)):
@@ -490,11 +441,14 @@ def decompress(
                     if i in raw:
                         rows[j][t] = raw[i][t]
                     else:
-                        rows[j][t] = dec.decode(UNIFORM if cum is None else cum[j])
+                        try:
+                            rows[j][t] = dec.decode(UNIFORM if cum is None else cum[j])
+                        except CorruptStream as e:
+                            raise CompressError(str(e)) from None
                     column[j] = rows[j][t]
                 return column
 
-            _columns(model, rows, int(header["window"]), next_column)
+            coding.columns(rows, next_column)
             blocks = header.get("blocks")
             if blocks and zlib.crc32(b"".join(r.tobytes() for r in rows)) != blocks[b]:
                 raise CompressError(_differs(header, f"block {b + 1} of {len(blocks)}"))

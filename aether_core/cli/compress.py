@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+CODERS = ("exact", "float")  # aether_core.compress.CODERS, without importing torch for --help
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     for name, helptext in (
@@ -20,14 +22,38 @@ def register(sub: argparse._SubParsersAction) -> None:
     ):
         p = sub.add_parser(name, help=helptext, description=helptext)
         p.add_argument("input", help="input file (- for standard input)")
-        p.add_argument("--checkpoint", help="checkpoint dir (default: the shipped model)")
+        p.add_argument(
+            "--checkpoint",
+            help="checkpoint dir (default: the shipped compression model, else the default model)",
+        )
         p.add_argument("--device", default="cpu")
         p.add_argument("--threads", type=int, help="torch CPU threads")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
         if name != "decompress":
-            p.add_argument("--chunk", type=int, default=2048, help="bytes per independent chunk")
             p.add_argument(
-                "--batch", type=int, default=64, help="chunks run through the model at once"
+                "--chunk",
+                type=int,
+                default=0,
+                help="bytes per independent chunk (0: from the size)",
+            )
+            p.add_argument(
+                "--batch",
+                type=int,
+                default=0,
+                help="chunks run through the model at once (0: auto)",
+            )
+            p.add_argument(
+                "--coder",
+                choices=("auto", *CODERS),
+                default="auto",
+                help="exact: integer arithmetic, decodes on any machine (auto: where the model "
+                "allows it); float: the model's own arithmetic, same machine kind only",
+            )
+            p.add_argument(
+                "--adapt",
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help="mix in statistics of the file itself (default: on with the exact coder)",
             )
         if name == "surprise":
             p.add_argument("--png", help="also write the map as an image (PNG)")
@@ -55,10 +81,10 @@ def _progress(total: int, label: str, quiet: bool) -> Iterator[Callable[[int], N
 
 
 def _load(args: argparse.Namespace) -> tuple[Any, bytes]:
-    from ..checkpoint import default_checkpoint, load_checkpoint, resolve_device
+    from ..checkpoint import COMPRESS_ASSET, default_checkpoint, load_checkpoint, resolve_device
     from . import CliError
 
-    ckpt = args.checkpoint or default_checkpoint()
+    ckpt = args.checkpoint or default_checkpoint(COMPRESS_ASSET) or default_checkpoint()
     if ckpt is None:
         raise CliError("no checkpoint: pass --checkpoint DIR (a trained model is needed)")
     try:
@@ -78,15 +104,16 @@ def run(args: argparse.Namespace) -> int:
     from ..fsutil import atomic_write_bytes
     from . import UsageError
 
-    if args.mode != "decompress" and (args.chunk < 1 or args.batch < 1):
-        raise UsageError("--chunk and --batch must be >= 1")
+    if args.mode != "decompress" and (args.chunk < 0 or args.batch < 0):
+        raise UsageError("--chunk and --batch must be >= 0 (0: chosen for you)")
     model, data = _load(args)
     if args.mode == "surprise":
         return _surprise(args, model, data)
     t0 = time.perf_counter()
     if args.mode == "compress":
         with _progress(len(data), "compress", args.quiet) as bar:
-            out = compress(model, data, Settings(args.chunk, args.batch), progress=bar)
+            settings = Settings(args.chunk, args.batch, coder=args.coder, adapt=args.adapt)
+            out = compress(model, data, settings, progress=bar)
         target = args.output or (f"{args.input}.aez" if args.input != "-" else None)
         n, summary = len(data), f"{8 * len(out) / max(1, len(data)):.4f} bits/byte"
     else:
@@ -118,7 +145,8 @@ def _surprise(args: argparse.Namespace, model: Any, data: bytes) -> int:
     from ..surprise import legend, render, top_spans
 
     with _progress(len(data), "surprise", args.quiet) as bar:
-        bits = byte_costs(model, data, Settings(args.chunk, args.batch), progress=bar)
+        settings = Settings(args.chunk, args.batch, coder=args.coder, adapt=args.adapt)
+        bits = byte_costs(model, data, settings, progress=bar)
     console = Console(highlight=False)
     limit = args.limit or None
     console.print(render(data, bits, limit))

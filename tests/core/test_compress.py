@@ -13,6 +13,7 @@ import torch
 from aether_core import compress as cz
 from aether_core.checkpoint import save_checkpoint
 from aether_core.cli import main
+from aether_core.codec import arith, predict
 from aether_core.compress import CompressError, Settings, byte_costs, compress, decompress
 from aether_core.config import ModelConfig
 from aether_core.model import build_model
@@ -116,9 +117,9 @@ def test_costs_follow_the_sliding_context(trained: torch.nn.Module) -> None:
             a, b = contexts[target]
             assert keep <= b - a <= W or a == 0
             logits = trained(torch.tensor([list(data[a:b])]), last_only=True)[:, -1]
-            cum = cz.cum_freqs(logits)[0]
+            cum = predict.cum_freqs(logits)[0]
             y = data[target]
-            assert abs(bits[target] - np.log2(cz.FREQ_TOTAL / (cum[y + 1] - cum[y]))) < 0.01
+            assert abs(bits[target] - np.log2(arith.FREQ_TOTAL / (cum[y + 1] - cum[y]))) < 0.01
     assert bits[0] == 8.0
 
 
@@ -238,10 +239,11 @@ def test_header_is_compact_and_round_trips() -> None:
     h = {"n": 111540, "crc32": 0xDEADBEEF, "chunk": 2048, "batch": 64, "window": 256,
          "threads": 2, "payload": 30774, "model": "bcf1a6a30fcbc416", "device": "cpu",
          "dtype": "float32", "torch": "2.13.0", "raw": [0, 7, 300],
-         "probe": "0123456789abcdef", "blocks": [1, 0xFFFFFFFF]}  # fmt: skip
+         "probe": "0123456789abcdef", "blocks": [1, 0xFFFFFFFF], "coder": 1, "adapt": 1,
+         "kernel": "fedcba9876543210"}  # fmt: skip
     packed = cz.pack_header(h)
     assert cz.unpack_header(packed) == h
-    assert len(packed) < 70  # a JSON header was ~180 bytes: 0.6% of a 30 kB stream
+    assert len(packed) < 80  # a JSON header was ~180 bytes: 0.6% of a 30 kB stream
     for bad in (packed[:-1], packed + b"\x00", b"\xff" * 12):
         with pytest.raises(ValueError):
             cz.unpack_header(bad)

@@ -17,6 +17,7 @@ import torch
 
 from aether_core import compress as cz
 from aether_core.checkpoint import load_checkpoint, save_checkpoint
+from aether_core.codec import arith, predict
 from aether_core.compress import CompressError, Settings, compress, decompress
 from aether_core.segments import leb128
 from tests.core.test_compress import english, trained  # noqa: F401 - the fitted model fixture
@@ -68,7 +69,7 @@ def test_another_thread_count_and_another_process(model, ckpt, tmp_path) -> None
 def perturb_after(monkeypatch, calls: int) -> dict:
     """From the ``calls``-th model step on, the decoder's arithmetic is slightly off (one
     frequency unit moves between two byte values), as on another CPU or BLAS."""
-    real = cz.cum_freqs
+    real = predict.cum_freqs
     seen = {"steps": 0, "decoded": 0}
 
     def off(logits):
@@ -79,14 +80,14 @@ def perturb_after(monkeypatch, calls: int) -> dict:
             cum[:, 1:101] += 1  # byte 0 one wider, bytes 100.. one narrower: still valid
         return cum
 
-    real_decode = cz._Decoder.decode
+    real_decode = arith.Decoder.decode
 
     def counting(self, cum):
         seen["decoded"] += 1
         return real_decode(self, cum)
 
-    monkeypatch.setattr(cz, "cum_freqs", off)
-    monkeypatch.setattr(cz._Decoder, "decode", counting)
+    monkeypatch.setattr(predict, "cum_freqs", off)
+    monkeypatch.setattr(arith.Decoder, "decode", counting)
     return seen
 
 
@@ -123,12 +124,15 @@ def test_a_torch_minor_update_is_checked_not_refused(model, monkeypatch) -> None
     assert decompress(model, blob) == DATA
 
 
+V5_TAIL = 10  # version 5's fields after the block CRCs: coder, adapt (1 byte each), kernel (8)
+
+
 def as_version_3(blob: bytes) -> bytes:
     """The same stream in the version 3 layout (no probe, no block CRCs)."""
     start = len(cz.MAGIC) + cz._HEAD.size
     _, size, _ = cz._HEAD.unpack(blob[len(cz.MAGIC) : start])
-    head = blob[start : start + size]
-    blocks = cz.unpack_header(head)["blocks"]
+    head = blob[start : start + size][:-V5_TAIL]
+    blocks = cz.unpack_header(head, 4)["blocks"]
     old = head[: len(head) - 8 - len(leb128(len(blocks))) - 4 * len(blocks)]
     assert "probe" not in cz.unpack_header(old, 3)
     return cz.MAGIC + cz._HEAD.pack(3, len(old), zlib.crc32(old)) + old + blob[start + size :]
@@ -148,7 +152,7 @@ def test_header_lying_about_blocks_is_refused(model) -> None:
     start = len(cz.MAGIC) + cz._HEAD.size
     _, size, _ = cz._HEAD.unpack(blob[len(cz.MAGIC) : start])
     head = bytearray(blob[start : start + size])
-    head[-4:] = struct.pack(">I", 0)  # the last block's CRC replaced
+    head[-4 - V5_TAIL : -V5_TAIL] = struct.pack(">I", 0)  # the last block's CRC replaced
     fake = (
         cz.MAGIC + cz._HEAD.pack(cz.VERSION, size, zlib.crc32(head)) + head + blob[start + size :]
     )

@@ -1,0 +1,145 @@
+"""The exact coding path: integer arithmetic that gives the same probabilities whatever the thread
+count or process, close to the float model's, and round trips through ``aether compress``."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from aether_core.checkpoint import save_checkpoint
+from aether_core.codec import tables
+from aether_core.codec.exact import ExactError, ExactLM, quantize
+from aether_core.compress import CompressError, Settings, compress, decompress, read_header
+from aether_core.config import ModelConfig
+from aether_core.model import build_model
+from tests.core.test_compress import english
+
+ROOT = Path(__file__).resolve().parents[2]
+CFG = dict(dim=48, n_layers=2, n_heads=2, n_kv_heads=1, hidden_dim=96, max_seq_len=64,
+           cross_attn=False, ngram_sizes=(2, 3), ngram_table=512)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def fitted() -> torch.nn.Module:
+    """An exact-capable model fitted for a few seconds to word salad (sharp distributions)."""
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(**CFG))
+    data = torch.tensor(list(english(20_000, seed=1)))
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(120):
+        idx = torch.randint(0, len(data) - 65, (16,), generator=gen)
+        rows = torch.stack([data[i : i + 65] for i in idx.tolist()])
+        loss = torch.nn.functional.cross_entropy(
+            model(rows[:, :-1]).flatten(0, 1), rows[:, 1:].flatten()
+        )
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return model.eval()
+
+
+def step_all(model: torch.nn.Module, rows: torch.Tensor, window: int) -> torch.Tensor:
+    lm = ExactLM(model, window=window, max_len=rows.shape[1] + 1)
+    st = lm.new_state(rows.shape[0])
+    return torch.stack([lm.step(st, rows[:, t]) for t in range(rows.shape[1])], 1)
+
+
+def test_quantize_is_exact_on_integers_and_bounded() -> None:
+    x = torch.tensor([[0.0, 0.0], [1.0, -2.0], [3e-12, 1e-12]])
+    q, s = quantize(x)
+    assert q.abs().max() <= 127 and torch.equal(q[0], torch.zeros(2))
+    assert torch.allclose(q * s, x, rtol=0.01, atol=0)
+
+
+def test_exact_probabilities_match_the_float_model(fitted) -> None:
+    rows = torch.tensor([list(english(60, seed=s)) for s in range(3)])
+    weights = step_all(fitted, rows, window=64)
+    p_exact = weights / weights.sum(-1, keepdim=True)
+    with torch.no_grad():
+        p_float = torch.softmax(fitted(rows)[..., :256].double(), -1)
+    kl = (p_float * (p_float.clamp_min(1e-12).log() - p_exact.clamp_min(1e-12).log())).sum(-1)
+    assert p_float.max(-1).values.mean() > 0.3  # the model is sharp: the check means something
+    assert kl.mean() < 0.02, kl.mean()  # nats per byte lost to int8 and lookups
+
+
+def test_same_weights_whatever_the_thread_count(fitted) -> None:
+    rows = torch.tensor([list(english(80, seed=s)) for s in range(4)])
+    threads = torch.get_num_threads()
+    try:
+        out = []
+        for n in (1, 2, 3):
+            torch.set_num_threads(n)
+            out.append(step_all(fitted, rows, window=32))
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.equal(out[0], out[1]) and torch.equal(out[0], out[2])
+
+
+def test_other_shapes_are_refused_in_one_line() -> None:
+    bad = build_model(ModelConfig(**{**CFG, "n_kv_heads": 2}))
+    with pytest.raises(ExactError, match="one key/value head"):
+        ExactLM(bad, window=16, max_len=32)
+    with pytest.raises(ExactError, match="window"):
+        ExactLM(build_model(ModelConfig(**CFG)), window=1000, max_len=32)
+
+
+@pytest.mark.parametrize("adapt", [False, True])
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"z", english(700), bytes(range(256)) * 3, b"GET /index.html 200\n" * 40],
+    ids=["empty", "one", "text", "ramp", "log"],
+)
+def test_exact_round_trip(fitted, data: bytes, adapt: bool) -> None:
+    settings = Settings(chunk=160, batch=4, coder="exact", adapt=adapt)
+    blob = compress(fitted, data, settings)
+    header = read_header(blob)[0]
+    assert (header["coder"], header["adapt"]) == (1, int(adapt))
+    assert decompress(fitted, blob) == data
+
+
+def test_adaptation_learns_the_file(fitted) -> None:
+    lines = b"".join(
+        b"2026-12-07 01:%02d:%02d host kernel: eth0 link up, speed %d Mbps\n" % (m, s, 10**m % 7)
+        for m in range(6) for s in range(0, 60, 7)
+    )  # fmt: skip
+    plain = len(compress(fitted, lines, Settings(chunk=256, batch=8, coder="exact", adapt=False)))
+    adapted = len(compress(fitted, lines, Settings(chunk=256, batch=8, coder="exact", adapt=True)))
+    assert adapted < 0.6 * plain, (adapted, plain)
+
+
+def test_other_lookup_tables_are_refused_before_decoding(fitted, monkeypatch) -> None:
+    blob = compress(fitted, english(400), Settings(chunk=100, batch=4, coder="exact"))
+    monkeypatch.setattr(tables, "fingerprint", lambda *a: "another machine")
+    with pytest.raises(CompressError, match="lookup tables differ"):
+        decompress(fitted, blob)
+
+
+def test_streams_decode_in_other_processes_with_other_thread_counts(fitted, tmp_path) -> None:
+    """Coded here (this process's threads), decoded by two fresh processes with 1 and 2 threads:
+    the probabilities must agree bit for bit or the CRCs would refuse."""
+    save_checkpoint(tmp_path / "ckpt", fitted, fitted.cfg)
+    data = english(3000, seed=7) + b"\x00\xff" * 40
+    (tmp_path / "s.aez").write_bytes(compress(fitted, data, Settings(chunk=300, batch=8)))
+    code = (
+        "import sys, hashlib, torch\n"
+        "from aether_core.checkpoint import load_checkpoint\n"
+        "from aether_core.compress import decompress\n"
+        "torch.set_num_threads(int(sys.argv[3]))\n"
+        "m, _, _ = load_checkpoint(sys.argv[1])\n"
+        "blob = open(sys.argv[2], 'rb').read()\n"
+        "print(hashlib.sha256(decompress(m, blob)).hexdigest())\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    for threads in ("1", "2"):
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path / "ckpt"), str(tmp_path / "s.aez"), threads],
+            env=env, capture_output=True, text=True, timeout=240, check=True,
+        )  # fmt: skip
+        assert out.stdout.strip() == hashlib.sha256(data).hexdigest()
