@@ -27,7 +27,8 @@ class DecodeBench:
     prompt_bytes: int
     new_bytes: int
     prefill_s: float
-    cached_bytes_per_s: float
+    cached_bytes_per_s: float  # DecodeSession.step: the fast step where it applies
+    general_bytes_per_s: float  # the same steps through the model's general forward
     recompute_bytes_per_s: float
     speedup: float
     ceiling_steps_per_s: float
@@ -46,7 +47,8 @@ def _sync(device: torch.device) -> None:
 
 
 def decode_weights(model: nn.Module) -> list[torch.Tensor]:
-    """The 2-D weights one text-only decode step multiplies by (cross-attention and ViT skipped)."""
+    """The 2-D float weights one text-only decode step multiplies by (cross-attention and ViT
+    skipped; packed layers are :func:`decode_packed`)."""
     out = []
     for name, p in model.named_parameters():
         if p.dim() != 2 or name.startswith("vit.") or ".cross." in name or "embed" in name:
@@ -57,16 +59,36 @@ def decode_weights(model: nn.Module) -> list[torch.Tensor]:
     return out
 
 
+def decode_packed(model: nn.Module) -> list[nn.Module]:
+    """The text path's packed low-precision layers (model/quantize.py), run by their kernels."""
+    from .model.quantize import PackedLinear
+
+    return [
+        m
+        for name, m in model.named_modules()
+        if isinstance(m, PackedLinear) and ".cross." not in name and not name.startswith("vit.")
+    ]
+
+
 @torch.inference_mode()
-def matvec_ceiling(weights: list[torch.Tensor], device: torch.device, repeats: int = 20) -> float:
-    """Seconds for one pass of F.linear(x, W) over every weight (best of ``repeats``)."""
+def matvec_ceiling(
+    weights: list[torch.Tensor],
+    device: torch.device,
+    repeats: int = 20,
+    packed: list[nn.Module] = (),
+) -> float:
+    """Seconds for one pass of F.linear(x, W) over every weight, and of each packed layer's own
+    kernel (best of ``repeats``)."""
     xs = {w.shape[1]: torch.randn(1, w.shape[1], device=device, dtype=w.dtype) for w in weights}
+    xs |= {m.in_features: torch.randn(1, m.in_features) for m in packed if m.in_features not in xs}
     best = float("inf")
     for _ in range(repeats):
         _sync(device)
         t = time.perf_counter()
         for w in weights:
             F.linear(xs[w.shape[1]], w)
+        for m in packed:
+            m(xs[m.in_features])
         _sync(device)
         best = min(best, time.perf_counter() - t)
     return best
@@ -79,13 +101,14 @@ def bench_decode(
     new_bytes: int = 128,
     recompute_steps: int = 8,
     seed: int = 0,
+    compile: bool = False,
 ) -> DecodeBench:
     device = next(model.parameters()).device
     dtype = next(model.parameters()).dtype
     g = torch.Generator().manual_seed(seed)
     prompt = torch.randint(0, 256, (prompt_bytes,), generator=g).tolist()
     greedy = SamplingConfig(temperature=0.0)
-    session = DecodeSession(model, prompt_bytes + new_bytes + 2, device)
+    session = DecodeSession(model, prompt_bytes + new_bytes + 2, device, compile=compile)
     # warm-up (allocator, kernels), then the timed run on a fresh cache
     list(session.generate(prompt[:64], greedy, 8, stop_tokens=()))
     session.reset()
@@ -94,13 +117,11 @@ def bench_decode(
     session.feed(prompt)
     _sync(device)
     prefill = time.perf_counter() - t0
-    tok = 65
-    t0 = time.perf_counter()
-    for _ in range(new_bytes):
-        logits = session.step(tok)
-        tok = int(torch.argmax(logits))
-    _sync(device)
-    cached = new_bytes / (time.perf_counter() - t0)
+    session.reset()
+    cached = _time_steps(session, prompt, new_bytes, device)
+    fast, session.fast = session.fast, None  # the general forward, on the same cache
+    general = _time_steps(session, prompt, new_bytes, device)
+    session.fast = fast
     # the original system's way: a full forward over the whole sequence for every new byte
     seq = list(prompt)
     steps = max(1, min(recompute_steps, new_bytes))
@@ -111,7 +132,7 @@ def bench_decode(
         seq.append(int(torch.argmax(logits[0, -1])))
     _sync(device)
     recompute = steps / (time.perf_counter() - t0)
-    ceiling = 1.0 / matvec_ceiling(decode_weights(model), device)
+    ceiling = 1.0 / matvec_ceiling(decode_weights(model), device, packed=decode_packed(model))
     if device.type == "cuda":
         peak = torch.cuda.max_memory_allocated() / 2**20
     else:
@@ -125,12 +146,26 @@ def bench_decode(
         new_bytes=new_bytes,
         prefill_s=prefill,
         cached_bytes_per_s=cached,
+        general_bytes_per_s=general,
         recompute_bytes_per_s=recompute,
         speedup=cached / recompute,
         ceiling_steps_per_s=ceiling,
         fraction_of_ceiling=cached / ceiling,
         peak_memory_mb=peak,
     )
+
+
+def _time_steps(session: DecodeSession, prompt: list[int], new_bytes: int, device) -> float:
+    """Bytes/s of ``new_bytes`` greedy steps after ``prompt`` (prefilled untimed)."""
+    session.feed(prompt)
+    tok = 65
+    _sync(device)
+    t0 = time.perf_counter()
+    for _ in range(new_bytes):
+        logits = session.step(tok)
+        tok = int(torch.argmax(logits))
+    _sync(device)
+    return new_bytes / (time.perf_counter() - t0)
 
 
 @dataclass

@@ -20,6 +20,7 @@ from torch import Tensor
 
 from .decoding import SamplingConfig as SamplingConfig  # defined once there, re-exported
 from .entropy_sampling import adapt
+from .model.fast_decode import fast_step_for
 from .vocab import Tok, is_byte
 
 
@@ -94,6 +95,10 @@ def sample_token(
 ) -> int:
     """One token from a logits row [V]; greedy when temperature is 0. The entropy sampler picks
     the strategy from the distribution itself (entropy_sampling.adapt)."""
+    if cfg.temperature <= 0 and cfg.repetition_penalty == 1.0:
+        # greedy, nothing reweighted: the argmax of the allowed logits, without process_logits'
+        # copy (the same token: float() is exact and argmax picks the first of equal maxima)
+        return int(torch.argmax(_mask(logits, allowed)))
     if cfg.sampler != "plain":
         cfg = adapt(_mask(logits, allowed), cfg)
     logits = process_logits(logits, cfg, history, allowed)
@@ -122,6 +127,7 @@ class DecodeSession:
         max_len: int,
         device: torch.device | str | None = None,
         cache: object = None,
+        compile: bool = False,
     ) -> None:
         self.model = model
         self.device = device or next(model.parameters()).device
@@ -131,6 +137,9 @@ class DecodeSession:
         self._vision_key: object = None
         self._pos = torch.arange(self.max_len, device=self.device)
         self._step_buf = torch.zeros(1, 1, dtype=torch.long, device=self.device)
+        # the one-token step without the general forward's overhead (None: never)
+        # (compile: a static-shape graph, model/compiled_decode.py)
+        self.fast = fast_step_for(model, compile)
 
     def reset(self) -> None:
         self.tokens = []
@@ -177,6 +186,10 @@ class DecodeSession:
         n = len(self.tokens)
         if n >= self.max_len:
             raise ValueError(f"context full ({self.max_len} tokens)")
+        if self.fast is not None and self.fast.applies(self.cache):
+            logits = self.fast.step(token, n, self._pos[n : n + 1], self.cache)
+            self.tokens.append(token)
+            return logits
         self._step_buf.fill_(token)
         logits = self.model(
             self._step_buf, input_pos=self._pos[n : n + 1], cache=self.cache, last_only=True
