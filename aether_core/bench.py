@@ -175,14 +175,16 @@ class AgentBench:
     first_answer_byte_s: float  # median over turns, default-size model (random weights if none)
     first_answer_bytes_before: float  # thought and call bytes written before the answer began
     turns: int
+    bytes_per_s: float  # every byte the model wrote in the turns over the time spent writing
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 def bench_agent(agent_factory, model_agent, steps: int = 6, turns: int = 5) -> AgentBench:
-    """Agent overhead per step (scripted policy, echo tool: no model time), then time to the
-    first answer byte with a real model policy."""
+    """Agent overhead per step (scripted policy, echo tool: no model time), then whole turns
+    with a real model policy (one greeting, one calc question, in turn): the time to the first
+    answer byte and the bytes per second of writing (thought, call and answer bytes)."""
     from .agent.events import AnswerDelta, Done
     from .segments import Text, Thought, ToolCall
 
@@ -195,16 +197,21 @@ def bench_agent(agent_factory, model_agent, steps: int = 6, turns: int = 5) -> A
     list(agent.run("overhead"))
     overhead = (time.perf_counter() - t) / steps
     firsts, before = [], []
+    written, writing = 0, 0.0
+    prompts = ("hello there, what can you do?", "what is 37 times 12?")
     for i in range(turns):
         model_agent.reset()
         model_agent.sampling.seed = i
         t = time.perf_counter()
-        for ev in model_agent.run("hello there, what can you do?"):
-            if isinstance(ev, AnswerDelta):
-                firsts.append(time.perf_counter() - t)
-                model_agent.cancel()
+        first = None
+        for ev in model_agent.run(prompts[i % 2]):
+            if isinstance(ev, AnswerDelta) and first is None:
+                first = time.perf_counter() - t
+                firsts.append(first)
             elif isinstance(ev, Done):
-                before.append(ev.bytes_generated)
+                written += ev.bytes_generated
+                writing += ev.bytes_generated / ev.bytes_per_s if ev.bytes_per_s else 0.0
+                before.append(ev.bytes_generated - len(ev.answer.encode()))
     firsts.sort()
     return AgentBench(
         steps=steps,
@@ -212,6 +219,7 @@ def bench_agent(agent_factory, model_agent, steps: int = 6, turns: int = 5) -> A
         first_answer_byte_s=firsts[len(firsts) // 2] if firsts else float("nan"),
         first_answer_bytes_before=sum(before) / max(1, len(before)),
         turns=len(firsts),
+        bytes_per_s=written / writing if writing else float("nan"),
     )
 
 

@@ -57,11 +57,12 @@ def bench_hf_decode(cfg: ModelConfig, prompt: list[int], new_bytes: int) -> HfDe
     t0 = time.perf_counter()
     out = model(input_ids=ids, use_cache=True)
     prefill = time.perf_counter() - t0
-    cache, tok = out.past_key_values, torch.tensor([[65]])
+    key = "cache" if "cache" in out else "past_key_values"  # transformers 5.x names it cache
+    cache, tok = out[key], torch.tensor([[65]])
     t0 = time.perf_counter()
     for _ in range(new_bytes):
-        out = model(input_ids=tok, past_key_values=cache, use_cache=True)
-        cache = out.past_key_values
+        out = model(input_ids=tok, use_cache=True, **{key: cache})
+        cache = out[key]
         tok = out.logits[:, -1:].argmax(-1)
     steps = time.perf_counter() - t0
     return HfDecode(sum(p.numel() for p in model.parameters()), prefill, new_bytes / steps)

@@ -133,6 +133,7 @@ def run_agent(args: argparse.Namespace) -> int:
         f"first answer byte: {r.first_answer_byte_s * 1000:.0f} ms (median of {r.turns} turns, "
         f"{r.first_answer_bytes_before:.0f} bytes written first)"
     )
+    print(f"writing: {r.bytes_per_s:.0f} bytes/s (every byte of {r.turns} whole turns)")
     return 0
 
 

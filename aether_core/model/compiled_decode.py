@@ -5,7 +5,7 @@ Every shape is fixed: the query attends over the cache's whole length with a mas
 positions written so far (``keys <= pos``), and the token and position come in as one-element
 tensors, so one compiled graph serves every step of a session. Inductor fuses the small
 operations of a block into a few C++ loops; the C++ wrapper (``cpp_wrapper``) calls them without
-Python in between. For narrow models the matrix-vector products are written as a multiply and a
+Python in between (on CUDA the step replays as a CUDA graph). For narrow models the matrix-vector products are written as a multiply and a
 sum, which inductor fuses with their neighbours instead of calling a BLAS kernel per product; wider
 ones keep ``F.linear``. The first compile takes tens of seconds (inductor's cache keeps it for
 later runs), which is why it is opt-in.
@@ -42,9 +42,10 @@ class CompiledStep:
         self.fused = cfg.dim <= FUSED_MATVEC_MAX_DIM
         self._tok = torch.zeros(1, dtype=torch.long, device=model.embed.weight.device)
         self._pos = torch.zeros_like(self._tok)
-        self._compiled = torch.compile(
-            self._graph, fullgraph=True, dynamic=False, options={"cpp_wrapper": True}
-        )
+        # CPU: a C++ wrapper calls the kernels; CUDA: the step replays as a CUDA graph
+        on_cuda = self._tok.device.type == "cuda"
+        options = {"triton.cudagraphs": True} if on_cuda else {"cpp_wrapper": True}
+        self._compiled = torch.compile(self._graph, fullgraph=True, dynamic=False, options=options)
         self.failed: str | None = None  # why compiling failed (then every step is eager)
 
     @staticmethod

@@ -15,6 +15,8 @@ they are a small share of a step's bytes and the output layer sets every logit.
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 from torch import Tensor, nn
 
@@ -42,7 +44,9 @@ class PackedLinear(nn.Module):
         if kind == "int8":
             scale = (w.abs().amax(1) / 127).clamp_min(1e-12).double()
             zero = torch.zeros(len(scale), dtype=torch.long)
-            q = torch.quantize_per_channel(w, scale, zero, 0, torch.qint8)
+            with warnings.catch_warnings():  # quantized tensors are deprecated as a public API;
+                warnings.simplefilter("ignore")  # fbgemm's prepack still takes one
+                q = torch.quantize_per_channel(w, scale, zero, 0, torch.qint8)
             self._packed = torch.ops.quantized.linear_prepack(q, None)
         elif kind == "float16":
             self._packed = torch.ops.quantized.linear_prepack_fp16(w, None)
@@ -75,11 +79,12 @@ def pack_linears(model: nn.Module, kind: str) -> int:
         raise AetherError(f"{kind} weights are packed for the CPU (fbgemm); on a GPU cast instead")
     if not packed_available():
         raise AetherError("this torch build has no fbgemm/x86 quantized engine")
-    swapped = 0
-    blocks = getattr(model, "blocks", None)
-    if blocks is None:
+    from .transformer import ByteTransformer
+
+    if not isinstance(model, ByteTransformer):
         raise AetherError(f"{kind} decoding supports the flat model (arch 'flat') only")
-    for block in blocks:
+    swapped = 0
+    for block in model.blocks:
         for parent in list(block.modules()):
             for name, child in list(parent.named_children()):
                 if name in PACKED_LAYERS and type(child) is nn.Linear and child.bias is None:
