@@ -20,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="default: 1024, or what the model's context leaves after --new-bytes",
     )
     d.add_argument("--new-bytes", type=int, default=128)
+    d.add_argument(
+        "--rounds", type=int, default=3, help="timed rounds of each path; the best is reported"
+    )
     d.add_argument("--recompute-steps", type=int, default=8, help="steps timed for the slow path")
     d.add_argument("--device", default="auto")
     add_dtype_argument(d)
@@ -149,6 +152,8 @@ def run_decode(args: argparse.Namespace) -> int:
 
     if (args.prompt_bytes is not None and args.prompt_bytes < 1) or args.new_bytes < 1:
         raise UsageError("--prompt-bytes and --new-bytes must be positive")
+    if not 1 <= args.rounds <= 100:
+        raise UsageError("--rounds must be in 1..100")
     if args.threads:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
@@ -166,7 +171,12 @@ def run_decode(args: argparse.Namespace) -> int:
             f"--prompt-bytes + --new-bytes exceed the model's {max_seq_len}-token context"
         )
     r = bench_decode(
-        model, args.prompt_bytes, args.new_bytes, args.recompute_steps, compile=args.compile
+        model,
+        args.prompt_bytes,
+        args.new_bytes,
+        args.recompute_steps,
+        compile=args.compile,
+        rounds=args.rounds,
     )
     if args.dtype:
         r.dtype = args.dtype  # packed int8/float16 layers leave the parameters float32
@@ -179,7 +189,9 @@ def run_decode(args: argparse.Namespace) -> int:
         prompt = torch.randint(
             0, 256, (r.prompt_bytes,), generator=torch.Generator().manual_seed(0)
         )
-        hf = dataclasses.asdict(bench_hf_decode(model.cfg, prompt.tolist(), r.new_bytes))
+        hf = dataclasses.asdict(
+            bench_hf_decode(model.cfg, prompt.tolist(), r.new_bytes, args.rounds)
+        )
     if args.json:
         print(json.dumps({**r.to_dict(), **({"hf": hf} if hf else {})}))
         return 0

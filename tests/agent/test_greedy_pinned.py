@@ -1,11 +1,13 @@
 """Greedy outputs of the shipped model, pinned byte for byte.
 
-Computed on main at 55b6cf1, before the fast decode step (aether_core/model/fast_decode.py):
+Computed on main at 55b6cf1, before the fast decode step (aether_core/model/fast_decode.py) and
+the compiled one (compiled_decode.py):
 decoding faster must not change a single byte of what the model says. Seeded, offline tools
 (a fixed clock, a fake search backend)."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 
 import pytest
@@ -103,3 +105,16 @@ def test_model_greedy_text_is_pinned(agent, prompt, expected) -> None:
     out = generate(model, list(prompt), SamplingConfig(temperature=0.0), 64, stop_tokens=())
     assert len(out) == 64
     assert bytes(out) == expected
+
+
+@pytest.mark.skipif(shutil.which("g++") is None and shutil.which("c++") is None, reason="no C++")
+def test_compiled_step_writes_the_same_greedy_text(agent) -> None:
+    from aether_core.sampling import DecodeSession
+
+    session = DecodeSession(agent.policy.model, 512, compile=True)
+    for prompt, expected in TEXT:
+        out = list(
+            session.generate(list(prompt), SamplingConfig(temperature=0.0), 64, stop_tokens=())
+        )
+        assert session.fast.failed is None
+        assert bytes(out) == expected
