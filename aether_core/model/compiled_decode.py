@@ -17,15 +17,23 @@ terms), not bit for bit; greedy answers of the shipped model are the same (READM
 from __future__ import annotations
 
 import sys
+from typing import Protocol
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .attention import KVCache
-from .fast_decode import FastStep
 
 FUSED_MATVEC_MAX_DIM = 256  # up to this width a product is fused (a multiply and a sum)
+
+
+class DecodeStep(Protocol):
+    """What a session steps with (fast_decode.FastStep, or this module's CompiledStep)."""
+
+    def applies(self, cache: KVCache) -> bool: ...
+
+    def step(self, token: int, p: int, pos: Tensor, cache: KVCache) -> Tensor: ...
 
 
 def _matvec(x: Tensor, w: Tensor, fused: bool) -> Tensor:
@@ -34,9 +42,9 @@ def _matvec(x: Tensor, w: Tensor, fused: bool) -> Tensor:
 
 class CompiledStep:
     """``step(token, pos, pos_tensor, cache) -> logits [V]`` through a compiled static graph;
-    the eager :class:`FastStep` (same interface) covers what it cannot."""
+    the eager step (fast_decode.FastStep) covers what it cannot."""
 
-    def __init__(self, model: nn.Module, eager: FastStep) -> None:
+    def __init__(self, model: nn.Module, eager: DecodeStep) -> None:
         self.model, self.eager = model, eager
         cfg = model.cfg
         self.fused = cfg.dim <= FUSED_MATVEC_MAX_DIM
