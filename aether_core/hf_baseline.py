@@ -22,6 +22,7 @@ class HfDecode:
     params: int
     prefill_s: float
     cached_bytes_per_s: float
+    cached_bytes_per_cpu_s: float  # per second of this thread's CPU time
 
 
 def llama_like(cfg: ModelConfig):
@@ -57,17 +58,18 @@ def bench_hf_decode(
     model = llama_like(cfg)
     ids = torch.tensor([prompt])
     model(input_ids=ids[:, :64], use_cache=True)  # warm-up
-    prefill, rate = float("inf"), 0.0
+    prefill, rate, cpu_rate = float("inf"), 0.0, 0.0
     for _ in range(max(1, rounds)):
         t0 = time.perf_counter()
         out = model(input_ids=ids, use_cache=True)
         prefill = min(prefill, time.perf_counter() - t0)
         key = "cache" if "cache" in out else "past_key_values"  # transformers 5.x: cache
         cache, tok = out[key], torch.tensor([[65]])
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         for _ in range(new_bytes):
             out = model(input_ids=tok, use_cache=True, **{key: cache})
             cache = out[key]
             tok = out.logits[:, -1:].argmax(-1)
         rate = max(rate, new_bytes / (time.perf_counter() - t0))
-    return HfDecode(sum(p.numel() for p in model.parameters()), prefill, rate)
+        cpu_rate = max(cpu_rate, new_bytes / max(time.thread_time() - c0, 1e-9))
+    return HfDecode(sum(p.numel() for p in model.parameters()), prefill, rate, cpu_rate)

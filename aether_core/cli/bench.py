@@ -199,8 +199,14 @@ def run_decode(args: argparse.Namespace) -> int:
     print(
         f"prompt: {r.prompt_bytes} bytes (prefill {r.prefill_s * 1000:.0f} ms), new: {r.new_bytes} bytes"
     )
-    print(f"cached:    {r.cached_bytes_per_s:8.1f} bytes/s")
-    print(f"general:   {r.general_bytes_per_s:8.1f} bytes/s (the same steps, the general forward)")
+    print(
+        f"cached:    {r.cached_bytes_per_s:8.1f} bytes/s "
+        f"({r.cached_bytes_per_cpu_s:.1f} per CPU second)"
+    )
+    print(
+        f"general:   {r.general_bytes_per_s:8.1f} bytes/s "
+        f"({r.general_bytes_per_cpu_s:.1f} per CPU second; the same steps, the general forward)"
+    )
     print(f"recompute: {r.recompute_bytes_per_s:8.2f} bytes/s")
     print(f"speedup:   {r.speedup:8.1f}x")
     print(
@@ -210,8 +216,10 @@ def run_decode(args: argparse.Namespace) -> int:
     print(f"peak memory: {r.peak_memory_mb:.0f} MB")
     if hf:
         print(
-            f"HF Llama:  {hf['cached_bytes_per_s']:8.1f} bytes/s cached ({hf['params'] / 1e6:.1f}M "
+            f"HF Llama:  {hf['cached_bytes_per_s']:8.1f} bytes/s cached "
+            f"({hf['cached_bytes_per_cpu_s']:.1f} per CPU second; {hf['params'] / 1e6:.1f}M "
             f"params, fp32, prefill {hf['prefill_s'] * 1000:.0f} ms); Aether / HF: "
-            f"{r.cached_bytes_per_s / hf['cached_bytes_per_s']:.2f}x"
+            f"{r.cached_bytes_per_s / hf['cached_bytes_per_s']:.2f}x "
+            f"({r.cached_bytes_per_cpu_s / hf['cached_bytes_per_cpu_s']:.2f}x per CPU second)"
         )
     return 0
