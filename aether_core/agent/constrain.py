@@ -389,6 +389,10 @@ class StepGrammar:
             return _ONLY[Tok.EOS] if full else _BYTES_OR[Tok.EOS]
         return set()
 
+    def allows(self, tok: int) -> bool:
+        """Whether ``tok`` may come next (what ``allowed()``'s mask says, without the mask)."""
+        return tok in self.allowed_set()
+
     def allowed(self) -> torch.Tensor:
         got = self.allowed_set()
         key = got if isinstance(got, frozenset) else frozenset(got)
