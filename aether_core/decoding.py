@@ -8,6 +8,7 @@ settings import it at start-up.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 MAX_TEMPERATURE = 10.0  # the highest a face accepts: beyond it sampling is noise
 SAMPLER_HELP = {
@@ -17,6 +18,37 @@ SAMPLER_HELP = {
 """The samplers, with what each does (help texts of every face). entropy: the strategy follows the
 entropy of each next-byte distribution (entropy_sampling.py)."""
 SAMPLERS = tuple(SAMPLER_HELP)
+
+DTYPE_HELP = {
+    "float32": "the reference",
+    "bfloat16": "half the bytes; fast on GPUs and CPUs with AVX-512 BF16/AMX, slow elsewhere",
+    "float16": "half the bytes; for GPUs",
+    "int8": "CPU: int8 weights per output channel (fbgemm), a quarter of the bytes",
+}
+"""The precisions a model decodes in (``--dtype`` of every face; model/quantize.py applies them).
+A checkpoint may name its own in config.json as ``decode_dtype``."""
+DTYPES = tuple(DTYPE_HELP)
+
+
+def add_compile_argument(parser: Any) -> None:
+    """``--compile`` as every face spells it."""
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="decode through a torch.compile'd static-shape step (the first compile takes tens "
+        "of seconds, cached for later runs)",
+    )
+
+
+def add_dtype_argument(parser: Any) -> None:
+    """``--dtype`` as every face spells it (an argparse parser)."""
+    parser.add_argument(
+        "--dtype",
+        choices=DTYPES,
+        default=None,
+        help="decode precision (default: the checkpoint's decode_dtype, else as saved): "
+        + "; ".join(f"{k}: {v}" for k, v in DTYPE_HELP.items()),
+    )
 
 
 @dataclass

@@ -3,15 +3,14 @@
 ``DecodeSession`` owns one preallocated cache (or one row of a shared batch cache) and the tokens
 in it. ``feed`` reuses the longest shared prefix with what is already cached (rewinding is just
 writing at an earlier position), so an agent that re-sends its growing conversation every step
-only pays for the new tokens. ``DecodeBatch`` keeps several sessions in the rows of one cache and
-steps any of them together in one forward pass, each row at its own position; ``stream`` is the
-token loop (constraint, choices, stop tokens) over any ``Session``, so each row keeps its own
-grammar, copy prior and random generator.
+only pays for the new tokens (``decode_batch.DecodeBatch`` keeps several in the rows of one cache
+and steps them together); ``stream`` is the token loop (constraint, choices, stop tokens) over
+any ``Session``, so each row keeps its own grammar, copy prior and random generator.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -20,6 +19,7 @@ from torch import Tensor
 
 from .decoding import SamplingConfig as SamplingConfig  # defined once there, re-exported
 from .entropy_sampling import adapt
+from .model.fast_decode import fast_step_for
 from .vocab import Tok, is_byte
 
 
@@ -45,6 +45,7 @@ class Constraint(Protocol):
     def done(self) -> bool: ...
 
     # optional: ``reweight(logits) -> logits``, applied to the next token's logits first;
+    # ``allows(token) -> bool``: whether ``allowed()`` holds the token, answered without the mask;
     # ``choices() -> Sequence[Choice] | None``: a choice point, where the session scores every
     # offered continuation as a whole and writes the one it picks; ``greedy() -> bool``: the next
     # token (or choice) is the likeliest one whatever the temperature (a tool call's bytes)
@@ -82,7 +83,7 @@ def _mask(logits: Tensor, allowed: Tensor | None) -> Tensor:
     """``logits`` with the tokens the constraint forbids at -inf (the mask may live on the CPU)."""
     if allowed is None:
         return logits
-    return logits.masked_fill(~allowed.to(logits.device), float("-inf"))
+    return torch.where(allowed.to(logits.device), logits, float("-inf"))  # one op, not two
 
 
 def sample_token(
@@ -94,6 +95,10 @@ def sample_token(
 ) -> int:
     """One token from a logits row [V]; greedy when temperature is 0. The entropy sampler picks
     the strategy from the distribution itself (entropy_sampling.adapt)."""
+    if cfg.temperature <= 0 and cfg.repetition_penalty == 1.0:
+        # greedy, nothing reweighted: the argmax of the allowed logits, without process_logits'
+        # copy (the same token: float() is exact and argmax picks the first of equal maxima)
+        return int(torch.argmax(_mask(logits, allowed)))
     if cfg.sampler != "plain":
         cfg = adapt(_mask(logits, allowed), cfg)
     logits = process_logits(logits, cfg, history, allowed)
@@ -101,6 +106,19 @@ def sample_token(
         return int(torch.argmax(logits))
     probs = torch.softmax(logits, -1)
     return int(torch.multinomial(probs.cpu(), 1, generator=generator))
+
+
+def _plain_argmax(logits: Tensor, cfg: SamplingConfig, constraint: Constraint | None) -> int | None:
+    """Greedy with nothing reweighted, where the constraint can say cheaply whether a token is
+    allowed (``allows``): the unmasked argmax when it is allowed, without building the mask (it
+    is then the masked argmax too: masking only lowers the others); None otherwise."""
+    if cfg.temperature > 0 or cfg.repetition_penalty != 1.0:
+        return None
+    allows = getattr(constraint, "allows", None) if constraint is not None else (lambda _: True)
+    if allows is None:
+        return None
+    tok = int(torch.argmax(logits))
+    return tok if allows(tok) else None
 
 
 def make_generator(seed: int | None) -> torch.Generator:
@@ -122,6 +140,7 @@ class DecodeSession:
         max_len: int,
         device: torch.device | str | None = None,
         cache: object = None,
+        compile: bool = False,
     ) -> None:
         self.model = model
         self.device = device or next(model.parameters()).device
@@ -131,6 +150,9 @@ class DecodeSession:
         self._vision_key: object = None
         self._pos = torch.arange(self.max_len, device=self.device)
         self._step_buf = torch.zeros(1, 1, dtype=torch.long, device=self.device)
+        # the one-token step without the general forward's overhead (None: never)
+        # (compile: a static-shape graph, model/compiled_decode.py)
+        self.fast = fast_step_for(model, compile)
 
     def reset(self) -> None:
         self.tokens = []
@@ -177,6 +199,10 @@ class DecodeSession:
         n = len(self.tokens)
         if n >= self.max_len:
             raise ValueError(f"context full ({self.max_len} tokens)")
+        if self.fast is not None and self.fast.applies(self.cache):
+            logits = self.fast.step(token, n, self._pos[n : n + 1], self.cache)
+            self.tokens.append(token)
+            return logits
         self._step_buf.fill_(token)
         logits = self.model(
             self._step_buf, input_pos=self._pos[n : n + 1], cache=self.cache, last_only=True
@@ -298,16 +324,17 @@ def stream(
         if chosen:
             tok = chosen.pop(0)
         else:
-            allowed = constraint.allowed() if constraint is not None else None
             if reweight is not None:
                 logits = reweight(logits)
-            tok = sample_token(
-                logits,
-                now,
-                generator,
-                history=session.tokens[-cfg.repetition_window :],
-                allowed=allowed,
-            )
+            tok = _plain_argmax(logits, now, constraint)
+            if tok is None:
+                tok = sample_token(
+                    logits,
+                    now,
+                    generator,
+                    history=session.tokens[-cfg.repetition_window :],
+                    allowed=constraint.allowed() if constraint is not None else None,
+                )
         if constraint is not None:
             constraint.advance(tok)
         yield tok
@@ -319,61 +346,6 @@ def stream(
         if len(session.tokens) + 1 >= session.max_len:
             return
         logits = session.step(tok)
-
-
-class DecodeBatch:
-    """Several conversations in the rows of one KV cache. Each row is a ``DecodeSession`` on a
-    view of its row (feed, rewind and choose work row by row, as for one conversation);
-    :meth:`step` appends one token to any set of rows in a single forward pass, each row at its
-    own position. Needs a backbone with ``batched_decode``."""
-
-    def __init__(
-        self,
-        model: torch.nn.Module,
-        rows: int,
-        max_len: int,
-        device: torch.device | str | None = None,
-        vision_len: int = 0,
-    ) -> None:
-        if not getattr(model, "batched_decode", False):
-            raise ValueError("this backbone cannot step rows at different positions together")
-        self.model = model
-        self.device = device or next(model.parameters()).device
-        self.cache = model.new_cache(rows, max_len, device=self.device, vision_len=vision_len)
-        self.max_len = self.cache.max_len
-        self.sessions = [
-            DecodeSession(model, self.max_len, self.device, cache=self.cache.rows(i, i + 1))
-            for i in range(rows)
-        ]
-
-    @torch.inference_mode()
-    def step(self, tokens: Mapping[int, int]) -> dict[int, Tensor]:
-        """Append ``tokens[row]`` to each given row; return each row's next logits [V].
-
-        Rows below the highest given one that are not stepping write a throwaway token at their
-        next free position, which their next real write overwrites (nothing reads past a row's
-        own tokens), so an idle row costs compute but never changes its conversation."""
-        hi = max(tokens) + 1
-        toks, pos = [], []
-        for r, session in enumerate(self.sessions[:hi]):
-            n = len(session.tokens)
-            if r in tokens:
-                if n >= self.max_len:
-                    raise ValueError(f"context full ({self.max_len} tokens)")
-            elif n >= self.max_len:  # a full idle row: give up its last token's cache entry
-                session.tokens.pop()
-                n -= 1
-            toks.append(tokens.get(r, 0))
-            pos.append(n)
-        logits = self.model(
-            torch.tensor(toks, device=self.device)[:, None],
-            input_pos=torch.tensor(pos, device=self.device)[:, None],
-            cache=self.cache.rows(0, hi),
-            last_only=True,
-        )
-        for r, tok in tokens.items():
-            self.sessions[r].tokens.append(tok)
-        return {r: logits[r, -1] for r in tokens}
 
 
 def token_logprobs(rows: Tensor, tokens: Sequence[int], close: int) -> tuple[Tensor, Tensor]:

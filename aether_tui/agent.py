@@ -106,11 +106,15 @@ class BuildAgentFactory:
         checkpoint: str | None = None,
         device: str | None = None,
         approve: str | None = None,
+        dtype: str | None = None,
+        compile: bool = False,
     ) -> None:
         self.settings = settings
         self.checkpoint = checkpoint
         self.device = device
         self.approve = approve
+        self.dtype = dtype
+        self.compile = compile
 
     def __call__(self, checkpoint: str | None = None) -> Agent:
         from aether_core.agent import build_agent
@@ -118,6 +122,8 @@ class BuildAgentFactory:
         return build_agent(
             checkpoint=checkpoint or self.checkpoint or self.settings.checkpoint or None,
             device=self.device or self.settings.device or "auto",
+            dtype=self.dtype,
+            compile=self.compile,
             approve=self.approve or self.settings.approval.default or DEFAULT_APPROVAL,
             sampling=self.settings.sampling.config(),
         )

@@ -7,6 +7,7 @@ import sys
 
 from aether_core import __version__
 from aether_core.agent.approval import APPROVAL_SPECS
+from aether_core.decoding import add_compile_argument, add_dtype_argument
 
 from .agent import BuildAgentFactory
 from .app import AetherApp
@@ -20,6 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("--checkpoint", metavar="DIR", help="model checkpoint directory")
     p.add_argument("--device", metavar="D", help="auto, cpu, cuda, mps (default: settings/auto)")
+    add_dtype_argument(p)
+    add_compile_argument(p)
     p.add_argument(
         "--resume",
         nargs="?",
@@ -50,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
             settings.save()  # a file to edit, with every setting and its default
         except OSError:
             pass
-    factory = BuildAgentFactory(settings, args.checkpoint, args.device, args.approve)
+    factory = BuildAgentFactory(
+        settings, args.checkpoint, args.device, args.approve, args.dtype, args.compile
+    )
     app = AetherApp(agent_factory=factory, settings=settings, resume=resume)
     app.run()
     return app.return_code or 0

@@ -35,14 +35,16 @@ def build_agent(
     use_memory: bool = True,
     tools: Any = None,
     net_policy: Any = None,
-    dtype: str | None = None,
+    dtype: str | None = None,  # one of decoding.DTYPES
     sampling: SamplingConfig | None = None,
+    compile: bool = False,
 ) -> AetherAgent:
     """Load a checkpoint (the shipped default when none is given; random weights when there is
     none) and wire it to the tools, approval policy, memory and image codec.
 
     ``sampling`` defaults to ``decoding.SamplingConfig()`` (greedy) with ``seed``; every face
-    passes its overrides here rather than editing the agent afterwards."""
+    passes its overrides here rather than editing the agent afterwards. ``compile``: decode
+    through a compiled static-shape step (model/compiled_decode.py)."""
     from pathlib import Path
 
     import torch
@@ -52,6 +54,7 @@ def build_agent(
     from ..decoding import SamplingConfig
     from ..memory import VectorMemory
     from ..model import build_model
+    from ..model.quantize import apply_dtype
     from ..model.vq import TinyVQVAE, VQConfig, load_vq
     from ..tools import default_registry
     from .agent import AetherAgent, AgentConfig
@@ -59,10 +62,10 @@ def build_agent(
     from .policy import ModelInfo, ModelPolicy
 
     dev = resolve_device(device)
-    torch_dtype = getattr(torch, dtype) if dtype else None
     ckpt = Path(checkpoint) if checkpoint else (None if model_config else default_checkpoint())
     if ckpt is not None:
-        model, cfg, _ = load_checkpoint(ckpt, device=dev, dtype=torch_dtype)
+        model, cfg, meta = load_checkpoint(ckpt, device=dev)
+        dtype = dtype or meta.get("decode_dtype")
         name, random_weights = ckpt.resolve().name, False
         if name == "default" and ckpt.resolve().parent.name in ("assets", "aether_assets"):
             name = "aether-default"
@@ -70,9 +73,9 @@ def build_agent(
         cfg = model_config or ModelConfig()
         torch.manual_seed(0 if seed is None else seed)
         model = build_model(cfg).to(dev).eval()
-        if torch_dtype is not None:
-            model = model.to(torch_dtype)
         name, random_weights = "random-init", True
+    params = model.num_params()  # before int8 packs the weights away from the parameters
+    model = apply_dtype(model, dtype)
     vq = None
     for d in [ckpt, default_assets_dir()]:  # the shipped codec serves any model without one
         if d is not None and (Path(d) / "vq.safetensors").exists():
@@ -84,9 +87,9 @@ def build_agent(
     p = next(model.parameters())
     info = ModelInfo(
         name=name,
-        params=model.num_params(),
+        params=params,
         device=str(dev),
-        dtype=str(p.dtype).replace("torch.", ""),
+        dtype=dtype or str(p.dtype).replace("torch.", ""),
         checkpoint=str(ckpt) if ckpt else None,
         random_weights=random_weights,
     )
@@ -98,7 +101,7 @@ def build_agent(
         sampling=sampling or SamplingConfig(seed=seed),
     )
     return AetherAgent(
-        ModelPolicy(model, info),
+        ModelPolicy(model, info, compile=compile),
         registry,
         approval=ApprovalPolicy.from_spec(approve, known_tools=registry.names()),
         memory=memory,

@@ -12,6 +12,7 @@ parses and validates. ``allowed()`` gives the mask; ``advance()`` moves on (and 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -33,6 +34,14 @@ DIGITS = frozenset(b"0123456789")
 FREE_STARTS = DIGITS | frozenset(b"(-.") | frozenset(range(ord("a"), ord("z") + 1))
 # string bytes: printable ASCII except quote and backslash, plus UTF-8 lead/continuation bytes
 _STR_ASCII = frozenset(b for b in range(0x20, 0x7F) if b not in (0x22, 0x5C))
+# The sets allowed() hands out most often, built once: a frozenset keeps its hash, so the mask
+# cache (StepGrammar.allowed) finds them without hashing 257 members every byte.
+_STR_BODY = _STR_ASCII | frozenset(range(0xC2, 0xF5)) | {0x5C}  # a string's next byte
+_STR_BODY_OR_END = _STR_BODY | {ord('"')}
+_CONT_RANGE = range(0x80, 0xC0)
+_CONT = frozenset(_CONT_RANGE)  # a UTF-8 continuation byte
+_BYTES_OR = {t: BYTES | {int(t)} for t in (Tok.THOUGHT_END, Tok.FILE_END, Tok.EOS)}
+_ONLY = {int(t): frozenset({int(t)}) for t in Tok}
 
 
 class GrammarError(AetherError):
@@ -86,7 +95,7 @@ class CallGrammar:
         self.key: str | None = None
         self.slen = 0  # string length so far
         self.utf8 = 0  # continuation bytes still due
-        self.utf8_next = range(0x80, 0xC0)  # allowed range of the next continuation byte
+        self.utf8_next = _CONT_RANGE  # allowed range of the next continuation byte
         self.num = bytearray()
         self.value = bytearray()  # the string argument being written
         self.done = False
@@ -135,7 +144,7 @@ class CallGrammar:
             self.state, self.num = "num", bytearray()
 
     # ------------------------------------------------------------------ automaton
-    def allowed(self) -> set[int]:
+    def allowed(self) -> AbstractSet[int]:
         s = self.state
         if self.done:
             return set()
@@ -155,12 +164,11 @@ class CallGrammar:
             return self._after_value()
         if s == "str":
             if self.utf8:
-                return set(self.utf8_next)
+                return _CONT if self.utf8_next == _CONT_RANGE else frozenset(self.utf8_next)
             arg = self._schema()[self.key]
             if self.slen >= arg.max_length:
                 return {ord('"')}
-            allowed = set(_STR_ASCII) | set(range(0xC2, 0xF5)) | {0x5C}
-            return allowed | ({ord('"')} if self.slen else set())  # no empty strings
+            return _STR_BODY_OR_END if self.slen else _STR_BODY  # no empty strings
         if s == "esc":
             return set(b'"\\/bnrt')
         if s == "num":
@@ -227,7 +235,7 @@ class CallGrammar:
                 self.value.append(b)
             if self.utf8:
                 self.utf8 -= 1
-                self.utf8_next = range(0x80, 0xC0)
+                self.utf8_next = _CONT_RANGE
             elif b == ord('"'):
                 self.state = "after"
             elif b == 0x5C:
@@ -343,19 +351,19 @@ class StepGrammar:
         """IMG_START, its length, the codes, IMG_END and the EOS after."""
         return len(self.image_len) + self.image_codes + 3
 
-    def allowed_set(self) -> set[int]:
+    def allowed_set(self) -> AbstractSet[int]:
         p = self.phase
         if p == Phase.START:
-            return {Tok.THOUGHT_START}
+            return _ONLY[Tok.THOUGHT_START]
         if p in (Phase.THOUGHT_LEN, Phase.CALL_LEN, Phase.FILE_LEN):
-            return {Tok.STREAM}
+            return _ONLY[Tok.STREAM]
         if p == Phase.THOUGHT:
             # THOUGHT_END, then an image and EOS must still fit where the step can hold one at
             # all (else a one-byte answer and EOS)
             drawable = self.allow_image and self._left() + self.count >= 1 + self._image_size()
             after = 1 + (self._image_size() if drawable else 2)
             full = self.count >= self.max_thought or self._left() <= after
-            return {Tok.THOUGHT_END} if full else set(BYTES) | {Tok.THOUGHT_END}
+            return _ONLY[Tok.THOUGHT_END] if full else _BYTES_OR[Tok.THOUGHT_END]
         if p == Phase.AFTER_THOUGHT:
             if self.force_call:
                 return {Tok.CALL_START}
@@ -366,23 +374,28 @@ class StepGrammar:
         if p == Phase.CALL:
             return self.call.allowed()
         if p == Phase.CALL_END:
-            return {Tok.CALL_END}
+            return _ONLY[Tok.CALL_END]
         if p == Phase.IMG_LEN:
             return {self.image_len[self.count]}
         if p == Phase.IMG:
-            return set(BYTES)
+            return BYTES
         if p == Phase.IMG_END:
-            return {Tok.IMG_END}
+            return _ONLY[Tok.IMG_END]
         if p == Phase.FILE:  # FILE_END, then EOS
             full = self.count >= self.max_file or self._left() <= 2
-            return {Tok.FILE_END} if full else set(BYTES) | {Tok.FILE_END}
+            return _ONLY[Tok.FILE_END] if full else _BYTES_OR[Tok.FILE_END]
         if p == Phase.ANSWER:
             full = self.count >= self.max_answer or self._left() <= 1
-            return {Tok.EOS} if full else set(BYTES) | {Tok.EOS}
+            return _ONLY[Tok.EOS] if full else _BYTES_OR[Tok.EOS]
         return set()
 
+    def allows(self, tok: int) -> bool:
+        """Whether ``tok`` may come next (what ``allowed()``'s mask says, without the mask)."""
+        return tok in self.allowed_set()
+
     def allowed(self) -> torch.Tensor:
-        key = frozenset(self.allowed_set())
+        got = self.allowed_set()
+        key = got if isinstance(got, frozenset) else frozenset(got)
         mask = self._masks.get(key)
         if mask is None:
             mask = torch.zeros(VOCAB_SIZE, dtype=torch.bool)

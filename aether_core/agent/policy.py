@@ -53,13 +53,19 @@ class Policy(Protocol):
 class ModelPolicy:
     """A language model behind a reusable KV cache (prefix reuse across agent steps)."""
 
-    def __init__(self, model: Any, info: ModelInfo, max_context: int = 4096) -> None:
+    def __init__(
+        self, model: Any, info: ModelInfo, max_context: int = 4096, compile: bool = False
+    ) -> None:
         import torch
 
         self.model = model
         self.max_context = min(max_context, model.cfg.max_seq_len)
         self.info = ModelInfo(**{**info.__dict__, "max_context": self.max_context})
-        self.session = DecodeSession(model, self.max_context)
+        self.session = DecodeSession(model, self.max_context, compile=compile)
+        if compile:  # compile now, while the face says it is loading, not at the first answer
+            self.session.feed([int(Tok.BOS)])
+            self.session.step(int(Tok.BOS))
+            self.session.reset()
         self.device = self.session.device
         self._lock = threading.Lock()  # one generation at a time per cache
         self._torch = torch

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..agent.approval import APPROVAL_SPECS, DEFAULT_APPROVAL
 from ..agent.limits import MAX_STEPS
-from ..decoding import DEFAULT_SAMPLING, SAMPLERS
+from ..decoding import DEFAULT_SAMPLING, SAMPLERS, add_compile_argument, add_dtype_argument
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,6 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "entropy: argmax when the model is sure, cooler when it is unsure)",
     )
     p.add_argument("--device", default="auto", help="auto|cpu|cuda|mps")
+    add_dtype_argument(p)
+    add_compile_argument(p)
     p.add_argument("--out-dir", help="where produced images/files are saved")
     p.add_argument("--memory-dir", help="memory store (default: the user data folder)")
     p.add_argument("--no-memory", action="store_true", help="neither recall nor store memories")
@@ -102,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
     agent = build_agent(
         args.checkpoint,
         device=args.device,
+        dtype=args.dtype,
+        compile=args.compile,
         approve=args.approve,
         memory_path=args.memory_dir,
         out_dir=args.out_dir,

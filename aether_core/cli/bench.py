@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..decoding import add_compile_argument, add_dtype_argument
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="speed benchmarks")
@@ -18,16 +20,26 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="default: 1024, or what the model's context leaves after --new-bytes",
     )
     d.add_argument("--new-bytes", type=int, default=128)
+    d.add_argument(
+        "--rounds", type=int, default=3, help="timed rounds of each path; the best is reported"
+    )
     d.add_argument("--recompute-steps", type=int, default=8, help="steps timed for the slow path")
     d.add_argument("--device", default="auto")
-    d.add_argument("--dtype", choices=["float32", "bfloat16", "float16"], default=None)
+    add_dtype_argument(d)
     d.add_argument("--threads", type=int, default=None, help="torch CPU threads")
-    d.add_argument("--compile", action="store_true", help="torch.compile the model first")
+    add_compile_argument(d)
+    d.add_argument(
+        "--compare-hf",
+        action="store_true",
+        help="also time a Hugging Face LlamaForCausalLM of the same shape (fp32, its KV cache on)",
+    )
     d.add_argument("--json", action="store_true")
     d.set_defaults(func=run_decode)
     a = bsub.add_parser("agent", help="agent overhead per step and time to the first answer byte")
     a.add_argument("--checkpoint", help="checkpoint dir (default: the shipped model, else random)")
     a.add_argument("--device", default="auto")
+    add_dtype_argument(a)
+    add_compile_argument(a)
     a.add_argument("--steps", type=int, default=6)
     a.add_argument("--turns", type=int, default=5)
     a.add_argument("--json", action="store_true")
@@ -103,7 +115,14 @@ def run_agent(args: argparse.Namespace) -> int:
         return AetherAgent(ScriptedPolicy(script), reg, approval=ApprovalPolicy.from_spec("all"))
 
     with tempfile.TemporaryDirectory() as tmp:
-        agent = build_agent(args.checkpoint, device=args.device, approve="none", memory_path=tmp)
+        agent = build_agent(
+            args.checkpoint,
+            device=args.device,
+            dtype=args.dtype,
+            compile=args.compile,
+            approve="none",
+            memory_path=tmp,
+        )
         r = bench_agent(scripted, agent, steps=args.steps, turns=args.turns)
         info = agent.info
     if args.json:
@@ -117,6 +136,7 @@ def run_agent(args: argparse.Namespace) -> int:
         f"first answer byte: {r.first_answer_byte_s * 1000:.0f} ms (median of {r.turns} turns, "
         f"{r.first_answer_bytes_before:.0f} bytes written first)"
     )
+    print(f"writing: {r.bytes_per_s:.0f} bytes/s (every byte of {r.turns} whole turns)")
     return 0
 
 
@@ -127,19 +147,22 @@ def run_decode(args: argparse.Namespace) -> int:
     from ..checkpoint import load_checkpoint, resolve_device
     from ..config import ModelConfig
     from ..model import build_model
+    from ..model.quantize import apply_dtype
     from . import UsageError
 
     if (args.prompt_bytes is not None and args.prompt_bytes < 1) or args.new_bytes < 1:
         raise UsageError("--prompt-bytes and --new-bytes must be positive")
+    if not 1 <= args.rounds <= 100:
+        raise UsageError("--rounds must be in 1..100")
     if args.threads:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
-    dtype = getattr(torch, args.dtype) if args.dtype else None
     if args.checkpoint:
-        model, _, _ = load_checkpoint(args.checkpoint, device=device, dtype=dtype)
+        model, _, _ = load_checkpoint(args.checkpoint, device=device)
     else:
         torch.manual_seed(0)
-        model = build_model(ModelConfig()).to(device=device, dtype=dtype or torch.float32).eval()
+        model = build_model(ModelConfig()).to(device=device).eval()
+    model = apply_dtype(model, args.dtype)
     max_seq_len = getattr(getattr(model, "cfg", None), "max_seq_len", None)
     if args.prompt_bytes is None:  # a small model's context: a shorter prompt, not an error
         args.prompt_bytes = max(1, min(1024, (max_seq_len or 1 << 30) - args.new_bytes))
@@ -147,17 +170,43 @@ def run_decode(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--prompt-bytes + --new-bytes exceed the model's {max_seq_len}-token context"
         )
-    if args.compile:
-        model = torch.compile(model, dynamic=True)
-    r = bench_decode(model, args.prompt_bytes, args.new_bytes, args.recompute_steps)
+    r = bench_decode(
+        model,
+        args.prompt_bytes,
+        args.new_bytes,
+        args.recompute_steps,
+        compile=args.compile,
+        rounds=args.rounds,
+    )
+    if args.dtype:
+        r.dtype = args.dtype  # packed int8/float16 layers leave the parameters float32
+    hf = None
+    if args.compare_hf:
+        import dataclasses
+
+        from ..hf_baseline import bench_hf_decode
+
+        prompt = torch.randint(
+            0, 256, (r.prompt_bytes,), generator=torch.Generator().manual_seed(0)
+        )
+        hf = dataclasses.asdict(
+            bench_hf_decode(model.cfg, prompt.tolist(), r.new_bytes, args.rounds)
+        )
     if args.json:
-        print(json.dumps(r.to_dict()))
+        print(json.dumps({**r.to_dict(), **({"hf": hf} if hf else {})}))
         return 0
     print(f"model: {r.params / 1e6:.1f}M params, {r.device}, {r.dtype}, {r.threads} threads")
     print(
         f"prompt: {r.prompt_bytes} bytes (prefill {r.prefill_s * 1000:.0f} ms), new: {r.new_bytes} bytes"
     )
-    print(f"cached:    {r.cached_bytes_per_s:8.1f} bytes/s")
+    print(
+        f"cached:    {r.cached_bytes_per_s:8.1f} bytes/s "
+        f"({r.cached_bytes_per_cpu_s:.1f} per CPU second)"
+    )
+    print(
+        f"general:   {r.general_bytes_per_s:8.1f} bytes/s "
+        f"({r.general_bytes_per_cpu_s:.1f} per CPU second; the same steps, the general forward)"
+    )
     print(f"recompute: {r.recompute_bytes_per_s:8.2f} bytes/s")
     print(f"speedup:   {r.speedup:8.1f}x")
     print(
@@ -165,4 +214,12 @@ def run_decode(args: argparse.Namespace) -> int:
     )
     print(f"cached / ceiling: {100 * r.fraction_of_ceiling:.0f}%")
     print(f"peak memory: {r.peak_memory_mb:.0f} MB")
+    if hf:
+        print(
+            f"HF Llama:  {hf['cached_bytes_per_s']:8.1f} bytes/s cached "
+            f"({hf['cached_bytes_per_cpu_s']:.1f} per CPU second; {hf['params'] / 1e6:.1f}M "
+            f"params, fp32, prefill {hf['prefill_s'] * 1000:.0f} ms); Aether / HF: "
+            f"{r.cached_bytes_per_s / hf['cached_bytes_per_s']:.2f}x "
+            f"({r.cached_bytes_per_cpu_s / hf['cached_bytes_per_cpu_s']:.2f}x per CPU second)"
+        )
     return 0

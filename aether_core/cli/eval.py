@@ -9,7 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ..decoding import DEFAULT_SAMPLING, SAMPLERS
+from ..decoding import DEFAULT_SAMPLING, SAMPLERS, add_dtype_argument
 from . import CliError
 
 
@@ -123,6 +123,7 @@ def _register_bpb(kinds: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--device", default="auto")
+    add_dtype_argument(p)
     p.add_argument("--threads", type=int, help="torch CPU threads")
     p.add_argument("--json", action="store_true", help="print one JSON object instead")
     p.set_defaults(func=_run_bpb)
@@ -186,6 +187,7 @@ def _register_skills(kinds: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--sampler", choices=SAMPLERS, default=None, help="plain or entropy")
     p.add_argument("--device", default="auto")
+    add_dtype_argument(p)
     p.add_argument("--json", action="store_true")
     p.add_argument(
         "--show-failures",
@@ -244,7 +246,12 @@ def _run_skills(args: argparse.Namespace) -> int:
     err = Console(stderr=True)
     with tempfile.TemporaryDirectory() as tmp:
         agent = build_agent(
-            args.checkpoint, device=args.device, approve="all", memory_path=tmp, use_memory=False
+            args.checkpoint,
+            device=args.device,
+            dtype=args.dtype,
+            approve="all",
+            memory_path=tmp,
+            use_memory=False,
         )
         with err.status("evaluating…") as status:
             table = evaluate_skills(

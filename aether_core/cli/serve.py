@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from ..decoding import DEFAULT_SAMPLING
+from ..decoding import DEFAULT_SAMPLING, add_compile_argument, add_dtype_argument
 from ..serve.config import LOCAL_TOOLS, ServeConfig
 
 _D = ServeConfig()  # the defaults, for help texts
@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint", help="checkpoint dir (default: the shipped model)")
     p.add_argument("--model-name", help="the model id clients use (default: the checkpoint's)")
     p.add_argument("--device", default="auto")
+    add_dtype_argument(p)
+    add_compile_argument(p)
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--batch", type=int, default=_D.batch, help="turns decoding together")
     p.add_argument("--max-queue", type=int, default=_D.max_queue, help="turns waiting (then 429)")
@@ -90,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
         config,
         args.checkpoint,
         device=args.device,
+        dtype=args.dtype,
+        compile=args.compile,
         sampling=DEFAULT_SAMPLING.with_overrides(temperature=args.temperature, seed=args.seed),
         out_dir=args.out_dir,
         max_steps=args.max_steps,

@@ -157,6 +157,7 @@ def run_cli(args: Any) -> int:
     import json
 
     from ..checkpoint import load_checkpoint, resolve_device
+    from ..model.quantize import apply_dtype
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -164,6 +165,7 @@ def run_cli(args: Any) -> int:
         raise AetherError("--max-bytes must be at least 2")
     device = resolve_device(args.device)
     model, cfg, meta = load_checkpoint(args.checkpoint, device=device)
+    model = apply_dtype(model, args.dtype or meta.get("decode_dtype"))
     context = args.context or default_context(cfg, meta)
     if not 1 <= context <= cfg.max_seq_len:
         raise AetherError(f"--context must be in 1..{cfg.max_seq_len}")

@@ -15,7 +15,8 @@ from typing import Any
 from torch import Tensor
 
 from ..agent.policy import ModelInfo, ModelPolicy
-from ..sampling import Choice, Constraint, DecodeBatch, DecodeSession, SamplingConfig, Session
+from ..decode_batch import DecodeBatch
+from ..sampling import Choice, Constraint, DecodeSession, SamplingConfig, Session
 
 
 def shared_prefix(a: Sequence[int], b: Sequence[int]) -> int:

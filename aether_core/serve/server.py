@@ -16,6 +16,8 @@ def build_server_agent(
     checkpoint: str | None = None,
     *,
     device: str = "auto",
+    dtype: str | None = None,
+    compile: bool = False,
     sampling: SamplingConfig | None = None,
     out_dir: str | Path | None = None,
     model_config: Any = None,
@@ -31,6 +33,8 @@ def build_server_agent(
     agent = build_agent(
         checkpoint,
         device=device,
+        dtype=dtype,
+        compile=compile,
         approve=config.approve,
         out_dir=str(out_dir) if out_dir else None,
         model_config=model_config,

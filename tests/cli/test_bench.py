@@ -62,7 +62,8 @@ def test_cli_bench_decode(ckpt, capsys):
     expected = [
         r"model: 0\.2M params, cpu, float32, \d+ threads",
         r"prompt: 64 bytes \(prefill \d+ ms\), new: 8 bytes",
-        r"cached: +\d+\.\d bytes/s",
+        r"cached: +\d+\.\d bytes/s \(\d+\.\d per CPU second\)",
+        r"general: +\d+\.\d bytes/s \(\d+\.\d per CPU second; the same steps, the general forward\)",
         r"recompute: +\d+\.\d\d bytes/s",
         r"speedup: +\d+\.\dx",
         r"ceiling: +\d+\.\d steps/s \(bare mat-vec pass over the decode weights\)",
@@ -81,6 +82,27 @@ def test_cli_bench_decode_json(ckpt, capsys):
     assert r["prompt_bytes"] == 64 and r["new_bytes"] == 8 and r["device"] == "cpu"
     assert r["params"] == tiny_model().num_params()
     assert r["cached_bytes_per_s"] > 0 and r["recompute_bytes_per_s"] > 0
+    assert r["general_bytes_per_s"] > 0 and "hf" not in r
+
+
+def test_cli_bench_decode_int8_against_hf(ckpt, capsys):
+    pytest.importorskip("transformers")
+    args = [*BENCH, "--checkpoint", str(ckpt), "--device", "cpu", "--dtype", "int8"]
+    assert main([*args, "--compare-hf", "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["dtype"] == "int8" and r["cached_bytes_per_s"] > 0
+    cfg = tiny_model().cfg
+    hf = r["hf"]
+    # the same shape: embeddings, per layer attention (q, k, v, o) and the SwiGLU, norms
+    per_layer = cfg.dim * cfg.head_dim * (2 * cfg.n_heads + 2 * cfg.kv_heads)
+    per_layer += 3 * cfg.dim * cfg.ffn_dim + 2 * cfg.dim
+    assert hf["params"] == cfg.vocab_size * cfg.dim + cfg.n_layers * per_layer + cfg.dim
+    assert hf["cached_bytes_per_s"] > 0 and hf["cached_bytes_per_cpu_s"] > 0 and hf["prefill_s"] > 0
+    assert main([*args, "--compare-hf"]) == 0
+    assert re.search(
+        r"HF Llama: +\d+\.\d bytes/s cached .*Aether / HF: \d+\.\d\dx \(\d+\.\d\dx per CPU second\)",
+        capsys.readouterr().out,
+    )
 
 
 def test_cli_bench_errors(ckpt, tmp_path, capsys):

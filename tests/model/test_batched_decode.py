@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 import torch
 
+from aether_core.decode_batch import DecodeBatch
 from aether_core.model import Backbone, build_model
-from aether_core.sampling import DecodeBatch, DecodeSession
+from aether_core.sampling import DecodeSession
 from tests.core.helpers import tiny_config, tiny_model
 
 ATOL = 1e-5
