@@ -15,7 +15,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -108,19 +107,28 @@ class Codec(Protocol):
     def measure(self, data: bytes) -> Measure: ...
 
 
-def _run(argv: list[str], data: bytes) -> tuple[bytes, float, str | None]:
-    """(stdout, seconds, None or a one-line error) of argv fed data on stdin."""
+def _run(
+    argv: list[str],
+    data: bytes,
+    env: dict[str, str] | None = None,
+    budget: int | None = None,
+    label: str | None = None,
+) -> tuple[bytes, float, str | None]:
+    """(stdout, seconds, None or a one-line error naming ``label``, default argv[0]) of argv fed
+    data on stdin; ``budget``: the byte count its time limit is sized for (default: len(data))."""
+    label = label or argv[0]
     t0 = time.perf_counter()
+    limit = _timeout(len(data) if budget is None else budget)
     try:
-        out = subprocess.run(argv, input=data, capture_output=True, timeout=_timeout(len(data)))
+        out = subprocess.run(argv, input=data, capture_output=True, env=env, timeout=limit)
     except subprocess.TimeoutExpired:
-        return b"", time.perf_counter() - t0, f"{argv[0]} timed out"
+        return b"", time.perf_counter() - t0, f"{label} timed out"
     except OSError as e:
-        return b"", time.perf_counter() - t0, f"{argv[0]}: {e.strerror or e}"
+        return b"", time.perf_counter() - t0, f"{label}: {e.strerror or e}"
     dt = time.perf_counter() - t0
     if out.returncode != 0:
         last = (out.stderr.decode(errors="replace").strip().splitlines() or ["no message"])[-1]
-        return out.stdout, dt, f"{argv[0]} exited {out.returncode}: {last}"
+        return out.stdout, dt, f"{label} exited {out.returncode}: {last}"
     return out.stdout, dt, None
 
 
@@ -193,29 +201,18 @@ class ModelCodec:
 
     def _fresh(self, blob: bytes, data: bytes) -> tuple[bool, float, str | None]:
         """`aether decompress` in a new interpreter running this very package (its tree first on
-        PYTHONPATH, whatever is installed): (bytes match, wall seconds incl. start-up, error)."""
+        PYTHONPATH, whatever is installed), stream on stdin: (bytes match, wall seconds with the
+        start-up and model load, error)."""
         root = str(Path(__file__).resolve().parents[1])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             p for p in (root, os.environ.get("PYTHONPATH")) if p)}  # fmt: skip
-        with tempfile.TemporaryDirectory(prefix="aether-bench-") as tmp:
-            src, dst = Path(tmp) / "in.aez", Path(tmp) / "out"
-            src.write_bytes(blob)
-            argv = [sys.executable, "-m", "aether_core.cli", "decompress", str(src), "-o", str(dst),
-                    "--checkpoint", str(self.checkpoint), "--threads", str(self.fresh_threads),
-                    "--device", self.device, "-q"]  # fmt: skip
-            t0 = time.perf_counter()
-            try:
-                out = subprocess.run(
-                    argv, capture_output=True, env=env, timeout=_timeout(len(data))
-                )
-            except subprocess.TimeoutExpired:
-                return False, time.perf_counter() - t0, "aether decompress timed out"
-            dt = time.perf_counter() - t0
-            if out.returncode != 0:
-                lines = out.stderr.decode(errors="replace").strip().splitlines() or ["no message"]
-                return False, dt, f"fresh-process decompress: {lines[-1]}"
-            same = dst.read_bytes() == data
-            return same, dt, None if same else "fresh-process decompress differs"
+        argv = [sys.executable, "-m", "aether_core.cli", "decompress", "-", "--checkpoint",
+                str(self.checkpoint), "--threads", str(self.fresh_threads), "--device",
+                self.device, "-q"]  # fmt: skip
+        back, seconds, err = _run(argv, blob, env, len(data), "fresh aether decompress")
+        if err is None and back != data:
+            err = "fresh-process decompress differs"
+        return err is None, seconds, err
 
 
 def collect_kinds(paths: list[str | os.PathLike]) -> dict[str, list[Path]]:

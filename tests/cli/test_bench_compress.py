@@ -176,3 +176,18 @@ def test_model_stream_decodes_in_a_fresh_process(tiny, ckpt):
     assert m.exact and m.error is None, m.error
     assert m.fresh_exact is True and m.fresh_s > 0
     assert m.original_bytes == 120 and 0 < m.compressed_bytes
+
+
+def test_fresh_process_mismatch_is_flagged(tiny, ckpt, monkeypatch):
+    """A fresh decode that fails or returns other bytes is a False flag with its reason."""
+    import aether_core.bench_compress as bc
+
+    codec = ModelCodec(tiny, ckpt, threads=1, fresh_threads=2)
+    monkeypatch.setattr(bc, "_run", lambda *a, **k: (b"other", 0.5, None))
+    m = codec.measure(b"abc")
+    assert m.exact is True and m.fresh_exact is False
+    assert m.error == "fresh-process decompress differs"
+    monkeypatch.setattr(bc, "_run", lambda *a, **k: (b"", 0.5, "fresh aether decompress exited 1"))
+    m = codec.measure(b"abc")
+    assert m.fresh_exact is False and m.error.endswith("exited 1")
+    assert not (m + Measure(3, 3, 1, 1)).fresh_exact
