@@ -6,6 +6,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from ..bench_compress import Report
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -261,16 +267,17 @@ def _num(x: float | None, fmt: str = ".3f") -> str:
     return "-" if x is None else format(x, fmt)
 
 
-def _compress_table(report, threads: int, fresh: int):
+def _compress_table(report: Report, threads: int, fresh: int) -> Table:
     from rich.table import Table
 
-    from ..bench_compress import ALL, MODEL
+    from ..bench_compress import ALL, MODEL, REFERENCE
 
     tools = report.settings["tools"]
     t = Table(title="bits per byte (lower is better); each file compressed on its own")
     for name in ("kind", "files", "bytes", *tools):
         t.add_column(name, justify="left" if name == "kind" else "right")
-    for name in ("÷ xz", "comp KB/s", "dec KB/s", "exact", f"fresh {threads}→{fresh} thr"):
+    speeds = (f"{MODEL} comp KB/s", f"{MODEL} dec KB/s")
+    for name in (f"÷ {REFERENCE}", *speeds, "exact", f"fresh {threads}→{fresh} thr"):
         t.add_column(name, justify="right")
     for kind, row in report.kinds.items():
         some = next((m for m in row.values() if m is not None), None)
@@ -282,7 +289,7 @@ def _compress_table(report, threads: int, fresh: int):
             cells.append(f"[bold]{text}[/]" if m is not None and m.bpb == best else text)
         ours = row[MODEL]
         exact = all(m.exact for m in row.values() if m is not None)
-        fresh_ok = "skipped" if ours.fresh_exact is None else "yes" if ours.fresh_exact else "NO"
+        fresh_ok = {None: "skipped", True: "yes", False: "[red]NO[/]"}[ours.fresh_exact]
         t.add_row(
             kind, str(report.n_files(kind)), f"{some.original_bytes:,}" if some else "-", *cells,
             _num(report.ratio_to_reference(kind)), _num(ours.compress_kb_s, ".1f"),
@@ -292,7 +299,7 @@ def _compress_table(report, threads: int, fresh: int):
     return t
 
 
-def _speed_table(report):
+def _speed_table(report: Report) -> Table:
     from rich.table import Table
 
     from ..bench_compress import ALL
