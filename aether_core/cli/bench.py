@@ -1,9 +1,17 @@
-"""`aether bench decode`: decoding speed with and without the KV cache, against the machine's ceiling."""
+"""`aether bench decode`: decoding speed with and without the KV cache, against the machine's ceiling;
+`aether bench agent` / `serve`: the agent's overhead and the server under load; `aether bench
+compress`: the model's coder against the classical compressors per kind of file."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from ..bench_compress import Report
 
 from ..decoding import add_compile_argument, add_dtype_argument
 
@@ -60,6 +68,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--timeout", type=float, default=120.0, help="per request, seconds")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=run_serve)
+    c = bsub.add_parser(
+        "compress",
+        help="aether compress vs gzip/bzip2/xz/zstd per kind of file: bits per byte, speeds both "
+        "ways, exact round trips (also decoded in a fresh process with other threads)",
+    )
+    c.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="DIR_OR_FILE",
+        help="files, or a directory whose subdirectories are one kind each",
+    )
+    c.add_argument("--checkpoint", help="checkpoint dir (default: the one `aether compress` uses)")
+    c.add_argument("--threads", type=int, default=1, help="torch threads for the model's runs")
+    c.add_argument(
+        "--fresh-threads",
+        type=int,
+        default=None,
+        help="threads of the fresh-process `aether decompress` (default: 2, or 1 when --threads "
+        "is not 1; 0 skips it)",
+    )
+    c.add_argument("--device", default="cpu")
+    c.add_argument("--tools", help="comma list of classical tools (default: all of them)")
+    c.add_argument("--max-bytes", type=int, help="use only the first N bytes of each file")
+    c.add_argument("--json", metavar="OUT", help="also write every number to this JSON file")
+    c.add_argument("-q", "--quiet", action="store_true", help="no per-file progress lines")
+    c.set_defaults(func=run_compress)
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -223,3 +257,117 @@ def run_decode(args: argparse.Namespace) -> int:
             f"({r.cached_bytes_per_cpu_s / hf['cached_bytes_per_cpu_s']:.2f}x per CPU second)"
         )
     return 0
+
+
+def run_compress(args: argparse.Namespace) -> int:
+    import sys
+    from pathlib import Path
+
+    import torch
+    from rich.console import Console
+
+    from ..bench_compress import (
+        BenchError,
+        ModelCodec,
+        bench_compress,
+        classical_codecs,
+        collect_kinds,
+    )
+    from ..checkpoint import COMPRESS_ASSET, default_checkpoint, load_checkpoint, resolve_device
+    from ..fsutil import atomic_write_text
+    from . import CliError, UsageError
+
+    fresh = args.fresh_threads if args.fresh_threads is not None else 2 if args.threads == 1 else 1
+    if args.threads < 1 or fresh < 0 or (args.max_bytes is not None and args.max_bytes < 1):
+        raise UsageError("--threads and --max-bytes must be positive, --fresh-threads >= 0")
+    try:
+        codecs = classical_codecs(
+            None if args.tools is None else [t.strip() for t in args.tools.split(",") if t.strip()]
+        )
+    except BenchError as e:
+        raise UsageError(str(e)) from None
+    kinds = collect_kinds(args.inputs)
+    ckpt = args.checkpoint or default_checkpoint(COMPRESS_ASSET) or default_checkpoint()
+    if ckpt is None:
+        raise CliError("no checkpoint: pass --checkpoint DIR (a trained model is needed)")
+    torch.set_num_threads(args.threads)
+    model, _, _ = load_checkpoint(ckpt, device=resolve_device(args.device))
+    codecs.append(ModelCodec(model, Path(ckpt), args.threads, fresh, args.device))
+    err = Console(stderr=True, highlight=False)
+
+    def progress(kind, path, tool, m) -> None:
+        if not args.quiet:
+            bpb = "-" if m.bpb is None else f"{m.bpb:.3f} bpb"
+            seconds = m.compress_s + m.decompress_s + (m.fresh_s or 0.0)
+            err.print(f"[dim]{kind}/{path.name}: {tool} {bpb}, {seconds:.2f} s")
+
+    settings = {
+        "checkpoint": str(ckpt),
+        "params": sum(p.numel() for p in model.parameters()),
+        "device": args.device,
+        "threads": args.threads,
+        "fresh_threads": fresh,
+    }
+    report = bench_compress(kinds, codecs, args.max_bytes, progress, settings)
+    if args.json:
+        atomic_write_text(args.json, json.dumps(report.to_dict(), indent=2) + "\n")
+    # piped into a file or a note, the table keeps every column instead of rich's default 80
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
+    out.print(_compress_table(report, args.threads, fresh))
+    out.print(_speed_table(report))
+    if not report.ok:
+        out.print("[bold red]some round trips were not exact (see the table and --json)")
+    return 0 if report.ok else 1
+
+
+def _num(x: float | None, fmt: str = ".3f") -> str:
+    return "-" if x is None else format(x, fmt)
+
+
+def _compress_table(report: Report, threads: int, fresh: int) -> Table:
+    from rich.table import Table
+
+    from ..bench_compress import ALL, MODEL, REFERENCE
+
+    tools = report.settings["tools"]
+    t = Table(title="bits per byte (lower is better); each file compressed on its own")
+    for name in ("kind", "files", "bytes", *tools):
+        t.add_column(name, justify="left" if name == "kind" else "right")
+    speeds = (f"{MODEL} comp KB/s", f"{MODEL} dec KB/s")
+    for name in (f"÷ {REFERENCE}", *speeds, "exact", f"fresh {threads}→{fresh} thr"):
+        t.add_column(name, justify="right")
+    for kind, row in report.kinds.items():
+        some = next((m for m in row.values() if m is not None), None)
+        best = min((m.bpb for m in row.values() if m is not None and m.bpb), default=None)
+        cells = []
+        for tool in tools:
+            m = row[tool]
+            text = "missing" if m is None else _num(m.bpb)
+            cells.append(f"[bold]{text}[/]" if m is not None and m.bpb == best else text)
+        ours = row[MODEL]
+        exact = all(m.exact for m in row.values() if m is not None)
+        fresh_ok = {None: "skipped", True: "yes", False: "[red]NO[/]"}[ours.fresh_exact]
+        t.add_row(
+            kind, str(report.n_files(kind)), f"{some.original_bytes:,}" if some else "-", *cells,
+            _num(report.ratio_to_reference(kind)), _num(ours.compress_kb_s, ".1f"),
+            _num(ours.decompress_kb_s, ".1f"), "yes" if exact else "[red]NO[/]", fresh_ok,
+            end_section=kind != ALL and list(report.kinds)[-2] == kind,
+        )  # fmt: skip
+    return t
+
+
+def _speed_table(report: Report) -> Table:
+    from rich.table import Table
+
+    from ..bench_compress import ALL
+
+    t = Table(title="speeds over all files (KB/s of original bytes; tools include process start)")
+    for name in ("tool", "compressed bytes", "compress KB/s", "decompress KB/s"):
+        t.add_column(name, justify="left" if name == "tool" else "right")
+    for tool, m in report.kinds[ALL].items():
+        if m is None:
+            t.add_row(tool, "missing", "-", "-")
+        else:
+            t.add_row(tool, f"{m.compressed_bytes:,}", _num(m.compress_kb_s, ".1f"),
+                      _num(m.decompress_kb_s, ".1f"))  # fmt: skip
+    return t
