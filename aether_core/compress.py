@@ -34,7 +34,7 @@ import torch
 
 from .codec import adapt as adaptation
 from .codec.arith import FREQ_TOTAL, CorruptStream, Decoder, Encoder
-from .codec.exact import ExactError, ExactLM
+from .codec.exact import MAX_WINDOW, ExactError, ExactLM
 from .codec.predict import Adapted, ExactLockstep, FloatLockstep, Predictor, columns
 from .errors import AetherError
 from .segments import leb128
@@ -99,12 +99,9 @@ class Settings:
         limit = int(model.cfg.max_seq_len)
         window = limit if self.window <= 0 else min(self.window, limit)
         if coder == "exact":
-            window = min(window if self.window > 0 else EXACT_WINDOW, MAX_EXACT_WINDOW)
+            window = min(window, MAX_WINDOW, EXACT_WINDOW if self.window <= 0 else window)
         adapt = (coder == "exact") if self.adapt is None else self.adapt
         return Settings(chunk, batch, window, coder, adapt)
-
-
-MAX_EXACT_WINDOW = 256
 
 
 def exact_capable(model: torch.nn.Module) -> bool:
