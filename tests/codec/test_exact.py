@@ -18,7 +18,7 @@ from aether_core.codec.exact import ExactError, ExactLM, quantize
 from aether_core.compress import CompressError, Settings, compress, decompress, read_header
 from aether_core.config import ModelConfig
 from aether_core.model import build_model
-from tests.core.test_compress import english
+from tests.core.test_compress import english, fit_to_english
 
 ROOT = Path(__file__).resolve().parents[2]
 CFG = dict(dim=48, n_layers=2, n_heads=2, n_kv_heads=1, hidden_dim=96, max_seq_len=64,
@@ -29,20 +29,7 @@ CFG = dict(dim=48, n_layers=2, n_heads=2, n_kv_heads=1, hidden_dim=96, max_seq_l
 def fitted() -> torch.nn.Module:
     """An exact-capable model fitted for a few seconds to word salad (sharp distributions)."""
     torch.manual_seed(0)
-    model = build_model(ModelConfig(**CFG))
-    data = torch.tensor(list(english(20_000, seed=1)))
-    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
-    gen = torch.Generator().manual_seed(0)
-    for _ in range(80):
-        idx = torch.randint(0, len(data) - 65, (16,), generator=gen)
-        rows = torch.stack([data[i : i + 65] for i in idx.tolist()])
-        loss = torch.nn.functional.cross_entropy(
-            model(rows[:, :-1]).flatten(0, 1), rows[:, 1:].flatten()
-        )
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return model.eval()
+    return fit_to_english(build_model(ModelConfig(**CFG)), 80)
 
 
 def step_all(model: torch.nn.Module, rows: torch.Tensor, window: int) -> torch.Tensor:

@@ -39,17 +39,12 @@ def tiny(seed: int, sharpen: float = 20.0, max_seq_len: int = 64) -> torch.nn.Mo
     return model
 
 
-@pytest.fixture(scope="module")
-def trained() -> torch.nn.Module:
-    """A tiny model fitted for a few seconds to word salad: it knows what English bytes look like."""
-    torch.manual_seed(0)
-    model = build_model(
-        ModelConfig(dim=48, n_layers=2, n_heads=4, cross_attn=False, max_seq_len=64)
-    )
+def fit_to_english(model: torch.nn.Module, steps: int) -> torch.nn.Module:
+    """Fit ``model`` for a few seconds to word salad: it learns what English bytes look like."""
     data = torch.tensor(list(english(20_000, seed=1)))
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
     gen = torch.Generator().manual_seed(0)
-    for _ in range(150):
+    for _ in range(steps):
         idx = torch.randint(0, len(data) - 65, (16,), generator=gen)
         rows = torch.stack([data[i : i + 65] for i in idx.tolist()])
         logits = model(rows[:, :-1])
@@ -58,6 +53,16 @@ def trained() -> torch.nn.Module:
         loss.backward()
         opt.step()
     return model.eval()
+
+
+@pytest.fixture(scope="module")
+def trained() -> torch.nn.Module:
+    """A tiny model fitted to word salad."""
+    torch.manual_seed(0)
+    return fit_to_english(
+        build_model(ModelConfig(dim=48, n_layers=2, n_heads=4, cross_attn=False, max_seq_len=64)),
+        150,
+    )
 
 
 def random_bytes(n: int, seed: int = 3) -> bytes:
