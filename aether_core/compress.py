@@ -45,7 +45,7 @@ READABLE = (3, 4, 5)
 CODERS = ("float", "exact")  # a stream's coder, by index
 FLOAT_CHUNK, FLOAT_BATCH = 2048, 64
 EXACT_BATCH = 256  # rows per lockstep step: the exact path's matmuls want many rows
-EXACT_CHUNK = (8192, 1 << 16)  # the chunk is the file split over EXACT_BATCH rows, within these
+EXACT_CHUNK = (4096, 1 << 16)  # the chunk is the file split over EXACT_BATCH rows, within these
 EXACT_WINDOW = 128  # vs 256: 1.6x faster decoding at batch 256, +0.009 bits per byte (README)
 UNIFORM = np.arange(257, dtype=np.int64) * (FREQ_TOTAL // 256)  # a chunk's first byte: 8 bits
 _HEAD = struct.Struct(">BHI")  # version, header length, header crc32
