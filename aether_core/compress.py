@@ -24,6 +24,7 @@ chunks), checked as each block is finished; either says so in one line and nothi
 from __future__ import annotations
 
 import hashlib
+import math
 import struct
 import zlib
 from collections.abc import Callable, Iterator
@@ -47,6 +48,7 @@ FLOAT_CHUNK, FLOAT_BATCH = 2048, 64
 EXACT_BATCH = 256  # rows per lockstep step: the exact path's matmuls want many rows
 EXACT_CHUNK = (4096, 1 << 16)  # the chunk is the file split over EXACT_BATCH rows, within these
 EXACT_WINDOW = 128  # vs 256: 1.6x faster decoding at batch 256, +0.009 bits per byte (README)
+BYTES_PER_PAYLOAD_BYTE = math.ceil(8 / -math.log2((FREQ_TOTAL - 255) / FREQ_TOTAL))
 UNIFORM = np.arange(257, dtype=np.int64) * (FREQ_TOTAL // 256)  # a chunk's first byte: 8 bits
 _HEAD = struct.Struct(">BHI")  # version, header length, header crc32
 # header fields in order: unsigned LEB128 varints, then the weight fingerprint (8 raw bytes), the
@@ -115,9 +117,10 @@ def exact_capable(model: torch.nn.Module) -> bool:
 class _Coding:
     """The predictors one stream's chunks run through, built once per stream."""
 
-    def __init__(self, model: torch.nn.Module, s: Settings) -> None:
+    def __init__(self, model: torch.nn.Module, s: Settings, n: int) -> None:
         self.model, self.s = model, s
-        self.lm = ExactLM(model, s.window, s.chunk + 1) if s.coder == "exact" else None
+        longest = min(s.chunk, max(n, 1))  # RoPE rows for the longest chunk, not a header's claim
+        self.lm = ExactLM(model, s.window, longest + 1) if s.coder == "exact" else None
 
     def predictor(self, lengths: list[int]) -> Predictor:
         if self.lm is not None:
@@ -186,7 +189,7 @@ def byte_costs(
 ) -> np.ndarray:
     """Bits the coder spends on each byte (its surprisal under the quantized model), [len(data)]."""
     settings = settings.resolve(model, len(data))
-    coding = _Coding(model, settings)
+    coding = _Coding(model, settings, len(data))
     rows = _split(data, settings.chunk)
     out = np.zeros(len(data), dtype=np.float64)
     done = 0
@@ -224,7 +227,7 @@ def compress(
     if settings.chunk < 0 or settings.batch < 0:
         raise CompressError("chunk and batch must be >= 1")
     settings = settings.resolve(model, len(data))
-    coding = _Coding(model, settings)
+    coding = _Coding(model, settings, len(data))
     rows = _split(data, settings.chunk)
     enc = Encoder()
     raw: list[int] = []
@@ -361,6 +364,12 @@ def read_header(blob: bytes) -> tuple[dict, bytes, bytes]:
     ):
         raise CompressError("corrupt header (block count)")
     raw_len = sum(min(chunk, n - i * chunk) for i in raw)
+    # what the payload can hold: each model-coded chunk's first byte costs 8 bits, every other
+    # byte at least -log2((FREQ_TOTAL - 255) / FREQ_TOTAL) bits (the likeliest byte's share)
+    if n_chunks - len(set(raw)) > payload + 1 or n - raw_len > BYTES_PER_PAYLOAD_BYTE * (
+        payload + 1
+    ):
+        raise CompressError("corrupt header (it claims more data than the stream holds)")
     body = blob[start + size :]
     if len(body) < payload + raw_len:
         raise CompressError(
@@ -408,7 +417,7 @@ def decompress(
 ) -> bytes:
     header, payload, raw_bytes = read_header(blob)
     try:
-        coding = _Coding(model, stream_settings(header))
+        coding = _Coding(model, stream_settings(header), int(header["n"]))
     except ExactError as e:
         raise CompressError(f"this model cannot decode the stream: {e}") from None
     check_environment(model, header, coding)

@@ -159,3 +159,17 @@ def test_header_lying_about_blocks_is_refused(model) -> None:
     with pytest.raises(CompressError, match="block 4 of 4"):
         decompress(model, fake)
     assert np.frombuffer(DATA, np.uint8).size == 1500
+
+
+def test_header_claiming_more_than_the_payload_holds_is_refused_at_once(model) -> None:
+    """A crafted header (valid CRC) asking for 10^12 bytes in 10^12 chunks would allocate
+    without end; it is refused from the payload's size before anything is built."""
+    blob = compress(model, DATA, SETTINGS)
+    start = len(cz.MAGIC) + cz._HEAD.size
+    _, size, _ = cz._HEAD.unpack(blob[len(cz.MAGIC) : start])
+    header = cz.unpack_header(blob[start : start + size])
+    for lie in ({"n": 10**12}, {"n": 10**12, "chunk": 1, "batch": 10**12, "blocks": [0]}):
+        head = cz.pack_header({**header, **lie})
+        fake = cz.MAGIC + cz._HEAD.pack(cz.VERSION, len(head), zlib.crc32(head)) + head
+        with pytest.raises(CompressError, match="claims more data|block count"):
+            decompress(model, fake + blob[start + size :])
