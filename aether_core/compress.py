@@ -3,22 +3,22 @@
 A good byte model is a good compressor: the coded size is the model's cross-entropy on the data.
 
 Layout: the file is cut into independent chunks (``chunk`` bytes) and up to ``batch`` chunks run
-through the model together, one byte column per step (``_Lockstep``), so both directions move at
-batch throughput. Inside a chunk the context restarts every ``window`` bytes (the model's context)
-primed with the previous byte, exactly as ``aether eval bpb`` walks text; each chunk's first byte
-costs 8 bits. One arithmetic coder runs over all coded bytes in (step, chunk) order, so there is
-no per-chunk flush. A chunk the model would expand (random or already-compressed bytes) is stored
-raw.
+through a predictor together, one byte column per step (``codec.predict``), so both directions
+move at batch throughput; each chunk's first byte costs 8 bits. One arithmetic coder runs over all
+coded bytes in (step, chunk) order, so there is no per-chunk flush. A chunk the model would expand
+(random or already-compressed bytes) is stored raw.
 
-Determinism: encoder and decoder run the very same ``_Lockstep`` steps (same batch, same inputs,
-same positions) and quantize each distribution to integer frequencies (every byte >= 1), so they
-see bit-identical probabilities. That holds on the same device type, weight dtype and thread count
-(the decoder uses the recorded count); another device type, dtype or torch major version is
-refused at once. Where the arithmetic could still differ (another CPU, BLAS or torch minor
-version) the decoder finds out before it decodes a wrong byte: the header holds a fingerprint of
-the first probabilities the model gives (computed from each chunk's first byte, which is coded
-without the model), checked before anything else is decoded, and a CRC per block (one batch of
-chunks), checked as each block is finished; either says so in one line and nothing is written.
+Determinism: encoder and decoder run the very same predictor steps (same batch, same inputs,
+same positions) and quantize each distribution to integer frequencies (every byte >= 1). The
+exact coder (``codec.exact``, with or without ``codec.adapt``) computes them in integer
+arithmetic, the same on every machine; the header fingerprints its lookup tables and a decoder
+whose tables differ refuses. The float coder (any checkpoint) is bit-identical only on the same
+device type, weight dtype and thread count (the decoder uses the recorded count); another device
+type, dtype or torch major version is refused at once. For both, the decoder finds out before it
+decodes a wrong byte: the header holds a fingerprint of the first probabilities the model gives
+(computed from each chunk's first byte, which is coded without the model), checked before
+anything else is decoded, and a CRC per block (one batch of chunks), checked as each block is
+finished; either says so in one line and nothing is written.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .codec import CODERS
 from .codec import adapt as adaptation
 from .codec.arith import FREQ_TOTAL, CorruptStream, Decoder, Encoder
 from .codec.exact import MAX_WINDOW, ExactError, ExactLM
@@ -43,7 +44,6 @@ from .segments import leb128
 MAGIC = b"AETHERZ"
 VERSION = 5  # 5: + coder, adaptation, kernel fingerprint; 4: + probe and block CRCs; 3: binary
 READABLE = (3, 4, 5)
-CODERS = ("float", "exact")  # a stream's coder, by index
 FLOAT_CHUNK, FLOAT_BATCH = 2048, 64
 EXACT_BATCH = 256  # rows per lockstep step: the exact path's matmuls want many rows
 EXACT_CHUNK = (4096, 1 << 16)  # the chunk is the file split over EXACT_BATCH rows, within these
@@ -88,9 +88,12 @@ class Settings:
             coder = "exact" if exact_capable(model) else "float"
         if coder not in CODERS:
             raise CompressError(f"unknown coder {coder!r} (choose from {', '.join(CODERS)})")
+        if coder == "exact":
+            try:
+                ExactLM.check(model.cfg)
+            except ExactError as e:
+                raise CompressError(f"the exact coder cannot run this model: {e}") from None
         if getattr(model.cfg, "arch", "flat") == "hierarchical":
-            if coder == "exact":
-                raise CompressError("the exact coder runs flat models only")
             batch = 1  # the hierarchical model's cache decodes one row at a time
         else:
             batch = self.batch or (EXACT_BATCH if coder == "exact" else FLOAT_BATCH)
@@ -99,9 +102,10 @@ class Settings:
             lo, hi = EXACT_CHUNK if coder == "exact" else (FLOAT_CHUNK, FLOAT_CHUNK)
             chunk = min(hi, max(lo, -(-n // batch)))
         limit = int(model.cfg.max_seq_len)
-        window = limit if self.window <= 0 else min(self.window, limit)
         if coder == "exact":
-            window = min(window, MAX_WINDOW, EXACT_WINDOW if self.window <= 0 else window)
+            limit = min(limit, MAX_WINDOW)
+        default = EXACT_WINDOW if coder == "exact" else limit
+        window = min(self.window if self.window > 0 else default, limit)
         adapt = (coder == "exact") if self.adapt is None else self.adapt
         return Settings(chunk, batch, window, coder, adapt)
 

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-CODERS = ("exact", "float")  # aether_core.compress.CODERS, without importing torch for --help
+from ..codec import CODERS
 
 
 def register(sub: argparse._SubParsersAction) -> None:

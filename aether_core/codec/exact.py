@@ -120,6 +120,7 @@ class ExactLM:
     def __init__(self, model: torch.nn.Module, window: int, max_len: int) -> None:
         cfg = model.cfg
         self.check(cfg, window)
+        tables.check_float_precision()
         self.cfg, self.window, self.eps = cfg, window, cfg.norm_eps
         self.n_heads, self.kv_heads, self.head_dim = cfg.n_heads, cfg.kv_heads, cfg.head_dim
         self.embed = model.embed.weight.detach().float().cpu()
@@ -177,7 +178,6 @@ class ExactLM:
     def step(self, st: ExactState, column: Tensor) -> Tensor:
         """Feed one byte per row ([B] long); return next-byte weights [B, 256] (float64
         integers, 2^16 for the likeliest byte)."""
-        tables.check_float_precision()
         x = self._embed(st, column)
         slot = st.pos % self.window
         for i, layer in enumerate(self.layers):
