@@ -66,6 +66,9 @@ class SamplingConfig:
     entropy_high: float = 3.0  # bits: above, sample at temperature * entropy_cool
     entropy_top_p: float = 0.9  # top-p of the band in between
     entropy_cool: float = 0.5
+    # prompt-lookup drafts (lookahead.py): copied runs cost one forward pass, not one per byte;
+    # the picks are the same up to float rounding of a several-token pass
+    lookahead: bool = True
 
     def __post_init__(self) -> None:
         if self.sampler not in SAMPLERS:

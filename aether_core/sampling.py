@@ -19,6 +19,8 @@ from torch import Tensor
 
 from .decoding import SamplingConfig as SamplingConfig  # defined once there, re-exported
 from .entropy_sampling import adapt
+from .lookahead import Lookahead
+from .model.compiled_decode import CompiledStep
 from .model.fast_decode import fast_step_for
 from .vocab import Tok, is_byte
 
@@ -210,6 +212,25 @@ class DecodeSession:
         self.tokens.append(token)
         return logits[0, -1]
 
+    @property
+    def drafts(self) -> bool:
+        """Whether prompt-lookup drafts pay (lookahead.py): a draft pass costs about two eager
+        steps, more than the compiled step saves on the tokens it takes."""
+        return not isinstance(self.fast, CompiledStep)
+
+    @torch.inference_mode()
+    def lookahead(self, tokens: Sequence[int]) -> Tensor:
+        """The logits [len(tokens), V] after each of ``tokens``, fed after the context in one
+        forward pass; nothing is appended (their keys stay in the cache's slots until written
+        over, so appending them to ``tokens`` afterwards makes them part of the context)."""
+        n, k = len(self.tokens), len(tokens)
+        if n + k > self.max_len:
+            raise ValueError(f"context full ({self.max_len} tokens)")
+        ids = torch.tensor(list(tokens), dtype=torch.long, device=self.device)
+        if self.fast is not None and self.fast.applies(self.cache):
+            return self.fast.extend(ids, n, self._pos[n : n + k], self.cache)
+        return self.model(ids[None], input_pos=self._pos[n : n + k], cache=self.cache)[0]
+
     @torch.inference_mode()
     def choose(
         self,
@@ -237,12 +258,7 @@ class DecodeSession:
             toks = list(c.tokens[: max(ends)])
             rows = logits[None]
             if toks:
-                out = self.model(
-                    torch.tensor([toks], device=self.device),
-                    input_pos=self._pos[n : n + len(toks)],
-                    cache=self.cache,
-                )
-                rows = torch.cat([rows, out[0]])
+                rows = torch.cat([rows, self.lookahead(toks)])
             lp_tokens, lp_close = weigh(rows, toks, c.close)
             along = torch.cat([lp_tokens.new_zeros(1), lp_tokens.cumsum(0)])
             for e in ends:
@@ -315,6 +331,7 @@ def stream(
     greedy = getattr(constraint, "greedy", None)
     exact = replace(cfg, temperature=0.0)
     chosen: list[int] = []  # the rest of a picked continuation, written token by token
+    ahead = Lookahead(session) if cfg.lookahead and getattr(session, "drafts", False) else None
     for _ in range(max_new):
         if should_stop is not None and should_stop():
             return
@@ -340,12 +357,14 @@ def stream(
         yield tok
         if tok in stops or (constraint is not None and constraint.done):
             # keep the cache in step with what was emitted, so the next feed reuses it
-            if len(session.tokens) < session.max_len:
+            if ahead is not None:
+                ahead.settle(tok)
+            elif len(session.tokens) < session.max_len:
                 session.step(tok)
             return
         if len(session.tokens) + 1 >= session.max_len:
             return
-        logits = session.step(tok)
+        logits = session.step(tok) if ahead is None else ahead.next_logits(tok, chosen)
 
 
 def token_logprobs(rows: Tensor, tokens: Sequence[int], close: int) -> tuple[Tensor, Tensor]:

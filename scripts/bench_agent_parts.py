@@ -6,7 +6,8 @@ wall time on a shared machine) is broken down into the model's one-token steps, 
 spans scored, sampling, the copy prior, the grammar mask and its advance, and the rest (the
 agent loop, events). One torch thread.
 
-  python scripts/bench_agent_parts.py [--reps 3] [--compile] [--dtype float16]
+  python scripts/bench_agent_parts.py [--reps 3] [--compile] [--dtype float16] [--no-lookahead]
+  PYTHONPATH=OLD_TREE python scripts/bench_agent_parts.py    # an older checkout, the same turns
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import torch
 import aether_core.agent.constrain as grammar
 import aether_core.sampling as sampling
 from aether_core.agent import build_agent
+from aether_core.decoding import SamplingConfig
 from aether_core.tools import ToolRegistry, default_registry
 from aether_core.tools.clock import TimeTool
 
@@ -36,6 +38,7 @@ PARTS = [
     (sampling.DecodeSession, "step", "forward (step)"),
     (sampling.DecodeSession, "feed", "prefill (feed)"),
     (sampling.DecodeSession, "choose", "span choices"),
+    (sampling.DecodeSession, "lookahead", "draft passes"),
     (sampling, "sample_token", "sampling"),
     (grammar.StepGrammar, "allowed", "grammar mask"),
     (grammar.StepGrammar, "advance", "grammar advance"),
@@ -44,15 +47,23 @@ PARTS = [
 spent: dict[str, float] = defaultdict(float)
 
 
+_inner: list[float] = [0.0]  # time spent in timed calls nested in the current one
+
+
 def _timed(owner: object, name: str, key: str) -> None:
+    """Time ``owner.name`` exclusively: a timed call inside it (a span choice's draft pass)
+    counts for its own part only."""
     f = getattr(owner, name)
 
     def wrapper(*args, **kwargs):
         t = time.thread_time()
+        _inner.append(0.0)
         try:
             return f(*args, **kwargs)
         finally:
-            spent[key] += time.thread_time() - t
+            took = time.thread_time() - t
+            spent[key] += took - _inner.pop()
+            _inner[-1] += took
 
     setattr(owner, name, wrapper)
 
@@ -68,10 +79,12 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--compile", action="store_true")
     ap.add_argument("--dtype", default=None)
+    ap.add_argument("--no-lookahead", action="store_true", help="one forward pass per byte")
     args = ap.parse_args()
     torch.set_num_threads(1)
     for owner, name, key in PARTS:
-        _timed(owner, name, key)
+        if hasattr(owner, name):  # an older tree may lack a part
+            _timed(owner, name, key)
     moment = datetime(2026, 3, 14, 15, 9, tzinfo=UTC)
     tools = ToolRegistry(
         [
@@ -80,9 +93,14 @@ def main() -> None:
         ]
     )
     tmp = tempfile.mkdtemp()
+    # only the options that are set, so the script also times an older tree (PYTHONPATH=OLD)
+    options = {"compile": True} if args.compile else {}
+    options |= {"dtype": args.dtype} if args.dtype else {}
+    if args.no_lookahead:
+        options["sampling"] = SamplingConfig(seed=0, lookahead=False)
     agent = build_agent(
         approve="all", memory_path=tmp, out_dir=tmp, tools=tools, seed=0, use_memory=False,
-        compile=args.compile, dtype=args.dtype,
+        **options,
     )  # fmt: skip
     for p in PROMPTS[:2]:  # warm-up
         agent.reset()

@@ -35,6 +35,8 @@ class DecodeStep(Protocol):
 
     def step(self, token: int, p: int, pos: Tensor, cache: KVCache) -> Tensor: ...
 
+    def extend(self, tokens: Tensor, p: int, pos: Tensor, cache: KVCache) -> Tensor: ...
+
 
 def _matvec(x: Tensor, w: Tensor, fused: bool) -> Tensor:
     return (x[:, None, :] * w).sum(-1) if fused else F.linear(x, w)
@@ -74,6 +76,10 @@ class CompiledStep:
                 self.failed = f"{type(e).__name__}: {e}".splitlines()[0][:200]
                 print(f"aether: compiled decoding failed ({self.failed}); eager", file=sys.stderr)
         return self.eager.step(token, p, pos, cache)
+
+    def extend(self, tokens: Tensor, p: int, pos: Tensor, cache: KVCache) -> Tensor:
+        """Drafts run eagerly: one graph per draft length would cost a compile each."""
+        return self.eager.extend(tokens, p, pos, cache)
 
     def _graph(self, tok: Tensor, pos: Tensor, layers: list) -> Tensor:
         model, fused = self.model, self.fused

@@ -92,42 +92,60 @@ class FastStep:
     def step(self, token: int, p: int, pos: Tensor, cache: KVCache) -> Tensor:
         """Append ``token`` at position ``p`` (``pos``: the same as a one-element tensor) and
         return the logits after it, [V]."""
-        end = p + 1
-        x = self.embed[token : token + 1]
+        return self.run(self.embed[token : token + 1], p, pos, cache)[0]
+
+    def extend(self, tokens: Tensor, p: int, pos: Tensor, cache: KVCache) -> Tensor:
+        """Write several tokens ([k] ids) at positions ``p``.. (``pos``: those k positions, a
+        tensor) and return the logits after each, [k, V] (a draft checked in one pass)."""
+        return self.run(self.embed.index_select(0, tokens), p, pos, cache)
+
+    def run(self, x: Tensor, p: int, pos: Tensor, cache: KVCache) -> Tensor:
+        k, d = x.shape[0], self.dim
+        end = p + k
         cos, sin = self._rope(x.dtype)
-        cos, sin = cos[p : p + 1], sin[p : p + 1]
-        d = self.dim
+        cos, sin = cos[p:end], sin[p:end]
+        # a token sees the cache and the new tokens up to itself (one token: everything)
+        mask = None if k == 1 else _causal_tail(k, end, x.device)
         for layer, lc in zip(self.layers, cache.layers, strict=True):
             h = F.rms_norm(x, (d,), layer.norm1, layer.eps)
-            x = x + layer.proj(_attend(layer, layer.qkv(h), cos, sin, pos, lc.k, lc.v, end))
+            y = _attend(layer, layer.qkv(h), cos, sin, pos, lc.k, lc.v, end, mask)
+            x = x + layer.proj(y)
             gate, up = layer.w13(F.rms_norm(x, (d,), layer.norm2, layer.eps)).chunk(2, dim=-1)
             x = x + layer.w2(F.silu(gate) * up)
-        return self.head(F.rms_norm(x, (d,), self.norm, self.eps))[0]
+        return self.head(F.rms_norm(x, (d,), self.norm, self.eps))
+
+
+def _causal_tail(k: int, end: int, device: torch.device) -> Tensor:
+    """[k, end] bool: the last k of ``end`` positions each attend to every position up to its own."""
+    return torch.ones(k, end, dtype=torch.bool, device=device).tril(end - k)
 
 
 def _attend(
     layer: _Layer, qkv: Tensor, cos: Tensor, sin: Tensor, pos: Tensor, k_cache: Tensor,
-    v_cache: Tensor, end: int,
+    v_cache: Tensor, end: int, mask: Tensor | None,
 ) -> Tensor:  # fmt: skip
-    """Self-attention of one new token: RoPE on its query and key (together, one set of ops),
-    its key and value written at ``pos``, attention over keys 0..end-1. Returns [1, H*hd]."""
+    """Self-attention of k new tokens: RoPE on their queries and keys (together, one set of
+    ops), their keys and values written at ``pos``, attention over keys 0..end-1 (``mask``: which
+    of them each query sees; None: all). Returns [k, H*hd]."""
     h, kvh, hd = layer.heads, layer.kv_heads, layer.hd
-    qkv = qkv.view(h + 2 * kvh, hd)
+    n = qkv.shape[0]
+    qkv = qkv.view(n, h + 2 * kvh, hd).transpose(0, 1)  # [heads, k, hd]
     qk, v = qkv.split((h + kvh, kvh))
     if layer.q_norm is not None:
         q, k = qk.split((h, kvh))
         qk = torch.cat([layer.q_norm(q), layer.k_norm(k)])
     qk = qk * cos + qk.roll(hd // 2, -1) * sin  # apply_rope's arithmetic (its sin: signed)
     q, k = qk.split((h, kvh))
-    k_cache.index_copy_(2, pos, k.view(1, kvh, 1, hd))
-    v_cache.index_copy_(2, pos, v.view(1, kvh, 1, hd))
+    k_cache.index_copy_(2, pos, k.reshape(1, kvh, n, hd))
+    v_cache.index_copy_(2, pos, v.reshape(1, kvh, n, hd))
     y = F.scaled_dot_product_attention(
-        q.view(1, h, 1, hd),
+        q.reshape(1, h, n, hd),
         k_cache.narrow(2, 0, end),
         v_cache.narrow(2, 0, end),
+        attn_mask=mask,
         enable_gqa=layer.gqa,
     )
-    return y.view(1, h * hd)
+    return y[0].transpose(0, 1).reshape(n, h * hd)
 
 
 def matmul_of_tied(embed: Tensor) -> Matmul:
