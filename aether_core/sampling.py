@@ -183,17 +183,21 @@ class DecodeSession:
                 break
             keep += 1
         keep = min(keep, len(tokens) - 1)  # always run at least the last token for its logits
-        new = torch.tensor([tokens[keep:]], dtype=torch.long, device=self.device)
-        logits = self.model(
-            new,
-            input_pos=self._pos[keep : len(tokens)],
-            cache=self.cache,
-            vision=vision if keep == 0 else None,
-            last_only=True,
-        )
+        pos = self._pos[keep : len(tokens)]
+        new = torch.tensor(tokens[keep:], dtype=torch.long, device=self.device)
+        if vision is None and self.fast is not None and self.fast.applies(self.cache):
+            logits = self.fast.extend(new, keep, pos, self.cache)[-1]
+        else:
+            logits = self.model(
+                new[None],
+                input_pos=pos,
+                cache=self.cache,
+                vision=vision if keep == 0 else None,
+                last_only=True,
+            )[0, -1]
         self._vision_key = vision_key
         self.tokens = tokens
-        return logits[0, -1]
+        return logits
 
     @torch.inference_mode()
     def step(self, token: int) -> Tensor:
