@@ -29,7 +29,9 @@ MIN_MATCH = 4  # tokens that must recur before what followed them is drafted
 MAX_DRAFT = 16  # the longest draft: a miss costs a pass over this many tokens
 
 
-def draft(tokens: Sequence[int], min_match: int = MIN_MATCH, max_draft: int = MAX_DRAFT) -> list[int]:
+def draft(
+    tokens: Sequence[int], min_match: int = MIN_MATCH, max_draft: int = MAX_DRAFT
+) -> list[int]:
     """The tokens that followed the latest earlier occurrence of the last ``min_match`` tokens
     (up to ``max_draft`` of them; empty when they never occurred before)."""
     n = len(tokens)

@@ -25,14 +25,23 @@ from .model.fast_decode import fast_step_for
 from .vocab import Tok, is_byte
 
 
+MAX_ROLLOUT = 48  # the longest continuation of its own a choice point writes out to score
+
+
 @dataclass(frozen=True)
 class Choice:
     """Continuations a constraint offers at a choice point: ``tokens[:e] + (close,)`` for each
-    ``e`` in ``ends`` (e.g. the phrases that start at one word of a sentence, then a quote)."""
+    ``e`` in ``ends`` (e.g. the phrases that start at one word of a sentence, then a quote).
+
+    ``starts`` non-empty: the model's own continuation instead, as greedy decoding under the
+    constraint would write it (its first token one of ``starts``) up to ``close``; scored over
+    its whole length like the others, not by its first token, which it shares with a phrase
+    that starts the same way ("7" of "7 percent of 1200")."""
 
     tokens: tuple[int, ...]
     ends: tuple[int, ...]
     close: int
+    starts: frozenset[int] = frozenset()
 
 
 class Constraint(Protocol):
@@ -256,6 +265,11 @@ class DecodeSession:
         scores: list[Tensor] = []
         room = self.max_len - n - 1  # the closing token must fit too
         for c in choices:
+            if c.starts:
+                toks, lps = self._rollout(logits, c, constraint)
+                options.append(tuple(toks))
+                scores.append(torch.stack(lps).mean())
+                continue
             ends = [e for e in c.ends if e <= room]  # a long span's first words may still fit
             if not ends:
                 continue
@@ -275,6 +289,36 @@ class DecodeSession:
             return list(options[int(torch.argmax(s))])
         probs = torch.softmax(s / cfg.temperature, -1).cpu()
         return list(options[int(torch.multinomial(probs, 1, generator=generator))])
+
+    def _rollout(
+        self, logits: Tensor, choice: Choice, constraint: Constraint | None
+    ) -> tuple[list[int], list[Tensor]]:
+        """The continuation greedy decoding would write from here under a fork of the
+        constraint (reweighted and masked as it would be), up to and including ``choice.close``
+        (or ``MAX_ROLLOUT`` tokens), with each token's log-probability as choices weigh theirs;
+        the cache is rewound after."""
+        twin = constraint.fork() if constraint is not None else None
+        reweight = getattr(twin, "reweight", None)
+        base, toks, lps, row = len(self.tokens), [], [], logits
+        try:
+            while len(toks) < MAX_ROLLOUT and len(self.tokens) + 1 < self.max_len:
+                lp = torch.log_softmax((reweight(row) if reweight else row).float(), -1)
+                allowed = twin.allowed() if twin is not None else None
+                if not toks:
+                    first = torch.zeros_like(lp, dtype=torch.bool)
+                    first[list(choice.starts)] = True
+                    allowed = first if allowed is None else allowed.to(first.device) & first
+                tok = int(torch.argmax(_mask(lp, allowed)))
+                toks.append(tok)
+                lps.append(lp[tok])
+                if tok == choice.close:
+                    break
+                if twin is not None:
+                    twin.advance(tok)
+                row = self.step(tok)
+        finally:
+            del self.tokens[base:]
+        return toks, lps
 
     def generate(
         self,

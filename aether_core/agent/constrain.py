@@ -11,6 +11,7 @@ parses and validates. ``allowed()`` gives the mask; ``advance()`` moves on (and 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -481,11 +482,10 @@ class StepGrammar:
         Decoding).
 
         An argument the model may also write itself (``copy`` off: a calc expression is the
-        user's phrase, "15% of 80", or one of its own, "24*60*60") offers each byte it may start
-        with on its own as well, to be written on byte by byte. Per token, a span the model
-        would copy scores above its own first byte (its later bytes are near certain), and one
-        it would leave ("48 times 12" when it means "48*12") falls below at the byte where it
-        leaves it."""
+        user's phrase, "15% of 80", or one of its own, "24*60*60") offers that too: the value
+        greedy decoding would write, to its closing quote, scored per token like the spans. Scored
+        by its first byte alone, as it once was, it won whenever a phrase started with a digit
+        ("7" scores near 0 and "7 percent of 1200" below it), so the phrase was never picked."""
         call = self.call
         if self.phase != Phase.CALL or call is None or call.state != "str" or call.value:
             return None
@@ -496,9 +496,17 @@ class StepGrammar:
         spans = self.copy.spans(arg.copy_stop, min(arg.max_length, MAX_SPAN))
         offered = [Choice(tuple(t), e, quote) for t, e in spans]
         allowed = call.allowed()
-        if not arg.copy:
-            offered += [Choice((), (0,), b) for b in sorted(FREE_STARTS & allowed)]
+        if not arg.copy and (starts := FREE_STARTS & allowed):
+            offered.append(Choice((), (), quote, frozenset(starts)))
         return [Choice((), (0,), quote), *offered] if quote in allowed else offered
+
+    def fork(self) -> StepGrammar:
+        """An independent copy of where the step stands (priors and mask cache shared), to try a
+        continuation without committing to it (a choice point's own continuation)."""
+        twin = copy.copy(self)
+        twin.call = copy.deepcopy(self.call)
+        twin.answer = bytearray(self.answer)
+        return twin
 
     def reweight(self, logits: torch.Tensor) -> torch.Tensor:
         """The copy priors mixed in: ``self.copy`` inside string args, ``self.answer_copy`` in

@@ -56,7 +56,7 @@ class WantsExpression(nn.Module):
         return out
 
 
-def _pick(message: bytes, target: bytes) -> bytes:
+def _pick(message: bytes, target: bytes, first: float = 5.0) -> bytes:
     """What the session writes at the opening quote, for a user who wrote ``message``."""
     g = StepGrammar(tool_arg_types(default_registry()))
     g.copy = CopyPrior([message])
@@ -65,7 +65,7 @@ def _pick(message: bytes, target: bytes) -> bytes:
         g.advance(int(t))
     offered = g.choices()
     assert offered is not None
-    session = DecodeSession(WantsExpression(target), 256)
+    session = DecodeSession(WantsExpression(target, first=first), 256)
     logits = session.feed(
         [int(Tok.BOS), int(Tok.USER), *message, int(Tok.EOS), *map(int, prefix), *OPEN]
     )
@@ -89,8 +89,8 @@ def test_the_expression_offers_the_users_phrases_and_free_first_bytes() -> None:
     phrases = {bytes(c.tokens[:e]) for c in offered for e in c.ends if c.close == ord('"')}
     assert {b"15% of 80", b"what is 15% of 80", b"80"} <= phrases
     assert b"15% of 80?" not in phrases  # the question mark stops a math phrase
-    free = {c.close for c in offered if not c.tokens}
-    assert free == set(FREE_STARTS) and ord('"') not in free  # an empty expression is invalid
+    (own,) = [c for c in offered if c.starts]  # the model's own expression, written out
+    assert own.starts == FREE_STARTS and ord('"') not in own.starts  # an empty one is invalid
     g.advance(ord("1"))
     assert g.choices() is None  # once started, written byte by byte
 
@@ -102,5 +102,13 @@ def test_a_phrase_the_model_would_copy_is_picked_whole() -> None:
 
 
 def test_an_expression_of_its_own_is_started_freely() -> None:
-    assert _pick(b"how many seconds are in a day?", b"24*60*60") == b"2"  # no word starts so
-    assert _pick(b"what's 48 times 12", b"48*12") == b"4"  # the phrase leaves what it means
+    assert _pick(b"how many seconds are in a day?", b"24*60*60") == b'24*60*60"'  # no phrase
+    assert _pick(b"what's 48 times 12", b"48*12") == b'48*12"'  # the phrase leaves what it means
+
+
+def test_a_phrase_that_starts_with_the_same_digit_is_written_whole() -> None:
+    # the first byte is near certain either way: scored by it alone, the expression of the
+    # model's own ("7") outscored the phrase it shares it with, and the phrase was never picked
+    picked = _pick(b"what is 7 percent of 1200", b"7 percent of 1200", first=12.0)
+    assert picked == b'7 percent of 1200"'
+    assert evaluate(picked[:-1].decode()) == "84"
