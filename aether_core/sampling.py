@@ -24,7 +24,6 @@ from .model.compiled_decode import CompiledStep
 from .model.fast_decode import fast_step_for
 from .vocab import Tok, is_byte
 
-
 MAX_ROLLOUT = 48  # the longest continuation of its own a choice point writes out to score
 
 
