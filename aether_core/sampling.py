@@ -20,7 +20,6 @@ from torch import Tensor
 from .decoding import SamplingConfig as SamplingConfig  # defined once there, re-exported
 from .entropy_sampling import adapt
 from .lookahead import Lookahead
-from .model.compiled_decode import CompiledStep
 from .model.fast_decode import fast_step_for
 from .vocab import Tok, is_byte
 
@@ -226,9 +225,10 @@ class DecodeSession:
 
     @property
     def drafts(self) -> bool:
-        """Whether prompt-lookup drafts pay (lookahead.py): a draft pass costs about two eager
-        steps, more than the compiled step saves on the tokens it takes."""
-        return not isinstance(self.fast, CompiledStep)
+        """Whether prompt-lookup drafts pay (lookahead.py): where one step costs a good part of
+        a several-token pass (the general forward, the eager torch step), not where it is cheap
+        (numpy, compiled)."""
+        return self.fast is None or self.fast.drafts_pay
 
     @torch.inference_mode()
     def lookahead(self, tokens: Sequence[int]) -> Tensor:

@@ -29,7 +29,10 @@ FUSED_MATVEC_MAX_DIM = 256  # up to this width a product is fused (a multiply an
 
 
 class DecodeStep(Protocol):
-    """What a session steps with (fast_decode.FastStep, or this module's CompiledStep)."""
+    """What a session steps with (fast_decode.FastStep, numpy_decode.NumpyStep, or this
+    module's CompiledStep)."""
+
+    drafts_pay: bool  # whether prompt-lookup drafts (lookahead.py) save time with this step
 
     def applies(self, cache: KVCache) -> bool: ...
 
@@ -46,6 +49,8 @@ class CompiledStep:
     """``step(token, pos, pos_tensor, cache) -> logits [V]`` through a compiled static graph;
     the eager step (fast_decode.FastStep) covers what it cannot."""
 
+    drafts_pay = False  # a compiled step costs less than an eager several-token pass
+
     def __init__(self, model: nn.Module, eager: DecodeStep) -> None:
         self.model, self.eager = model, eager
         cfg = model.cfg
@@ -61,7 +66,7 @@ class CompiledStep:
     @staticmethod
     def supports(model: nn.Module) -> bool:
         """Float weights only: packed int8/float16 layers run their own kernels eagerly."""
-        return all(type(m) is nn.Linear for b in model.blocks for m in _linears(b))
+        return all(type(m) is nn.Linear for b in model.blocks for m in block_linears(b))
 
     def applies(self, cache: KVCache) -> bool:
         return self.eager.applies(cache)
@@ -118,5 +123,5 @@ class CompiledStep:
         return _matvec(x, head, fused)[0]
 
 
-def _linears(block: nn.Module) -> list[nn.Module]:
+def block_linears(block: nn.Module) -> list[nn.Module]:
     return [block.attn.qkv, block.attn.proj, block.w13, block.w2]

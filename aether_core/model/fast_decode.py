@@ -59,6 +59,10 @@ class _Layer:
 class FastStep:
     """``step(token, pos, cache) -> logits [V]`` for a ByteTransformer at batch 1."""
 
+    # one eager torch step costs about half a 17-token pass (CPU; more so on a GPU, where
+    # both are launch-bound): prompt-lookup drafts (lookahead.py) save passes
+    drafts_pay = True
+
     def __init__(self, model: nn.Module) -> None:
         self.model = model
         self.layers = [_Layer(b) for b in model.blocks]
@@ -69,7 +73,7 @@ class FastStep:
         self._rope_key: Tensor | None = None
         self._rope_tables = (torch.empty(0), torch.empty(0))
 
-    def _rope(self, dtype: torch.dtype) -> tuple[Tensor, Tensor]:
+    def rope_tables(self, dtype: torch.dtype) -> tuple[Tensor, Tensor]:
         """The model's RoPE tables in ``dtype`` (as apply_rope casts them), the sine's first
         half negated: ``x.roll(hd/2) * sin`` is then apply_rope's ``cat([-x2, x1]) * sin``,
         bit for bit (a product's sign is exact), in one op instead of four. Rebuilt when the
@@ -102,7 +106,7 @@ class FastStep:
     def run(self, x: Tensor, p: int, pos: Tensor, cache: KVCache) -> Tensor:
         k, d = x.shape[0], self.dim
         end = p + k
-        cos, sin = self._rope(x.dtype)
+        cos, sin = self.rope_tables(x.dtype)
         cos, sin = cos[p:end], sin[p:end]
         # a token sees the cache and the new tokens up to itself (one token: everything)
         mask = None if k == 1 else _causal_tail(k, end, x.device)
@@ -164,6 +168,10 @@ def fast_step_for(model: nn.Module, compile: bool = False) -> FastStep | None:
     if model.ngram is not None or model.cfg.attention != "standard":
         return None
     step = FastStep(model)
+    from .numpy_decode import NumpyStep
+
+    if NumpyStep.supports(model):  # CPU fp32: numpy's smaller per-operation cost
+        step = NumpyStep(model, step)  # type: ignore[assignment]
     if compile:
         from .compiled_decode import CompiledStep
 

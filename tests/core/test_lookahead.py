@@ -10,6 +10,8 @@ from aether_core import lookahead
 from aether_core.decoding import SamplingConfig
 from aether_core.lookahead import draft
 from aether_core.model.compiled_decode import CompiledStep
+from aether_core.model.fast_decode import FastStep
+from aether_core.model.numpy_decode import NumpyStep
 from aether_core.sampling import DecodeSession, stream
 from aether_core.vocab import Tok
 from tests.core.helpers import tiny_model
@@ -58,8 +60,8 @@ def test_decoding_with_drafts_writes_the_same_tokens_in_fewer_passes(general, mo
     passes: dict[bool, int] = {}
     for on in (False, True):
         session = DecodeSession(model, 256)
-        if general:
-            session.fast = None
+        # drafts pay where a step is dear: the general forward, the eager torch step
+        session.fast = None if general else FastStep(model)
         made: list[lookahead.Lookahead] = []
         monkeypatch.setattr(
             "aether_core.sampling.Lookahead",
@@ -73,8 +75,13 @@ def test_decoding_with_drafts_writes_the_same_tokens_in_fewer_passes(general, mo
     assert passes[True] < passes[False] * 0.6
 
 
-def test_the_compiled_step_decodes_without_drafts() -> None:
-    session = DecodeSession(tiny_model(seed=5), 64)
-    assert session.drafts
+def test_cheap_steps_decode_without_drafts() -> None:
+    model = tiny_model(seed=5)
+    session = DecodeSession(model, 64)
+    assert isinstance(session.fast, NumpyStep) and not session.drafts  # a step costs little
     session.fast = CompiledStep.__new__(CompiledStep)  # its step costs less than a draft pass
     assert not session.drafts
+    session.fast = FastStep(model)
+    assert session.drafts
+    session.fast = None
+    assert session.drafts

@@ -11,12 +11,17 @@ import torch
 from aether_core.config import ModelConfig
 from aether_core.model import build_model
 from aether_core.model.fast_decode import FastStep, fast_step_for
+from aether_core.model.numpy_decode import NumpyStep
 from aether_core.sampling import DecodeSession
 from tests.core.helpers import tiny_model
 
 
 def _pair(model, max_len=96):
+    """A session on the eager torch step (not numpy's, which is tested below) and one on the
+    general forward."""
     fast, general = DecodeSession(model, max_len), DecodeSession(model, max_len)
+    if isinstance(fast.fast, NumpyStep):
+        fast.fast = fast.fast.eager
     general.fast = None
     return fast, general
 
