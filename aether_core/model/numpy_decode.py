@@ -24,6 +24,11 @@ from .attention import KVCache
 from .compiled_decode import block_linears
 from .fast_decode import FastStep
 
+# Wider, a step is bound by reading the weights, not by per-operation overhead, and torch's
+# kernels (one thread, as --threads says) serve it; numpy's BLAS would pick its own thread count.
+# The shipped model is 128 wide; measured there (README, Benchmarks).
+NUMPY_MAX_DIM = 256
+
 
 def _np(t: Tensor) -> np.ndarray:
     """A numpy view sharing ``t``'s memory (an in-place update of the weight shows through)."""
@@ -71,7 +76,10 @@ class NumpyStep:
 
     @staticmethod
     def supports(model: nn.Module) -> bool:
-        """fp32 weights on the CPU in plain linear layers, without q/k norms."""
+        """fp32 weights on the CPU in plain linear layers, without q/k norms, at most
+        ``NUMPY_MAX_DIM`` wide."""
+        if model.cfg.dim > NUMPY_MAX_DIM:
+            return False
         return model.embed.weight.device.type == "cpu" and all(
             b.attn.q_norm is None
             and all(

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from aether_core.model.fast_decode import FastStep, fast_step_for
-from aether_core.model.numpy_decode import NumpyStep
+from aether_core.model.numpy_decode import NUMPY_MAX_DIM, NumpyStep
 from aether_core.model.quantize import apply_dtype
 from aether_core.sampling import DecodeSession
 from tests.core.helpers import tiny_model
@@ -62,6 +62,7 @@ def test_what_numpy_does_not_cover_steps_in_torch() -> None:
     quantized = apply_dtype(tiny_model(seed=13), "int8")
     assert not NumpyStep.supports(quantized)
     assert isinstance(fast_step_for(tiny_model(qk_norm=True)), FastStep)
+    assert not NumpyStep.supports(tiny_model(dim=NUMPY_MAX_DIM + 64, n_heads=4))
 
 
 def test_weights_changed_in_place_show_through() -> None:
