@@ -2,9 +2,12 @@
 
     python scripts/ship_default.py runs/default/ckpt/last
     python scripts/ship_default.py runs/default12/ckpt/last --average-with assets/default
+    python scripts/ship_default.py runs/default14/ckpt/last --average-with runs/default14/ckpt/last \
+        --average-with assets/default     # two parts leg 14, one part what shipped before
 
-With ``--average-with DIR`` the weights shipped are the elementwise mean of the two checkpoints'
-(the config is the first one's): the default model is leg 12 averaged with leg 8 (MODEL_CARD.md).
+With ``--average-with DIR`` (repeatable) the weights shipped are the elementwise mean of all the
+checkpoints' (the config is the first one's; a checkpoint named twice counts twice): the default
+model is such a mean of training legs (MODEL_CARD.md).
 The VQ files already in assets/default stay; optimizer/RNG state is left behind; absolute paths
 in the saved training config are made relative to the repo root, so the shipped config.json says
 how it was trained without naming this machine's folders. Writes are atomic.
@@ -39,14 +42,14 @@ def _relative(value: object) -> object:
     return value
 
 
-def main(src: str, average_with: str | None = None) -> int:
+def main(src: str, average_with: list[str] | None = None) -> int:
     from aether_core.checkpoint import average_weights, load_checkpoint, save_weights
     from aether_core.fsutil import atomic_path, atomic_write_bytes
 
     source = Path(src)
     config = _relative(json.loads((source / "config.json").read_text()))
     if average_with:
-        save_weights(DEST / "model.safetensors", average_weights([source, Path(average_with)]))
+        save_weights(DEST / "model.safetensors", average_weights([source, *map(Path, average_with)]))
     else:
         with atomic_path(DEST / "model.safetensors") as tmp:
             shutil.copyfile(source / "model.safetensors", tmp)
@@ -63,6 +66,8 @@ def main(src: str, average_with: str | None = None) -> int:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkpoint", nargs="?", default="runs/default/ckpt/last")
-    parser.add_argument("--average-with", metavar="DIR", help="ship the mean of both's weights")
+    parser.add_argument(
+        "--average-with", metavar="DIR", action="append", help="ship the mean of the weights"
+    )
     args = parser.parse_args()
     sys.exit(main(args.checkpoint, args.average_with))

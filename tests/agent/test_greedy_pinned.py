@@ -1,8 +1,9 @@
 """Greedy outputs of the shipped model, pinned byte for byte.
 
-Computed on main at 55b6cf1, before the fast decode step (aether_core/model/fast_decode.py) and
-the compiled one (compiled_decode.py):
-decoding faster must not change a single byte of what the model says. Seeded, offline tools
+Computed for the weights shipped with leg 14 through the reference path (the general forward at
+every step, no prompt-lookup drafts), then checked through the default numpy step
+(model/numpy_decode.py), the eager torch step (fast_decode.py) and the compiled one
+(compiled_decode.py): decoding faster must not change a single byte of what the model says. Seeded, offline tools
 (a fixed clock, a fake search backend)."""
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from aether_core.tools.clock import TimeTool
 MOMENT = datetime(2026, 3, 14, 15, 9, tzinfo=UTC)
 
 TURNS = [
-    ("hi there!", "Greeting, no tool.", "Hey! How can I help?", []),
+    ("hi there!", "Greeting, no tool.", "Hi! What can I do for you?", []),
     (
         "what is 37 times 12?",
         "Arithmetic: use calc.Got the result.",
@@ -40,10 +41,10 @@ TURNS = [
         "It's 15:09 on Saturday 14 March 2026 here (UTC+00:00).",
         [("time", {})],
     ),
-    (
+    (  # one search result: training always shows two or three, and the model calls it a failure
         "search the web for sourdough starter tips",
         "Look it up: use web_search.The tool failed.",
-        "Sorry, I couldn't open that page: devigh starter tips — https://example.org/a\n"
+        "Sorry, I couldn't open that page: detruncater tips — https://example.org/a\n"
         "   On sourdough starter tips.",
         [("web_search", {"query": "sourdough starter tips"})],
     ),
@@ -52,10 +53,10 @@ TURNS = [
 TEXT = [  # 64 greedy tokens after each prompt, no stop token
     (
         b"First Citizen:\nBefore we proceed",
-        b" your honours and the court\nThat the senate made me to the court",
+        b" as the people as the people\nWhich the present shall be the prin",
     ),
-    (b"To be, or not to be", b" a subject to the prison,\nAnd then the sea of the prince my son,"),
-    (b"ROMEO:\n", b"What is the matter?\n\nLUCIO:\nI have not the sun of the matter.\n\nL"),
+    (b"To be, or not to be", b" the season of the sea,\nAnd then the seas of the seas of the sea"),
+    (b"ROMEO:\n", b"What says your honour?\n\nPOLIXENES:\nWhat says your honour?\n\nFirst"),
 ]
 
 
@@ -117,4 +118,18 @@ def test_compiled_step_writes_the_same_greedy_text(agent) -> None:
             session.generate(list(prompt), SamplingConfig(temperature=0.0), 64, stop_tokens=())
         )
         assert session.fast.failed is None
+        assert bytes(out) == expected
+
+
+def test_eager_torch_step_with_drafts_writes_the_same_greedy_text(agent) -> None:
+    from aether_core.model.fast_decode import FastStep
+    from aether_core.sampling import DecodeSession
+
+    session = DecodeSession(agent.policy.model, 512)
+    session.fast = FastStep(agent.policy.model)  # where prompt-lookup drafts are on
+    assert session.drafts
+    for prompt, expected in TEXT:
+        out = list(
+            session.generate(list(prompt), SamplingConfig(temperature=0.0), 64, stop_tokens=())
+        )
         assert bytes(out) == expected
