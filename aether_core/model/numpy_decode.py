@@ -16,13 +16,17 @@ batch.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 from torch import Tensor, nn
 
 from .attention import KVCache
 from .compiled_decode import block_linears
-from .fast_decode import FastStep
+
+if TYPE_CHECKING:  # fast_decode picks this step (fast_step_for): no import back at run time
+    from .fast_decode import FastStep
 
 # Wider, a step is bound by reading the weights, not by per-operation overhead, and torch's
 # kernels (one thread, as --threads says) serve it; numpy's BLAS would pick its own thread count.
