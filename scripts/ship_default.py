@@ -49,7 +49,9 @@ def main(src: str, average_with: list[str] | None = None) -> int:
     source = Path(src)
     config = _relative(json.loads((source / "config.json").read_text()))
     if average_with:
-        save_weights(DEST / "model.safetensors", average_weights([source, *map(Path, average_with)]))
+        save_weights(
+            DEST / "model.safetensors", average_weights([source, *map(Path, average_with)])
+        )
     else:
         with atomic_path(DEST / "model.safetensors") as tmp:
             shutil.copyfile(source / "model.safetensors", tmp)
