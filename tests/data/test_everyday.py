@@ -125,3 +125,25 @@ def test_shape_bank_keeps_scenes_apart(monkeypatch):
     assert len(bank.codes(scene)) == 128 and bank.pixels(scene).shape == (3, 64, 64)
     for _ in range(50):  # a shape request never gets the scene
         assert not isinstance(bank.pick(random.Random(_)), SceneSpec)
+
+
+def test_training_results_come_cut_short_or_single_and_answers_quote_only_what_is_there():
+    from aether_core.agent.context import TRUNCATED
+
+    note = TRUNCATED.decode()
+    for skill, least in (("search", 20), ("browse", 15)):
+        train = [s for s in skill_samples(skill, 200, seed=5, split="train") if s.tool_ok]
+        cut = [s for s in train if s.tool_output.endswith(note)]
+        assert len(cut) >= least, skill  # about a quarter of the ok results
+        for s in cut:  # still an ok result, answered from what is left of it
+            assert s.answer_thought == "Got the result."
+            assert all(x in s.tool_output for x in s.expected_answer_contains)
+            snippet = s.extra["results"][0]["body"] if skill == "search" else ""
+            if snippet not in s.tool_output:  # cut before the snippet: the title alone
+                assert s.answer.startswith("Top result: ") and snippet not in s.answer
+        if skill == "search":
+            assert any("\n2. " not in s.tool_output and not s.tool_output.endswith(note)
+                       for s in train)  # fmt: skip
+    for skill in ("search", "browse"):  # the eval's results are as they were
+        ev = skill_samples(skill, 200, seed=5, split="eval")
+        assert not any((s.tool_output or "").endswith(note) for s in ev)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ... import dialogue
+from ...agent.context import TRUNCATED
 from ...segments import Message
 from ..shapes import ShapeSpec
 
@@ -39,6 +40,19 @@ DENIED_OUTPUTS = ("denied by user", "denied by user: not now",
                   "denied by user: the user denied {tool!r} for this session")  # fmt: skip
 DENIED_RATE = 0.03  # share of tool dialogues whose call the user denies
 ERROR_RATE = 0.04  # share of tool dialogues with a (skill-specific) tool error
+# share of training search results and pages that come cut short, as the agent shortens a
+# tool result its context cannot hold (agent/context.py): an ok result with a "[truncated]"
+# note is still ok (leg 14 called them failures, and most results it saw in the agent were cut)
+TRUNCATED_RATE = 0.25
+
+
+def cut_short(output: str, keep: int, rng: random.Random) -> str:
+    """``output`` cut after its first ``keep`` characters and somewhere in the next line, with
+    the note the agent's context trimming adds."""
+    end = output.find("\n", keep + 1)
+    end = len(output) if end < 0 else end
+    at = rng.randint(keep, end)
+    return output[:at] + TRUNCATED.decode() if at < len(output) else output
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,17 @@ from .. import corpora
 from .. import lexicon as lx
 from ..phrasing import held_out, norm_split, realize
 from . import sites
-from .base import ERROR_RATE, THOUGHT_ERROR, THOUGHT_OK, Skill, SkillSample, maybe_denied, templates
+from .base import (
+    ERROR_RATE,
+    THOUGHT_ERROR,
+    THOUGHT_OK,
+    TRUNCATED_RATE,
+    Skill,
+    SkillSample,
+    cut_short,
+    maybe_denied,
+    templates,
+)
 
 _T = templates("browse")
 BROWSE_TEMPLATES: tuple[tuple[str, bool], ...] = _T["templates"]  # (frame, is a command)
@@ -85,6 +95,8 @@ def browse(rng: random.Random, split: str) -> SkillSample:
     more = rng.sample(MORE_SENTENCES, rng.randint(1, 2))
     fetched = url if "://" in url else f"https://{url}"  # the tool fetches a bare domain over https
     output = f"Title: {title}\nURL: {fetched}\n\n{' '.join([first, *more])}"
+    if split == "train" and rng.random() < TRUNCATED_RATE:  # the first sentence stays whole
+        output = cut_short(output, output.find(first) + len(first), rng)
     answer = rng.choice((f"Summary: {first}", f"The page says: {first}", f"In short: {first}",
                          f"{title}: {first}"))  # fmt: skip
     sample = SkillSample(

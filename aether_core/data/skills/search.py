@@ -12,7 +12,17 @@ from .. import lexicon as lx
 from ..phrasing import held_out, norm_split, realize, vary_case
 from ..questions import knowledge_question
 from . import sites
-from .base import ERROR_RATE, THOUGHT_ERROR, THOUGHT_OK, Skill, SkillSample, maybe_denied, templates
+from .base import (
+    ERROR_RATE,
+    THOUGHT_ERROR,
+    THOUGHT_OK,
+    TRUNCATED_RATE,
+    Skill,
+    SkillSample,
+    cut_short,
+    maybe_denied,
+    templates,
+)
 
 _T = templates("search")
 SEARCH_TEMPLATES: tuple[tuple[str, bool], ...] = _T["templates"]  # (frame, is a command)
@@ -26,6 +36,7 @@ TAIL_RATE = 0.3
 TRAIN_PATTERN_RATE = 0.35
 TRAIN_FILLER_RATE = 0.5
 QUESTION_RATE = 0.5  # share of search prompts that are questions ("who wrote X?")
+SINGLE_RESULT_RATE = 0.15  # training searches that find one result (they always found 2-3)
 
 
 def _with_tail(template: str, rng: random.Random) -> str:
@@ -115,10 +126,16 @@ def search(rng: random.Random, split: str) -> SkillSample:
             answer="Sorry, the web search failed. Please try again later.",
         )
     results = _results(about, rng, split)
+    if split == "train" and rng.random() < SINGLE_RESULT_RATE:  # a backend may find only one
+        results = results[:1]
     output = format_results(" ".join(subject.split()), results)
+    if split == "train" and rng.random() < TRUNCATED_RATE:  # the top result's line stays whole
+        output = cut_short(output, output.find("\n") if "\n" in output else len(output), rng)
     top = results[0]
     answer = rng.choice((f"Top result: {top['title']}.", f"According to {top['title']}: {top['body']}",
                          f"{top['title']}: {top['body']}"))  # fmt: skip
+    if top["body"] not in output:  # cut short before the snippet: quote only what is there
+        answer = f"Top result: {top['title']}."
     sample = SkillSample(
         "search",
         split,
