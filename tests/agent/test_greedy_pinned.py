@@ -1,6 +1,6 @@
 """Greedy outputs of the shipped model, pinned byte for byte.
 
-Computed for the weights shipped with leg 14 through the reference path (the general forward at
+Computed for the weights shipped with leg 15 through the reference path (the general forward at
 every step, no prompt-lookup drafts), then checked through the default numpy step
 (model/numpy_decode.py), the eager torch step (fast_decode.py) and the compiled one
 (compiled_decode.py): decoding faster must not change a single byte of what the model says. Seeded, offline tools
@@ -22,11 +22,11 @@ from aether_core.tools.clock import TimeTool
 MOMENT = datetime(2026, 3, 14, 15, 9, tzinfo=UTC)
 
 TURNS = [
-    ("hi there!", "Greeting, no tool.", "Hi! What can I do for you?", []),
+    ("hi there!", "Greeting, no tool.", "Hey! How can I help?", []),
     (
         "what is 37 times 12?",
         "Arithmetic: use calc.Got the result.",
-        "That's 444.",
+        "The answer is 444.",
         [("calc", {"expression": "37*12"})],
     ),
     (
@@ -41,10 +41,10 @@ TURNS = [
         "It's 15:09 on Saturday 14 March 2026 here (UTC+00:00).",
         [("time", {})],
     ),
-    (  # one search result: training always shows two or three, and the model calls it a failure
+    (  # one search result, cut short by the context: still a result (leg 15's data)
         "search the web for sourdough starter tips",
-        "Look it up: use web_search.The tool failed.",
-        "Sorry, I couldn't open that page: detruncater tips — https://example.org/a\n"
+        "Look it up: use web_search.Got the result.",
+        "Top result: All about sourdough starter tips — https://example.org/a\n"
         "   On sourdough starter tips.",
         [("web_search", {"query": "sourdough starter tips"})],
     ),
@@ -53,10 +53,13 @@ TURNS = [
 TEXT = [  # 64 greedy tokens after each prompt, no stop token
     (
         b"First Citizen:\nBefore we proceed",
-        b" as the people as the people\nWhich the present shall be the prin",
+        b".\n\nCORIOLANUS:\nThe people is the prison, when the people\nShould ",
     ),
-    (b"To be, or not to be", b" the season of the sea,\nAnd then the seas of the seas of the sea"),
-    (b"ROMEO:\n", b"What says your honour?\n\nPOLIXENES:\nWhat says your honour?\n\nFirst"),
+    (
+        b"To be, or not to be",
+        b" a bawd.\n\nCAPULET:\nWhat says he will be satisfied?\n\nPRINCE EDWAR",
+    ),
+    (b"ROMEO:\n", b"What should you shall?\n\nPOLIXENES:\nI shall not see your grace, s"),
 ]
 
 
