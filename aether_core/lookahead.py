@@ -71,8 +71,7 @@ class Lookahead:
         self.session = session
         self.rows: Tensor | None = None
         self.pending: list[int] = []  # drafted tokens in the cache, not yet taken
-        self.passes = 0  # forward passes and tokens fed through them (for benchmarks)
-        self.fed = 0
+        self.passes = 0  # forward passes (a step or a draft's pass each)
 
     def next_logits(self, tok: int, forced: Sequence[int] = ()) -> Tensor:
         """Logits after ``tok``; ``forced``: tokens certain to follow it (drafted first)."""
@@ -88,10 +87,10 @@ class Lookahead:
         room = s.max_len - len(s.tokens) - 1  # tok and the draft must fit the cache
         guess = guess[: max(room, 0)]
         if not guess:
-            self.passes, self.fed = self.passes + 1, self.fed + 1
+            self.passes += 1
             return s.step(tok)
         self.rows = s.lookahead([tok, *guess])
-        self.passes, self.fed = self.passes + 1, self.fed + 1 + len(guess)
+        self.passes += 1
         s.tokens.append(tok)
         self.pending = guess
         return self.rows[0]

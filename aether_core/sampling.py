@@ -190,18 +190,8 @@ class DecodeSession:
                 break
             keep += 1
         keep = min(keep, len(tokens) - 1)  # always run at least the last token for its logits
-        pos = self._pos[keep : len(tokens)]
         new = torch.tensor(tokens[keep:], dtype=torch.long, device=self.device)
-        if vision is None and self.fast is not None and self.fast.applies(self.cache):
-            logits = self.fast.extend(new, keep, pos, self.cache)[-1]
-        else:
-            logits = self.model(
-                new[None],
-                input_pos=pos,
-                cache=self.cache,
-                vision=vision if keep == 0 else None,
-                last_only=True,
-            )[0, -1]
+        logits = self._pass(new, keep, vision if keep == 0 else None, last_only=True)[-1]
         self._vision_key = vision_key
         self.tokens = tokens
         return logits
@@ -235,13 +225,23 @@ class DecodeSession:
         """The logits [len(tokens), V] after each of ``tokens``, fed after the context in one
         forward pass; nothing is appended (their keys stay in the cache's slots until written
         over, so appending them to ``tokens`` afterwards makes them part of the context)."""
-        n, k = len(self.tokens), len(tokens)
-        if n + k > self.max_len:
+        n = len(self.tokens)
+        if n + len(tokens) > self.max_len:
             raise ValueError(f"context full ({self.max_len} tokens)")
-        ids = torch.tensor(list(tokens), dtype=torch.long, device=self.device)
-        if self.fast is not None and self.fast.applies(self.cache):
-            return self.fast.extend(ids, n, self._pos[n : n + k], self.cache)
-        return self.model(ids[None], input_pos=self._pos[n : n + k], cache=self.cache)[0]
+        return self._pass(torch.tensor(list(tokens), dtype=torch.long, device=self.device), n)
+
+    def _pass(
+        self, ids: Tensor, at: int, vision: Tensor | None = None, last_only: bool = False
+    ) -> Tensor:
+        """Feed ``ids`` [k] at positions ``at``..: the logits after each, [k, V] ([1, V] with
+        ``last_only``). The fast step's several-token pass where it applies (no images), else
+        the general forward."""
+        pos = self._pos[at : at + len(ids)]
+        if vision is None and self.fast is not None and self.fast.applies(self.cache):
+            return self.fast.extend(ids, at, pos, self.cache, last_only)
+        return self.model(
+            ids[None], input_pos=pos, cache=self.cache, vision=vision, last_only=last_only
+        )[0]
 
     @torch.inference_mode()
     def choose(

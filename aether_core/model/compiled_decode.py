@@ -38,7 +38,9 @@ class DecodeStep(Protocol):
 
     def step(self, token: int, p: int, pos: Tensor, cache: KVCache) -> Tensor: ...
 
-    def extend(self, tokens: Tensor, p: int, pos: Tensor, cache: KVCache) -> Tensor: ...
+    def extend(
+        self, tokens: Tensor, p: int, pos: Tensor, cache: KVCache, last_only: bool = False
+    ) -> Tensor: ...
 
 
 def _matvec(x: Tensor, w: Tensor, fused: bool) -> Tensor:
@@ -82,9 +84,11 @@ class CompiledStep:
                 print(f"aether: compiled decoding failed ({self.failed}); eager", file=sys.stderr)
         return self.eager.step(token, p, pos, cache)
 
-    def extend(self, tokens: Tensor, p: int, pos: Tensor, cache: KVCache) -> Tensor:
+    def extend(
+        self, tokens: Tensor, p: int, pos: Tensor, cache: KVCache, last_only: bool = False
+    ) -> Tensor:
         """Drafts run eagerly: one graph per draft length would cost a compile each."""
-        return self.eager.extend(tokens, p, pos, cache)
+        return self.eager.extend(tokens, p, pos, cache, last_only)
 
     def _graph(self, tok: Tensor, pos: Tensor, layers: list) -> Tensor:
         model, fused = self.model, self.fused

@@ -98,12 +98,18 @@ class FastStep:
         return the logits after it, [V]."""
         return self.run(self.embed[token : token + 1], p, pos, cache)[0]
 
-    def extend(self, tokens: Tensor, p: int, pos: Tensor, cache: KVCache) -> Tensor:
+    def extend(
+        self, tokens: Tensor, p: int, pos: Tensor, cache: KVCache, last_only: bool = False
+    ) -> Tensor:
         """Write several tokens ([k] ids) at positions ``p``.. (``pos``: those k positions, a
-        tensor) and return the logits after each, [k, V] (a draft checked in one pass)."""
-        return self.run(self.embed.index_select(0, tokens), p, pos, cache)
+        tensor) and return the logits after each, [k, V] (a draft checked in one pass), or after
+        the last only, [1, V] (a prefill)."""
+        return self.run(self.embed.index_select(0, tokens), p, pos, cache, last_only)
 
-    def run(self, x: Tensor, p: int, pos: Tensor, cache: KVCache) -> Tensor:
+    def run(
+        self, x: Tensor, p: int, pos: Tensor, cache: KVCache, last_only: bool = False
+    ) -> Tensor:
+        """Embedded tokens ``x`` [k, d] through the blocks into the cache: logits [k, V]."""
         k, d = x.shape[0], self.dim
         end = p + k
         cos, sin = self.rope_tables(x.dtype)
@@ -116,6 +122,8 @@ class FastStep:
             x = x + layer.proj(y)
             gate, up = layer.w13(F.rms_norm(x, (d,), layer.norm2, layer.eps)).chunk(2, dim=-1)
             x = x + layer.w2(F.silu(gate) * up)
+        if last_only:
+            x = x[-1:]
         return self.head(F.rms_norm(x, (d,), self.norm, self.eps))
 
 

@@ -114,10 +114,12 @@ class NumpyStep:
             return self.eager.step(token, p, pos, cache)
         return torch.from_numpy(self._step(token, p, cache))
 
-    def extend(self, tokens: Tensor, p: int, pos: Tensor, cache: KVCache) -> Tensor:
+    def extend(
+        self, tokens: Tensor, p: int, pos: Tensor, cache: KVCache, last_only: bool = False
+    ) -> Tensor:
         """Several tokens go through torch: numpy's small matrix products (several rows) cost
         more than its matrix-vector ones, and than torch's."""
-        return self.eager.extend(tokens, p, pos, cache)
+        return self.eager.extend(tokens, p, pos, cache, last_only)
 
     def _step(self, token: int, p: int, cache: KVCache) -> np.ndarray:
         """Token ``token`` at position ``p``: the logits after it, [V]."""
