@@ -128,7 +128,9 @@ class _Coding:
 
     def predictor(self, lengths: list[int]) -> Predictor:
         if self.lm is not None:
-            inner: FloatLockstep | ExactLockstep = ExactLockstep(self.lm, len(lengths))
+            inner: FloatLockstep | ExactLockstep = ExactLockstep(
+                self.lm, len(lengths), torch.get_num_threads()
+            )
         else:
             inner = FloatLockstep(self.model, len(lengths), self.s.window)
         return Adapted(inner, lengths) if self.s.adapt else inner
@@ -250,12 +252,10 @@ def compress(
                 raw.append(i)
             else:
                 coded.append(j)
-        lengths = [len(r) for r in sub]
-        for t in range(ranges.shape[0]):
-            for j in coded:
-                if t < lengths[j]:
-                    enc.encode(int(ranges[t, j, 0]), int(ranges[t, j, 1]))
-        done += sum(lengths)
+        lengths = np.array([len(r) for r in sub])
+        live = np.arange(ranges.shape[0])[:, None] < lengths[coded]  # [steps, coded]: in (t, j)
+        enc.encode_all(ranges[:, coded, 0][live].tolist(), ranges[:, coded, 1][live].tolist())
+        done += int(lengths.sum())
         if progress:
             progress(done)
     payload = enc.finish()
@@ -439,26 +439,28 @@ def decompress(
     try:
         done = 0
         for b, group in enumerate(_batches(len(lengths), batch)):
-            rows = [np.zeros(lengths[i], dtype=np.uint8) for i in group]
+            size = [lengths[i] for i in group]
+            grid = np.zeros((len(group), max(size)), dtype=np.uint8)  # the group's rows, padded
+            for j, i in enumerate(group):
+                if i in raw:
+                    grid[j, : size[j]] = raw[i]
+            coded = [j for j, i in enumerate(group) if i not in raw]
+            short = min(size)  # only the file's last chunk can be shorter than the others
 
-            def next_column(t: int, cum: np.ndarray | None, group: range = group,
-                            rows: list[np.ndarray] = rows, b: int = b) -> np.ndarray:  # fmt: skip
+            def next_column(t: int, cum: np.ndarray | None, grid: np.ndarray = grid,
+                            coded: list[int] = coded, short: int = short,
+                            size: list[int] = size, b: int = b) -> np.ndarray:  # fmt: skip
                 if t == 1 and b == 0 and "probe" in header and _probe(cum) != header["probe"]:
                     raise CompressError(_differs(header, "its first probabilities"))
-                column = np.zeros(len(group), dtype=np.uint8)
-                for j, i in enumerate(group):
-                    if t >= lengths[i]:
-                        continue
-                    if i in raw:
-                        rows[j][t] = raw[i][t]
-                    else:
-                        try:
-                            rows[j][t] = dec.decode(UNIFORM if cum is None else cum[j])
-                        except CorruptStream as e:
-                            raise CompressError(str(e)) from None
-                    column[j] = rows[j][t]
-                return column
+                column = grid[:, t]
+                try:
+                    for j in coded if t < short else [j for j in coded if t < size[j]]:
+                        column[j] = dec.decode(UNIFORM if cum is None else cum[j])
+                except CorruptStream as e:
+                    raise CompressError(str(e)) from None
+                return column.copy()
 
+            rows = [grid[j, :n] for j, n in enumerate(size)]
             coding.columns(rows, next_column)
             blocks = header.get("blocks")
             if blocks and zlib.crc32(b"".join(r.tobytes() for r in rows)) != blocks[b]:

@@ -87,32 +87,52 @@ class Adapter:
         return out
 
     def mix(self, net: np.ndarray) -> np.ndarray:
-        """``net`` [B, 256] non-negative integer weights -> mixed probabilities [B, 256] (int64,
-        each row summing to about ONE). Remembers what ``update`` needs."""
-        net = net.astype(np.int64)
-        p_net = net * ONE // net.sum(1, keepdims=True)
+        """``net`` [B, 256] non-negative weights -> mixed weights [B, 256] (integer-valued float64,
+        each row summing to about ONE). Remembers what ``observe`` needs to score each expert.
+
+        Float64 throughout, each element a fixed sequence of single IEEE operations (the mixture
+        is summed expert by expert, in one order), so it is the same on every machine; it folds
+        each expert's mixing weight into the per-row factors, so an expert costs one gather and
+        two passes over [B, 256]."""
+        net = net.astype(np.float64)
+        p_net = net * (ONE / net.sum(1, keepdims=True))
         ctx = self._context_hashes()
-        experts = [p_net]
-        for i in range(len(ORDERS)):
-            c = self.counts[i, ctx[i]].astype(np.int64)
-            n = self.totals[i, ctx[i]][:, None]
-            experts.append((4 * c * ONE + 2 * p_net) // (4 * n + 2))
+        n = np.stack([self.totals[i, ctx[i]] for i in range(len(ORDERS))])  # [orders, B]
         length = self.match_len
         bucket = np.searchsorted(LEN_BUCKETS, length, side="right") - 1
-        hit = (self.hits[bucket, 0] + 1) * ONE // (self.hits[bucket, 1] + 2)
-        hit = np.where(length > 0, hit, 0)
+        hit = np.where(
+            length > 0, (self.hits[bucket, 0] + 1) * ONE // (self.hits[bucket, 1] + 2), 0
+        )
         predicted = self.hist[np.maximum(self.src[:, 0], 0), np.maximum(self.src[:, 1], 0)]
-        p_match = (ONE - hit)[:, None] * p_net // ONE
-        p_match[self._rows, predicted] += hit
-        experts.append(p_match)
-        p = np.stack(experts, axis=1)  # [B, E, 256]
-        seen = np.searchsorted(SEEN_BUCKETS, self.totals[3, ctx[3]], side="right") - 1
+        seen = np.searchsorted(SEEN_BUCKETS, n[3], side="right") - 1
         wctx = bucket * len(SEEN_BUCKETS) + seen
         loss = self.loss[wctx]
         w = _exp2()[np.minimum(loss - loss.min(1, keepdims=True), len(_exp2()) - 1)]
-        mixed = np.einsum("be,bex->bx", w, p) // w.sum(1, keepdims=True)
-        self._last = (p, ctx, wctx, bucket, predicted)
-        return mixed
+        share = w / w.sum(1, keepdims=True)  # [B, experts]: network, orders..., match
+        per_order = share[:, 1:-1].T / (4 * n + 2)  # [orders, B]
+        # p_net's coefficient gathers every expert's share of it (the orders smooth by it and the
+        # match model's miss mass is it): one pass instead of one per expert
+        coeff = share[:, 0] + share[:, -1] * (ONE - hit) / ONE
+        for i in range(len(ORDERS)):  # sums in a fixed order (no reduction kernels)
+            coeff += 2 * per_order[i]
+        mixed = p_net * coeff[:, None]
+        for i in range(len(ORDERS)):
+            mixed += self.counts[i, ctx[i]] * (4 * ONE * per_order[i])[:, None]
+        mixed[self._rows, predicted] += share[:, -1] * hit
+        self._last = (p_net, ctx, n, hit, wctx, bucket, predicted)
+        return np.floor(mixed, out=mixed)
+
+    def _expert_probs(self, xs: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """[rows, experts] each expert's probability (fixed point) of the bytes ``xs`` coded."""
+        p_net, ctx, n, hit, _, _, predicted = self._last
+        p = p_net[rows, xs]
+        out = [p]
+        for i in range(len(ORDERS)):
+            c = self.counts[i, ctx[i, rows], xs].astype(np.float64)
+            out.append((4 * ONE * c + 2 * p) / (4 * n[i, rows] + 2))
+        h = hit[rows]
+        out.append(p * (ONE - h) / ONE + np.where(predicted[rows] == xs, h, 0))
+        return np.stack(out, axis=1)
 
     def observe(self, column: np.ndarray, active: np.ndarray) -> None:
         """The bytes just coded (one per row; ``active`` rows only are learned from)."""
@@ -122,10 +142,10 @@ class Adapter:
         if self._last is None:  # the first column: no prediction to score
             ctx, bucket, predicted = self._context_hashes(), np.zeros_like(x), np.zeros_like(x)
         else:  # the experts' losses, in the weight context each row used
-            p, ctx, wctx, bucket, predicted = self._last
-            costs = _nlog()[np.clip(p[rows, :, xs], 0, ONE)]
+            _, ctx, _, _, wctx, bucket, predicted = self._last
+            p = np.clip(self._expert_probs(xs, rows), 0, ONE).astype(np.int64)
             self.loss -= self.loss >> DECAY
-            np.add.at(self.loss, wctx[active], costs)
+            np.add.at(self.loss, wctx[active], _nlog()[p])
         for i in range(len(ORDERS)):
             np.add.at(self.counts[i], (ctx[i, active], xs), 1)
             np.add.at(self.totals[i], ctx[i, active], 1)

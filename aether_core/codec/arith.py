@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from ..errors import AetherError
@@ -10,7 +12,8 @@ STATE_BITS = 32
 FULL = (1 << STATE_BITS) - 1
 HALF = 1 << (STATE_BITS - 1)
 QUARTER = 1 << (STATE_BITS - 2)
-FREQ_TOTAL = 1 << 16  # < QUARTER, as the coder requires
+FREQ_BITS = 16
+FREQ_TOTAL = 1 << FREQ_BITS  # < QUARTER, as the coder requires
 
 
 class CorruptStream(AetherError):
@@ -20,75 +23,89 @@ class CorruptStream(AetherError):
 class Encoder:
     def __init__(self) -> None:
         self.low, self.high, self.pending = 0, FULL, 0
-        self.bits: list[int] = []
-
-    def _emit(self, bit: int) -> None:
-        self.bits.append(bit)
-        self.bits.extend([bit ^ 1] * self.pending)
-        self.pending = 0
+        self.bits = bytearray()  # one byte (0 or 1) per output bit
 
     def encode(self, lo: int, hi: int) -> None:
         """Narrow to the symbol whose cumulative frequencies are [lo, hi) of FREQ_TOTAL."""
-        rng = self.high - self.low + 1
-        self.high = self.low + rng * hi // FREQ_TOTAL - 1
-        self.low = self.low + rng * lo // FREQ_TOTAL
-        while True:
-            if self.high < HALF:
-                self._emit(0)
-            elif self.low >= HALF:
-                self._emit(1)
-                self.low -= HALF
-                self.high -= HALF
-            elif self.low >= QUARTER and self.high < HALF + QUARTER:
-                self.pending += 1
-                self.low -= QUARTER
-                self.high -= QUARTER
-            else:
-                break
-            self.low, self.high = self.low * 2, self.high * 2 + 1
+        self.encode_all((lo,), (hi,))
+
+    def encode_all(self, los: Iterable[int], his: Iterable[int]) -> None:
+        """``encode`` each (lo, hi) in turn (one call: the state stays in local variables)."""
+        low, high, pending, bits = self.low, self.high, self.pending, self.bits
+        for lo, hi in zip(los, his):
+            rng = high - low + 1
+            high = low + ((rng * hi) >> FREQ_BITS) - 1
+            low = low + ((rng * lo) >> FREQ_BITS)
+            while True:
+                if high < HALF:
+                    bits.append(0)
+                    if pending:
+                        bits.extend(b"\x01" * pending)
+                        pending = 0
+                elif low >= HALF:
+                    bits.append(1)
+                    if pending:
+                        bits.extend(bytes(pending))
+                        pending = 0
+                    low -= HALF
+                    high -= HALF
+                elif low >= QUARTER and high < HALF + QUARTER:
+                    pending += 1
+                    low -= QUARTER
+                    high -= QUARTER
+                else:
+                    break
+                low, high = low << 1, (high << 1) | 1
+        self.low, self.high, self.pending = low, high, pending
 
     def finish(self) -> bytes:
         if not self.bits and self.low == 0 and self.high == FULL:
             return b""  # nothing was coded
-        self.pending += 1
-        self._emit(0 if self.low < QUARTER else 1)
-        return np.packbits(np.array(self.bits, dtype=np.uint8)).tobytes()
+        self.bits.append(0 if self.low < QUARTER else 1)
+        self.bits.extend((b"\x01" if self.low < QUARTER else b"\x00") * (self.pending + 1))
+        return np.packbits(np.frombuffer(bytes(self.bits), dtype=np.uint8)).tobytes()
 
 
 class Decoder:
     def __init__(self, data: bytes) -> None:
-        self.bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8))
+        self.bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8)).tobytes()
         self.pos = 0
         self.low, self.high, self.code = 0, FULL, 0
         for _ in range(STATE_BITS):
             self.code = self.code * 2 + self._bit()
 
     def _bit(self) -> int:
-        b = int(self.bits[self.pos]) if self.pos < len(self.bits) else 0
+        b = self.bits[self.pos] if self.pos < len(self.bits) else 0
         self.pos += 1
         return b
 
     def decode(self, cum: np.ndarray) -> int:
-        rng = self.high - self.low + 1
-        value = ((self.code - self.low + 1) * FREQ_TOTAL - 1) // rng
-        sym = int(np.searchsorted(cum, value, side="right")) - 1
+        """The next symbol, given the cumulative frequencies [257] it was coded with."""
+        low, high, code = self.low, self.high, self.code
+        rng = high - low + 1
+        value = (((code - low + 1) << FREQ_BITS) - 1) // rng
+        sym = int(cum.searchsorted(value, side="right")) - 1
         if not 0 <= sym < 256:
             raise CorruptStream("checksum mismatch: the stream is corrupt (nothing was written)")
-        self.high = self.low + rng * int(cum[sym + 1]) // FREQ_TOTAL - 1
-        self.low = self.low + rng * int(cum[sym]) // FREQ_TOTAL
+        lo, hi = cum[sym : sym + 2].tolist()
+        high = low + ((rng * hi) >> FREQ_BITS) - 1
+        low = low + ((rng * lo) >> FREQ_BITS)
+        bits, pos, end = self.bits, self.pos, len(self.bits)
         while True:
-            if self.high < HALF:
+            if high < HALF:
                 pass
-            elif self.low >= HALF:
-                self.low -= HALF
-                self.high -= HALF
-                self.code -= HALF
-            elif self.low >= QUARTER and self.high < HALF + QUARTER:
-                self.low -= QUARTER
-                self.high -= QUARTER
-                self.code -= QUARTER
+            elif low >= HALF:
+                low -= HALF
+                high -= HALF
+                code -= HALF
+            elif low >= QUARTER and high < HALF + QUARTER:
+                low -= QUARTER
+                high -= QUARTER
+                code -= QUARTER
             else:
                 break
-            self.low, self.high = self.low * 2, self.high * 2 + 1
-            self.code = self.code * 2 + self._bit()
+            low, high = low << 1, (high << 1) | 1
+            code = (code << 1) | (bits[pos] if pos < end else 0)
+            pos += 1
+        self.low, self.high, self.code, self.pos = low, high, code, pos
         return sym

@@ -1,10 +1,11 @@
-"""The fixed tables of the exact coding path: exp and SiLU lookups and the RoPE rotations.
+"""The fixed tables of the exact coding path: exp and sigmoid lookups and the RoPE rotations.
 
 They replace the only float functions whose last bits differ between machines (exp, erf, sin and
 cos are computed by libm or by vectorized kernels chosen per CPU). Each table is computed once in
 float64 and rounded (to integers or to float32), so a platform whose libm is off by an ulp still
-gets the same table except at an exact rounding tie; ``fingerprint`` hashes them all, a stream
-records it, and a decoder whose tables differ refuses before it decodes anything.
+gets the same table except at an exact rounding tie; ``fingerprint`` hashes them all with the
+kernel's version, a stream records it, and a decoder whose tables or kernel differ refuses before
+it decodes anything.
 """
 
 from __future__ import annotations
@@ -13,66 +14,75 @@ import functools
 import hashlib
 
 import numpy as np
-import torch
 
+# Bumped whenever the exact kernel's arithmetic changes: a stream coded by another version is
+# refused in one line instead of decoding garbage. 2: numpy kernel, one-pass attention values.
+KERNEL_VERSION = 2
 EXP_STEPS = 32  # lookups resolve 1/32 nat: the logit rounding costs < 0.001 bit per byte
 EXP_ONE = 1 << 16  # exp(0) in the table's fixed point
 EXP_SIZE = 32 * 24  # exp(-24) * 2^16 rounds to 0: the table covers every weight that counts
-SILU_STEPS = 256  # SiLU's input resolves 1/256
-SILU_RANGE = 16  # inside [-16, 16) from the table; above it silu(x) == x, below it 0 (in fp32)
+SIG_STEPS = 256  # the sigmoid's input resolves 1/256
+SIG_RANGE = 16  # inside [-16, 16); beyond, the end entries (within 1.2e-7 of 0 and 1)
+SIG_OFFSET = SIG_RANGE * SIG_STEPS + 0.5  # x * 256 + this, truncated: the rounded table index
+SIG_LAST = 2 * SIG_RANGE * SIG_STEPS - 1
 
 
 @functools.lru_cache(maxsize=1)
-def exp_table() -> torch.Tensor:
+def exp_table() -> np.ndarray:
     """round(2^16 * exp(-k / 32)) for k = 0..EXP_SIZE-1 (integers, exact in float32)."""
     k = np.arange(EXP_SIZE, dtype=np.float64)
-    return torch.from_numpy(np.round(EXP_ONE * np.exp(-k / EXP_STEPS)).astype(np.float32))
+    return np.round(EXP_ONE * np.exp(-k / EXP_STEPS)).astype(np.float32)
 
 
 @functools.lru_cache(maxsize=1)
-def silu_table() -> torch.Tensor:
-    """silu(i / 256) for i = -16*256 .. 16*256 - 1, rounded to float32."""
-    x = np.arange(-SILU_RANGE * SILU_STEPS, SILU_RANGE * SILU_STEPS, dtype=np.float64)
-    x /= SILU_STEPS
-    return torch.from_numpy((x / (1.0 + np.exp(-x))).astype(np.float32))
+def sigmoid_table() -> np.ndarray:
+    """sigmoid(i / 256) for i = -16*256 .. 16*256 - 1, rounded to float32."""
+    x = np.arange(-SIG_RANGE * SIG_STEPS, SIG_RANGE * SIG_STEPS, dtype=np.float64) / SIG_STEPS
+    return (1.0 / (1.0 + np.exp(-x))).astype(np.float32)
 
 
 @functools.lru_cache(maxsize=8)
-def rope_tables(head_dim: int, max_len: int, theta: float) -> tuple[torch.Tensor, torch.Tensor]:
+def rope_tables(head_dim: int, max_len: int, theta: float) -> tuple[np.ndarray, np.ndarray]:
     """cos/sin [max_len, head_dim] (rotate-half layout, as the model's own), in float64 then
     rounded to float32."""
     inv = theta ** (-np.arange(0, head_dim, 2, dtype=np.float64) / head_dim)
     ang = np.outer(np.arange(max_len, dtype=np.float64), inv)
     ang = np.concatenate([ang, ang], axis=1)
-    return (torch.from_numpy(np.cos(ang).astype(np.float32)),
-            torch.from_numpy(np.sin(ang).astype(np.float32)))  # fmt: skip
+    return np.cos(ang).astype(np.float32), np.sin(ang).astype(np.float32)
 
 
-def silu(x: torch.Tensor) -> torch.Tensor:
-    """SiLU through the table: the input rounded to 1/256, exact outside [-16, 16)."""
-    lo, hi = -SILU_RANGE * SILU_STEPS, SILU_RANGE * SILU_STEPS - 1
-    i = torch.round(x * SILU_STEPS).clamp_(lo, hi).long().view(-1) - lo
-    y = silu_table().index_select(0, i).view(x.shape)
-    return torch.where(x >= SILU_RANGE, x, y).masked_fill_(x < -SILU_RANGE, 0.0)
+def silu_gate(gate: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """silu(gate) * up, with the sigmoid from the table (the gate rounded to 1/256); ``gate`` is
+    overwritten."""
+    idx = gate * SIG_STEPS  # a power of two: exact
+    idx += SIG_OFFSET
+    np.clip(idx, 0, SIG_LAST, out=idx)
+    out = sigmoid_table().take(idx.astype(np.int32))
+    out *= gate
+    out *= up
+    return out
 
 
-def exp_weights(scores: torch.Tensor) -> torch.Tensor:
-    """Unnormalized softmax weights of ``scores`` (nats, float32, -inf = masked) along the last
-    dim: integers (exact in float32), 2^16 at each row's maximum."""
-    k = torch.round((scores.amax(-1, keepdim=True) - scores) * EXP_STEPS).clamp_(max=EXP_SIZE - 1)
-    return exp_table().index_select(0, k.long().view(-1)).view(scores.shape)
+def neg_exp_weights(t: np.ndarray) -> np.ndarray:
+    """Unnormalized softmax weights from ``t`` = -32 * scores (+inf = masked) along the last dim:
+    integers (exact in float32), 2^16 at each row's maximum score. ``t`` is overwritten."""
+    t -= t.min(-1, keepdims=True)
+    np.minimum(t, EXP_SIZE - 1, out=t)
+    np.rint(t, out=t)
+    return exp_table().take(t.astype(np.int32))
 
 
 def fingerprint(head_dim: int, max_len: int, theta: float) -> str:
-    """A hash of every table the exact path uses at this shape."""
-    h = hashlib.sha256()
-    cos, sin = rope_tables(head_dim, max_len, theta)
-    for t in (exp_table(), silu_table(), cos, sin):
-        h.update(t.numpy().tobytes())
+    """A hash of the kernel's version and of every table it uses at this shape."""
+    h = hashlib.sha256(b"kernel %d" % KERNEL_VERSION)
+    for t in (exp_table(), sigmoid_table(), *rope_tables(head_dim, max_len, theta)):
+        h.update(t.tobytes())
     return h.hexdigest()[:16]
 
 
 def check_float_precision() -> None:
     """The exact path relies on fp32 matmuls being fp32 (no TF32/bf16 shortcuts)."""
+    import torch
+
     if torch.get_float32_matmul_precision() != "highest":
         raise RuntimeError("exact coding needs torch.set_float32_matmul_precision('highest')")

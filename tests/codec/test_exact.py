@@ -9,12 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from aether_core.checkpoint import save_checkpoint
 from aether_core.codec import tables
 from aether_core.codec.exact import ExactError, ExactLM, quantize
+from aether_core.codec.predict import MIN_GROUP_ROWS, ExactLockstep
 from aether_core.compress import CompressError, Settings, compress, decompress, read_header
 from aether_core.config import ModelConfig
 from aether_core.model import build_model
@@ -35,14 +37,16 @@ def fitted() -> torch.nn.Module:
 def step_all(model: torch.nn.Module, rows: torch.Tensor, window: int) -> torch.Tensor:
     lm = ExactLM(model, window=window, max_len=rows.shape[1] + 1)
     st = lm.new_state(rows.shape[0])
-    return torch.stack([lm.step(st, rows[:, t]) for t in range(rows.shape[1])], 1)
+    cols = rows.numpy()
+    return torch.from_numpy(np.stack([lm.step(st, cols[:, t]) for t in range(cols.shape[1])], 1))
 
 
 def test_quantize_is_exact_on_integers_and_bounded() -> None:
-    x = torch.tensor([[0.0, 0.0], [1.0, -2.0], [3e-12, 1e-12]])
+    x = np.array([[0.0, 0.0], [1.0, -2.0], [3e-12, 1e-12]], dtype=np.float32)
     q, s = quantize(x)
-    assert q.abs().max() <= 127 and torch.equal(q[0], torch.zeros(2))
-    assert torch.allclose(q * s, x, rtol=0.01, atol=0)
+    assert np.abs(q).max() <= 127 and np.array_equal(q[0], np.zeros(2))
+    assert np.array_equal(q, np.rint(q)) and q.dtype == np.float32
+    assert np.allclose(q * s, x, rtol=0.01, atol=0)
 
 
 def test_exact_probabilities_match_the_float_model(fitted) -> None:
@@ -67,6 +71,22 @@ def test_same_weights_whatever_the_thread_count(fitted) -> None:
     finally:
         torch.set_num_threads(threads)
     assert torch.equal(out[0], out[1]) and torch.equal(out[0], out[2])
+
+
+def test_row_groups_on_threads_change_nothing(fitted) -> None:
+    """Rows split over threads step on their own: the weights match one thread's bit for bit,
+    and torch's thread count is given back when the predictor closes."""
+    rows = np.array([list(english(60, seed=s)[:40]) for s in range(2 * MIN_GROUP_ROWS)])
+    lm = ExactLM(fitted, window=16, max_len=rows.shape[1] + 1)
+    threads = torch.get_num_threads()
+    single, split = ExactLockstep(lm, len(rows), 1), ExactLockstep(lm, len(rows), 2)
+    assert split.pool is not None and torch.get_num_threads() == 1
+    try:
+        for t in range(rows.shape[1]):
+            assert np.array_equal(single.weights(rows[:, t]), split.weights(rows[:, t]))
+    finally:
+        split.close()
+    assert torch.get_num_threads() == threads
 
 
 def test_other_shapes_are_refused_in_one_line() -> None:
