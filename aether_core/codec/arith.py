@@ -32,7 +32,7 @@ class Encoder:
     def encode_all(self, los: Iterable[int], his: Iterable[int]) -> None:
         """``encode`` each (lo, hi) in turn (one call: the state stays in local variables)."""
         low, high, pending, bits = self.low, self.high, self.pending, self.bits
-        for lo, hi in zip(los, his):
+        for lo, hi in zip(los, his, strict=True):
             rng = high - low + 1
             high = low + ((rng * hi) >> FREQ_BITS) - 1
             low = low + ((rng * lo) >> FREQ_BITS)

@@ -113,7 +113,7 @@ class ExactLockstep:
         self.lm = lm
         groups = max(1, min(threads, batch // MIN_GROUP_ROWS))
         edges = [batch * g // groups for g in range(groups + 1)]
-        self.slices = [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
+        self.slices = [slice(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
         self.states = [lm.new_state(sl.stop - sl.start) for sl in self.slices]
         self.pool = ThreadPoolExecutor(groups) if groups > 1 else None
         self._torch_threads = torch.get_num_threads()
@@ -126,7 +126,7 @@ class ExactLockstep:
             w = self.lm.step(self.states[0], column)
             return lambda: w
         futures = [self.pool.submit(self.lm.step, st, column[sl])
-                   for st, sl in zip(self.states, self.slices)]  # fmt: skip
+                   for st, sl in zip(self.states, self.slices, strict=True)]  # fmt: skip
         return lambda: np.concatenate([f.result() for f in futures])
 
     def weights(self, column: np.ndarray) -> np.ndarray:
