@@ -2,11 +2,13 @@
 
 A good byte model is a good compressor: the coded size is the model's cross-entropy on the data.
 
-Layout: the file is cut into independent chunks (``chunk`` bytes) and up to ``batch`` chunks run
-through a predictor together, one byte column per step (``codec.predict``), so both directions
-move at batch throughput; each chunk's first byte costs 8 bits. One arithmetic coder runs over all
-coded bytes in (step, chunk) order, so there is no per-chunk flush. A chunk the model would expand
-(random or already-compressed bytes) is stored raw.
+Layout: the file is cut into independent chunks (``chunk`` bytes) and up to ``batch`` chunks, a
+block, run through a predictor together, one byte column per step (``codec.predict``), so both
+directions move at batch throughput; each chunk's first byte costs 8 bits. Each block has its own
+arithmetic coder over its coded bytes in (step, chunk) order (no per-chunk flush) and its own
+adaptation, so blocks are independent: with the exact coder they are coded and decoded on
+several processes at once (``--threads``), with the same bits. A chunk the model would expand
+(random or already-compressed bytes) is stored raw. The container is ``codec.container``.
 
 Determinism: encoder and decoder run the very same predictor steps (same batch, same inputs,
 same positions) and quantize each distribution to integer frequencies (every byte >= 1). The
@@ -24,11 +26,11 @@ finished; either says so in one line and nothing is written.
 from __future__ import annotations
 
 import hashlib
-import math
-import struct
+import multiprocessing
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -36,29 +38,20 @@ import torch
 from .codec import CODERS
 from .codec import adapt as adaptation
 from .codec.arith import FREQ_TOTAL, CorruptStream, Decoder, Encoder
+from .codec.container import CompressError, read_header, stream
 from .codec.exact import MAX_WINDOW, ExactError, ExactLM
 from .codec.predict import Adapted, ExactLockstep, FloatLockstep, Predictor, columns
-from .errors import AetherError
-from .segments import leb128
 
-MAGIC = b"AETHERZ"
-VERSION = 5  # 5: + coder, adaptation, kernel fingerprint; 4: + probe and block CRCs; 3: binary
-READABLE = (3, 4, 5)
+__all__ = ["CompressError", "Settings", "byte_costs", "compress", "decompress", "read_header"]
+
 FLOAT_CHUNK, FLOAT_BATCH = 2048, 64
-EXACT_BATCH = 256  # rows per lockstep step: the exact path's matmuls want many rows
-EXACT_CHUNK = (4096, 1 << 16)  # the chunk is the file split over EXACT_BATCH rows, within these
-EXACT_WINDOW = 128  # vs 256: 1.6x faster decoding at batch 256, +0.009 bits per byte (README)
-BYTES_PER_PAYLOAD_BYTE = math.ceil(8 / -math.log2((FREQ_TOTAL - 255) / FREQ_TOTAL))
+# rows per block: enough for the exact path's matmuls to run near full speed on one core, few
+# enough that a 1 MiB file makes two blocks for two processes
+EXACT_BATCH = 128
+EXACT_ROWS = 2 * EXACT_BATCH  # the file is spread over this many chunks: two blocks
+EXACT_CHUNK = (4096, 1 << 16)  # ... of a size within these
+EXACT_WINDOW = 64  # vs 128: faster attention for a little ratio (README, Benchmarks)
 UNIFORM = np.arange(257, dtype=np.int64) * (FREQ_TOTAL // 256)  # a chunk's first byte: 8 bits
-_HEAD = struct.Struct(">BHI")  # version, header length, header crc32
-# header fields in order: unsigned LEB128 varints, then the weight fingerprint (8 raw bytes), the
-# environment as one "device|dtype|torch" string, and the raw-chunk indices
-_INT_FIELDS = ("n", "crc32", "chunk", "batch", "window", "threads", "payload")
-_V5_FIELDS = ("coder", "adapt")  # then the kernel fingerprint (8 raw bytes)
-
-
-class CompressError(AetherError):
-    """A file that is not an Aether stream, is corrupt, or was made with another model."""
 
 
 def model_fingerprint(model: torch.nn.Module) -> str:
@@ -100,7 +93,7 @@ class Settings:
         chunk = self.chunk
         if chunk <= 0:
             lo, hi = EXACT_CHUNK if coder == "exact" else (FLOAT_CHUNK, FLOAT_CHUNK)
-            chunk = min(hi, max(lo, -(-n // batch)))
+            chunk = min(hi, max(lo, -(-n // EXACT_ROWS)))
         limit = int(model.cfg.max_seq_len)
         if coder == "exact":
             limit = min(limit, MAX_WINDOW)
@@ -128,9 +121,7 @@ class _Coding:
 
     def predictor(self, lengths: list[int]) -> Predictor:
         if self.lm is not None:
-            inner: FloatLockstep | ExactLockstep = ExactLockstep(
-                self.lm, len(lengths), torch.get_num_threads()
-            )
+            inner: FloatLockstep | ExactLockstep = ExactLockstep(self.lm, len(lengths))
         else:
             inner = FloatLockstep(self.model, len(lengths), self.s.window)
         return Adapted(inner, lengths) if self.s.adapt else inner
@@ -222,6 +213,87 @@ def _environment(model: torch.nn.Module) -> dict[str, object]:
     }
 
 
+@dataclass
+class _Job:
+    """One stream's blocks, as the processes that code or decode them see it."""
+
+    coding: _Coding
+    rows: list[np.ndarray]  # the chunks (decoding: zeros, each its length)
+    groups: list[range]  # the chunks of each block
+    header: dict = field(default_factory=dict)  # decoding: the stream's header
+    payloads: list[bytes] = field(default_factory=list)  # decoding: each block's coded bytes
+    raw: dict[int, np.ndarray] = field(default_factory=dict)  # decoding: chunks stored raw
+    shared: Decoder | None = None  # decoding a version <= 5 stream: one coder for every block
+
+
+@dataclass
+class _Coded:
+    """A block, coded."""
+
+    payload: bytes
+    raw: list[int]  # the chunks (stream-wide indices) stored raw
+    crc: int
+    probe: str | None  # the fingerprint of the block's first model-made table
+
+
+_FORKED: tuple[Callable[[_Job, int], Any], _Job] | None = None  # what forked workers run
+
+
+def _run_forked(b: int) -> Any:
+    assert _FORKED is not None
+    work, job = _FORKED
+    return work(job, b)
+
+
+def _one_thread() -> None:
+    torch.set_num_threads(1)  # a process per block: its own matmuls on its own core
+
+
+def _each_block(work: Callable[[_Job, int], Any], job: _Job, workers: int) -> Iterator[Any]:
+    """``work(job, b)`` for every block b, in order: on ``workers`` forked processes where there
+    are several blocks and the platform forks, else here. The workers inherit the job (the
+    model included) instead of receiving it pickled."""
+    global _FORKED
+    n = len(job.groups)
+    if workers < 2 or n < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for b in range(n):
+            yield work(job, b)
+        return
+    _FORKED = (work, job)
+    try:
+        with multiprocessing.get_context("fork").Pool(min(workers, n), _one_thread) as pool:
+            yield from pool.imap(_run_forked, range(n))
+    finally:
+        _FORKED = None
+
+
+def _workers(coding: _Coding) -> int:
+    """Processes for the blocks: the torch thread count asked for, with the exact coder (its
+    result is the same on any; the float coder's depends on the thread count, so it stays
+    here)."""
+    return torch.get_num_threads() if coding.lm is not None else 1
+
+
+def _encode_block(job: _Job, b: int) -> _Coded:
+    sub = [job.rows[i] for i in job.groups[b]]
+    first: list[np.ndarray] = []
+    ranges = _symbol_ranges(job.coding, sub, first if b == 0 else None)
+    raw, coded = [], []
+    for j, i in enumerate(job.groups[b]):
+        n = len(sub[j])
+        bits = float(np.log2(FREQ_TOTAL / (ranges[:n, j, 1] - ranges[:n, j, 0])).sum())
+        if bits + 32 >= 8 * n:  # the model would not save anything: store it as it is
+            raw.append(i)
+        else:
+            coded.append(j)
+    lengths = np.array([len(r) for r in sub])
+    live = np.arange(ranges.shape[0])[:, None] < lengths[coded]  # [steps, coded]: in (t, j)
+    enc = Encoder()
+    enc.encode_all(ranges[:, coded, 0][live].tolist(), ranges[:, coded, 1][live].tolist())
+    crc = zlib.crc32(b"".join(r.tobytes() for r in sub))
+    return _Coded(enc.finish(), raw, crc, _probe(first[0] if first else None) if b == 0 else None)
+
+
 @torch.inference_mode()
 def compress(
     model: torch.nn.Module,
@@ -235,30 +307,15 @@ def compress(
     settings = settings.resolve(model, len(data))
     coding = _Coding(model, settings, len(data))
     rows = _split(data, settings.chunk)
-    enc = Encoder()
-    raw: list[int] = []
-    first: list[np.ndarray] = []
-    blocks: list[int] = []
+    job = _Job(coding, rows, list(_batches(len(rows), settings.batch)))
+    blocks: list[_Coded] = []
     done = 0
-    for group in _batches(len(rows), settings.batch):
-        sub = [rows[i] for i in group]
-        ranges = _symbol_ranges(coding, sub, None if blocks else first)
-        blocks.append(zlib.crc32(b"".join(r.tobytes() for r in sub)))
-        coded = []
-        for j, i in enumerate(group):
-            n = len(rows[i])
-            bits = float(np.log2(FREQ_TOTAL / (ranges[:n, j, 1] - ranges[:n, j, 0])).sum())
-            if bits + 32 >= 8 * n:  # the model would not save anything: store it as it is
-                raw.append(i)
-            else:
-                coded.append(j)
-        lengths = np.array([len(r) for r in sub])
-        live = np.arange(ranges.shape[0])[:, None] < lengths[coded]  # [steps, coded]: in (t, j)
-        enc.encode_all(ranges[:, coded, 0][live].tolist(), ranges[:, coded, 1][live].tolist())
-        done += int(lengths.sum())
+    for block in _each_block(_encode_block, job, _workers(coding)):
+        blocks.append(block)
+        done += sum(len(rows[i]) for i in job.groups[len(blocks) - 1])
         if progress:
             progress(done)
-    payload = enc.finish()
+    raw = [i for block in blocks for i in block.raw]
     header = {
         "n": len(data),
         "crc32": zlib.crc32(data),
@@ -269,119 +326,15 @@ def compress(
         "adapt": int(settings.adapt),
         "kernel": coding.kernel(),
         "model": model_fingerprint(model),
-        "probe": _probe(first[0] if first else None),
-        "blocks": blocks,
+        "probe": blocks[0].probe if blocks else _probe(None),
+        "blocks": [block.crc for block in blocks],
+        "sizes": [len(block.payload) for block in blocks],
         **_environment(model),
         "raw": raw,
-        "payload": len(payload),
+        "payload": sum(len(block.payload) for block in blocks),
     }
-    head = pack_header(header)
-    raw_bytes = b"".join(rows[i].tobytes() for i in raw)
-    return MAGIC + _HEAD.pack(VERSION, len(head), zlib.crc32(head)) + head + payload + raw_bytes
-
-
-def pack_header(h: dict) -> bytes:
-    """The header dict as compact bytes (see ``_INT_FIELDS``); ``unpack_header`` inverts it.
-    Version 4 adds the probe fingerprint (8 bytes) and the block CRCs (a count, 4 bytes each);
-    version 5 the coder, the adaptation flag and the kernel fingerprint (8 bytes)."""
-    env = f"{h['device']}|{h['dtype']}|{h['torch']}".encode()
-    return (b"".join(leb128(int(h[k])) for k in _INT_FIELDS) + bytes.fromhex(h["model"])
-            + leb128(len(env)) + env + leb128(len(h["raw"]))
-            + b"".join(leb128(i) for i in h["raw"])
-            + bytes.fromhex(h["probe"]) + leb128(len(h["blocks"]))
-            + b"".join(struct.pack(">I", c) for c in h["blocks"])
-            + b"".join(leb128(int(h[k])) for k in _V5_FIELDS) + bytes.fromhex(h["kernel"]))  # fmt: skip
-
-
-def unpack_header(head: bytes, version: int = VERSION) -> dict:
-    """Inverse of ``pack_header``; ValueError on anything malformed (the caller words it)."""
-    pos = 0
-
-    def varint() -> int:
-        nonlocal pos
-        value = shift = 0
-        while True:
-            if pos >= len(head) or shift > 63:
-                raise ValueError("bad varint")
-            byte = head[pos]
-            pos += 1
-            value |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                return value
-
-    def take(n: int) -> bytes:
-        nonlocal pos
-        if pos + n > len(head):
-            raise ValueError("short field")
-        pos += n
-        return head[pos - n : pos]
-
-    h: dict = {k: varint() for k in _INT_FIELDS}
-    h["model"] = take(8).hex()
-    parts = take(varint()).decode("ascii").split("|")
-    if len(parts) != 3:
-        raise ValueError("bad environment")
-    h["device"], h["dtype"], h["torch"] = parts
-    h["raw"] = [varint() for _ in range(varint())]
-    if version >= 4:
-        h["probe"] = take(8).hex()
-        count = varint()
-        if count > len(head):
-            raise ValueError("bad block count")
-        h["blocks"] = [struct.unpack(">I", take(4))[0] for _ in range(count)]
-    if version >= 5:
-        h.update({k: varint() for k in _V5_FIELDS})
-        h["kernel"] = take(8).hex()
-        if h["coder"] >= len(CODERS) or h["adapt"] > 1:
-            raise ValueError("unknown coder")
-    if pos != len(head):
-        raise ValueError("trailing header bytes")
-    return h
-
-
-def read_header(blob: bytes) -> tuple[dict, bytes, bytes]:
-    """(header, coded payload, raw chunk bytes); a one-line CompressError for anything off."""
-    if not blob.startswith(MAGIC):
-        raise CompressError("not an Aether compressed stream (bad magic)")
-    start = len(MAGIC) + _HEAD.size
-    if len(blob) < start:
-        raise CompressError("truncated stream (header cut short)")
-    version, size, crc = _HEAD.unpack(blob[len(MAGIC) : start])
-    if version not in READABLE:
-        raise CompressError(f"stream format version {version} is not supported (this is {VERSION})")
-    head = blob[start : start + size]
-    if len(head) < size:
-        raise CompressError("truncated stream (header cut short)")
-    if zlib.crc32(head) != crc:
-        raise CompressError("corrupt header (checksum mismatch)")
-    try:
-        header = unpack_header(head, version)
-    except (ValueError, UnicodeDecodeError, struct.error):
-        raise CompressError("corrupt header") from None
-    n, chunk, payload, raw = header["n"], header["chunk"], header["payload"], header["raw"]
-    n_chunks = -(-n // chunk) if chunk > 0 else -1
-    if chunk < 1 or n < 0 or any(not 0 <= i < n_chunks for i in raw):
-        raise CompressError("corrupt header")
-    if "blocks" in header and len(header["blocks"]) != -(
-        -max(n_chunks, 0) // max(1, header["batch"])
-    ):
-        raise CompressError("corrupt header (block count)")
-    raw_len = sum(min(chunk, n - i * chunk) for i in raw)
-    # what the payload can hold: each model-coded chunk's first byte costs 8 bits, every other
-    # byte at least -log2((FREQ_TOTAL - 255) / FREQ_TOTAL) bits (the likeliest byte's share)
-    if n_chunks - len(set(raw)) > payload + 1 or n - raw_len > BYTES_PER_PAYLOAD_BYTE * (
-        payload + 1
-    ):
-        raise CompressError("corrupt header (it claims more data than the stream holds)")
-    body = blob[start + size :]
-    if len(body) < payload + raw_len:
-        raise CompressError(
-            f"truncated stream: {len(body)} of {payload + raw_len} data bytes are present"
-        )
-    if len(body) > payload + raw_len:
-        raise CompressError("corrupt stream: unexpected bytes after the data")
-    return header, body[:payload], body[payload:]
+    payload = b"".join(block.payload for block in blocks)
+    return stream(header) + payload + b"".join(rows[i].tobytes() for i in raw)
 
 
 def stream_settings(header: dict) -> Settings:
@@ -415,6 +368,37 @@ def check_environment(model: torch.nn.Module, header: dict, coding: _Coding) -> 
             )
 
 
+def _decode_block(job: _Job, b: int) -> list[np.ndarray]:
+    """Block b's chunks, decoded and checked against the block's CRC."""
+    group, header = job.groups[b], job.header
+    dec = job.shared or Decoder(job.payloads[b])
+    size = [len(job.rows[i]) for i in group]
+    grid = np.zeros((len(group), max(size)), dtype=np.uint8)  # the block's chunks, padded
+    for j, i in enumerate(group):
+        if i in job.raw:
+            grid[j, : size[j]] = job.raw[i]
+    coded = [j for j, i in enumerate(group) if i not in job.raw]
+    short = min(size)  # only the file's last chunk can be shorter than the others
+
+    def next_column(t: int, cum: np.ndarray | None) -> np.ndarray:
+        if t == 1 and b == 0 and "probe" in header and _probe(cum) != header["probe"]:
+            raise CompressError(_differs(header, "its first probabilities"))
+        column = grid[:, t]
+        try:
+            for j in coded if t < short else [j for j in coded if t < size[j]]:
+                column[j] = dec.decode(UNIFORM if cum is None else cum[j])
+        except CorruptStream as e:
+            raise CompressError(str(e)) from None
+        return column.copy()
+
+    rows = [grid[j, :n] for j, n in enumerate(size)]
+    job.coding.columns(rows, next_column)
+    blocks = header.get("blocks")
+    if blocks and zlib.crc32(b"".join(r.tobytes() for r in rows)) != blocks[b]:
+        raise CompressError(_differs(header, f"block {b + 1} of {len(blocks)}"))
+    return rows
+
+
 @torch.inference_mode()
 def decompress(
     model: torch.nn.Module, blob: bytes, progress: Callable[[int], None] | None = None
@@ -426,48 +410,28 @@ def decompress(
         raise CompressError(f"this model cannot decode the stream: {e}") from None
     check_environment(model, header, coding)
     n, chunk, batch = int(header["n"]), int(header["chunk"]), int(header["batch"])
-    lengths = [min(chunk, n - i) for i in range(0, n, chunk)]
-    raw, off = {}, 0
+    rows = [np.zeros(min(chunk, n - i), dtype=np.uint8) for i in range(0, n, chunk)]
+    job = _Job(coding, rows, list(_batches(len(rows), batch)), header)
+    off = 0
     for i in header["raw"]:
-        raw[i] = np.frombuffer(raw_bytes[off : off + lengths[i]], dtype=np.uint8)
-        off += lengths[i]
-    dec = Decoder(payload)
+        job.raw[i] = np.frombuffer(raw_bytes[off : off + len(rows[i])], dtype=np.uint8)
+        off += len(rows[i])
+    if "sizes" in header:  # version 6: a coder per block
+        ends = np.cumsum([0, *header["sizes"]])
+        job.payloads = [payload[ends[b] : ends[b + 1]] for b in range(len(job.groups))]
+    else:  # one coder runs through every block, in order
+        job.shared = Decoder(payload)
     out = np.zeros(n, dtype=np.uint8)
     threads = torch.get_num_threads()
     if coding.s.coder == "float":  # the same reduction order as coding
         torch.set_num_threads(int(header.get("threads", threads)))
     try:
+        workers = _workers(coding) if job.shared is None else 1
         done = 0
-        for b, group in enumerate(_batches(len(lengths), batch)):
-            size = [lengths[i] for i in group]
-            grid = np.zeros((len(group), max(size)), dtype=np.uint8)  # the group's rows, padded
-            for j, i in enumerate(group):
-                if i in raw:
-                    grid[j, : size[j]] = raw[i]
-            coded = [j for j, i in enumerate(group) if i not in raw]
-            short = min(size)  # only the file's last chunk can be shorter than the others
-
-            def next_column(t: int, cum: np.ndarray | None, grid: np.ndarray = grid,
-                            coded: list[int] = coded, short: int = short,
-                            size: list[int] = size, b: int = b) -> np.ndarray:  # fmt: skip
-                if t == 1 and b == 0 and "probe" in header and _probe(cum) != header["probe"]:
-                    raise CompressError(_differs(header, "its first probabilities"))
-                column = grid[:, t]
-                try:
-                    for j in coded if t < short else [j for j in coded if t < size[j]]:
-                        column[j] = dec.decode(UNIFORM if cum is None else cum[j])
-                except CorruptStream as e:
-                    raise CompressError(str(e)) from None
-                return column.copy()
-
-            rows = [grid[j, :n] for j, n in enumerate(size)]
-            coding.columns(rows, next_column)
-            blocks = header.get("blocks")
-            if blocks and zlib.crc32(b"".join(r.tobytes() for r in rows)) != blocks[b]:
-                raise CompressError(_differs(header, f"block {b + 1} of {len(blocks)}"))
-            for j, i in enumerate(group):
-                out[i * chunk : i * chunk + lengths[i]] = rows[j]
-            done += sum(lengths[i] for i in group)
+        for b, decoded in enumerate(_each_block(_decode_block, job, workers)):
+            for i, row in zip(job.groups[b], decoded, strict=True):
+                out[i * chunk : i * chunk + len(row)] = row
+                done += len(row)
             if progress:
                 progress(done)
     finally:

@@ -27,7 +27,12 @@ def register(sub: argparse._SubParsersAction) -> None:
             help="checkpoint dir (default: the shipped compression model, else the default model)",
         )
         p.add_argument("--device", default="cpu")
-        p.add_argument("--threads", type=int, help="torch CPU threads")
+        p.add_argument(
+            "--threads",
+            type=int,
+            help="CPU threads (default: all cores); the exact coder codes its blocks on as many "
+            "processes, with the same result whatever the count",
+        )
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
         if name != "decompress":
             p.add_argument(

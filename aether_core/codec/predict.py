@@ -11,7 +11,6 @@ so both directions compute the very same numbers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 import numpy as np
@@ -21,16 +20,10 @@ from .adapt import ONE, Adapter
 from .arith import FREQ_TOTAL
 from .exact import ExactLM
 
-MIN_GROUP_ROWS = 16  # rows per thread: a smaller share saves less than its dispatch costs
-
 
 class Predictor(Protocol):
     def feed(self, column: np.ndarray) -> np.ndarray:
         """Append one byte per row; return next-byte frequencies, cumulative [B, 257]."""
-        ...
-
-    def close(self) -> None:
-        """Release threads; the predictor is done."""
         ...
 
 
@@ -92,54 +85,19 @@ class FloatLockstep:
         p = torch.softmax(self.logits(column)[:, :256].double(), -1).cpu().numpy()
         return np.floor(p * ONE).astype(np.int64)
 
-    def start(self, column: np.ndarray) -> Callable[[], np.ndarray]:
-        w = self.weights(column)
-        return lambda: w
-
     def feed(self, column: np.ndarray) -> np.ndarray:
         return cum_freqs(self.logits(column))
 
-    def close(self) -> None:
-        pass
-
 
 class ExactLockstep:
-    """``ExactLM`` over B rows. With several threads the rows are split into as many groups,
-    stepped at once on a thread each: numpy and torch release the GIL in their loops, and every
-    row's arithmetic is its own (integer sums, per-row scales), so the split changes no result.
-    Meanwhile torch's own pool is held to one thread (nested pools would oversubscribe)."""
-
-    def __init__(self, lm: ExactLM, batch: int, threads: int = 1) -> None:
-        self.lm = lm
-        groups = max(1, min(threads, batch // MIN_GROUP_ROWS))
-        edges = [batch * g // groups for g in range(groups + 1)]
-        self.slices = [slice(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
-        self.states = [lm.new_state(sl.stop - sl.start) for sl in self.slices]
-        self.pool = ThreadPoolExecutor(groups) if groups > 1 else None
-        self._torch_threads = torch.get_num_threads()
-        if self.pool is not None:
-            torch.set_num_threads(1)
-
-    def start(self, column: np.ndarray) -> Callable[[], np.ndarray]:
-        """Begin a step; the call returned waits for it and gives the weights [B, 256]."""
-        if self.pool is None:
-            w = self.lm.step(self.states[0], column)
-            return lambda: w
-        futures = [self.pool.submit(self.lm.step, st, column[sl])
-                   for st, sl in zip(self.states, self.slices, strict=True)]  # fmt: skip
-        return lambda: np.concatenate([f.result() for f in futures])
+    def __init__(self, lm: ExactLM, batch: int) -> None:
+        self.lm, self.state = lm, lm.new_state(batch)
 
     def weights(self, column: np.ndarray) -> np.ndarray:
-        return self.start(column)()
+        return self.lm.step(self.state, column)
 
     def feed(self, column: np.ndarray) -> np.ndarray:
         return cum_weights(self.weights(column))
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown()
-            self.pool = None
-            torch.set_num_threads(self._torch_threads)
 
 
 class Adapted:
@@ -152,22 +110,15 @@ class Adapted:
         self.t = 0
 
     def feed(self, column: np.ndarray) -> np.ndarray:
-        weights = self.inner.start(column)  # the network's step runs while the counts learn
         self.adapter.observe(column, self.t < self.lengths)
         self.t += 1
-        return cum_weights(self.adapter.mix(weights()))
-
-    def close(self) -> None:
-        self.inner.close()
+        return cum_weights(self.adapter.mix(self.inner.weights(column)))
 
 
 def columns(predictor: Predictor, steps: int,
             next_column: Callable[[int, np.ndarray | None], np.ndarray]) -> None:  # fmt: skip
     """Drive ``predictor`` over ``steps`` columns: ``next_column(t, cum)`` returns the bytes at
     step t (rows that have ended give 0) given the frequencies predicting them (None at t = 0)."""
-    try:
-        column = next_column(0, None)
-        for t in range(1, steps):
-            column = next_column(t, predictor.feed(column))
-    finally:
-        predictor.close()
+    column = next_column(0, None)
+    for t in range(1, steps):
+        column = next_column(t, predictor.feed(column))

@@ -4,19 +4,21 @@ count or process, close to the float model's, and round trips through ``aether c
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
 
+from aether_core import compress as cz
 from aether_core.checkpoint import save_checkpoint
 from aether_core.codec import tables
 from aether_core.codec.exact import ExactError, ExactLM, quantize
-from aether_core.codec.predict import MIN_GROUP_ROWS, ExactLockstep
 from aether_core.compress import CompressError, Settings, compress, decompress, read_header
 from aether_core.config import ModelConfig
 from aether_core.model import build_model
@@ -71,22 +73,6 @@ def test_same_weights_whatever_the_thread_count(fitted) -> None:
     finally:
         torch.set_num_threads(threads)
     assert torch.equal(out[0], out[1]) and torch.equal(out[0], out[2])
-
-
-def test_row_groups_on_threads_change_nothing(fitted) -> None:
-    """Rows split over threads step on their own: the weights match one thread's bit for bit,
-    and torch's thread count is given back when the predictor closes."""
-    rows = np.array([list(english(60, seed=s)[:40]) for s in range(2 * MIN_GROUP_ROWS)])
-    lm = ExactLM(fitted, window=16, max_len=rows.shape[1] + 1)
-    threads = torch.get_num_threads()
-    single, split = ExactLockstep(lm, len(rows), 1), ExactLockstep(lm, len(rows), 2)
-    assert split.pool is not None and torch.get_num_threads() == 1
-    try:
-        for t in range(rows.shape[1]):
-            assert np.array_equal(single.weights(rows[:, t]), split.weights(rows[:, t]))
-    finally:
-        split.close()
-    assert torch.get_num_threads() == threads
 
 
 def test_other_shapes_are_refused_in_one_line() -> None:
@@ -170,3 +156,32 @@ def test_cli_codes_exactly_by_default_and_takes_the_flags(fitted, tmp_path, caps
     assert read_header((tmp_path / "f.aez").read_bytes())[0]["coder"] == 0
     assert main(["compress", str(src), *args, "--chunk", "-1"]) == 2
     assert "--chunk" in capsys.readouterr().err
+
+
+def test_blocks_code_on_parallel_processes_with_the_same_bits(fitted) -> None:
+    """Blocks are independent (a coder and an adaptation each): coded on one process or on two
+    forked ones, the payload is the same, and it decodes either way."""
+    data = english(3000, seed=3)
+    settings = Settings(chunk=200, batch=4, coder="exact")  # 15 chunks in 4 blocks
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = compress(fitted, data, settings)
+        torch.set_num_threads(2)
+        two = compress(fitted, data, settings)
+        assert read_header(one)[1:] == read_header(two)[1:]
+        assert len(read_header(two)[0]["sizes"]) == 4
+        assert decompress(fitted, one) == data
+        torch.set_num_threads(1)
+        assert decompress(fitted, two) == data
+    finally:
+        torch.set_num_threads(threads)
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork")
+def test_blocks_run_on_forked_workers() -> None:
+    job = SimpleNamespace(groups=[range(1)] * 3)
+    pids = list(cz._each_block(lambda job, b: (b, os.getpid()), job, workers=2))
+    assert [b for b, _ in pids] == [0, 1, 2]  # in order
+    assert os.getpid() not in {pid for _, pid in pids}
+    assert [b for b, _ in cz._each_block(lambda job, b: (b, 0), job, workers=1)] == [0, 1, 2]

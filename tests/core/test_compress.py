@@ -13,7 +13,7 @@ import torch
 from aether_core import compress as cz
 from aether_core.checkpoint import save_checkpoint
 from aether_core.cli import main
-from aether_core.codec import arith, predict
+from aether_core.codec import arith, container, predict
 from aether_core.compress import CompressError, Settings, byte_costs, compress, decompress
 from aether_core.config import ModelConfig
 from aether_core.model import build_model
@@ -153,16 +153,16 @@ def test_wrong_model_and_corruption_are_clear_errors(trained: torch.nn.Module) -
         with pytest.raises(CompressError, match="checksum|corrupt"):
             decompress(trained, bytes(broken))
     broken = bytearray(blob)
-    broken[len(cz.MAGIC) + cz._HEAD.size + 5] ^= 0x01  # inside the header
+    broken[len(container.MAGIC) + container.HEAD.size + 5] ^= 0x01  # inside the header
     with pytest.raises(CompressError, match="corrupt header"):
         decompress(trained, bytes(broken))
-    for cut in (len(blob) - 1, len(cz.MAGIC) + 3, 30):
+    for cut in (len(blob) - 1, len(container.MAGIC) + 3, 30):
         with pytest.raises(CompressError, match="truncated"):
             decompress(trained, blob[:cut])
     with pytest.raises(CompressError, match="unexpected bytes"):
         decompress(trained, blob + b"\x00")
     future = bytearray(blob)
-    future[len(cz.MAGIC) : len(cz.MAGIC) + 1] = struct.pack(">B", 9)
+    future[len(container.MAGIC) : len(container.MAGIC) + 1] = struct.pack(">B", 9)
     with pytest.raises(CompressError, match="version 9"):
         decompress(trained, bytes(future))
 
@@ -245,10 +245,10 @@ def test_header_is_compact_and_round_trips() -> None:
          "threads": 2, "payload": 30774, "model": "bcf1a6a30fcbc416", "device": "cpu",
          "dtype": "float32", "torch": "2.13.0", "raw": [0, 7, 300],
          "probe": "0123456789abcdef", "blocks": [1, 0xFFFFFFFF], "coder": 1, "adapt": 1,
-         "kernel": "fedcba9876543210"}  # fmt: skip
-    packed = cz.pack_header(h)
-    assert cz.unpack_header(packed) == h
-    assert len(packed) < 80  # a JSON header was ~180 bytes: 0.6% of a 30 kB stream
+         "kernel": "fedcba9876543210", "sizes": [30000, 774]}  # fmt: skip
+    packed = container.pack_header(h)
+    assert container.unpack_header(packed) == h
+    assert len(packed) < 90  # a JSON header was ~180 bytes: 0.6% of a 30 kB stream
     for bad in (packed[:-1], packed + b"\x00", b"\xff" * 12):
         with pytest.raises(ValueError):
-            cz.unpack_header(bad)
+            container.unpack_header(bad)

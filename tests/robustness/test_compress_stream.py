@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-import struct
 import subprocess
 import sys
 import zlib
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 
 from aether_core import compress as cz
 from aether_core.checkpoint import load_checkpoint, save_checkpoint
-from aether_core.codec import arith, predict
+from aether_core.codec import arith, container, predict
 from aether_core.compress import CompressError, Settings, compress, decompress
-from aether_core.segments import leb128
 from tests.core.test_compress import english, trained  # noqa: F401 - the fitted model fixture
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,22 +121,17 @@ def test_a_torch_minor_update_is_checked_not_refused(model, monkeypatch) -> None
     assert decompress(model, blob) == DATA
 
 
-V5_TAIL = 10  # version 5's fields after the block CRCs: coder, adapt (1 byte each), kernel (8)
-
-
-def as_version_3(blob: bytes) -> bytes:
-    """The same stream in the version 3 layout (no probe, no block CRCs)."""
-    start = len(cz.MAGIC) + cz._HEAD.size
-    _, size, _ = cz._HEAD.unpack(blob[len(cz.MAGIC) : start])
-    head = blob[start : start + size][:-V5_TAIL]
-    blocks = cz.unpack_header(head, 4)["blocks"]
-    old = head[: len(head) - 8 - len(leb128(len(blocks))) - 4 * len(blocks)]
-    assert "probe" not in cz.unpack_header(old, 3)
-    return cz.MAGIC + cz._HEAD.pack(3, len(old), zlib.crc32(old)) + old + blob[start + size :]
+def restamped(blob: bytes, version: int = container.VERSION, **changes) -> bytes:
+    """The same stream with its header rewritten in ``version``'s layout, with ``changes``."""
+    header, payload, raw = container.read_header(blob)
+    return container.stream({**header, **changes}, version) + payload + raw
 
 
 def test_version_3_streams_still_decode(model) -> None:
-    blob = as_version_3(compress(model, DATA, SETTINGS))
+    """Version 3 (no probe, no block CRCs, one coder through every block): a one-block stream
+    is laid out the same apart from the header."""
+    blob = restamped(compress(model, DATA, Settings(chunk=100, batch=16)), 3)
+    assert container.read_header(blob)[0]["version"] == 3
     assert decompress(model, blob) == DATA
     flipped = bytearray(blob)
     flipped[-20] ^= 0x10
@@ -149,27 +141,28 @@ def test_version_3_streams_still_decode(model) -> None:
 
 def test_header_lying_about_blocks_is_refused(model) -> None:
     blob = compress(model, DATA, SETTINGS)
-    start = len(cz.MAGIC) + cz._HEAD.size
-    _, size, _ = cz._HEAD.unpack(blob[len(cz.MAGIC) : start])
-    head = bytearray(blob[start : start + size])
-    head[-4 - V5_TAIL : -V5_TAIL] = struct.pack(">I", 0)  # the last block's CRC replaced
-    fake = (
-        cz.MAGIC + cz._HEAD.pack(cz.VERSION, size, zlib.crc32(head)) + head + blob[start + size :]
-    )
+    blocks = container.read_header(blob)[0]["blocks"]
     with pytest.raises(CompressError, match="block 4 of 4"):
-        decompress(model, fake)
-    assert np.frombuffer(DATA, np.uint8).size == 1500
+        decompress(model, restamped(blob, blocks=[*blocks[:-1], 0]))  # the last CRC replaced
+    assert decompress(model, blob) == DATA
 
 
 def test_header_claiming_more_than_the_payload_holds_is_refused_at_once(model) -> None:
     """A crafted header (valid CRC) asking for 10^12 bytes in 10^12 chunks would allocate
     without end; it is refused from the payload's size before anything is built."""
     blob = compress(model, DATA, SETTINGS)
-    start = len(cz.MAGIC) + cz._HEAD.size
-    _, size, _ = cz._HEAD.unpack(blob[len(cz.MAGIC) : start])
-    header = cz.unpack_header(blob[start : start + size])
-    for lie in ({"n": 10**12}, {"n": 10**12, "chunk": 1, "batch": 10**12, "blocks": [0]}):
-        head = cz.pack_header({**header, **lie})
-        fake = cz.MAGIC + cz._HEAD.pack(cz.VERSION, len(head), zlib.crc32(head)) + head
+    start = len(container.MAGIC) + container.HEAD.size
+    _, size, _ = container.HEAD.unpack(blob[len(container.MAGIC) : start])
+    header = container.unpack_header(blob[start : start + size])
+    for lie in (
+        {"n": 10**12},
+        {"n": 10**12, "chunk": 1, "batch": 10**12, "blocks": [0], "sizes": [header["payload"]]},
+    ):
+        head = container.pack_header({**header, **lie})
+        fake = (
+            container.MAGIC
+            + container.HEAD.pack(container.VERSION, len(head), zlib.crc32(head))
+            + head
+        )
         with pytest.raises(CompressError, match="claims more data|block count"):
             decompress(model, fake + blob[start + size :])
