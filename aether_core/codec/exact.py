@@ -91,13 +91,19 @@ class QLinear:
 
     def normed(self, x: np.ndarray, eps: float) -> np.ndarray:
         """RMSNorm(x) @ W^T (the gain is in W): the row's absmax cancels out of the norm."""
+        y, inv_rms = self.normed_apart(x, eps)
+        y *= inv_rms
+        return y
+
+    def normed_apart(self, x: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
+        """``normed`` as (y, the per-row factor [B, 1] still to multiply it by): a caller that
+        quantizes y's rows next folds the factor into their scales instead of a pass."""
         q, s = quantize(x)
         squares = np.einsum("bi,bi->b", q, q)[:, None]  # integers < 2^24: exact in any order
         rms = np.sqrt(squares / np.float32(x.shape[-1]) + np.float32(eps) / (s * s))
         y = _mm(q, self.weight)
         y *= self.scale
-        y *= np.float32(1) / rms
-        return y
+        return y, np.float32(1) / rms
 
 
 @dataclass
@@ -183,10 +189,13 @@ class ExactLM:
         out[..., half:] += x[..., :half] * sin[half:]
         return out
 
-    def _attend(self, st: ExactState, i: int, h: np.ndarray, slot: int) -> np.ndarray:
-        B, H, hd = h.shape[0], self.n_heads, self.head_dim
+    def _attend(self, st: ExactState, i: int, x: np.ndarray, slot: int) -> np.ndarray:
+        h, inv_rms = self.layers[i].qkv.normed_apart(x, self.eps)  # RoPE and quantizing are
+        B, H, hd = h.shape[0], self.n_heads, self.head_dim  # linear: inv_rms joins the scales
         qk, qk_scale = quantize(self._rope(h[:, : (H + 1) * hd].reshape(B, H + 1, hd), st.pos))
+        qk_scale *= inv_rms[:, :, None]
         v, v_scale = quantize(h[:, (H + 1) * hd :])
+        v_scale *= inv_rms
         st.k[i][:, :, slot], st.k_scale[i][:, slot] = qk[:, H], qk_scale[:, H, 0]
         st.v[i][:, slot], st.v_scale[i][:, slot] = v, v_scale[:, 0]
         t = torch.bmm(torch.from_numpy(qk[:, :H]), torch.from_numpy(st.k[i])).numpy()  # [B, H, W]
@@ -210,7 +219,7 @@ class ExactLM:
             x = self._embed(st, np.asarray(column, dtype=np.int64))
             slot = st.pos % self.window
             for i, layer in enumerate(self.layers):
-                x += layer.proj.plain(self._attend(st, i, layer.qkv.normed(x, self.eps), slot))
+                x += layer.proj.plain(self._attend(st, i, x, slot))
                 gate, up = np.split(layer.w13.normed(x, self.eps), 2, axis=-1)
                 x += layer.w2.plain(tables.silu_gate(gate, up))
             st.pos += 1
