@@ -349,8 +349,9 @@ def check_environment(model: torch.nn.Module, header: dict, coding: _Coding) -> 
         raise CompressError("stream was compressed with a different model (fingerprint mismatch)")
     if "kernel" in header and header["kernel"] != coding.kernel():
         raise CompressError(
-            "this machine's lookup tables differ from the ones the stream was coded with "
-            "(its libm rounds differently); nothing was written"
+            "this machine's lookup tables differ from the ones the stream was coded with (its "
+            "libm rounds differently, or another Aether version's kernel coded it); nothing "
+            "was written"
         )
     if coding.s.coder == "exact":
         return  # integer arithmetic: any device count, thread count, CPU or torch build

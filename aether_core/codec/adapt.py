@@ -51,9 +51,13 @@ def _exp2() -> np.ndarray:
     return np.round(ONE * np.exp2(-k / LOSS_BITS)).astype(np.int64)
 
 
+VERSION = 2  # bumped when the mixing arithmetic changes (2: float64 mixing, folded factors)
+
+
 def table_bytes() -> bytes:
-    """The lookup tables, for the stream's fingerprint of what a decoder must reproduce."""
-    return _nlog().tobytes() + _exp2().tobytes()
+    """The version and lookup tables, for the stream's fingerprint of what a decoder must
+    reproduce."""
+    return b"adapt %d" % VERSION + _nlog().tobytes() + _exp2().tobytes()
 
 
 class Adapter:
