@@ -48,6 +48,7 @@ FLOAT_CHUNK, FLOAT_BATCH = 2048, 64
 # rows per block: enough for the exact path's matmuls to run near full speed on one core, few
 # enough that a 1 MiB file makes two blocks for two processes
 EXACT_BATCH = 128
+EXACT_MIN_BATCH = 32  # a smaller file stays one block: its adaptation sees all of it
 EXACT_ROWS = 2 * EXACT_BATCH  # the file is spread over this many chunks: two blocks
 EXACT_CHUNK = (4096, 1 << 16)  # ... of a size within these
 EXACT_WINDOW = 64  # vs 128: faster attention for a little ratio (README, Benchmarks)
@@ -86,14 +87,18 @@ class Settings:
                 ExactLM.check(model.cfg)
             except ExactError as e:
                 raise CompressError(f"the exact coder cannot run this model: {e}") from None
-        if getattr(model.cfg, "arch", "flat") == "hierarchical":
-            batch = 1  # the hierarchical model's cache decodes one row at a time
-        else:
-            batch = self.batch or (EXACT_BATCH if coder == "exact" else FLOAT_BATCH)
         chunk = self.chunk
         if chunk <= 0:
             lo, hi = EXACT_CHUNK if coder == "exact" else (FLOAT_CHUNK, FLOAT_CHUNK)
             chunk = min(hi, max(lo, -(-n // EXACT_ROWS)))
+        if getattr(model.cfg, "arch", "flat") == "hierarchical":
+            batch = 1  # the hierarchical model's cache decodes one row at a time
+        elif self.batch:
+            batch = self.batch
+        elif coder == "exact":  # two blocks (two processes) once each can have EXACT_MIN_BATCH
+            batch = min(EXACT_BATCH, max(EXACT_MIN_BATCH, -(-n // chunk // 2)))
+        else:
+            batch = FLOAT_BATCH
         limit = int(model.cfg.max_seq_len)
         if coder == "exact":
             limit = min(limit, MAX_WINDOW)
