@@ -30,7 +30,7 @@ import multiprocessing
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -241,10 +241,11 @@ class _Coded:
     probe: str | None  # the fingerprint of the block's first model-made table
 
 
-_FORKED: tuple[Callable[[_Job, int], Any], _Job] | None = None  # what forked workers run
+T = TypeVar("T")
+_FORKED: tuple[Callable[[_Job, int], object], _Job] | None = None  # what forked workers run
 
 
-def _run_forked(b: int) -> Any:
+def _run_forked(b: int) -> object:
     assert _FORKED is not None
     work, job = _FORKED
     return work(job, b)
@@ -254,7 +255,7 @@ def _one_thread() -> None:
     torch.set_num_threads(1)  # a process per block: its own matmuls on its own core
 
 
-def _each_block(work: Callable[[_Job, int], Any], job: _Job, workers: int) -> Iterator[Any]:
+def _each_block(work: Callable[[_Job, int], T], job: _Job, workers: int) -> Iterator[T]:
     """``work(job, b)`` for every block b, in order: on ``workers`` forked processes where there
     are several blocks and the platform forks, else here. The workers inherit the job (the
     model included) instead of receiving it pickled."""
