@@ -88,9 +88,10 @@ class Settings:
             except ExactError as e:
                 raise CompressError(f"the exact coder cannot run this model: {e}") from None
         chunk = self.chunk
-        if chunk <= 0:
-            lo, hi = EXACT_CHUNK if coder == "exact" else (FLOAT_CHUNK, FLOAT_CHUNK)
-            chunk = min(hi, max(lo, -(-n // EXACT_ROWS)))
+        if chunk <= 0 and coder == "exact":
+            chunk = min(EXACT_CHUNK[1], max(EXACT_CHUNK[0], -(-n // EXACT_ROWS)))
+        elif chunk <= 0:
+            chunk = FLOAT_CHUNK
         if getattr(model.cfg, "arch", "flat") == "hierarchical":
             batch = 1  # the hierarchical model's cache decodes one row at a time
         elif self.batch:
@@ -223,7 +224,7 @@ class _Job:
     """One stream's blocks, as the processes that code or decode them see it."""
 
     coding: _Coding
-    rows: list[np.ndarray]  # the chunks (decoding: zeros, each its length)
+    rows: list[np.ndarray]  # the chunks (decoding: views of the output, for their lengths)
     groups: list[range]  # the chunks of each block
     header: dict = field(default_factory=dict)  # decoding: the stream's header
     payloads: list[bytes] = field(default_factory=list)  # decoding: each block's coded bytes
@@ -316,9 +317,9 @@ def compress(
     job = _Job(coding, rows, list(_batches(len(rows), settings.batch)))
     blocks: list[_Coded] = []
     done = 0
-    for block in _each_block(_encode_block, job, _workers(coding)):
+    for b, block in enumerate(_each_block(_encode_block, job, _workers(coding))):
         blocks.append(block)
-        done += sum(len(rows[i]) for i in job.groups[len(blocks) - 1])
+        done += sum(len(rows[i]) for i in job.groups[b])
         if progress:
             progress(done)
     raw = [i for block in blocks for i in block.raw]
@@ -417,7 +418,8 @@ def decompress(
         raise CompressError(f"this model cannot decode the stream: {e}") from None
     check_environment(model, header, coding)
     n, chunk, batch = int(header["n"]), int(header["chunk"]), int(header["batch"])
-    rows = [np.zeros(min(chunk, n - i), dtype=np.uint8) for i in range(0, n, chunk)]
+    out = np.zeros(n, dtype=np.uint8)
+    rows = [out[i : i + chunk] for i in range(0, n, chunk)]  # each block's chunks land here
     job = _Job(coding, rows, list(_batches(len(rows), batch)), header)
     off = 0
     for i in header["raw"]:
@@ -428,7 +430,6 @@ def decompress(
         job.payloads = [payload[ends[b] : ends[b + 1]] for b in range(len(job.groups))]
     else:  # one coder runs through every block, in order
         job.shared = Decoder(payload)
-    out = np.zeros(n, dtype=np.uint8)
     threads = torch.get_num_threads()
     if coding.s.coder == "float":  # the same reduction order as coding
         torch.set_num_threads(int(header.get("threads", threads)))
@@ -437,7 +438,7 @@ def decompress(
         done = 0
         for b, decoded in enumerate(_each_block(_decode_block, job, workers)):
             for i, row in zip(job.groups[b], decoded, strict=True):
-                out[i * chunk : i * chunk + len(row)] = row
+                rows[i][:] = row
                 done += len(row)
             if progress:
                 progress(done)

@@ -25,12 +25,9 @@ class Encoder:
         self.low, self.high, self.pending = 0, FULL, 0
         self.bits = bytearray()  # one byte (0 or 1) per output bit
 
-    def encode(self, lo: int, hi: int) -> None:
-        """Narrow to the symbol whose cumulative frequencies are [lo, hi) of FREQ_TOTAL."""
-        self.encode_all((lo,), (hi,))
-
     def encode_all(self, los: Iterable[int], his: Iterable[int]) -> None:
-        """``encode`` each (lo, hi) in turn (one call: the state stays in local variables)."""
+        """Narrow to each symbol in turn, whose cumulative frequencies are [lo, hi) of
+        FREQ_TOTAL (one call per block: the state stays in local variables)."""
         low, high, pending, bits = self.low, self.high, self.pending, self.bits
         for lo, hi in zip(los, his, strict=True):
             rng = high - low + 1

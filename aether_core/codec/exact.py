@@ -35,7 +35,7 @@ from ..model.ngram import PAD_ID, ngram_ids
 from . import tables
 
 MAX_K = 1040  # 127 * 127 * 1040 < 2^24: the longest exact fp32 dot product of int8 values
-MAX_WINDOW = 256
+MAX_WINDOW = 256  # value_steps(256) still gives attention weights 516 levels
 EXACT_SUM = 1 << 24  # float32 holds every integer up to this
 TINY = 1e-30  # an all-zero row keeps a finite scale
 
