@@ -4,8 +4,9 @@ then one learned refinement of the likeliest byte.
 The network knows languages and formats in general; a long log, table or source file repeats its
 own strings, which count statistics learn within a few occurrences (what context-mixing
 compressors do). The encoder and the decoder feed the same columns in the same order, so both sides
-hold the same tables at every step; every number is an integer or a float64 made by single IEEE
-operations in a fixed order (sums only of integers), so every machine gets the same result.
+hold the same tables at every step; every number is an integer or a float (64 or 32 bits) made by
+single IEEE operations in a fixed order (sums only of integers), so every machine gets the same
+result.
 
 Experts, each a distribution over the 256 byte values in fixed point (``ONE`` = probability 1):
 - the network;
@@ -42,7 +43,7 @@ ROWS = (1 << 12, 1 << 16)
 # each order smooths its counts by the network with the weight (of 4 per count) that has lately
 # cost least: repetitive files want sharp counts, prose wants them to lean on the network
 PRIORS = np.array([1, 2, 4, 8, 16, 32, 64, 128, 256])
-PRIOR_ROWS = 32
+PRIOR_ROWS = 32  # the rows each column that score the candidate priors
 PRIOR_DECAY = 6  # each column, every prior's accumulated loss loses 1/64 of itself
 LIMIT = 60000  # a count row is halved before any count passes 2^16
 MATCH_MIN = 6  # one of ORDERS: the match model looks up that order's hash
