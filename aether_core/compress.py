@@ -48,7 +48,7 @@ FLOAT_CHUNK, FLOAT_BATCH = 2048, 64
 # rows per block: enough for the exact path's matmuls to run near full speed on one core, few
 # enough that a 1 MiB file makes two blocks for two processes
 EXACT_BATCH = 128
-EXACT_MIN_BATCH = 32  # a smaller file stays one block: its adaptation sees all of it
+EXACT_MIN_BATCH = 32  # a file of at most this many chunks stays one block
 EXACT_ROWS = 2 * EXACT_BATCH  # the file is spread over this many chunks: two blocks
 EXACT_CHUNK = (4096, 1 << 16)  # ... of a size within these
 EXACT_WINDOW = 64  # vs 128: faster attention for a little ratio (README, Benchmarks)
@@ -96,7 +96,7 @@ class Settings:
             batch = 1  # the hierarchical model's cache decodes one row at a time
         elif self.batch:
             batch = self.batch
-        elif coder == "exact":  # two blocks (two processes) once each can have EXACT_MIN_BATCH
+        elif coder == "exact":  # blocks of half the chunks, within EXACT_MIN_BATCH..EXACT_BATCH
             batch = min(EXACT_BATCH, max(EXACT_MIN_BATCH, -(-n // chunk // 2)))
         else:
             batch = FLOAT_BATCH

@@ -57,8 +57,10 @@ SSE_LENGTHS = 12  # the map's contexts: match lengths 0..11+, times "the mixture
 SSE_NODES = 33  # points of each curve, over logits -8..8
 SSE_RATE = 5  # each update moves a point 1/32 of the way to the outcome
 _MULT = np.uint64(0x9E3779B97F4A7C15)
-_POWERS = np.cumprod(np.full(max(ORDERS), _MULT, dtype=np.uint64))  # wraps mod 2^64, as meant
-_STEPS = np.arange(1, max(ORDERS) + 1, dtype=np.uint64)
+# zero bytes before each row of the history, so every order's context exists from the start
+_PAD = max(ORDERS)
+_POWERS = np.cumprod(np.full(_PAD, _MULT, dtype=np.uint64))  # wraps mod 2^64, as meant
+_STEPS = np.arange(1, _PAD + 1, dtype=np.uint64)
 
 
 @functools.lru_cache(maxsize=1)
@@ -123,8 +125,7 @@ class Adapter:
     """Mixes the network's column of distributions with what this file taught so far."""
 
     def __init__(self, rows: int, length: int) -> None:
-        pad = max(ORDERS)  # zero bytes before each row, so every context is max(ORDERS) long
-        self.hist = np.zeros((rows, pad + length + 1), dtype=np.uint8)
+        self.hist = np.zeros((rows, _PAD + length + 1), dtype=np.uint8)
         self.t = 0  # bytes of every row coded so far
         self._sizes = np.asarray(order_rows(rows * length))
         self.counts = _zeros((int(self._sizes.sum()), 256), np.uint16)
@@ -149,8 +150,7 @@ class Adapter:
         """Each order's row of ``counts`` and the match model's slot, for the bytes coded so far.
         All orders' hashes in one pass: h_k = sum over j <= k of (byte_j + j) * MULT^j mod 2^64,
         mixed and cut to 24 bits."""
-        end = max(ORDERS) + self.t
-        recent = self.hist[:, end - max(ORDERS) : end][:, ::-1].astype(np.uint64)  # newest first
+        recent = self.hist[:, self.t : _PAD + self.t][:, ::-1].astype(np.uint64)  # newest first
         h = np.cumsum((recent + _STEPS) * _POWERS, axis=1, dtype=np.uint64)
         mixed64 = h[:, np.asarray(ORDERS) - 1].T * _MULT
         self._check = ((mixed64 >> np.uint64(8)) & np.uint64(0xFFFF)).astype(np.uint16)
@@ -178,7 +178,7 @@ class Adapter:
         hit = np.where(
             length > 0, (self.hits[bucket, 0] + 1) * ONE // (self.hits[bucket, 1] + 2), 0
         )
-        source = (np.maximum(self.src[:, 0], 0), max(ORDERS) + np.maximum(self.src[:, 1], 0))
+        source = (np.maximum(self.src[:, 0], 0), _PAD + np.maximum(self.src[:, 1], 0))
         predicted = self.hist[source]
         conf = np.searchsorted(CONF, p_net.max(1), side="right") - 1
         # the weights' context: match length, how many orders have seen their context, how sure
@@ -274,9 +274,10 @@ class Adapter:
             np.add.at(self.loss, wctx[active], _nlog()[p])
             sctx, node, frac, cand = (a[active] for a in self._sse)
             self._learn_sse(sctx, node, frac, (cand == xs) * (ONE - 1))
-        # a row held by another context is given to this one: its counts start again
+        # a row held by another context is given to this one: its counts start again (an empty
+        # row is already zero)
         owned, check = ctx[:, active].ravel(), self._check[:, active].ravel()
-        lost = np.unique(owned[self.owner[owned] != check])
+        lost = np.unique(owned[(self.owner[owned] != check) & (self.totals[owned] > 0)])
         self.counts[lost], self.totals[lost] = 0, 0
         last = len(owned) - 1 - np.unique(owned[::-1], return_index=True)[1]
         self.owner[owned[last]] = check[last]
@@ -296,7 +297,7 @@ class Adapter:
         np.add.at(self.hits, (bucket[matched], 1), 1)
         if self.hits[:, 1].max() > 4096:
             self.hits >>= 1
-        self.hist[:, max(ORDERS) + self.t] = column
+        self.hist[:, _PAD + self.t] = column
         self.t += 1
         self.match_len = np.where(good, self.match_len + 1, 0)
         self.src[:, 1] = np.where(good, self.src[:, 1] + 1, -1)
