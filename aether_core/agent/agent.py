@@ -21,7 +21,7 @@ from .. import dialogue
 from ..errors import AetherError
 from ..files import MAX_FILE_BYTES
 from ..sampling import SamplingConfig
-from ..segments import File, Image, Message, SegmentError, Text, Thought, ToolCall
+from ..segments import File, Image, Message, SegmentError, Text, Thought, ToolCall, ToolResult
 from ..vocab import Tok
 from .constrain import Phase, StepGrammar, tool_arg_types
 from .context import fit_context, step_reserve
@@ -277,7 +277,10 @@ class AetherAgent:
         budget = getattr(self.policy.info, "max_context", 4096)
         full = self.config.max_thought_bytes + self.config.max_answer_bytes // 4 + 160
         codes = self.vq.cfg.n_codes if self.vq is not None else 0  # one drawing's VQ codes
-        reserve = step_reserve(budget, full, codes)
+        # a step after a tool result answers in words (nothing draws after a call), so its
+        # results are not cut short to keep room for a picture's codes
+        drawing = 0 if any(m.of(ToolResult) for m in turn) else codes
+        reserve = step_reserve(budget, full, drawing)
         context, _ = fit_context(self._conversation + turn, budget, reserve=reserve)
         tokens = encode(context) + [int(Tok.ASSISTANT)]
         grammar = StepGrammar(

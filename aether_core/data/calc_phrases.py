@@ -10,6 +10,7 @@ tool does not take is never shown to the model.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -119,11 +120,22 @@ def _power(rng: random.Random, split: str) -> CalcPhrase:
     return CalcPhrase(text, text, "power")
 
 
+LIST_VERBS = (
+    "add up",
+    "sum up",
+    "add",
+    "multiply",
+    "average",
+)  # training only: "add up 3, 9 and 14"
+
+
 def _list(rng: random.Random, split: str) -> CalcPhrase:
     nums = [str(_int(rng, split, 1, 500)) for _ in range(rng.choice((3, 3, 4, 5)))]
     listed = ", ".join(nums[:-1]) + rng.choice((" and ", ", and ", ", ")) + nums[-1]
     what = rng.choice(("sum", "average", "total", "mean", "sum", "product"))
     text = f"{rng.choice(('the ', '', 'the '))}{what} of {listed}"
+    if split == "train" and rng.random() < 0.3:  # no extra draw for eval
+        text = f"{rng.choice(LIST_VERBS)} {listed}"
     return CalcPhrase(text, text, "list")
 
 
@@ -199,12 +211,42 @@ CONTEXTS = ("I'm splitting a bill: ", "for a recipe, ", "homework: ", "I'm shopp
             "for work: ", "just checking: ", "trip planning: ", "I'm cooking. ", "for a form, ",
             "I'm baking. ", "for school: ")  # fmt: skip
 CONTEXT_RATE = 0.25
+# Training only: words after the math ("cube root of 343 please"), and a context that already
+# names the numbers ("it's 25 C here, 25 C in F?"), so the call copies the math phrase itself:
+# its operator words kept, the politeness and the restated numbers left out.
+TAILS = (" please", " pls", " for me", " thanks", " for me please", " real quick", " thx",
+         " if you can", " quickly", " asap")  # fmt: skip
+TAIL_RATE = 0.25
+NUMBER_CONTEXTS = ("it's {x} here, ", "I've got {x}. ", "the price is {x}, so ", "it says {x}. ",
+                   "we have {x}, ", "the number is {x}: ", "so {x}, ", "{x} is what I have. ",
+                   "my numbers were {x}, ", "ok {x}... ")  # fmt: skip
+NUMBER_CONTEXT_RATE = 0.15
 COPY_COUNT_RATE = 0.6  # "how many seconds are in a day" copied whole; else written
 
 KINDS: dict[str, Callable[[random.Random, str], CalcPhrase]] = {
     "percent": _percent, "units": _units, "number_words": _words, "power": _power,
     "list": _list, "written": _written,
 }  # fmt: skip
+
+
+def _numbers_named(phrase: CalcPhrase) -> str:
+    """What a context restates of ``phrase``: a list's numbers, a conversion's amount and unit,
+    else its first number."""
+    if phrase.kind == "list":
+        return phrase.text.split(" of ", 1)[-1] if " of " in phrase.text else phrase.text
+    if phrase.kind == "units":
+        return re.split(r" (?:in|to|into) ", phrase.text, maxsplit=1)[0]
+    found = re.search(r"\d[\d.]*", phrase.text)
+    return found.group(0) if found else ""
+
+
+def _train_frame(template: str, phrase: CalcPhrase, rng: random.Random) -> str:
+    """A training template with words after the math and/or a context naming its numbers."""
+    if rng.random() < TAIL_RATE and re.search(r"\{expr\}[?]?$", template):
+        template = template.replace("{expr}", "{expr}" + rng.choice(TAILS))
+    if rng.random() < NUMBER_CONTEXT_RATE and (named := _numbers_named(phrase)):
+        template = rng.choice(NUMBER_CONTEXTS).format(x=named) + template
+    return template
 
 
 def calc_phrase(rng: random.Random, split: str) -> tuple[str, str, CalcPhrase, str]:
@@ -221,6 +263,8 @@ def calc_phrase(rng: random.Random, split: str) -> tuple[str, str, CalcPhrase, s
             phrase = KINDS[kind](rng, split)
             context = rng.choice(held_out(CONTEXTS, split)) if rng.random() < CONTEXT_RATE else ""
             template = context + rng.choice(held_out(PHRASE_FRAMES[kind], split))
+            if split == "train":  # no extra draws for eval
+                template = _train_frame(template, phrase, rng)
             prompt = template.replace("{expr}", phrase.text)
         try:
             result = evaluate(phrase.expression)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from typing import Any
 
 from aether_core.tools import calc_words, units
@@ -103,7 +104,40 @@ class CalcTool(Tool):
 
 def evaluate(expression: str) -> str:
     """Check, evaluate and format ``expression`` (arithmetic, or everyday words for arithmetic
-    or a unit conversion); raises ``CalcError`` with a one-line reason."""
+    or a unit conversion); raises ``CalcError`` with a one-line reason.
+
+    Text that is not math as a whole may end in a clause that is: "it's 25 C here, 25 C in F"
+    reads its last clause that computes something (``_last_clause``); else the whole's error."""
+    try:
+        return _evaluate(expression)
+    except CalcError as whole:
+        if (answer := _last_clause(expression)) is None:
+            raise whole from None
+        return answer
+
+
+# Where a clause of a message ends: a comma, semicolon, colon or sentence stop before a space.
+_CLAUSE_END = re.compile(r"[,;:.?!]\s+")
+
+
+def _last_clause(text: object) -> str | None:
+    """The answer of the longest trailing run of clauses of ``text`` that does arithmetic: its
+    value is none of the numbers written in it ("the sum of 9" of a cut-off list reads nothing).
+    Each run goes through the same checks as a whole expression."""
+    if not isinstance(text, str) or len(text) > MAX_CHARS:
+        return None
+    for cut in _CLAUSE_END.finditer(text):
+        clause = text[cut.end() :]
+        try:
+            answer = _evaluate(clause)
+        except CalcError:
+            continue
+        if answer.split()[0] not in re.findall(r"\d+(?:\.\d+)?", clause):
+            return answer
+    return None
+
+
+def _evaluate(expression: str) -> str:
     try:
         tree = parse(expression)
     except CalcError as plain:

@@ -204,7 +204,8 @@ def find_place(name: str) -> Place:
     """The place ``name`` stands for: an IANA name in any case ("europe/paris"), a city
     ("Tokyo", "sao paulo", "Paris, Texas"), a US state or a country, with stray punctuation
     dropped ("Lima?"); else the longest leading run of words that is one ("dhaka date pls",
-    "Asia/Tokyo right now", "UTC today"), or that starts the name of one city only ("buenos")."""
+    "Asia/Tokyo right now", "UTC today"), or words that start the name of one city only
+    ("buenos")."""
     head, _, qualifier = name.partition(",")
     place = head.replace(".", "").strip(" \t?!;:'\"()")
     qualifier = qualifier.strip(" \t?!;:.'\"()")
@@ -214,7 +215,8 @@ def find_place(name: str) -> Place:
         if found := _named(candidate, qualifier if candidate is not name.strip() else ""):
             return found
     cities = gazetteer().cities
-    for run in runs:  # the first words of one city only: "Buenos" of "Buenos Aires"
+    for run in runs[:1]:  # all the words start one city only: "Buenos" of "Buenos Aires"
+        # (a leading run of them does not: "electric" of "electric cars" is no town's start)
         key = fold(run) + " "
         zones = {es[0].zone: es[0] for c, es in cities.items() if c.startswith(key)}
         if len(zones) == 1:

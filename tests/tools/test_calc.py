@@ -223,6 +223,34 @@ def test_everyday_refusals(phrase: str, message: str) -> None:
         evaluate(phrase)
 
 
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("it's 25 C here, 25 C in F", "77 degrees Fahrenheit"),
+        ("price is 240 but there's 15% off, so 240 minus 15 percent", "204"),
+        ("my scores were 72, 85 and 91; the average of 72, 85 and 91", "82.6666666667"),
+        ("I have 3 boxes. 3 times 12", "36"),
+    ],
+)
+def test_a_context_clause_before_the_math_is_left_out(phrase: str, expected: str) -> None:
+    assert evaluate(phrase) == expected
+
+
+@pytest.mark.parametrize(
+    ("phrase", "message"),
+    [
+        ("12, 47 and 88", "only arithmetic is allowed"),  # a bare "88" computes nothing
+        ("the sum of 9, " + ", ".join(["9"] * 70), "expression too long"),
+        ("hi, __import__('os')", "'__' is not allowed"),
+        ("note: open('/etc/passwd')", "syntax error"),
+        ("ok, 5 miles in kg", "cannot convert miles to kilograms"),
+    ],
+)
+def test_a_clause_that_computes_nothing_keeps_the_whole_error(phrase: str, message: str) -> None:
+    with pytest.raises(CalcError, match=message):
+        evaluate(phrase)
+
+
 def test_words_reach_numexpr_and_pint_only_vetted(monkeypatch: pytest.MonkeyPatch) -> None:
     """A phrase becomes vetted arithmetic before numexpr sees it, and pint sees only unit
     names (letters), never the user's text."""

@@ -82,6 +82,8 @@ def test_zone_names_are_forgiving() -> None:
     assert "in Buenos Aires, Argentina." in tool.run(timezone="Buenos")  # the start of one city
     with pytest.raises(TimeZoneError, match="unknown time zone"):
         tool.run(timezone="Santa")  # Santa Cruz, Santa Fe...: which one is not a guess to make
+    with pytest.raises(TimeZoneError, match="unknown time zone"):
+        tool.run(timezone="electric cars")  # not "Electric City" of its first word
 
 
 def test_find_zone() -> None:

@@ -11,6 +11,7 @@ from ...tools.web_search import format_results
 from .. import lexicon as lx
 from ..phrasing import held_out, norm_split, realize, vary_case
 from ..questions import knowledge_question
+from ..subjects import composed_subject
 from . import sites
 from .base import (
     ERROR_RATE,
@@ -35,6 +36,7 @@ RESULT_TITLES: tuple[str, ...] = _T["result_titles"]
 TAIL_RATE = 0.3
 TRAIN_PATTERN_RATE = 0.35
 TRAIN_FILLER_RATE = 0.5
+COMPOSED_RATE = 0.3  # training subjects composed around a rare head (data/subjects.py)
 QUESTION_RATE = 0.5  # share of search prompts that are questions ("who wrote X?")
 SINGLE_RESULT_RATE = 0.15  # training searches that find one result (they always found 2-3)
 
@@ -48,6 +50,8 @@ def _with_tail(template: str, rng: random.Random) -> str:
 
 
 def _subject(rng: random.Random, split: str) -> str:
+    if split == "train" and rng.random() < COMPOSED_RATE:  # no extra draw for eval
+        return composed_subject(rng, split)
     patterns = lx.SEARCH_PATTERNS
     if split == "train" and rng.random() < TRAIN_PATTERN_RATE:  # no extra draw for eval
         patterns = lx.TRAIN_SEARCH_PATTERNS
