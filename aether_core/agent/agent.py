@@ -21,10 +21,10 @@ from .. import dialogue
 from ..errors import AetherError
 from ..files import MAX_FILE_BYTES
 from ..sampling import SamplingConfig
-from ..segments import File, Image, Message, SegmentError, Text, Thought, ToolCall, ToolResult
+from ..segments import File, Image, Message, SegmentError, Text, Thought, ToolCall
 from ..vocab import Tok
 from .constrain import Phase, StepGrammar, tool_arg_types
-from .context import fit_context, step_reserve
+from .context import ContextOverflow, fit_context, step_reserve
 from .copying import RATE as COPY_RATE
 from .copying import CopyPrior, copy_sources
 from .events import (
@@ -277,11 +277,15 @@ class AetherAgent:
         budget = getattr(self.policy.info, "max_context", 4096)
         full = self.config.max_thought_bytes + self.config.max_answer_bytes // 4 + 160
         codes = self.vq.cfg.n_codes if self.vq is not None else 0  # one drawing's VQ codes
-        # a step after a tool result answers in words (nothing draws after a call), so its
-        # results are not cut short to keep room for a picture's codes
-        drawing = 0 if any(m.of(ToolResult) for m in turn) else codes
-        reserve = step_reserve(budget, full, drawing)
-        context, _ = fit_context(self._conversation + turn, budget, reserve=reserve)
+        conversation = self._conversation + turn
+        try:
+            context, _ = fit_context(
+                conversation, budget, reserve=step_reserve(budget, full, codes)
+            )
+        except ContextOverflow:
+            # a turn of several calls can leave no room for a picture's codes: a step in words
+            # still fits (the grammar then offers no drawing), which beats ending the turn
+            context, _ = fit_context(conversation, budget, reserve=step_reserve(budget, full, 0))
         tokens = encode(context) + [int(Tok.ASSISTANT)]
         grammar = StepGrammar(
             tool_arg_types(self.tools),

@@ -147,3 +147,30 @@ def test_training_results_come_cut_short_or_single_and_answers_quote_only_what_i
     for skill in ("search", "browse"):  # the eval's results are as they were
         ev = skill_samples(skill, 200, seed=5, split="eval")
         assert not any((s.tool_output or "").endswith(note) for s in ev)
+
+
+def test_composed_search_subjects_are_copied_whole_in_training_only():
+    from aether_core.data.calc_phrases import calc_phrase
+    from aether_core.data.subjects import PREFIXES, SUFFIXES, composed_subject
+
+    rng = random.Random(4)
+    subjects = [composed_subject(rng, "train") for _ in range(300)]
+    assert len(set(subjects)) > 290 and sum(len(s.split()) >= 3 for s in subjects) > 240
+    wrapped = [s for s in subjects if s.startswith(PREFIXES) or s.endswith(SUFFIXES)]
+    assert len(wrapped) > 200 and not any("{" in s for s in subjects)
+    train = [s for s in skill_samples("search", 300, seed=2, split="train") if s.tool_ok]
+    queries = [s.expected_args["query"] for s in train]
+    assert sum(q.startswith(PREFIXES) for q in queries) > 30  # 17 without the composed ones
+    assert all(q in s.prompt for q, s in zip(queries, train, strict=True))
+    ev = [s.expected_args["query"] for s in skill_samples("search", 300, seed=2, split="eval")]
+    assert not any(q.startswith(PREFIXES[:3]) for q in ev)  # the eval's subjects are as they were
+
+    tails = contexts = 0
+    for i in range(400):  # calc: the math phrase is copied, not the words around it
+        template, prompt, phrase, _ = calc_phrase(random.Random(i), "train")
+        if phrase.expression == phrase.text:
+            assert phrase.text in prompt
+            after = prompt[prompt.index(phrase.text) + len(phrase.text) :]
+            tails += bool(after.strip(" ?"))
+            contexts += prompt.count(phrase.text.split()[0]) > 1
+    assert tails > 30 and contexts > 10
