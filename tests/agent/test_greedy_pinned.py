@@ -1,6 +1,6 @@
 """Greedy outputs of the shipped model, pinned byte for byte.
 
-Computed for the weights shipped with leg 15 through the reference path (the general forward at
+Computed for the weights shipped with leg 16 (the 16 mean) through the reference path (the general forward at
 every step, no prompt-lookup drafts), then checked through the default numpy step
 (model/numpy_decode.py), the eager torch step (fast_decode.py) and the compiled one
 (compiled_decode.py): decoding faster must not change a single byte of what the model says. Seeded, offline tools
@@ -26,7 +26,7 @@ TURNS = [
     (
         "what is 37 times 12?",
         "Arithmetic: use calc.Got the result.",
-        "The answer is 444.",
+        "That's 444.",
         [("calc", {"expression": "37*12"})],
     ),
     (
@@ -53,13 +53,13 @@ TURNS = [
 TEXT = [  # 64 greedy tokens after each prompt, no stop token
     (
         b"First Citizen:\nBefore we proceed",
-        b".\n\nCORIOLANUS:\nThe people is the prison, when the people\nShould ",
+        b" and the people is a prisoner.\n\nCORIOLANUS:\nWhat is the prince?\n",
     ),
     (
         b"To be, or not to be",
-        b" a bawd.\n\nCAPULET:\nWhat says he will be satisfied?\n\nPRINCE EDWAR",
+        b" the world of the world.\n\nLADY CAPULET:\nWhat says the queen?\n\nCA",
     ),
-    (b"ROMEO:\n", b"What should you shall?\n\nPOLIXENES:\nI shall not see your grace, s"),
+    (b"ROMEO:\n", b"What says your honour?\n\nPOLIXENES:\nWhat say'st thou, sir?\n\nFirst"),
 ]
 
 

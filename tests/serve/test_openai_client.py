@@ -157,21 +157,23 @@ def test_produced_image_comes_back_as_a_data_url(client, out_dir) -> None:
 
 
 def test_earlier_tool_steps_map_onto_the_dialogue(client) -> None:
+    # an earlier echo, not an earlier sum: the shipped model may repeat a previous sum's answer
+    # ("That's 4." after 2+2 for 12*(3+4), MODEL_CARD.md), which is not what this tests
     messages = [
-        {"role": "user", "content": "what is 2+2?"},
+        {"role": "user", "content": "repeat after me: purple owls"},
         {
             "role": "assistant",
-            "content": "Arithmetic: use calc.",
+            "content": "Repeat it: use echo.",
             "tool_calls": [
                 {
                     "id": "c1",
                     "type": "function",
-                    "function": {"name": "calc", "arguments": '{"expression": "2+2"}'},
+                    "function": {"name": "echo", "arguments": '{"text": "purple owls"}'},
                 }
             ],
         },
-        {"role": "tool", "tool_call_id": "c1", "content": "4"},
-        {"role": "assistant", "content": "The answer is 4."},
+        {"role": "tool", "tool_call_id": "c1", "content": "purple owls"},
+        {"role": "assistant", "content": "purple owls"},
         {"role": "user", "content": ARITH},
     ]
     r = client.chat.completions.create(model="aether", messages=messages)
