@@ -86,6 +86,7 @@ UNIT_PAIRS = (
     ("gallons", "litres"), ("kg", "pounds"), ("degrees F", "degrees C"), ("kilometres", "miles"),
 )  # fmt: skip
 UNIT_JOINS = (" in ", " to ", " in ", " into ")
+_UNIT_JOIN = re.compile("|".join(re.escape(j) for j in dict.fromkeys(UNIT_JOINS)))
 
 
 def _units(rng: random.Random, split: str) -> CalcPhrase:
@@ -127,6 +128,7 @@ LIST_VERBS = (
     "multiply",
     "average",
 )  # training only: "add up 3, 9 and 14"
+LIST_VERB_RATE = 0.3
 
 
 def _list(rng: random.Random, split: str) -> CalcPhrase:
@@ -134,7 +136,7 @@ def _list(rng: random.Random, split: str) -> CalcPhrase:
     listed = ", ".join(nums[:-1]) + rng.choice((" and ", ", and ", ", ")) + nums[-1]
     what = rng.choice(("sum", "average", "total", "mean", "sum", "product"))
     text = f"{rng.choice(('the ', '', 'the '))}{what} of {listed}"
-    if split == "train" and rng.random() < 0.3:  # no extra draw for eval
+    if split == "train" and rng.random() < LIST_VERB_RATE:  # no extra draw for eval
         text = f"{rng.choice(LIST_VERBS)} {listed}"
     return CalcPhrase(text, text, "list")
 
@@ -235,7 +237,7 @@ def _numbers_named(phrase: CalcPhrase) -> str:
     if phrase.kind == "list":
         return phrase.text.split(" of ", 1)[-1] if " of " in phrase.text else phrase.text
     if phrase.kind == "units":
-        return re.split(r" (?:in|to|into) ", phrase.text, maxsplit=1)[0]
+        return _UNIT_JOIN.split(phrase.text, maxsplit=1)[0]
     found = re.search(r"\d[\d.]*", phrase.text)
     return found.group(0) if found else ""
 

@@ -214,10 +214,10 @@ def find_place(name: str) -> Place:
     for candidate in (name.strip(), *runs):
         if found := _named(candidate, qualifier if candidate is not name.strip() else ""):
             return found
-    cities = gazetteer().cities
-    for run in runs[:1]:  # all the words start one city only: "Buenos" of "Buenos Aires"
-        # (a leading run of them does not: "electric" of "electric cars" is no town's start)
-        key = fold(run) + " "
+    if runs:  # all the words start one city only: "Buenos" of "Buenos Aires" (a leading run
+        # of them does not: "electric" of "electric cars" is no town's start)
+        key = fold(runs[0]) + " "
+        cities = gazetteer().cities
         zones = {es[0].zone: es[0] for c, es in cities.items() if c.startswith(key)}
         if len(zones) == 1:
             return _city_place(zones.popitem()[1])

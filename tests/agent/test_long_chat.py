@@ -168,23 +168,15 @@ def test_a_turn_of_several_calls_gives_up_the_drawing_room_before_failing() -> N
     526 tokens"): the step is still written, in words."""
     from types import SimpleNamespace
 
-    from aether_core.agent.agent import AetherAgent
-    from aether_core.agent.approval import ApprovalPolicy
-    from aether_core.agent.policy import ScriptedPolicy
-    from aether_core.segments import Thought, ToolCall
+    from tests.agent.test_agent import answer, call_step, make_agent
 
     said = ["alpha beta gamma delta epsilon zeta eta", "lambda mu nu xi omicron pi rho sigma tau"]
-    policy = ScriptedPolicy(
-        [[Thought(b"Echo: use echo."), ToolCall.make("echo", {"text": w})] for w in said]
-        + [[Thought(b"Got it."), Text(b"Done.")]]
-    )
-    policy.info = replace(policy.info, max_context=512)
-    codec = SimpleNamespace(cfg=SimpleNamespace(n_codes=128))  # a model that can draw
-    registry = default_registry()
-    approval = ApprovalPolicy.from_spec("all", known_tools=registry.names())
-    agent = AetherAgent(policy, registry, approval=approval, vq=codec)
+    steps = [call_step("echo", {"text": w}, "Echo: use echo.") for w in said]
+    agent = make_agent([*steps, answer("Done.", "Got it.")], approve="all")
+    agent.policy.info = replace(agent.policy.info, max_context=512)
+    agent.vq = SimpleNamespace(cfg=SimpleNamespace(n_codes=128))  # a model that can draw
     events = list(agent.run("say " + " and ".join(said)))
     assert not [e.message for e in events if isinstance(e, ErrorEvent)]
     assert isinstance(events[-1], Done) and events[-1].answer == "Done."
-    last = policy.contexts[-1]
+    last = agent.policy.contexts[-1]
     assert STEP_TEXT <= 512 - len(last) - 1 < STEP_TEXT + 128 + 4  # room for words, not a picture
