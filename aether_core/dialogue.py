@@ -21,6 +21,15 @@ SYSTEM_PROMPT = (
     "You are Aether, a helpful local assistant."  # short: every training dialogue carries it
 )
 
+# the thought of the step after a tool result says how the call went; the agent knows, so its
+# grammar keeps the model from thinking another status (agent/constrain.py, status_blocks)
+THOUGHT_OK = "Got the result."
+THOUGHT_ERROR = "The tool failed."
+THOUGHT_DENIED = "The call was denied."
+STATUS_THOUGHTS = (THOUGHT_OK, THOUGHT_ERROR, THOUGHT_DENIED)
+DENIED = "denied by user"  # how a denied call's result begins
+CANCELLED = "cancelled by user"
+
 
 def system_message(prompt: str = SYSTEM_PROMPT) -> Message:
     return Message.text("system", prompt)
@@ -47,6 +56,22 @@ def tool_step(thought: str, tool: str, args: dict[str, Any]) -> Message:
 
 def tool_message(ok: bool, output: str) -> Message:
     return Message("tool", (ToolResult.make(ok, output),))
+
+
+def good_results(messages: Sequence[Message]) -> list[bytes]:
+    """The outputs of the calls in ``messages`` that went well."""
+    return [r.output for m in messages if m.role == "tool" for r in m.of(ToolResult) if r.ok]
+
+
+def status_thought(message: Message) -> str | None:
+    """The thought that follows ``message`` when it is a tool result (None for any other)."""
+    results = message.of(ToolResult) if message.role == "tool" else []
+    if not results:
+        return None
+    result = results[0]
+    if result.ok:
+        return THOUGHT_OK
+    return THOUGHT_DENIED if result.output.startswith(DENIED.encode()) else THOUGHT_ERROR
 
 
 def answer_step(thought: str, text: str, image: bytes | None = None) -> Message:

@@ -191,7 +191,7 @@ class AetherAgent:
         except _Cancelled:
             cancelled = True
             if turn[-1].role == "assistant" and turn[-1].of(ToolCall):
-                turn.append(dialogue.tool_message(False, "cancelled by user"))
+                turn.append(dialogue.tool_message(False, dialogue.CANCELLED))
         except AetherError as e:
             yield ErrorEvent(str(e))
         self._conversation.extend(turn)
@@ -287,12 +287,15 @@ class AetherAgent:
             # still fits (the grammar then offers no drawing), which beats ending the turn
             context, _ = fit_context(conversation, budget, reserve=step_reserve(budget, full, 0))
         tokens = encode(context) + [int(Tok.ASSISTANT)]
+        good = dialogue.good_results(turn)  # two or more: two requests, one answer for both
         grammar = StepGrammar(
             tool_arg_types(self.tools),
             allow_image=self.vq is not None,
             max_thought=self.config.max_thought_bytes,
             max_answer=self.config.max_answer_bytes,
             room=budget - len(tokens) - 1,  # what the policy may generate after the context
+            status=dialogue.status_thought(turn[-1]),
+            cover=good if len(good) > 1 else (),
             **({"image_codes": codes} if codes else {}),
         )
         if self.config.copy_prior > 0:
@@ -380,7 +383,7 @@ class AetherAgent:
         if self._cancel.is_set():
             raise _Cancelled
         if not decision.approved:
-            text = "denied by user" + (f": {decision.message}" if decision.message else "")
+            text = dialogue.DENIED + (f": {decision.message}" if decision.message else "")
             yield ToolResultEvent(call_id, name, False, text, 0.0, "denied")
             return dialogue.tool_message(False, text)
         if decision.args is not None:

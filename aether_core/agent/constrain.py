@@ -7,6 +7,14 @@ image ``IMG_START <len> 128 codes IMG_END`` or a file ``FILE_START STREAM bytes 
 from the registered tools and every argument is typed by the tool's schema, so the result always
 parses and validates. ``allowed()`` gives the mask; ``advance()`` moves on (and raises
 ``GrammarError`` on a token the mask would have refused, which is how scripted output is checked).
+
+An answer after two or more good results (two requests in one message) may not end before it
+has quoted each of them (``COVER_BYTES`` of it): a small model otherwise answers the first request
+and stops.
+
+The thought of a step that follows a tool result may say only that result's status
+(``dialogue.STATUS_THOUGHTS``): the agent knows how the call went, and a small model that thinks
+"The tool failed." after a good page apologises for it in the answer.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from typing import Any
 
 import torch
 
+from ..dialogue import STATUS_THOUGHTS
 from ..errors import AetherError
 from ..sampling import Choice, token_logprobs
 from ..segments import encode_varint
@@ -43,6 +52,31 @@ _CONT_RANGE = range(0x80, 0xC0)
 _CONT = frozenset(_CONT_RANGE)  # a UTF-8 continuation byte
 _BYTES_OR = {t: BYTES | {int(t)} for t in (Tok.THOUGHT_END, Tok.FILE_END, Tok.EOS)}
 _ONLY = {int(t): frozenset({int(t)}) for t in Tok}
+
+
+COVER_BYTES = 6  # bytes in a row an answer shares with a result to count as quoting it
+
+
+def _quotes(answer: bytes, result: bytes) -> bool:
+    """Whether ``answer`` ends in a quote from ``result`` (all of a short one)."""
+    n = min(COVER_BYTES, len(result))
+    return len(answer) >= n and answer[-n:] in result
+
+
+def status_blocks(status: str | None) -> frozenset[bytes]:
+    """Thought openings that may not be written after a result whose status thought is
+    ``status``: each other status thought as far as the byte where it parts from ``status``
+    ("T" after a good result, "The t" after a denied call). Blocked any later, a small model sure
+    of the wrong status writes it misspelt ("The tood failed."). None (the step follows the
+    user): nothing is blocked."""
+    if status is None:
+        return frozenset()
+    want = status.encode()
+    out = set()
+    for other in (t.encode() for t in STATUS_THOUGHTS if t != status):
+        at = next((i for i, (a, b) in enumerate(zip(other, want, strict=False)) if a != b), 0)
+        out.add(other[: at + 1])
+    return frozenset(out)
 
 
 class GrammarError(AetherError):
@@ -318,8 +352,13 @@ class StepGrammar:
         device: torch.device | str = "cpu",
         force_call: bool = False,
         room: int | None = None,
+        status: str | None = None,
+        cover: Sequence[bytes] = (),
     ) -> None:
         self.tools = tools
+        self.uncovered = [r.strip() for r in cover if r.strip()]  # results not yet quoted
+        self.blocked = status_blocks(status)  # thought openings the step may not write
+        self.thought = bytearray()
         self.force_call = force_call  # the step must end in a tool call (tests, tool-only evals)
         # tokens the whole step may take (what the context has left): the thought ends early
         # enough for a drawing to fit, a drawing is offered only where it fits, and an answer
@@ -364,11 +403,17 @@ class StepGrammar:
             drawable = self.allow_image and self._left() + self.count >= 1 + self._image_size()
             after = 1 + (self._image_size() if drawable else 2)
             full = self.count >= self.max_thought or self._left() <= after
-            return _ONLY[Tok.THOUGHT_END] if full else _BYTES_OR[Tok.THOUGHT_END]
+            if full:
+                return _ONLY[Tok.THOUGHT_END]
+            so_far = bytes(self.thought)
+            bad = {
+                b[-1] for b in self.blocked if len(b) == len(so_far) + 1 and b.startswith(so_far)
+            }
+            return _BYTES_OR[Tok.THOUGHT_END] - bad if bad else _BYTES_OR[Tok.THOUGHT_END]
         if p == Phase.AFTER_THOUGHT:
             if self.force_call:
                 return {Tok.CALL_START}
-            allowed = {Tok.CALL_START, Tok.EOS} | set(BYTES)
+            allowed = {Tok.CALL_START} | set(BYTES) | (set() if self.uncovered else {Tok.EOS})
             if self.allow_image and self._left() >= self._image_size():
                 allowed.add(Tok.IMG_START)
             return allowed | ({Tok.FILE_START} if self.allow_file else set())
@@ -387,7 +432,9 @@ class StepGrammar:
             return _ONLY[Tok.FILE_END] if full else _BYTES_OR[Tok.FILE_END]
         if p == Phase.ANSWER:
             full = self.count >= self.max_answer or self._left() <= 1
-            return _ONLY[Tok.EOS] if full else _BYTES_OR[Tok.EOS]
+            if full:
+                return _ONLY[Tok.EOS]
+            return BYTES if self.uncovered else _BYTES_OR[Tok.EOS]
         return set()
 
     def allows(self, tok: int) -> bool:
@@ -420,6 +467,7 @@ class StepGrammar:
                 self.phase, self.count = Phase.AFTER_THOUGHT, 0
             else:
                 self.count += 1
+                self.thought.append(tok)
         elif p == Phase.AFTER_THOUGHT:
             if tok == Tok.CALL_START:
                 self.phase = Phase.CALL_LEN
@@ -466,6 +514,8 @@ class StepGrammar:
                 self.count += 1
         if self.phase == Phase.ANSWER and tok < 256:
             self.answer.append(tok)
+            if self.uncovered:
+                self.uncovered = [r for r in self.uncovered if not _quotes(self.answer, r)]
 
     def greedy(self) -> bool:
         """A tool call is an action, not prose: its name and arguments are written as the likeliest
@@ -506,6 +556,7 @@ class StepGrammar:
         twin = copy.copy(self)
         twin.call = copy.deepcopy(self.call)
         twin.answer = bytearray(self.answer)
+        twin.thought = bytearray(self.thought)
         return twin
 
     def reweight(self, logits: torch.Tensor) -> torch.Tensor:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
+from ..dialogue import THOUGHT_OK
 from .phrasing import held_out, norm_split
-from .skills import THOUGHT_OK, SkillSample, generators
+from .skills import SkillSample, generators
 
 FIRST = ("arithmetic", "time", "search", "browse")
 SECOND = ("arithmetic", "time", "search", "browse", "echo")

@@ -13,7 +13,8 @@ import random
 import re
 from typing import Any
 
-from ..data.skills import THOUGHT_OK, SkillSample
+from ..data.skills import SkillSample
+from ..dialogue import THOUGHT_OK
 from .human_spec import CALL_SKILLS, MOMENT, words
 
 

@@ -21,6 +21,9 @@ from typing import Any
 
 from ..data.skills import SkillSample
 
+# an answer that says the call failed ("Sorry, I couldn't open that page: <the page>") is wrong
+# after a good result, whatever it quotes
+APOLOGY = re.compile(r"\b(sorry|couldn't|could not|failed)\b", re.IGNORECASE)
 HEDGES = ("only recognize", "only recognise", "simple shapes", "not sure", "can't tell",
           "cannot tell", "can't say", "hard to tell", "hard to say", "photo", "not certain",
           "don't know", "unsure", "no idea")  # fmt: skip
@@ -156,6 +159,7 @@ def _answered(sample: SkillSample, want: dict[str, Any], answer: str, calls: lis
             not places or any(p and p in norm(answer) for p in places)
         )
     right = any(call_ok(sample, want, c) for c in calls)  # a replay answers any call alike
+    right = right and not (sample.tool_ok and APOLOGY.search(answer))  # a good page read as failed
     if tool == "web_search":
         results = want.get("results") or sample.extra.get("results", [])
         return right and any(

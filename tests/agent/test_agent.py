@@ -362,3 +362,17 @@ def test_image_segment_in_context_carries_pixels() -> None:
     )
     assert len(agent._images_for(agent.conversation)) == 1
     assert agent.conversation[1].of(Image)
+
+
+def _errors(script: list, text: str = "say hi") -> list[str]:
+    events = list(make_agent(script, approve="all").run(text))
+    return [e.message for e in events if isinstance(e, ErrorEvent)]
+
+
+def test_the_agent_holds_each_step_to_the_results_it_has() -> None:
+    hi = call_step("echo", {"text": "hi there"}, "Repeat it: use echo.")
+    yo = call_step("echo", {"text": "yo again"}, "Repeat it: use echo.")
+    assert not _errors([hi, answer("hi there", dialogue.THOUGHT_OK)])
+    assert _errors([hi, answer("hi there", dialogue.THOUGHT_ERROR)])  # the call went well
+    assert _errors([hi, yo, answer("hi there", dialogue.THOUGHT_OK)])  # half of two requests
+    assert not _errors([hi, yo, answer("hi there, yo again", dialogue.THOUGHT_OK)])

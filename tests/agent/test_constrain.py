@@ -177,3 +177,45 @@ def test_a_tool_call_and_only_the_call_is_written_greedily() -> None:
     assert not any(seen) and g.greedy()  # the thought is prose; the call's bytes are an action
     _feed(g, b'{"tool": "echo", "args": {"text": "hi"}}')
     assert g.phase == "call_end" and not g.greedy()
+
+
+def _thinking(status: str | None) -> StepGrammar:
+    g = StepGrammar(TYPES, status=status)
+    _feed(g, [Tok.THOUGHT_START, Tok.STREAM])
+    return g
+
+
+def test_the_thought_after_a_result_may_not_say_another_status() -> None:
+    ok = _thinking(dialogue.THOUGHT_OK)
+    assert ord("T") not in ok.allowed_set() and ord("G") in ok.allowed_set()
+    _feed(ok, dialogue.THOUGHT_OK.encode())  # the right status, and anything else, still goes
+    assert _thinking(dialogue.THOUGHT_OK).allows(ord("R"))  # "Read the page: use browse_page."
+    failed = _thinking(dialogue.THOUGHT_ERROR)
+    assert ord("G") not in failed.allowed_set()
+    _feed(failed, b"The ")
+    assert ord("t") in failed.allowed_set() and ord("c") not in failed.allowed_set()
+    denied = _thinking(dialogue.THOUGHT_DENIED)
+    _feed(denied, b"The ")
+    assert ord("c") in denied.allowed_set() and ord("t") not in denied.allowed_set()
+    first = _thinking(None)  # a step after the user's words: nothing to disagree with
+    assert {ord("G"), ord("T")} <= first.allowed_set()
+
+
+def test_an_answer_after_two_results_ends_only_once_it_quotes_both() -> None:
+    g = StepGrammar(TYPES, cover=[b"4282", b"lemon ZEBRA PURPLE"])
+    _feed(g, [Tok.THOUGHT_START, Tok.STREAM, *b"Got the result.", Tok.THOUGHT_END])
+    assert Tok.EOS not in g.allowed_set()  # no empty answer either
+    _feed(g, b"That's 4282.")
+    assert Tok.EOS not in g.allowed_set()  # the first request alone is half an answer
+    _feed(g, b" You said lemo")
+    assert Tok.EOS not in g.allowed_set()
+    _feed(g, b"n ")  # six bytes in a row of the second result: "lemon "
+    assert Tok.EOS in g.allowed_set()
+    g.advance(Tok.EOS)
+    assert g.done and g.ended_with == "answer"
+
+
+def test_an_answer_that_cannot_quote_its_results_still_ends_where_the_room_does() -> None:
+    g = StepGrammar(TYPES, cover=[b"4282", b"kiwi"], max_answer=8)
+    _feed(g, [Tok.THOUGHT_START, Tok.STREAM, ord("x"), Tok.THOUGHT_END, *b"no idea!"])
+    assert g.allowed_set() == {Tok.EOS}

@@ -172,11 +172,12 @@ def test_a_turn_of_several_calls_gives_up_the_drawing_room_before_failing() -> N
 
     said = ["alpha beta gamma delta epsilon zeta eta", "lambda mu nu xi omicron pi rho sigma tau"]
     steps = [call_step("echo", {"text": w}, "Echo: use echo.") for w in said]
-    agent = make_agent([*steps, answer("Done.", "Got it.")], approve="all")
+    reply = "Said alpha beta, lambda mu."  # quotes both results, as an answer after two must
+    agent = make_agent([*steps, answer(reply, "Got it.")], approve="all")
     agent.policy.info = replace(agent.policy.info, max_context=512)
     agent.vq = SimpleNamespace(cfg=SimpleNamespace(n_codes=128))  # a model that can draw
     events = list(agent.run("say " + " and ".join(said)))
     assert not [e.message for e in events if isinstance(e, ErrorEvent)]
-    assert isinstance(events[-1], Done) and events[-1].answer == "Done."
+    assert isinstance(events[-1], Done) and events[-1].answer == reply
     last = agent.policy.contexts[-1]
     assert STEP_TEXT <= 512 - len(last) - 1 < STEP_TEXT + 128 + 4  # room for words, not a picture

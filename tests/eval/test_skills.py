@@ -111,6 +111,15 @@ def _reads(text: str) -> str | None:
         return None
 
 
+def test_a_good_page_answered_as_a_failure_is_wrong_whatever_it_quotes() -> None:
+    [s] = eval_samples("browse", 1, 0)
+    first = s.expected_answer_contains[0]
+    call = [("browse_page", s.expected_args)]
+    assert score(s, Transcript(calls=call, answer=f"The page says: {first}"))["browse"]
+    said_failed = Transcript(calls=call, answer=f"Sorry, I couldn't open that page: {first}")
+    assert not score(s, said_failed)["browse"]
+
+
 def test_numbers_stand_alone_in_the_answer() -> None:
     assert has_number("It's 12.", "12") and has_number("that makes 1,250 in all", "1250")
     assert not has_number("128 apples", "12") and not has_number("1.12", "12")

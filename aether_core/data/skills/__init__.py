@@ -19,9 +19,6 @@ from .base import (
     DENIED_OUTPUTS,
     DENIED_RATE,
     ERROR_RATE,
-    THOUGHT_DENIED,
-    THOUGHT_ERROR,
-    THOUGHT_OK,
     Generator,
     Skill,
     SkillSample,
@@ -61,6 +58,6 @@ def skill_samples(skill: str, n: int, seed: int = 0, split: str = "eval") -> lis
 
 __all__ = [
     "BY_NAME", "DENIED_OUTPUTS", "DENIED_RATE", "ERROR_RATE", "IMAGE_SKILLS", "REGISTRY", "SKILLS",
-    "THOUGHT_DENIED", "THOUGHT_ERROR", "THOUGHT_OK", "TOOL_OF_SKILL", "Generator", "Skill",
+    "TOOL_OF_SKILL", "Generator", "Skill",
     "SkillSample", "answer_step", "generators", "maybe_denied", "skill_samples", "to_messages",
 ]  # fmt: skip

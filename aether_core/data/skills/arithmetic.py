@@ -10,10 +10,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from ...dialogue import THOUGHT_ERROR, THOUGHT_OK
 from ...tools.calc import format_number
 from ..calc_phrases import calc_phrase
 from ..phrasing import held_out, is_command, norm_split, realize, value_split
-from .base import ERROR_RATE, THOUGHT_ERROR, THOUGHT_OK, Skill, SkillSample, maybe_denied, templates
+from .base import ERROR_RATE, Skill, SkillSample, maybe_denied, templates
 
 _T = templates("arithmetic")
 ARITH_QUESTIONS: tuple[str, ...] = _T["questions"]

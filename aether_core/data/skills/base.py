@@ -30,14 +30,12 @@ from typing import Any
 
 from ... import dialogue
 from ...agent.context import TRUNCATED
+from ...dialogue import DENIED, THOUGHT_DENIED
 from ...segments import Message
 from ..shapes import ShapeSpec
 
-THOUGHT_OK = "Got the result."
-THOUGHT_ERROR = "The tool failed."
-THOUGHT_DENIED = "The call was denied."
-DENIED_OUTPUTS = ("denied by user", "denied by user: not now",
-                  "denied by user: the user denied {tool!r} for this session")  # fmt: skip
+DENIED_OUTPUTS = (DENIED, f"{DENIED}: not now",
+                  f"{DENIED}: the user denied {{tool!r}} for this session")  # fmt: skip
 DENIED_RATE = 0.03  # share of tool dialogues whose call the user denies
 ERROR_RATE = 0.04  # share of tool dialogues with a (skill-specific) tool error
 # share of training search results and pages that come cut short, as the agent shortens a

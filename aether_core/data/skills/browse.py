@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import random
 
+from ...dialogue import THOUGHT_ERROR, THOUGHT_OK
 from .. import corpora
 from .. import lexicon as lx
 from ..phrasing import held_out, norm_split, realize
 from . import sites
 from .base import (
     ERROR_RATE,
-    THOUGHT_ERROR,
-    THOUGHT_OK,
     TRUNCATED_RATE,
     Skill,
     SkillSample,

@@ -9,11 +9,12 @@ import random
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from ...dialogue import THOUGHT_ERROR, THOUGHT_OK
 from ...tools.clock import TimeZoneError, describe, find_zone, say_time
 from .. import corpora
 from .. import lexicon as lx
 from ..phrasing import held_out, norm_split, realize, typo, value_split, vary_case
-from .base import THOUGHT_ERROR, THOUGHT_OK, Skill, SkillSample, maybe_denied, templates
+from .base import Skill, SkillSample, maybe_denied, templates
 
 _T = templates("time")
 TIME_LOCAL: dict[str, tuple[str, ...]] = _T["local"]  # kind -> phrasings, asked here

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import random
 
+from ...dialogue import THOUGHT_OK
 from .. import lexicon as lx
 from ..phrasing import held_out, is_command, norm_split, realize
-from .base import THOUGHT_OK, Skill, SkillSample, maybe_denied, templates
+from .base import Skill, SkillSample, maybe_denied, templates
 
 ECHO_TEMPLATES: tuple[str, ...] = templates("echo")["templates"]
 

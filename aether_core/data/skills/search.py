@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 
+from ...dialogue import THOUGHT_ERROR, THOUGHT_OK
 from ...tools.web_search import format_results
 from .. import lexicon as lx
 from ..phrasing import held_out, norm_split, realize, vary_case
@@ -15,8 +16,6 @@ from ..subjects import composed_subject
 from . import sites
 from .base import (
     ERROR_RATE,
-    THOUGHT_ERROR,
-    THOUGHT_OK,
     TRUNCATED_RATE,
     Skill,
     SkillSample,
