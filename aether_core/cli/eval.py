@@ -228,10 +228,10 @@ def _run_skills(args: argparse.Namespace) -> int:
 
     from ..agent import build_agent
     from ..data.skills import SKILLS
-    from ..eval.skills import WRITTEN_ONLY, evaluate_skills
+    from ..eval.skills import GENERATED_ONLY, WRITTEN_ONLY, evaluate_skills
     from . import UsageError
 
-    known = (*SKILLS, *WRITTEN_ONLY)
+    known = (*SKILLS, *WRITTEN_ONLY, *GENERATED_ONLY)
     skills = tuple(args.skills.split(",")) if args.skills else known
     unknown = sorted(set(skills) - set(known))
     if unknown or (args.n is not None and args.n < 1):
@@ -240,6 +240,8 @@ def _run_skills(args: argparse.Namespace) -> int:
         )
     if not args.prompts and set(skills) <= set(WRITTEN_ONLY):
         raise UsageError(f"{', '.join(skills)}: written prompts only (add --prompts human)")
+    if args.prompts and set(skills) <= set(GENERATED_ONLY):
+        raise UsageError(f"{', '.join(skills)}: generated prompts only (leave out --prompts)")
     samples, path = _prompt_samples(args, skills) if args.prompts else (None, None)
     n = args.n if args.n is not None else 50
     failures: list = []

@@ -33,8 +33,9 @@ from .judge import same_zone, score, score_calls
 __all__ = ["ROWS", "Failure", "SkillRunner", "Transcript", "evaluate_skills", "same_zone", "score"]
 
 ROWS = ("arithmetic", "time", "search", "browse", "echo", "chat", "caption", "draw_colour",
-        "draw_shape", "memory", "multi", "photo")  # fmt: skip
+        "draw_shape", "memory", "multi", "photo", "long_chat")  # fmt: skip
 WRITTEN_ONLY = ("multi", "photo")  # skills only written prompts have (no generator)
+GENERATED_ONLY = ("long_chat",)  # rows only generated prompts have (eval/chat.py)
 CLOCK = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)  # "now" where a sample names none
 EXCLUDED_VARIANTS = {"error", "denied", "store", "unknown"}  # not what a skill row measures
 
@@ -57,7 +58,7 @@ class Transcript:
     images: list[Any] = field(default_factory=list)
 
 
-def _drive(events: Iterator[Event]) -> Transcript:
+def drive(events: Iterator[Event]) -> Transcript:
     t = Transcript()
     for ev in events:
         if isinstance(ev, ToolCallRequested):
@@ -110,6 +111,21 @@ class SkillRunner:
         )
 
     def agent(self, sample: SkillSample, memory: Any = None) -> AetherAgent:
+        return self.agent_with(self.tools(sample), memory)
+
+    def agent_with(self, tools: ToolRegistry, memory: Any = None) -> AetherAgent:
+        return AetherAgent(
+            self.policy,
+            tools,
+            approval=ApprovalPolicy.from_spec("all"),
+            memory=memory,
+            vq=self.vq,
+            config=AgentConfig(out_dir=self.out_dir, sampling=self.sampling, store_summaries=False),
+        )
+
+    def tools(self, sample: SkillSample) -> ToolRegistry:
+        """The tools as ``sample`` answers them: calc and echo for real, the clock at its
+        moment, the rest replaying its outputs."""
         outputs = {c["tool"]: c["output"] for c in sample.extra.get("calls", ()) if "output" in c}
         if sample.expected_tool and sample.expected_tool not in outputs:
             outputs[sample.expected_tool] = sample.tool_output or ""
@@ -132,15 +148,7 @@ class SkillRunner:
                 return TimeTool(now=lambda: now or CLOCK)  # a fixed clock, not the sample's
             return ReplayTool(t, replay(t.name))
 
-        tools = ToolRegistry([stand_in(t) for t in self.registry])
-        return AetherAgent(
-            self.policy,
-            tools,
-            approval=ApprovalPolicy.from_spec("all"),
-            memory=memory,
-            vq=self.vq,
-            config=AgentConfig(out_dir=self.out_dir, sampling=self.sampling, store_summaries=False),
-        )
+        return ToolRegistry([stand_in(t) for t in self.registry])
 
     def run(self, sample: SkillSample) -> Transcript:
         from ..memory import VectorMemory
@@ -152,8 +160,8 @@ class SkillRunner:
                     memory.add(m.rstrip("."), kind="fact")
             teller = self.agent(sample, memory)
             store = sample.extra.get("store_prompt") or _store_prompt(sample)  # a file's own
-            _drive(teller.run(store))  # an earlier conversation, where the fact was told
-            return _drive(self.agent(sample, memory).run(sample.prompt))  # a new one
+            drive(teller.run(store))  # an earlier conversation, where the fact was told
+            return drive(self.agent(sample, memory).run(sample.prompt))  # a new one
         images: list[str] = []
         path = self.out_dir / f"input-{abs(hash(sample.prompt)) % 10**8}.png"
         if sample.image_spec is not None:
@@ -166,7 +174,7 @@ class SkillRunner:
 
             photograph(sample.extra["photo_seed"]).save(path)
             images.append(str(path))
-        return _drive(self.agent(sample).run(sample.prompt, images=images))
+        return drive(self.agent(sample).run(sample.prompt, images=images))
 
 
 def _moment(sample: SkillSample) -> Any:
@@ -205,7 +213,7 @@ def evaluate_skills(
     *,
     n: int = 50,
     seed: int = 0,
-    skills: tuple[str, ...] = (*SKILLS, *WRITTEN_ONLY),
+    skills: tuple[str, ...] = (*SKILLS, *WRITTEN_ONLY, *GENERATED_ONLY),
     temperature: float | None = None,
     sampler: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
@@ -225,18 +233,28 @@ def evaluate_skills(
     with tempfile.TemporaryDirectory() as tmp:
         runner = SkillRunner(policy, vq, registry, Path(tmp), temperature, seed, sampler)
         for skill in skills:
-            if samples is None and skill in WRITTEN_ONLY:
+            if (samples is None and skill in WRITTEN_ONLY) or (
+                samples is not None and skill in GENERATED_ONLY
+            ):
                 continue
-            if samples is None:
+            if skill in GENERATED_ONLY:
+                todo, transcripts = _long_chat(runner, n, seed)
+            elif samples is None:
                 todo = eval_samples(skill, n, seed)
+                transcripts = map(runner.run, todo)
             else:
                 todo = [s for s in samples if s.skill == skill]
-            for i, sample in enumerate(todo):
-                t = runner.run(sample)
+                transcripts = map(runner.run, todo)
+            for i, (sample, t) in enumerate(zip(todo, transcripts, strict=False)):
                 rows = score(sample, t)
+                if skill in GENERATED_ONLY:  # one row for the whole chat: every turn's own rows
+                    rows = {skill: all(rows.values())}
                 for row, ok in rows.items():
                     hits.setdefault(row, []).append(ok)
-                for row, ok in score_calls(sample, t).items():
+                called = score_calls(sample, t)
+                if skill in GENERATED_ONLY:
+                    called = {skill: all(called.values())}
+                for row, ok in called.items():
                     call_hits.setdefault(row, []).append(ok)
                 if failures is not None and not all(rows.values()):
                     failures.append(
@@ -250,6 +268,15 @@ def evaluate_skills(
     calls["mean"] = sum(calls.values()) / max(1, len(calls))
     table["call"] = calls
     return table
+
+
+def _long_chat(runner: SkillRunner, n: int, seed: int) -> tuple[list[SkillSample], Iterator]:
+    """The long chat's turns in order, and their transcripts as they are run."""
+    from .chat import chat_samples, run_chat
+
+    chats = chat_samples(n, seed)
+    turns = [s for chat in chats for s in chat]
+    return turns, (t for chat in chats for t in run_chat(runner, chat))
 
 
 @dataclass(frozen=True)

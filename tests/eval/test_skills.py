@@ -10,8 +10,11 @@ import torch
 from aether_core.agent.policy import ScriptedPolicy
 from aether_core.data.shapes import render
 from aether_core.data.skills import to_messages
+from aether_core.eval.chat import SKILLS as CHAT_SKILLS
+from aether_core.eval.chat import TURNS, chat_samples
 from aether_core.eval.judge import has_number, honest_about_photo, score_calls
 from aether_core.eval.skills import (
+    GENERATED_ONLY,
     ROWS,
     WRITTEN_ONLY,
     Transcript,
@@ -26,9 +29,11 @@ from aether_core.tools import default_registry
 SKILLS_NO_DRAW = ("arithmetic", "time", "search", "browse", "echo", "chat", "caption", "memory")
 
 
-def oracle(vq):
-    """Answers every eval prompt the way its ground truth says (found by the user's text)."""
-    samples = {s.prompt: s for skill in SKILLS_NO_DRAW for s in eval_samples(skill, 4, 0)}
+def oracle(vq, samples=None):
+    """Answers every eval prompt (of ``samples``: prompt -> sample) the way its ground truth
+    says (found by the user's text)."""
+    if samples is None:
+        samples = {s.prompt: s for skill in SKILLS_NO_DRAW for s in eval_samples(skill, 4, 0)}
     codes = lambda spec: vq.encode(render(spec))  # noqa: E731
 
     def script(conv):
@@ -55,7 +60,8 @@ def test_right_policy_scores_high_and_wrong_policy_low(vq) -> None:
         ScriptedPolicy(oracle(vq)), vq, registry, n=4, seed=0, skills=SKILLS_NO_DRAW
     )
     calls = right.pop("call")
-    assert set(right) - {"skills_mean"} == set(ROWS) - {"draw_colour", "draw_shape", *WRITTEN_ONLY}
+    rows = set(ROWS) - {"draw_colour", "draw_shape", *WRITTEN_ONLY, *GENERATED_ONLY}
+    assert set(right) - {"skills_mean"} == rows
     assert set(calls) == set(right) - {"skills_mean"} | {"mean"}
     assert all(v == 1.0 for v in right.values()) and all(v == 1.0 for v in calls.values()), right
     wrong = ScriptedPolicy(lambda conv: [Thought(b"hmm"), Text(b"I don't know.")])
@@ -67,6 +73,31 @@ def test_right_policy_scores_high_and_wrong_policy_low(vq) -> None:
     # no tool is the right call for chat, caption and memory: the answer is what fails them
     assert low_calls["chat"] == low_calls["caption"] == low_calls["memory"] == 1.0
     assert all(low_calls[k] == 0.0 for k in ("arithmetic", "time", "search", "browse", "echo"))
+
+
+def test_a_long_chat_mixes_the_tool_skills_and_is_judged_turn_by_turn(vq) -> None:
+    chats = chat_samples(14, 0)
+    assert [len(c) for c in chats] == [TURNS, 2]
+    assert tuple(s.skill for s in chats[0][: len(CHAT_SKILLS)]) == CHAT_SKILLS
+    single = {s.prompt for skill in CHAT_SKILLS for s in eval_samples(skill, 3, 0)}
+    turns = {s.prompt: s for chat in chats for s in chat}
+    assert not single & set(turns)  # not the single-turn rows' prompts
+    registry, only = default_registry(), ("long_chat",)
+    right = evaluate_skills(ScriptedPolicy(oracle(vq, turns)), vq, registry, n=14, skills=only)
+    assert right["long_chat"] == 1.0 and right["call"]["long_chat"] == 1.0
+    fifth = chats[0][4].prompt  # one turn answered without its tool: that turn alone is wrong
+    script = oracle(vq, turns)
+
+    said: list[int] = []
+
+    def one_wrong(conv):
+        users = [m.plain_text for m in conv if m.role == "user"]
+        said.append(len(users))
+        return [Thought(b"hmm"), Text(b"I don't know.")] if users[-1] == fifth else script(conv)
+
+    got = evaluate_skills(ScriptedPolicy(one_wrong), vq, registry, n=14, skills=only)
+    assert got["long_chat"] == pytest.approx(13 / 14) and got["call"]["long_chat"] == 13 / 14
+    assert max(said) > TURNS // 2  # a chat is one conversation (its oldest turns trimmed)
 
 
 def test_eval_prompts_are_held_out_and_plain() -> None:
