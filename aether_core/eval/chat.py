@@ -15,7 +15,7 @@ from typing import Any
 
 from ..data.skills import SkillSample
 from ..tools.base import Tool, ToolRegistry
-from .skills import SkillRunner, Transcript, drive, eval_samples
+from .runner import SkillRunner, Transcript, drive, eval_samples
 
 ROW = "long_chat"
 SKILLS = ("arithmetic", "time", "search", "browse", "echo")  # turns that call a tool
