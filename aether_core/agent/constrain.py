@@ -9,8 +9,8 @@ parses and validates. ``allowed()`` gives the mask; ``advance()`` moves on (and 
 ``GrammarError`` on a token the mask would have refused, which is how scripted output is checked).
 
 An answer after two or more good results (two requests in one message) may not end before it
-has quoted each of them (``COVER_BYTES`` of it): a small model otherwise answers the first request
-and stops.
+has quoted each of them (``COVER_BYTES`` of it), unless it starts to repeat itself: a small model
+otherwise answers the first request and stops.
 
 The thought of a step that follows a tool result may say only that result's status
 (``dialogue.STATUS_THOUGHTS``): the agent knows how the call went, and a small model that thinks
@@ -55,12 +55,19 @@ _ONLY = {int(t): frozenset({int(t)}) for t in Tok}
 
 
 COVER_BYTES = 6  # bytes in a row an answer shares with a result to count as quoting it
+REPEAT_BYTES = 12  # an answer that writes this many bytes again gives up quoting the rest
 
 
 def _quotes(answer: bytes, result: bytes) -> bool:
     """Whether ``answer`` ends in a quote from ``result`` (all of a short one)."""
     n = min(COVER_BYTES, len(result))
     return len(answer) >= n and answer[-n:] in result
+
+
+def _repeats(answer: bytes) -> bool:
+    """Whether ``answer`` ends in ``REPEAT_BYTES`` it has already written."""
+    n = REPEAT_BYTES
+    return len(answer) >= 2 * n and answer[-n:] in answer[:-n]
 
 
 def status_blocks(status: str | None) -> frozenset[bytes]:
@@ -516,6 +523,8 @@ class StepGrammar:
             self.answer.append(tok)
             if self.uncovered:
                 self.uncovered = [r for r in self.uncovered if not _quotes(self.answer, r)]
+                if _repeats(self.answer):  # it cannot quote the rest: let it end
+                    self.uncovered = []
 
     def greedy(self) -> bool:
         """A tool call is an action, not prose: its name and arguments are written as the likeliest

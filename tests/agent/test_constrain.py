@@ -219,3 +219,14 @@ def test_an_answer_that_cannot_quote_its_results_still_ends_where_the_room_does(
     g = StepGrammar(TYPES, cover=[b"4282", b"kiwi"], max_answer=8)
     _feed(g, [Tok.THOUGHT_START, Tok.STREAM, ord("x"), Tok.THOUGHT_END, *b"no idea!"])
     assert g.allowed_set() == {Tok.EOS}
+
+
+def test_an_answer_that_repeats_itself_may_end_without_quoting_the_rest() -> None:
+    g = StepGrammar(TYPES, cover=[b"60", b"It's 16:18 in Madrid."])
+    said = b"It's 16:18 in Madrid. "
+    _feed(g, [Tok.THOUGHT_START, Tok.STREAM, ord("x"), Tok.THOUGHT_END, *said])
+    assert Tok.EOS not in g.allowed_set()  # "60" is not quoted yet
+    _feed(g, said[:11])
+    assert Tok.EOS not in g.allowed_set()
+    _feed(g, said[11:12])  # twelve bytes written again: it will not get to "60"
+    assert Tok.EOS in g.allowed_set()
