@@ -27,6 +27,9 @@ THOUGHT_OK = "Got the result."
 THOUGHT_ERROR = "The tool failed."
 THOUGHT_DENIED = "The call was denied."
 STATUS_THOUGHTS = (THOUGHT_OK, THOUGHT_ERROR, THOUGHT_DENIED)
+# a step that stores what the user tells: its answer acknowledges the user's words, and the
+# answer's copy prior does not push recalled memories into it (agent/constrain.py)
+THOUGHT_STORE = "A fact to remember."
 DENIED = "denied by user"  # how a denied call's result begins
 CANCELLED = "cancelled by user"
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import torch
 
-from ..dialogue import STATUS_THOUGHTS
+from ..dialogue import STATUS_THOUGHTS, THOUGHT_STORE
 from ..errors import AetherError
 from ..sampling import Choice, token_logprobs
 from ..segments import encode_varint
@@ -573,11 +573,17 @@ class StepGrammar:
         the answer."""
         if self.phase == Phase.CALL and self.call is not None and (arg := self.call.copy_arg):
             return self._arg_logits(logits, arg, bytes(self.call.value))
-        if self.phase == Phase.ANSWER and self.answer_copy is not None:  # quoted to its end: done
+        if self.phase == Phase.ANSWER and self.answer_copy is not None and not self._storing():
             prior, prefix = self.answer_copy, bytes(self.answer)
             logits = prior.mix_digits(logits, prefix)  # "2169" -> "21690"
             return prior.mix(logits, prefix, b"", int(Tok.EOS)) if prefix else logits
         return logits
+
+    def _storing(self) -> bool:
+        """The step stores what the user said: its answer is theirs, not a recalled memory's
+        ("Noted: your cat is called Ada" for "my cat is called Miso", with "my sister is called
+        Ada" recalled)."""
+        return self.thought == THOUGHT_STORE.encode()
 
     def _arg_logits(self, logits: torch.Tensor, arg: ArgType, value: bytes) -> torch.Tensor:
         """The copy prior on the next byte of string argument ``arg``, ``value`` written so far."""

@@ -259,3 +259,24 @@ def test_a_span_is_scored_as_decoding_would_weigh_it() -> None:
     plain = torch.log_softmax(rows, -1)
     assert picked[3] > plain[3, span[3]] + 1.0  # inside a word the prior carries the span on
     assert torch.isclose(close[len(span)], plain[len(span), ord('"')])  # at its end: the model's
+
+
+def test_an_answer_that_stores_a_fact_is_not_pushed_towards_a_recalled_one() -> None:
+    def answer_logits(thought: bytes) -> tuple[torch.Tensor, torch.Tensor]:
+        g = StepGrammar(tool_arg_types(default_registry()))
+        g.answer_copy = CopyPrior([b"my sister is called Ada"], first=True)
+        for t in [
+            Tok.THOUGHT_START,
+            Tok.STREAM,
+            *thought,
+            Tok.THOUGHT_END,
+            *b"Your cat is called ",
+        ]:
+            g.advance(t)
+        flat = torch.zeros(VOCAB_SIZE)
+        return flat, g.reweight(flat)
+
+    flat, storing = answer_logits(dialogue.THOUGHT_STORE.encode())
+    assert torch.equal(storing, flat)  # the user's "Miso" is the model's to copy
+    flat, recalling = answer_logits(b"Answer from memory.")
+    assert int(recalling.argmax()) == ord("A")  # a recall quotes the memory

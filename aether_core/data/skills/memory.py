@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from ...dialogue import THOUGHT_STORE
 from .. import lexicon as lx
 from ..phrasing import held_out, is_command, norm_split, realize, value_split
 from .base import Skill, SkillSample
@@ -361,7 +362,7 @@ def memory(rng: random.Random, split: str) -> SkillSample:
         answer = rng.choice(STORE_ANSWERS).format(yours=fact.yours)
         # the agent searches memory on every turn, so older facts may show up here too
         olds = distractor_memories(rng, split, fact) if rng.random() < 0.3 else ()
-        return SkillSample("memory", split, prompt, "store", template, thought="A fact to remember.",
+        return SkillSample("memory", split, prompt, "store", template, thought=THOUGHT_STORE,
                            answer=answer, expected_answer_contains=(fact.answer_value,),
                            memories=olds, extra={"fact": fact.mine})  # fmt: skip
     template = rng.choice(held_out(fact.kind.questions, split))
