@@ -23,7 +23,8 @@ from ..files import MAX_FILE_BYTES
 from ..sampling import SamplingConfig
 from ..segments import File, Image, Message, SegmentError, Text, Thought, ToolCall
 from ..vocab import Tok
-from .constrain import Phase, StepGrammar, tool_arg_types
+from .call_grammar import tool_arg_types
+from .constrain import Phase, StepGrammar
 from .context import ContextOverflow, fit_context, step_reserve
 from .copying import RATE as COPY_RATE
 from .copying import CopyPrior, copy_sources

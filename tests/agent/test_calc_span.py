@@ -6,7 +6,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from aether_core.agent.constrain import FREE_STARTS, StepGrammar, tool_arg_types
+from aether_core.agent.call_grammar import tool_arg_types
+from aether_core.agent.constrain import FREE_STARTS, StepGrammar
 from aether_core.agent.copying import CopyPrior
 from aether_core.decoding import DEFAULT_SAMPLING
 from aether_core.sampling import DecodeSession

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from aether_core import dialogue
-from aether_core.agent.constrain import CallGrammar, GrammarError, StepGrammar, tool_arg_types
+from aether_core.agent.call_grammar import CallGrammar, GrammarError, tool_arg_types
+from aether_core.agent.constrain import StepGrammar
 from aether_core.config import ModelConfig
 from aether_core.model import build_model
 from aether_core.sampling import DecodeSession, SamplingConfig, make_generator

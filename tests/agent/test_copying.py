@@ -6,7 +6,8 @@ from __future__ import annotations
 import torch
 
 from aether_core import dialogue
-from aether_core.agent.constrain import StepGrammar, tool_arg_types
+from aether_core.agent.call_grammar import tool_arg_types
+from aether_core.agent.constrain import StepGrammar
 from aether_core.agent.copying import END, MAX_WEIGHT, CopyPrior, copy_sources
 from aether_core.segments import Memory, Message, Text
 from aether_core.tools import default_registry

@@ -13,7 +13,8 @@ import pytest
 import torch
 
 from aether_core import dialogue
-from aether_core.agent.constrain import StepGrammar, tool_arg_types
+from aether_core.agent.call_grammar import tool_arg_types
+from aether_core.agent.constrain import StepGrammar
 from aether_core.agent.context import STEP_TEXT, fit_context, step_reserve
 from aether_core.agent.events import Done, ErrorEvent, ImageProduced, ToolCallRequested
 from aether_core.segments import Memory, Message, Text, encode, encode_message, encode_varint

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from aether_core import dialogue
-from aether_core.agent.constrain import StepGrammar, tool_arg_types
+from aether_core.agent.call_grammar import tool_arg_types
+from aether_core.agent.constrain import StepGrammar
 from aether_core.data import lexicon as lx
 from aether_core.data.phrasing import held_out, value_split
 from aether_core.data.skills import SKILLS, SkillSample, skill_samples, to_messages
