@@ -39,6 +39,7 @@ MAX_SPAN = 256  # the longest span offered (bytes)
 # first bytes of a value the model writes itself where it may also pick a span (a calc
 # expression: "24*60*60", "(3+4)*2", "sqrt(2)", "-5+3")
 FREE_STARTS = DIGITS | frozenset(b"(-.") | frozenset(range(ord("a"), ord("z") + 1))
+_STORE = THOUGHT_STORE.encode()
 # built once, as call_grammar's string sets are: the mask cache finds a frozenset by its kept hash
 _BYTES_OR = {t: BYTES | {int(t)} for t in (Tok.THOUGHT_END, Tok.FILE_END, Tok.EOS)}
 _ONLY = {int(t): frozenset({int(t)}) for t in Tok}
@@ -338,7 +339,7 @@ class StepGrammar:
         """The step stores what the user said: its answer is theirs, not a recalled memory's
         ("Noted: your cat is called Ada" for "my cat is called Miso", with "my sister is called
         Ada" recalled)."""
-        return self.thought == THOUGHT_STORE.encode()
+        return self.thought == _STORE
 
     def _arg_logits(self, logits: torch.Tensor, arg: ArgType, value: bytes) -> torch.Tensor:
         """The copy prior on the next byte of string argument ``arg``, ``value`` written so far."""

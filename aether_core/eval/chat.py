@@ -15,7 +15,7 @@ from typing import Any
 
 from ..data.skills import SkillSample
 from ..tools.base import Tool, ToolRegistry
-from .runner import SkillRunner, Transcript, drive, eval_samples
+from .runner import SkillRunner, StandIn, Transcript, drive, eval_samples
 
 ROW = "long_chat"
 SKILLS = ("arithmetic", "time", "search", "browse", "echo")  # turns that call a tool
@@ -31,11 +31,11 @@ def chat_samples(n: int, seed: int) -> list[list[SkillSample]]:
     return [order[i : i + TURNS] for i in range(0, len(order), TURNS)]
 
 
-class TurnTool(Tool):
+class TurnTool(StandIn):
     """A tool that runs as the current turn's stand-in of the same name."""
 
     def __init__(self, real: Tool, current: Callable[[], ToolRegistry]) -> None:
-        self.name, self.description, self.schema = real.name, real.description, real.schema
+        super().__init__(real)
         self._current = current
 
     def run(self, **args: Any) -> str:
@@ -44,10 +44,10 @@ class TurnTool(Tool):
 
 def run_chat(runner: SkillRunner, turns: list[SkillSample]) -> Iterator[Transcript]:
     """Each turn's transcript, the turns asked of one agent in order."""
-    current = [runner.tools(turns[0])]
+    current: list[ToolRegistry] = []  # the turn being asked: its sample's tools
     agent = runner.agent_with(
-        ToolRegistry([TurnTool(t, lambda: current[0]) for t in runner.registry])
+        ToolRegistry([TurnTool(t, lambda: current[-1]) for t in runner.registry])
     )
     for sample in turns:
-        current[0] = runner.tools(sample)
+        current[:] = [runner.tools(sample)]
         yield drive(agent.run(sample.prompt))

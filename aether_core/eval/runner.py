@@ -27,11 +27,18 @@ CLOCK = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)  # "now" where a sample names no
 EXCLUDED_VARIANTS = {"error", "denied", "store", "unknown"}  # not what a skill row measures
 
 
-class ReplayTool(Tool):
-    """A stand-in with a real tool's name and schema that returns a fixed output."""
+class StandIn(Tool):
+    """A tool with a real tool's name, description and schema, run otherwise."""
+
+    def __init__(self, real: Tool) -> None:
+        self.name, self.description, self.schema = real.name, real.description, real.schema
+
+
+class ReplayTool(StandIn):
+    """A stand-in that returns a fixed output."""
 
     def __init__(self, real: Tool, output: Callable[[], str]) -> None:
-        self.name, self.description, self.schema = real.name, real.description, real.schema
+        super().__init__(real)
         self._output = output
 
     def run(self, **args: Any) -> str:

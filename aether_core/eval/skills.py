@@ -18,6 +18,7 @@ from typing import Any
 
 from ..data.skills import SKILLS, SkillSample
 from ..tools.base import ToolRegistry
+from .chat import ROW as CHAT_ROW
 from .chat import chat_samples, run_chat
 from .judge import same_zone, score, score_calls
 from .runner import SkillRunner, Transcript, drive, eval_samples
@@ -25,10 +26,10 @@ from .runner import SkillRunner, Transcript, drive, eval_samples
 __all__ = ["ROWS", "Failure", "SkillRunner", "Transcript", "drive", "eval_samples",
            "evaluate_skills", "same_zone", "score"]  # fmt: skip
 
-ROWS = ("arithmetic", "time", "search", "browse", "echo", "chat", "caption", "draw_colour",
-        "draw_shape", "memory", "multi", "photo", "long_chat")  # fmt: skip
 WRITTEN_ONLY = ("multi", "photo")  # skills only written prompts have (no generator)
-GENERATED_ONLY = ("long_chat",)  # rows only generated prompts have (eval/chat.py)
+GENERATED_ONLY = (CHAT_ROW,)  # rows only generated prompts have (eval/chat.py)
+ROWS = ("arithmetic", "time", "search", "browse", "echo", "chat", "caption", "draw_colour",
+        "draw_shape", "memory", *WRITTEN_ONLY, *GENERATED_ONLY)  # fmt: skip
 
 
 def evaluate_skills(
@@ -70,15 +71,13 @@ def evaluate_skills(
             else:
                 todo = [s for s in samples if s.skill == skill]
                 transcripts = map(runner.run, todo)
+            whole = skill in GENERATED_ONLY  # a chat's turn counts once: all its own rows
             for i, (sample, t) in enumerate(zip(todo, transcripts, strict=False)):
-                rows = score(sample, t)
-                if skill in GENERATED_ONLY:  # one row for the whole chat: every turn's own rows
-                    rows = {skill: all(rows.values())}
+                rows, called = score(sample, t), score_calls(sample, t)
+                if whole:
+                    rows, called = {skill: all(rows.values())}, {skill: all(called.values())}
                 for row, ok in rows.items():
                     hits.setdefault(row, []).append(ok)
-                called = score_calls(sample, t)
-                if skill in GENERATED_ONLY:
-                    called = {skill: all(called.values())}
                 for row, ok in called.items():
                     call_hits.setdefault(row, []).append(ok)
                 if failures is not None and not all(rows.values()):
