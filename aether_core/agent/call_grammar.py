@@ -6,9 +6,9 @@ phase of a step."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import AetherError
@@ -41,6 +41,8 @@ class ArgType:
     copy_numbers: bool = False  # only the numbers in it are quoted (a calc expression)
     copy_phrase: bool = False  # a phrase picked out of a sentence: the model says where it ends
     pick_span: bool = False  # a span of the sources, the likeliest one as a whole (choices())
+    # the tool's reading of a phrase (Tool.reading for this argument), None: it reads none
+    reads: Callable[[bytes], str | None] | None = field(default=None, compare=False)
 
 
 def _utf8_lead(b: int) -> tuple[int, range]:
@@ -274,7 +276,20 @@ def tool_arg_types(registry: Any) -> dict[str, dict[str, ArgType]]:
                 bool(getattr(spec, "copy_numbers", False)),
                 bool(getattr(spec, "copy_phrase", False)),
                 bool(getattr(spec, "pick_span", False)),
+                _reader(tool, name) if getattr(spec, "reads", False) else None,
             )
             for name, spec in tool.schema.items()
         }
     return out
+
+
+def _reader(tool: Any, arg: str) -> Callable[[bytes], str | None]:
+    """``tool.reading`` of argument ``arg`` for a phrase in bytes (None: not UTF-8 text)."""
+
+    def read(phrase: bytes) -> str | None:
+        try:
+            return tool.reading(arg, phrase.decode())
+        except UnicodeDecodeError:
+            return None
+
+    return read

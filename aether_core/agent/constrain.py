@@ -20,7 +20,7 @@ The thought of a step that follows a tool result may say only that result's stat
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from enum import StrEnum
 
@@ -75,6 +75,30 @@ def status_blocks(status: str | None) -> frozenset[bytes]:
         at = next((i for i, (a, b) in enumerate(zip(other, want, strict=False)) if a != b), 0)
         out.add(other[: at + 1])
     return frozenset(out)
+
+
+def read_phrases(
+    spans: Sequence[tuple[bytes, tuple[int, ...]]], reads: Callable[[bytes], str | None]
+) -> list[bytes]:
+    """The phrases of ``spans`` (text, word ends) that the tool reads (``reads`` gives its
+    reading), less each one inside a longer phrase that reads otherwise: "9 squared" of "9
+    squared plus 1" would drop part of the sum. A phrase keeps the closing brackets after its
+    last word and the opening ones before its first where the user wrote them ("(82 - 276) +
+    340": spans start at a word)."""
+    found: dict[bytes, str] = {}
+    for text, ends in spans:
+        for e in ends:
+            phrase = text[:e] + b")" * (len(text[e:]) - len(text[e:].lstrip(b")")))
+            phrase = b"(" * max(0, phrase.count(b")") - phrase.count(b"(")) + phrase
+            if phrase in found or not any(phrase in t for t, _ in spans):
+                continue  # seen, or brackets the user did not write
+            if (reading := reads(phrase)) is not None:
+                found[phrase] = reading
+    return [
+        p
+        for p, r in found.items()
+        if not any(len(q) > len(p) and p in q and s != r for q, s in found.items())
+    ]
 
 
 class Phase(StrEnum):
@@ -300,7 +324,12 @@ class StepGrammar:
         user's phrase, "15% of 80", or one of its own, "24*60*60") offers that too: the value
         greedy decoding would write, to its closing quote, scored per token like the spans. Scored
         by its first byte alone, as it once was, it won whenever a phrase started with a digit
-        ("7" scores near 0 and "7 percent of 1200" below it), so the phrase was never picked."""
+        ("7" scores near 0 and "7 percent of 1200" below it), so the phrase was never picked.
+
+        Where the tool reads phrases of the user's words itself (``ArgType.reads``: calc), only
+        those it reads are offered: the model's own expression drops words ("9+1" for "9 squared
+        plus 1", "15+64" for "15 percent tip on 64 dollars") that the tool's reading keeps. The
+        model still writes its own where no phrase reads ("3 apples and buy 5 more": "3+5")."""
         call = self.call
         if self.phase != Phase.CALL or call is None or call.state != "str" or call.value:
             return None
@@ -309,6 +338,8 @@ class StepGrammar:
             return None
         quote = ord('"')
         spans = self.copy.spans(arg.copy_stop, min(arg.max_length, MAX_SPAN))
+        if arg.reads is not None and (read := read_phrases(spans, arg.reads)):
+            return [Choice(tuple(p), (len(p),), quote) for p in read]
         offered = [Choice(tuple(t), e, quote) for t, e in spans]
         allowed = call.allowed()
         if not arg.copy and (starts := FREE_STARTS & allowed):

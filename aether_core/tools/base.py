@@ -44,6 +44,7 @@ class ArgSpec:
     copy_numbers: bool = False  # not quoted as a whole, but its numbers are (calc expressions)
     copy_phrase: bool = False  # a phrase out of a sentence: where it ends is the model's call
     pick_span: bool = False  # a span of the user's words, picked whole by the model's likelihood
+    reads: bool = False  # the tool reads the user's own phrase for it (``Tool.reading``)
 
     def __post_init__(self) -> None:
         if self.type not in ARG_TYPES:
@@ -62,6 +63,14 @@ class Tool(abc.ABC):
     @abc.abstractmethod
     def run(self, **args: Any) -> str:
         """Do the work and return text for the model; raise on failure (the sandbox reports it)."""
+
+    def reading(self, arg: str, phrase: str) -> str | None:
+        """What the tool makes of ``phrase``, a span of the user's words, as argument ``arg`` of
+        an ``ArgSpec(reads=True)``, or None where it makes nothing of it. The agent picks a phrase
+        the tool reads over a value the model writes itself, which drops words ("9+1" for "9
+        squared plus 1"). Runs in the agent's process while it decodes: it must be quick and
+        bounded."""
+        return None
 
     def validate_args(self, args: Mapping[str, Any] | None) -> dict[str, Any]:
         """Check ``args`` against ``schema`` and coerce harmless mismatches (``"5"`` → 5).

@@ -95,11 +95,15 @@ class CalcTool(Tool):
             copy_numbers=True,
             copy_stop=b"?!;\n",  # a math phrase picked from the message ends before "?"
             pick_span=True,
+            reads=True,
         )
     }
 
     def run(self, expression: str) -> str:  # type: ignore[override]
         return evaluate(expression)
+
+    def reading(self, arg: str, phrase: str) -> str | None:
+        return computes(phrase) if arg == "expression" else None
 
 
 def evaluate(expression: str) -> str:
@@ -127,14 +131,28 @@ def _last_clause(text: object) -> str | None:
     if not isinstance(text, str) or len(text) > MAX_CHARS:
         return None
     for cut in _CLAUSE_END.finditer(text):
-        clause = text[cut.end() :]
-        try:
-            answer = _evaluate(clause)
-        except CalcError:
-            continue
-        if answer.split()[0] not in re.findall(r"\d+(?:\.\d+)?", clause):
+        if (answer := computes(text[cut.end() :])) is not None:
             return answer
     return None
+
+
+_WRITTEN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def computes(text: str) -> str | None:
+    """The answer of ``text`` where, as a whole, it does arithmetic: it evaluates, and its value
+    is none of the numbers written in it (a bare "12", or "the sum of 9" of a cut-off list,
+    computes nothing); else None. Text without a number, in digits or words, is not tried."""
+    if len(text) > MAX_CHARS:
+        return None
+    written = _WRITTEN_NUMBER.findall(calc_words.words_to_numbers(text.lower()))
+    if not written:
+        return None
+    try:
+        answer = _evaluate(text)
+    except CalcError:
+        return None
+    return None if answer.split()[0] in written else answer
 
 
 def _evaluate(expression: str) -> str:

@@ -89,7 +89,7 @@ def unit(text: str) -> Any | None:
 
 def read(text: str) -> Conversion | None:
     """The conversion ``text`` asks for (already lower case, number words as digits, the words
-    around it stripped), or None: "<amount> <unit> in|to|as <unit>", "how many <unit> (are)
+    around it stripped), or None: "<amount> <unit> in|to|as <unit>", "(how many) <unit> (are)
     in <amount> <unit>", "<amount> <unit> is how many <unit>"."""
     text = re.sub(r"^(?:convert|change|turn|translate)\s+", "", text.strip())
     how = re.match(r"^how\s+many\s+(.+)$", text)
@@ -104,7 +104,7 @@ def read(text: str) -> Conversion | None:
             amount = _amount(left)
             if target is not None and amount is not None:
                 return Conversion(amount[0], amount[1], target)
-    return None
+    return _how_many(text)  # "seconds in 12 hours": "how many" left out
 
 
 def _how_many(rest: str) -> Conversion | None:

@@ -1,5 +1,6 @@
 """calc's expression is a picked span of the user's words or one the model writes itself: at the
-opening quote the grammar offers both, and the session's per-token score decides."""
+opening quote the grammar offers the phrases calc reads where there are any, else every phrase
+and the model's own expression, and the session's per-token score decides."""
 
 from __future__ import annotations
 
@@ -73,9 +74,9 @@ def _pick(message: bytes, target: bytes, first: float = 5.0) -> bytes:
     return bytes(session.choose(logits, offered, DEFAULT_SAMPLING, constraint=g))
 
 
-def test_the_expression_offers_the_users_phrases_and_free_first_bytes() -> None:
+def _offered(message: bytes) -> tuple[StepGrammar, list]:
     g = StepGrammar(tool_arg_types(default_registry()))
-    g.copy = CopyPrior([b"what is 15% of 80?"])
+    g.copy = CopyPrior([message])
     for t in [
         Tok.THOUGHT_START,
         Tok.STREAM,
@@ -86,14 +87,34 @@ def test_the_expression_offers_the_users_phrases_and_free_first_bytes() -> None:
         *OPEN,
     ]:
         g.advance(int(t))
-    offered = g.choices()
-    phrases = {bytes(c.tokens[:e]) for c in offered for e in c.ends if c.close == ord('"')}
-    assert {b"15% of 80", b"what is 15% of 80", b"80"} <= phrases
-    assert b"15% of 80?" not in phrases  # the question mark stops a math phrase
+    return g, g.choices()
+
+
+def _phrases(offered: list) -> set[bytes]:
+    return {bytes(c.tokens[:e]) for c in offered for e in c.ends if c.close == ord('"')}
+
+
+def test_where_no_phrase_computes_every_phrase_and_free_first_bytes_are_offered() -> None:
+    g, offered = _offered(b"I have 3 apples and buy 5 more?")
+    assert {b"3 apples and buy 5 more", b"3", b"I have 3 apples"} <= _phrases(offered)
+    assert b"5 more?" not in _phrases(offered)  # the question mark stops a math phrase
     (own,) = [c for c in offered if c.starts]  # the model's own expression, written out
     assert own.starts == FREE_STARTS and ord('"') not in own.starts  # an empty one is invalid
-    g.advance(ord("1"))
+    g.advance(ord("3"))
     assert g.choices() is None  # once started, written byte by byte
+
+
+def test_only_phrases_calc_reads_are_offered_where_there_are_any() -> None:
+    _, offered = _offered(b"what is 15% of 80?")
+    assert not any(c.starts for c in offered)  # nothing of the model's own: it drops words
+    assert _phrases(offered) == {b"15% of 80", b"is 15% of 80", b"what is 15% of 80"}
+    # "9 squared" reads, but the longer phrase around it reads otherwise: half the sum
+    _, offered = _offered(b"Whats 9 squared plus 1")
+    assert _phrases(offered) == {b"9 squared plus 1", b"Whats 9 squared plus 1"}
+    # spans start at a word; the phrase gets its brackets back
+    _, offered = _offered(b"crunch the numbers: (82 - 276) + 340, ty")
+    assert b"(82 - 276) + 340" in _phrases(offered)
+    assert {evaluate(p.decode()) for p in _phrases(offered)} == {"146"}
 
 
 def test_a_phrase_the_model_would_copy_is_picked_whole() -> None:
@@ -102,9 +123,9 @@ def test_a_phrase_the_model_would_copy_is_picked_whole() -> None:
     assert evaluate(picked[:-1].decode()) == "12"
 
 
-def test_an_expression_of_its_own_is_started_freely() -> None:
+def test_an_expression_of_its_own_is_written_where_no_phrase_computes() -> None:
     assert _pick(b"how many seconds are in a day?", b"24*60*60") == b'24*60*60"'  # no phrase
-    assert _pick(b"what's 48 times 12", b"48*12") == b'48*12"'  # the phrase leaves what it means
+    assert _pick(b"I bought 4 boxes of 12 eggs", b"4*12") == b'4*12"'  # no phrase computes
 
 
 def test_a_phrase_that_starts_with_the_same_digit_is_written_whole() -> None:

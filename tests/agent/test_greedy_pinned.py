@@ -27,7 +27,7 @@ TURNS = [
         "what is 37 times 12?",
         "Arithmetic: use calc.Got the result.",
         "That's 444.",
-        [("calc", {"expression": "37*12"})],
+        [("calc", {"expression": "37 times 12"})],  # the phrase calc reads
     ),
     (
         "repeat after me: purple elephants dance",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from datetime import datetime
 
 import pytest
@@ -131,6 +133,17 @@ def test_arithmetic_call_and_answer_are_judged_apart() -> None:
     assert score_calls(s, phrase)["arithmetic"] == (
         _reads(s.prompt) == result
     )  # the user's own words count when calc reads them to the same value
+
+
+def test_a_calc_call_is_judged_by_its_number_with_or_without_a_unit() -> None:
+    [s] = eval_samples("arithmetic", 1, 0)
+    s = replace(s, extra={**s.extra, "result": "43200"})
+    assert score_calls(s, Transcript(calls=[("calc", {"expression": "seconds in 12 hours"})]))[
+        "arithmetic"
+    ]  # "43200 seconds": the number the user asked for
+    assert not score_calls(s, Transcript(calls=[("calc", {"expression": "12 hours in minutes"})]))[
+        "arithmetic"
+    ]
 
 
 def _reads(text: str) -> str | None:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from aether_core.tools import calc as calc_mod
-from aether_core.tools.calc import CalcError, CalcTool, evaluate
+from aether_core.tools.calc import CalcError, CalcTool, computes, evaluate
 
 
 @pytest.mark.parametrize(
@@ -197,6 +197,8 @@ def test_everyday_arithmetic(phrase: str, expected: str) -> None:
         ("1 mile in feet", "5280 feet"),
         ("twenty miles in km", "32.1869 kilometers"),
         ("2.5*4 miles in km", "16.0934 kilometers"),
+        ("seconds in 12 hours", "43200 seconds"),  # "how many" left out
+        ("Seconds in 9 weeks?", "5443200 seconds"),
     ],
 )
 def test_unit_conversions(phrase: str, expected: str) -> None:
@@ -271,3 +273,24 @@ def test_words_reach_numexpr_and_pint_only_vetted(monkeypatch: pytest.MonkeyPatc
     assert evaluate("3 cups in ml") == "709.765 milliliters"
     assert seen and all(set(s) <= set("0123456789.e+-*/() sqrtlogpinxabcd") for s in seen)
     assert names and all(re.fullmatch(r"[A-Za-z_°/*23]+", n) for n in names), names
+
+
+@pytest.mark.parametrize(
+    ("phrase", "reading"),
+    [
+        ("9 squared plus 1", "82"),
+        ("15 percent tip on 64 dollars", "9.6"),
+        ("seconds in 12 hours", "43200 seconds"),
+        ("twelve times seven", "84"),
+        ("20%", "0.2"),
+        # no arithmetic: a bare number, in digits or words, or nothing that reads
+        ("12", None),
+        ("twelve", None),
+        ("the sum of 9", None),
+        ("3 apples and buy 5 more", None),
+        ("what time is it", None),
+    ],
+)
+def test_what_calc_reads_as_a_phrase_of_the_users_words(phrase: str, reading: str | None) -> None:
+    assert computes(phrase) == reading
+    assert CalcTool().reading("expression", phrase) == reading
