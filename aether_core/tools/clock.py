@@ -9,6 +9,7 @@ answer for a fixed moment; training data generators call it to write tool output
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 import zoneinfo
 from collections.abc import Callable
@@ -203,12 +204,14 @@ def _named(text: str, qualifier: str = "") -> Place | None:
 def find_place(name: str) -> Place:
     """The place ``name`` stands for: an IANA name in any case ("europe/paris"), a city
     ("Tokyo", "sao paulo", "Paris, Texas"), a US state or a country, with stray punctuation
-    dropped ("Lima?"); else the longest leading run of words that is one ("dhaka date pls",
+    and words after a comma that name no place dropped ("Lima?", "Sydney, please"); else the longest leading run of words that is one ("dhaka date pls",
     "Asia/Tokyo right now", "UTC today"), or words that start the name of one city only
     ("buenos")."""
     head, _, qualifier = name.partition(",")
     place = head.replace(".", "").strip(" \t?!;:'\"()")
     qualifier = qualifier.strip(" \t?!;:.'\"()")
+    if not _qualifies(qualifier):  # "Sydney, please": words after the comma that name no place
+        qualifier = ""
     words = " ".join(place.split()).removeprefix("the ").split()
     runs = [" ".join(words[:n]) for n in range(len(words), 0, -1)]
     for candidate in (name.strip(), *runs):
@@ -224,6 +227,12 @@ def find_place(name: str) -> Place:
     raise TimeZoneError(
         f"unknown time zone or place {name!r} (use a city, a country or a zone like Europe/Paris)"
     )
+
+
+def _qualifies(qualifier: str) -> bool:
+    """``qualifier`` (what follows a comma) names a country or US state, or is a country code."""
+    key, gaz = fold(qualifier), gazetteer()
+    return key in gaz.states or key in gaz.countries or bool(re.fullmatch(r"[A-Za-z]{2}", key))
 
 
 def find_zone(name: str) -> zoneinfo.ZoneInfo:

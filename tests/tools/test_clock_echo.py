@@ -73,6 +73,9 @@ def test_zone_names_are_forgiving() -> None:
         assert "22:03 on Tuesday 24 November 2026 in Tokyo, Japan." in tool.run(timezone=place)
     assert "in Buenos Aires, Argentina." in tool.run(timezone="buenos  aires?")
     assert "in Dhaka, Bangladesh." in tool.run(timezone="Dhaka date pls")  # then stray words
+    for place in ("Sydney, please", "Sydney, right now!"):  # words after a comma that name no place
+        assert "in Sydney, Australia." in tool.run(timezone=place)
+    assert "in Portland, United States." in tool.run(timezone="Portland, OR")  # a state's code
     assert "08:03" in tool.run(timezone="new york now")
     assert "in Kathmandu, Nepal." in tool.run(timezone="Asia/Kathmandu right now")
     assert "in UTC." in tool.run(timezone="UTC what day is it")
