@@ -21,7 +21,7 @@ from .. import dialogue
 from ..errors import AetherError
 from ..files import MAX_FILE_BYTES
 from ..sampling import SamplingConfig
-from ..segments import File, Image, Message, SegmentError, Text, Thought, ToolCall
+from ..segments import File, Image, Memory, Message, SegmentError, Text, Thought, ToolCall
 from ..vocab import Tok
 from .call_grammar import tool_arg_types
 from .constrain import Phase, StepGrammar
@@ -46,8 +46,13 @@ from .events import (
     ToolStarted,
 )
 from .limits import MAX_ANSWER_BYTES, MAX_STEPS, MAX_THOUGHT_BYTES
+from .requests import pick_split
 
 Approver = Callable[[ApprovalRequest], ApprovalDecision]
+_Routed = tuple[Message, StepGrammar]  # a decoded step and the grammar that wrote it
+_Part = tuple[Message, _Routed]  # one of two requests as its own user message, and its call step
+# phases that show a step is not a tool call (a part's route stops there)
+_NOT_A_CALL = frozenset({Phase.ANSWER, Phase.IMG_LEN, Phase.FILE_LEN, Phase.DONE})
 
 
 @dataclass
@@ -63,6 +68,7 @@ class AgentConfig:
     tool_timeout_s: float | None = None  # None: the sandbox's own limit
     out_dir: Path | None = None
     copy_prior: float = COPY_RATE  # weight per matched byte of the copy prior; 0: off
+    split_requests: bool = True  # two requests in one message: a sub-turn each (requests.py)
     sampling: SamplingConfig = field(default_factory=SamplingConfig)  # defaults: decoding.py
 
 
@@ -177,18 +183,12 @@ class AetherAgent:
         turn: list[Message] = [user]
         cancelled = False
         try:
-            for step in range(1, self.config.max_steps + 1):
-                stats["steps"] = step
-                yield StepStarted(step)
-                msg, grammar = yield from self._step(step, turn, stats, answer)
-                turn.append(msg)
-                if grammar.ended_with != Phase.CALL:
-                    yield from self._emit_outputs(msg)
-                    break
-                result = yield from self._call_tool(step, msg, approver)
-                turn.append(result)
+            split = self.config.split_requests and not (images or files)
+            parts = self._parts(text, user, stats) if split else None
+            if parts is None:
+                yield from self._steps(turn, stats, answer, approver)
             else:
-                yield ErrorEvent(f"step limit ({self.config.max_steps}) reached without an answer")
+                yield from self._run_parts(parts, turn, stats, answer, approver)
         except _Cancelled:
             cancelled = True
             if turn[-1].role == "assistant" and turn[-1].of(ToolCall):
@@ -198,6 +198,91 @@ class AetherAgent:
         self._conversation.extend(turn)
         self._remember(text, "".join(answer), cancelled)
         yield self._done(stats, t0, "".join(answer), cancelled)
+
+    def _steps(
+        self,
+        turn: list[Message],
+        stats: dict,
+        answer: list[str],
+        approver: Approver | None,
+        first: _Routed | None = None,
+    ) -> Iterator[Event]:
+        """Think/act steps until the answer (or the step limit), appended to ``turn``. ``first``:
+        the first step, already decoded (a part's route)."""
+        for n in range(self.config.max_steps):
+            stats["steps"] += 1
+            step = stats["steps"]
+            yield StepStarted(step)
+            if n == 0 and first is not None:
+                msg, grammar = first
+                yield ThoughtDelta(step, b"".join(t.data for t in msg.of(Thought)).decode())
+            else:
+                msg, grammar = yield from self._step(step, turn, stats, answer)
+            turn.append(msg)
+            if grammar.ended_with != Phase.CALL:
+                yield from self._emit_outputs(msg)
+                return
+            result = yield from self._call_tool(step, msg, approver)
+            turn.append(result)
+        yield ErrorEvent(f"step limit ({self.config.max_steps}) reached without an answer")
+
+    # ------------------------------------------------------------------ two requests in one
+    def _parts(self, text: str, user: Message, stats: dict) -> list[_Part] | None:
+        """Where ``text`` is two requests (agent/requests.py): each part as its own user message
+        (the recalled memories kept) with the tool call the model makes for it alone."""
+        memories = [m.data.decode("utf-8", "replace") for m in user.of(Memory)]
+
+        def route(part: str) -> _Part | None:
+            message = dialogue.user_message(part, memories=memories)
+            routed = self._route(message, stats)
+            return None if routed is None else (message, routed)
+
+        def tool(part: _Part) -> str:
+            return part[1][0].of(ToolCall)[-1].parse()[0]
+
+        picked = pick_split(text, route, tool)
+        return None if picked is None else list(picked)
+
+    def _route(self, message: Message, stats: dict) -> _Routed | None:
+        """The model's first step for ``message`` alone, decoded quietly: the step where it is a
+        tool call, else None (decoding stops as soon as it is not one)."""
+        steps = self._step(0, [message], stats, [], calls_only=True)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as end:
+                return end.value
+
+    def _run_parts(
+        self,
+        parts: list[_Part],
+        turn: list[Message],
+        stats: dict,
+        answer: list[str],
+        approver: Approver | None,
+    ) -> Iterator[Event]:
+        """One sub-turn per part, each on its part alone; the turn keeps the whole message, every
+        part's calls and results, and one answer: the parts' answers joined, as the training
+        data's two-request turns have it (data/two_requests.py)."""
+        said: list[str] = []
+        thought = b""
+        for message, first in parts:
+            sub: list[Message] = [message]
+            words: list[str] = []
+            try:
+                for ev in self._steps(sub, stats, words, approver, first):
+                    if isinstance(ev, AnswerDelta) and said and not words[1:]:
+                        yield AnswerDelta(" ")  # between the answers, once the second starts
+                    yield ev
+            finally:
+                ended = sub[-1].role == "assistant" and not sub[-1].of(ToolCall)
+                turn.extend(sub[1:-1] if ended else sub[1:])  # whole steps only, as _run keeps
+            if ended:
+                thought = b"".join(t.data for t in sub[-1].of(Thought))
+            if text := "".join(words).strip():
+                answer.append((" " if said else "") + text)
+                said.append(text)
+        turn.append(dialogue.answer_step(thought.decode("utf-8", "replace"), " ".join(said)))
 
     def _done(self, stats: dict, t0: float, answer: str, cancelled: bool) -> Done:
         gen = stats["gen_s"]
@@ -271,7 +356,12 @@ class AetherAgent:
 
     # ------------------------------------------------------------------ one step
     def _step(
-        self, step: int, turn: list[Message], stats: dict, answer: list[str]
+        self,
+        step: int,
+        turn: list[Message],
+        stats: dict,
+        answer: list[str],
+        calls_only: bool = False,
     ) -> Iterator[Event]:
         from ..segments import encode
 
@@ -318,7 +408,9 @@ class AetherAgent:
             max_new=budget,
             stop_tokens=(Tok.EOS, Tok.CALL_END),
             constraint=grammar,
-            should_stop=self._cancel.is_set,
+            should_stop=(lambda: grammar.phase in _NOT_A_CALL or self._cancel.is_set())
+            if calls_only
+            else self._cancel.is_set,
         )
         t = time.perf_counter()
         prev = grammar.phase  # the phase each token was written in
@@ -355,6 +447,8 @@ class AetherAgent:
         stats["gen_s"] += time.perf_counter() - t
         if self._cancel.is_set():
             raise _Cancelled
+        if calls_only and grammar.ended_with != Phase.CALL:
+            return None  # not a call: the caller only asked for one
         if not grammar.done:
             raise AetherError("the model stopped before finishing its step (context full?)")
         if tail := redact.flush() + utf_answer.decode(b"", final=True):

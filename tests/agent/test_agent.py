@@ -74,7 +74,8 @@ def make_agent(
         registry,
         approval=ApprovalPolicy.from_spec(approve, known_tools=registry.names()),
         sandbox=ToolSandbox(timeout_s=cfg.pop("tool_timeout", 5.0)),
-        config=AgentConfig(**cfg),
+        # a list script plays its steps in order: a part's quiet route would take one
+        config=AgentConfig(**{"split_requests": callable(script), **cfg}),
     )
 
 

@@ -1,0 +1,109 @@
+"""Two requests in one message: where it may part, which parts are two calls, and the agent's
+turn of one sub-turn per part with one answer for both."""
+
+from __future__ import annotations
+
+from aether_core import dialogue
+from aether_core.agent.events import AnswerDelta, ToolCallRequested
+from aether_core.agent.requests import MAX_SPLITS, pick_split, splits, two_calls
+from aether_core.segments import Text, Thought, ToolCall, ToolResult
+from aether_core.tools.base import ToolRegistry
+from aether_core.tools.calc import CalcTool
+from aether_core.tools.clock import TimeTool
+from aether_core.tools.echo import EchoTool
+from tests.agent.test_agent import answer, call_step, make_agent
+
+
+def test_a_message_parts_where_people_join_requests_last_place_first() -> None:
+    assert splits("what's 7 times 9 and what's the time in Oslo?") == [
+        ("what's 7 times 9", "what's the time in Oslo?")
+    ]
+    assert splits("what time is it in Nairobi? also what's 40% of 90") == [
+        ("what time is it in Nairobi?", "what's 40% of 90")  # the question keeps its mark
+    ]
+    assert splits("google best hiking boots, then tell me the time in Denver") == [
+        ("google best hiking boots", "tell me the time in Denver")
+    ]
+    assert splits("search for cats and dogs and tell me the time in Rome") == [
+        ("search for cats and dogs", "tell me the time in Rome"),
+        ("search for cats", "dogs and tell me the time in Rome"),
+    ]
+    assert splits("what's 2+2") == [] and splits("salt and ?") == []  # a part needs a word
+    many = " and ".join(["a1"] * 10)
+    assert len(splits(many)) == MAX_SPLITS
+
+
+def test_two_calls_are_two_tools_and_free_text_comes_first_only() -> None:
+    assert two_calls(["calc", "time"])
+    assert not two_calls(["web_search", "web_search"])  # "search for cats and dogs": one query
+    assert not two_calls(["calc", None]) and not two_calls([None, "time"])
+    assert two_calls(["echo", "calc"])  # "repeat after me: good night moon, and what's 3+8?"
+    assert not two_calls(["calc", "echo"])  # "…and pepper shakers" taken for words to repeat
+
+
+def test_the_first_place_whose_parts_are_two_calls_is_picked_and_each_part_asked_once() -> None:
+    routes = {
+        "what's 2+2 and search for salt": "calc",
+        "pepper shakers": "echo",
+        "what's 2+2": "calc",
+        "search for salt and pepper shakers": "web_search",
+    }
+    asked: list[str] = []
+
+    def route(part: str) -> str | None:
+        asked.append(part)
+        return routes.get(part)
+
+    text = "what's 2+2 and search for salt and pepper shakers"
+    assert pick_split(text, route, lambda t: t) == ("calc", "web_search")
+    assert len(asked) == len(set(asked))
+    assert pick_split("search for cats and dogs", lambda p: "web_search", lambda t: t) is None
+
+
+def _script(conv):
+    """A model that routes each request alone and answers from the last result."""
+    last = conv[-1]
+    if last.role == "user":
+        said = last.of(Text)[-1].data.decode()
+        if said == "what's 2+2":
+            return call_step("calc", {"expression": "2+2"}, "Arithmetic: use calc.")
+        if said.startswith("what time is it in Rome"):
+            return call_step("time", {"timezone": "Rome"}, "Time in Rome: use time.")
+        if said.startswith("repeat after me"):
+            return call_step("echo", {"text": "hi"}, "Repeat it: use echo.")
+        return answer("Hello!", "Greeting, no tool.")
+    result = last.of(ToolResult)[-1].output.decode()
+    return answer(f"That's {result}." if result.isdigit() else result, dialogue.THOUGHT_OK)
+
+
+def _agent():
+    tools = ToolRegistry([CalcTool(), TimeTool(), EchoTool()])
+    return make_agent(_script, approve="all", tools=tools)
+
+
+def test_two_requests_run_as_a_sub_turn_each_with_one_answer() -> None:
+    agent = _agent()
+    events = list(agent.run("what's 2+2 and what time is it in Rome?"))
+    calls = [(e.tool, e.args) for e in events if isinstance(e, ToolCallRequested)]
+    assert calls == [("calc", {"expression": "2+2"}), ("time", {"timezone": "Rome"})]
+    said = "".join(e.text for e in events if isinstance(e, AnswerDelta))
+    assert said.startswith("That's 4. It's ") and "in Rome, Italy." in said
+    assert events[-1].answer == said
+    # the turn as the training data has it: the whole message, both calls, one answer
+    turn = agent.conversation[1:]
+    assert [m.role for m in turn] == ["user", "assistant", "tool", "assistant", "tool", "assistant"]
+    assert turn[0].of(Text)[-1].data == b"what's 2+2 and what time is it in Rome?"
+    assert [len(m.of(ToolCall)) for m in turn if m.role == "assistant"] == [1, 1, 0]
+    assert turn[-1].of(Text)[-1].data.decode() == said
+    assert turn[-1].of(Thought)[-1].data == dialogue.THOUGHT_OK.encode()
+
+
+def test_a_message_that_is_one_request_runs_as_one_turn() -> None:
+    agent = _agent()
+    events = list(agent.run("hello and welcome"))  # neither part is a call
+    assert not [e for e in events if isinstance(e, ToolCallRequested)]
+    assert events[-1].answer == "Hello!"
+    assert [m.role for m in agent.conversation[1:]] == ["user", "assistant"]
+    # a free-text tool second: the words after "and" are not taken for a second request
+    events = list(agent.run("what's 2+2 and repeat after me"))
+    assert [e.tool for e in events if isinstance(e, ToolCallRequested)] == []
