@@ -21,7 +21,7 @@ from .. import dialogue
 from ..errors import AetherError
 from ..files import MAX_FILE_BYTES
 from ..sampling import SamplingConfig
-from ..segments import File, Image, Memory, Message, SegmentError, Text, Thought, ToolCall
+from ..segments import File, Image, Message, SegmentError, Text, Thought, ToolCall
 from ..vocab import Tok
 from .call_grammar import tool_arg_types
 from .constrain import Phase, StepGrammar
@@ -46,11 +46,9 @@ from .events import (
     ToolStarted,
 )
 from .limits import MAX_ANSWER_BYTES, MAX_STEPS, MAX_THOUGHT_BYTES
-from .requests import pick_split
+from .requests import Routed, TwoRequests
 
 Approver = Callable[[ApprovalRequest], ApprovalDecision]
-_Routed = tuple[Message, StepGrammar]  # a decoded step and the grammar that wrote it
-_Part = tuple[Message, _Routed]  # one of two requests as its own user message, and its call step
 # phases that show a step is not a tool call (a part's route stops there)
 _NOT_A_CALL = frozenset({Phase.ANSWER, Phase.IMG_LEN, Phase.FILE_LEN, Phase.DONE})
 
@@ -76,7 +74,7 @@ class _Cancelled(Exception):
     pass
 
 
-class AetherAgent:
+class AetherAgent(TwoRequests):
     def __init__(
         self,
         policy: Any,
@@ -205,7 +203,7 @@ class AetherAgent:
         stats: dict,
         answer: list[str],
         approver: Approver | None,
-        first: _Routed | None = None,
+        first: Routed | None = None,
     ) -> Iterator[Event]:
         """Think/act steps until the answer (or the step limit), appended to ``turn``. ``first``:
         the first step, already decoded (a part's route)."""
@@ -225,64 +223,6 @@ class AetherAgent:
             result = yield from self._call_tool(step, msg, approver)
             turn.append(result)
         yield ErrorEvent(f"step limit ({self.config.max_steps}) reached without an answer")
-
-    # ------------------------------------------------------------------ two requests in one
-    def _parts(self, text: str, user: Message, stats: dict) -> list[_Part] | None:
-        """Where ``text`` is two requests (agent/requests.py): each part as its own user message
-        (the recalled memories kept) with the tool call the model makes for it alone."""
-        memories = [m.data.decode("utf-8", "replace") for m in user.of(Memory)]
-
-        def route(part: str) -> _Part | None:
-            message = dialogue.user_message(part, memories=memories)
-            routed = self._route(message, stats)
-            return None if routed is None else (message, routed)
-
-        def tool(part: _Part) -> str:
-            return part[1][0].of(ToolCall)[-1].parse()[0]
-
-        picked = pick_split(text, route, tool)
-        return None if picked is None else list(picked)
-
-    def _route(self, message: Message, stats: dict) -> _Routed | None:
-        """The model's first step for ``message`` alone, decoded quietly: the step where it is a
-        tool call, else None (decoding stops as soon as it is not one)."""
-        steps = self._step(0, [message], stats, [], calls_only=True)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as end:
-                return end.value
-
-    def _run_parts(
-        self,
-        parts: list[_Part],
-        turn: list[Message],
-        stats: dict,
-        answer: list[str],
-        approver: Approver | None,
-    ) -> Iterator[Event]:
-        """One sub-turn per part, each on its part alone; the turn keeps the whole message, every
-        part's calls and results, and one answer: the parts' answers joined, as the training
-        data's two-request turns have it (data/two_requests.py)."""
-        said: list[str] = []
-        thought = b""
-        for message, first in parts:
-            sub: list[Message] = [message]
-            words: list[str] = []
-            try:
-                for ev in self._steps(sub, stats, words, approver, first):
-                    if isinstance(ev, AnswerDelta) and said and not words[1:]:
-                        yield AnswerDelta(" ")  # between the answers, once the second starts
-                    yield ev
-            finally:
-                ended = sub[-1].role == "assistant" and not sub[-1].of(ToolCall)
-                turn.extend(sub[1:-1] if ended else sub[1:])  # whole steps only, as _run keeps
-            if ended:
-                thought = b"".join(t.data for t in sub[-1].of(Thought))
-            if text := "".join(words).strip():
-                answer.append((" " if said else "") + text)
-                said.append(text)
-        turn.append(dialogue.answer_step(thought.decode("utf-8", "replace"), " ".join(said)))
 
     def _done(self, stats: dict, t0: float, answer: str, cancelled: bool) -> Done:
         gen = stats["gen_s"]

@@ -78,19 +78,21 @@ def status_blocks(status: str | None) -> frozenset[bytes]:
 
 
 def read_phrases(
-    spans: Sequence[tuple[bytes, tuple[int, ...]]], reads: Callable[[bytes], str | None]
+    spans: Sequence[tuple[bytes, tuple[int, ...]]],
+    reads: Callable[[bytes], str | None],
+    source: bytes,
 ) -> list[bytes]:
     """The phrases of ``spans`` (text, word ends) that the tool reads (``reads`` gives its
     reading), less each one inside a longer phrase that reads otherwise: "9 squared" of "9
     squared plus 1" would drop part of the sum. A phrase keeps the closing brackets after its
     last word and the opening ones before its first where the user wrote them ("(82 - 276) +
-    340": spans start at a word)."""
+    340": spans start at a word) in ``source``, the text the spans are of."""
     found: dict[bytes, str] = {}
     for text, ends in spans:
         for e in ends:
             phrase = text[:e] + b")" * (len(text[e:]) - len(text[e:].lstrip(b")")))
             phrase = b"(" * max(0, phrase.count(b")") - phrase.count(b"(")) + phrase
-            if phrase in found or not any(phrase in t for t, _ in spans):
+            if phrase in found or phrase not in source:
                 continue  # seen, or brackets the user did not write
             if (reading := reads(phrase)) is not None:
                 found[phrase] = reading
@@ -338,7 +340,7 @@ class StepGrammar:
             return None
         quote = ord('"')
         spans = self.copy.spans(arg.copy_stop, min(arg.max_length, MAX_SPAN))
-        if arg.reads is not None and (read := read_phrases(spans, arg.reads)):
+        if arg.reads is not None and (read := read_phrases(spans, arg.reads, self.copy.source)):
             return [Choice(tuple(p), (len(p),), quote) for p in read]
         offered = [Choice(tuple(t), e, quote) for t, e in spans]
         allowed = call.allowed()

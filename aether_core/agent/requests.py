@@ -6,23 +6,36 @@ A small model asked two things at once makes one call, often for the second requ
 one thing, it routes and copies well. So the agent tries each place the message may part, last
 first (``splits``), and asks the model, quietly, what it would do with each part alone: where
 both parts are calls to different tools (``two_calls``), the turn runs as one sub-turn per part,
-and their answers are joined into one (AetherAgent._run_parts). Anything else runs as one turn.
+and their answers are joined into one (``TwoRequests``, which AetherAgent mixes in). Anything
+else runs as one turn.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .. import dialogue
+from ..segments import Memory, Message, Thought, ToolCall
+from .events import AnswerDelta, Event
+
+if TYPE_CHECKING:
+    from .agent import Approver
+    from .constrain import StepGrammar
 
 T = TypeVar("T")
+Routed = tuple[Message, "StepGrammar"]  # a decoded step and the grammar that wrote it
+Part = tuple[Message, Routed]  # one of two requests as its own user message, and its call step
 
 MAX_SPLITS = 3  # places tried per message, last first: each costs the model up to two steps
-# Where two requests meet: a sentence stop, or a joining word after a comma or a space
-# ("…? also what's…", "… and tell me…", "…, then…", "…; …", "… & …")
+# Where two requests meet: a joining word after a space, a comma or a sentence stop ("… and tell
+# me…", "…, then…", "…? also what's…"), or "; ", " & ". A sentence stop alone is not one: what
+# follows it is as often what the first sentence asks about ("can you say this back? The
+# meeting is moved to Thursday.", "what does this article say? https://…").
 _JOIN = re.compile(
     r"(?:[,;]?\s+(?:and\s+(?:then\s+|also\s+)?|also,?\s+|then\s+|plus\s+|as\s+well\s+as\s+)"
-    r"|[;&+]\s+|\s+[&+]\s+|(?P<stop>[.?!]+)\s+(?:(?:and|also|then|plus),?\s+)?)",
+    r"|[;&+]\s+|\s+[&+]\s+|(?P<stop>[.?!]+)\s+(?:and|also|then|plus),?\s+)",
     re.IGNORECASE,
 )
 _WORDS = re.compile(r"[^\W_]{2,}")
@@ -78,3 +91,81 @@ def pick_split(
         if two_calls([tool(first), tool(second) if second is not None else None]):
             return first, second  # type: ignore[return-value]
     return None
+
+
+class TwoRequests:
+    """AetherAgent's turn of two requests (mixed into it): one sub-turn per part. Uses the
+    agent's ``_step`` (one step, decoded), ``_steps`` (steps to an answer), ``tools``."""
+
+    tools: Any
+    _step: Callable[..., Iterator[Event]]
+    _steps: Callable[..., Iterator[Event]]
+
+    def _parts(self, text: str, user: Message, stats: dict) -> list[Part] | None:
+        """Where ``text`` is two requests: each part as its own user message (the recalled
+        memories kept) with the tool call the model makes for it alone."""
+        memories = [m.data.decode("utf-8", "replace") for m in user.of(Memory)]
+
+        def route(part: str) -> Part | None:
+            message = dialogue.user_message(part, memories=memories)
+            routed = self._route(message, stats)
+            return None if routed is None or not self._reads(routed[0]) else (message, routed)
+
+        def tool(part: Part) -> str:
+            return part[1][0].of(ToolCall)[-1].parse()[0]
+
+        picked = pick_split(text, route, tool)
+        return None if picked is None else list(picked)
+
+    def _reads(self, step: Message) -> bool:
+        """Whether the tool reads every argument of ``step``'s call that it can tell about
+        (``Tool.reading``): a part that is no request of its own gets a call that would fail
+        ("summarise it?" -> a time zone "summarise")."""
+        name, args = step.of(ToolCall)[-1].parse()
+        tool = self.tools.get(name)
+        return all(
+            tool.reading(arg, str(value)) is not None
+            for arg, value in args.items()
+            if (spec := tool.schema.get(arg)) is not None and spec.reads
+        )
+
+    def _route(self, message: Message, stats: dict) -> Routed | None:
+        """The model's first step for ``message`` alone, decoded quietly: the step where it is a
+        tool call, else None (decoding stops as soon as it is not one)."""
+        steps = self._step(0, [message], stats, [], calls_only=True)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as end:
+                return end.value
+
+    def _run_parts(
+        self,
+        parts: list[Part],
+        turn: list[Message],
+        stats: dict,
+        answer: list[str],
+        approver: Approver | None,
+    ) -> Iterator[Event]:
+        """One sub-turn per part, each on its part alone; the turn keeps the whole message, every
+        part's calls and results, and one answer: the parts' answers joined, as the training
+        data's two-request turns have it (data/two_requests.py)."""
+        said: list[str] = []
+        thought = b""
+        for message, first in parts:
+            sub: list[Message] = [message]
+            words: list[str] = []
+            try:
+                for ev in self._steps(sub, stats, words, approver, first):
+                    if isinstance(ev, AnswerDelta) and said and not words[1:]:
+                        yield AnswerDelta(" ")  # between the answers, once the second starts
+                    yield ev
+            finally:
+                ended = sub[-1].role == "assistant" and not sub[-1].of(ToolCall)
+                turn.extend(sub[1:-1] if ended else sub[1:])  # whole steps only, as _run keeps
+            if ended:
+                thought = b"".join(t.data for t in sub[-1].of(Thought))
+            if text := "".join(words).strip():
+                answer.append((" " if said else "") + text)
+                said.append(text)
+        turn.append(dialogue.answer_step(thought.decode("utf-8", "replace"), " ".join(said)))

@@ -32,6 +32,10 @@ class StandIn(Tool):
 
     def __init__(self, real: Tool) -> None:
         self.name, self.description, self.schema = real.name, real.description, real.schema
+        self._real = real
+
+    def reading(self, arg: str, phrase: str) -> str | None:
+        return self._real.reading(arg, phrase)
 
 
 class ReplayTool(StandIn):

@@ -65,11 +65,12 @@ class Tool(abc.ABC):
         """Do the work and return text for the model; raise on failure (the sandbox reports it)."""
 
     def reading(self, arg: str, phrase: str) -> str | None:
-        """What the tool makes of ``phrase``, a span of the user's words, as argument ``arg`` of
-        an ``ArgSpec(reads=True)``, or None where it makes nothing of it. The agent picks a phrase
-        the tool reads over a value the model writes itself, which drops words ("9+1" for "9
-        squared plus 1"). Runs in the agent's process while it decodes: it must be quick and
-        bounded."""
+        """What the tool makes of ``phrase`` (a span of the user's words, or a value the model
+        wrote) as argument ``arg`` of an ``ArgSpec(reads=True)``, or None where it makes nothing
+        of it. Where a span is picked, the agent offers the phrases the tool reads over a value
+        the model writes itself, which drops words ("9+1" for "9 squared plus 1"); a part of a
+        message whose call the tool would not read is no request of its own (agent/requests.py).
+        Runs in the agent's process while it decodes: it must be quick and bounded."""
         return None
 
     def validate_args(self, args: Mapping[str, Any] | None) -> dict[str, Any]:

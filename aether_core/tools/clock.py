@@ -304,11 +304,20 @@ class TimeTool(Tool):
             max_length=64,
             copy_stop=b"?!;\n",  # a place name ends before the question mark
             copy_phrase=True,  # "Tokyo" of "Tokyo time pls"
+            reads=True,  # the gazetteer knows the place or not (reading)
         )
     }
 
     def __init__(self, now: Callable[[], datetime] | None = None) -> None:
         self.now = now or _utc_now
+
+    def reading(self, arg: str, phrase: str) -> str | None:
+        if arg != "timezone":
+            return None
+        try:
+            return find_place(phrase).label
+        except TimeZoneError:
+            return None
 
     def run(self, timezone: str | None = None) -> str:  # type: ignore[override]
         return describe(self.now(), timezone)

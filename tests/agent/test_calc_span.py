@@ -115,6 +115,8 @@ def test_only_phrases_calc_reads_are_offered_where_there_are_any() -> None:
     _, offered = _offered(b"crunch the numbers: (82 - 276) + 340, ty")
     assert b"(82 - 276) + 340" in _phrases(offered)
     assert {evaluate(p.decode()) for p in _phrases(offered)} == {"146"}
+    _, offered = _offered(b"(634 plus 7) minus 6092=?")  # the bracket opens the message
+    assert {evaluate(p.decode()) for p in _phrases(offered)} == {"-5451"}
 
 
 def test_a_phrase_the_model_would_copy_is_picked_whole() -> None:

@@ -29,6 +29,9 @@ def test_a_message_parts_where_people_join_requests_last_place_first() -> None:
         ("search for cats", "dogs and tell me the time in Rome"),
     ]
     assert splits("what's 2+2") == [] and splits("salt and ?") == []  # a part needs a word
+    # a sentence stop alone does not part requests: what follows is often what is asked about
+    assert splits("what does this article say? https://example.org/a") == []
+    assert splits("say this back? The meeting is at 3pm.") == []
     many = " and ".join(["a1"] * 10)
     assert len(splits(many)) == MAX_SPLITS
 
@@ -69,6 +72,8 @@ def _script(conv):
             return call_step("calc", {"expression": "2+2"}, "Arithmetic: use calc.")
         if said.startswith("what time is it in Rome"):
             return call_step("time", {"timezone": "Rome"}, "Time in Rome: use time.")
+        if said.startswith("summarise it"):  # no request of its own: a place no one knows
+            return call_step("time", {"timezone": "summarise"}, "Time in summarise: use time.")
         if said.startswith("repeat after me"):
             return call_step("echo", {"text": "hi"}, "Repeat it: use echo.")
         return answer("Hello!", "Greeting, no tool.")
@@ -107,3 +112,10 @@ def test_a_message_that_is_one_request_runs_as_one_turn() -> None:
     # a free-text tool second: the words after "and" are not taken for a second request
     events = list(agent.run("what's 2+2 and repeat after me"))
     assert [e.tool for e in events if isinstance(e, ToolCallRequested)] == []
+
+
+def test_a_part_whose_call_the_tool_would_not_read_is_no_request() -> None:
+    agent = _agent()
+    events = list(agent.run("what's 2+2 and summarise it"))  # time would not know "summarise"
+    assert [e.tool for e in events if isinstance(e, ToolCallRequested)] == []
+    assert [m.role for m in agent.conversation[1:]] == ["user", "assistant"]
