@@ -39,6 +39,12 @@ _JOIN = re.compile(
     re.IGNORECASE,
 )
 _WORDS = re.compile(r"[^\W_]{2,}")
+# a pronoun that points at the other part ("open example.org and summarise it", "… and tell me
+# what this says"), not the "it" of "what time is it", "it's"
+_REFERS = re.compile(
+    r"(?<!\bis )(?<!\bwas )\b(?:it|this|that|these|those|them)\b(?!\s*(?:is|was|'s)\b)",
+    re.IGNORECASE,
+)
 # a tool whose argument is any text: a part routed to it may be words that only follow another
 # request ("… salt and pepper shakers"), so it may only be the first part
 FREE_TEXT_TOOLS = frozenset({"echo"})
@@ -46,12 +52,12 @@ FREE_TEXT_TOOLS = frozenset({"echo"})
 
 def splits(text: str) -> list[tuple[str, str]]:
     """(first part, second part) at each place ``text`` may part into two requests, last first,
-    at most ``MAX_SPLITS``; both parts hold a word."""
+    at most ``MAX_SPLITS``; both parts hold a word and neither points at the other."""
     out = []
     for m in reversed(list(_JOIN.finditer(text))):
         head = text[: m.end("stop") if m["stop"] else m.start()].strip()  # keeps its "?"
         tail = text[m.end() :].strip()
-        if _WORDS.search(head) and _WORDS.search(tail):
+        if all(_WORDS.search(p) and not _REFERS.search(p) for p in (head, tail)):
             out.append((head, tail))
         if len(out) == MAX_SPLITS:
             break

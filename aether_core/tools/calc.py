@@ -140,9 +140,10 @@ _WRITTEN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 def computes(text: str) -> str | None:
-    """The answer of ``text`` where, as a whole, it does arithmetic: it evaluates, and its value
-    is none of the numbers written in it (a bare "12", or "the sum of 9" of a cut-off list,
-    computes nothing); else None. Text without a number, in digits or words, is not tried."""
+    """The answer of ``text`` where, as a whole, it does arithmetic: it evaluates, and it holds
+    two numbers or more ("144/12") or its value is not the one number written in it ("9
+    squared"); a bare "12" or "twelve", or "the sum of 9" of a cut-off list, computes nothing.
+    Else None. Text without a number, in digits or words, is not tried."""
     if len(text) > MAX_CHARS:
         return None
     written = _WRITTEN_NUMBER.findall(calc_words.words_to_numbers(text.lower()))
@@ -152,7 +153,7 @@ def computes(text: str) -> str | None:
         answer = _evaluate(text)
     except CalcError:
         return None
-    return None if answer.split()[0] in written else answer
+    return None if len(written) == 1 and answer.split()[0] in written else answer
 
 
 def _evaluate(expression: str) -> str:

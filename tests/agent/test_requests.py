@@ -32,6 +32,12 @@ def test_a_message_parts_where_people_join_requests_last_place_first() -> None:
     # a sentence stop alone does not part requests: what follows is often what is asked about
     assert splits("what does this article say? https://example.org/a") == []
     assert splits("say this back? The meeting is at 3pm.") == []
+    # a part that points at the other is no request of its own; the "it" of a time question is
+    assert splits("open example.org and summarise it") == []
+    assert splits("read https://example.org/a and tell me what this says") == []
+    assert splits("what's 3+4 and what time is it in Rome") == [
+        ("what's 3+4", "what time is it in Rome")
+    ]
     many = " and ".join(["a1"] * 10)
     assert len(splits(many)) == MAX_SPLITS
 

@@ -283,6 +283,7 @@ def test_words_reach_numexpr_and_pint_only_vetted(monkeypatch: pytest.MonkeyPatc
         ("seconds in 12 hours", "43200 seconds"),
         ("twelve times seven", "84"),
         ("20%", "0.2"),
+        ("144/12", "12"),  # two numbers: arithmetic, though the value is one of them
         # no arithmetic: a bare number, in digits or words, or nothing that reads
         ("12", None),
         ("twelve", None),
