@@ -39,10 +39,12 @@ _JOIN = re.compile(
     re.IGNORECASE,
 )
 _WORDS = re.compile(r"[^\W_]{2,}")
-# a pronoun that points at the other part ("open example.org and summarise it", "… and tell me
-# what this says"), not the "it" of "what time is it", "it's"
+# words that point at the other part: a pronoun ("open example.org and summarise it", "… and
+# tell me what this says"; not the "it" of "what time is it", "it's") or what a page is called
+# ("… and give me the gist of the article")
 _REFERS = re.compile(
-    r"(?<!\bis )(?<!\bwas )\b(?:it|this|that|these|those|them)\b(?!\s*(?:is|was|'s)\b)",
+    r"(?<!\bis )(?<!\bwas )\b(?:it|this|that|these|those|them)\b(?!\s*(?:is|was|'s)\b)"
+    r"|\bthe\s+(?:page|article|post|site|website|story|thread|link|piece|text)\b",
     re.IGNORECASE,
 )
 # a tool whose argument is any text: a part routed to it may be words that only follow another

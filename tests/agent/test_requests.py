@@ -35,6 +35,7 @@ def test_a_message_parts_where_people_join_requests_last_place_first() -> None:
     # a part that points at the other is no request of its own; the "it" of a time question is
     assert splits("open example.org and summarise it") == []
     assert splits("read https://example.org/a and tell me what this says") == []
+    assert splits("open example.org and give me the gist of the article") == []
     assert splits("what's 3+4 and what time is it in Rome") == [
         ("what's 3+4", "what time is it in Rome")
     ]
