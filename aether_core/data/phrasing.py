@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from string import Formatter
 from typing import TypeVar
 
+from . import asides
+
 T = TypeVar("T")
 
 HELD_OUT_EVERY = 5  # every 5th item of a list (and 1 in 5 hashed values) belongs to "eval"
@@ -157,6 +159,7 @@ class Style:
     polite: float = 0.25  # only for imperative templates ("compute ...")
     suffix: float = 0.08
     punct: float = 0.35  # change of the final punctuation
+    aside: float = 0.08  # training only: a context sentence before, a remark after (asides.py)
 
 
 def _parse(template: str) -> list[tuple[str, str | None]]:
@@ -244,6 +247,12 @@ def realize(
         text = prefix + text
     if ends_free and rng.random() < st.suffix:
         text += rng.choice(held_out(SUFFIXES, split))
+    if norm_split(split) == "train":  # no extra draw for the eval
+        if starts_free and rng.random() < st.aside:
+            text = asides.context(rng) + text
+        if ends_free and rng.random() < st.aside:
+            sep = " " if text[-1:] in "?!." else rng.choice((". ", ", ", " - ", "! "))
+            text += sep + asides.remark(rng)
     return text
 
 

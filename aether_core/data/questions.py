@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 
-from . import corpora
+from . import asides, corpora
 from . import lexicon as lx
 from .phrasing import held_out, typo
 
@@ -141,46 +141,12 @@ CONTEXT_RATE = 0.3
 ASKER_RATE = 0.45
 TRAILER_RATE = 0.3  # else a plain "?" (or nothing)
 TYPO_RATE = 0.1
-# Training askers, contexts and trailers composed from parts, beside the lists above: taught only
-# those twenty-odd trailers, the model took an unseen one ("Is Green Bay safe for tourists?
-# asking for a friend") as where the question was, and searched "tourists". None of the
-# composed ones is one of the lists' held-out items.
+# Training askers, contexts and trailers composed from parts (data/asides.py) half the time,
+# beside the lists above; none of them is one of the lists' held-out items.
 COMPOSED_FRAME_RATE = 0.5
-_PURPOSES = (
-    "my homework", "work", "a presentation", "an essay", "school", "a bet", "my blog", "a class",
-    "a meeting", "trivia night", "my thesis", "a crossword", "my kids", "a podcast", "an exam",
-    "a report", "tomorrow", "a speech", "my book club", "a debate",
-)  # fmt: skip
-_PEOPLE = (
-    "my mum", "my dad", "my boss", "a colleague", "my sister", "my brother", "my teacher",
-    "my neighbour", "my partner", "my grandma", "a client", "my roommate", "my son", "my wife",
-    "my husband", "my coworker", "my uncle", "my best mate", "our guide", "the kids",
-)  # fmt: skip
-_DOINGS = (
-    "cooking dinner", "studying for an exam", "reading the news", "watching a documentary",
-    "planning a holiday", "doing a crossword", "writing a report", "on a road trip",
-    "at the library", "painting the kitchen", "stuck on a train", "making a quiz",
-    "sorting old photos", "on my lunch break", "chatting with friends", "at a museum",
-)  # fmt: skip
-_TRAILER_FRAMES = (
-    "? I need it for {p}", "? it's for {p}", "? asking for {w}", "? {w} wants to know",
-    "? {w} asked me", "? settling a bet with {w}", "? for {p}", "? {w} says otherwise",
-    "? I told {w} I'd find out", "? need it for {p} tomorrow", "? I'm {d}", "? just wondering",
-    "? no idea myself", "? it came up while I was {d}", "? short answer is fine",
-)  # fmt: skip
-_CONTEXT_FRAMES = (
-    "I'm {d}. ", "{W} asked me this: ", "we're {d}. ", "I was {d} earlier. ", "this is for {p}: ",
-    "{W} and I disagree: ", "I'm {d} and wondered: ", "quick one for {p}, ", "{W} wants to know. ",
-)  # fmt: skip
 _ASKER_LEADS = ("can you ", "could you ", "please ", "", "would you ", "pls ", "hey, can you ")
 _ASKER_VERBS = ("look up ", "find out ", "check ", "search ", "figure out ", "dig up ", "find ")
 _ASKER_TAILS = ("", "", "for me ", "online ", "on the web ", "quickly ")
-
-
-def _compose(frame: str, rng: random.Random) -> str:
-    who = rng.choice(_PEOPLE)
-    fill = {"p": rng.choice(_PURPOSES), "w": who, "W": who[:1].upper() + who[1:]}
-    return frame.format(d=rng.choice(_DOINGS), **fill)
 
 
 def _composed(kind: str, rng: random.Random) -> str:
@@ -190,9 +156,7 @@ def _composed(kind: str, rng: random.Random) -> str:
         if kind == "asker":
             out = "".join(rng.choice(p) for p in (_ASKER_LEADS, _ASKER_VERBS, _ASKER_TAILS))
         else:
-            out = _compose(
-                rng.choice(_CONTEXT_FRAMES if kind == "context" else _TRAILER_FRAMES), rng
-            )
+            out = asides.context(rng) if kind == "context" else "? " + asides.remark(rng)
         if out not in held:
             return out
 
