@@ -54,6 +54,8 @@ FUNCTIONS: dict[str, str] = {  # accepted name -> numexpr function
     "abs": "abs",
 }
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
+FACTORIAL = "factorial"  # computed exactly in Python (numexpr has none), of 0 to MAX_FACTORIAL
+MAX_FACTORIAL = 1000  # beyond it the result is over MAX_INT_BITS anyway; bounds the work first
 
 _BINOPS: dict[type, str] = {
     ast.Add: "+",
@@ -82,8 +84,9 @@ class CalcTool(Tool):
     name = "calc"
     description = (
         "Evaluate arithmetic: + - * / // % ** (or ^), parentheses, sqrt, sin, cos, tan, arcsin, "
-        "arccos, arctan, log, log10, exp, abs, pi, e; or the user's words for it (15% of 80, "
-        "twelve times seven, the average of 3, 9 and 14, 5 miles in km, 100 F to C)."
+        "arccos, arctan, log, log10, exp, abs, factorial, pi, e; or the user's words for it "
+        "(15% of 80, twelve times seven, the average of 3, 9 and 14, 5 factorial, 5 miles in km, "
+        "100 F to C)."
     )
     schema = {
         "expression": ArgSpec(
@@ -253,11 +256,10 @@ def _check(node: ast.AST, depth: int) -> None:
             raise CalcError(f"operator {type(node.op).__name__} is not allowed")
         _check(node.operand, depth + 1)
     elif isinstance(node, ast.Call):
-        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+        if not isinstance(node.func, ast.Name) or node.func.id not in (*FUNCTIONS, FACTORIAL):
             shown = node.func.id if isinstance(node.func, ast.Name) else "this"
-            raise CalcError(
-                f"function {shown!r} is not allowed (allowed: {', '.join(sorted(FUNCTIONS))})"
-            )
+            allowed = ", ".join(sorted((*FUNCTIONS, FACTORIAL)))
+            raise CalcError(f"function {shown!r} is not allowed (allowed: {allowed})")
         if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
             raise CalcError(f"{node.func.id}() takes exactly one argument")
         _check(node.args[0], depth + 1)
@@ -297,7 +299,25 @@ def _eval_int(node: ast.expr) -> int:
         if abs(a) > 1 and b * (abs(a).bit_length() - 1) > MAX_INT_BITS:
             raise CalcError("result is too large")
         return _int_cap(a**b)
+    if _is_factorial(node):
+        return _factorial(node)
     raise _NotExact
+
+
+def _is_factorial(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == FACTORIAL
+    )
+
+
+def _factorial(node: ast.Call) -> int:
+    try:
+        n = _eval_int(node.args[0])
+    except _NotExact:
+        raise CalcError(f"factorial takes a whole number from 0 to {MAX_FACTORIAL}") from None
+    if not 0 <= n <= MAX_FACTORIAL:
+        raise CalcError(f"factorial takes a whole number from 0 to {MAX_FACTORIAL}")
+    return _int_cap(math.factorial(n))
 
 
 def _int_cap(value: int) -> int:
@@ -309,17 +329,21 @@ def _int_cap(value: int) -> int:
 # -- floats through numexpr -------------------------------------------------------------------
 
 
-def _has_floor_mod(node: ast.AST) -> bool:
+def _in_python(node: ast.AST) -> bool:
+    """The subtree holds what numexpr cannot do: ``//``, ``%`` or a factorial."""
     return any(
-        isinstance(n, ast.BinOp) and isinstance(n.op, (ast.FloorDiv, ast.Mod))
+        (isinstance(n, ast.BinOp) and isinstance(n.op, (ast.FloorDiv, ast.Mod))) or _is_factorial(n)
         for n in ast.walk(node)
     )
 
 
 def _eval_float(node: ast.expr) -> float:
-    """Whole subtrees go to numexpr; ``//`` and ``%`` are applied in Python between them."""
-    if not _has_floor_mod(node):
+    """Whole subtrees go to numexpr; ``//``, ``%`` and factorials are done in Python between
+    them."""
+    if not _in_python(node):
         return _numexpr(_render(node))
+    if _is_factorial(node):
+        return _finite(float(_factorial(node)))
     if isinstance(node, ast.BinOp):
         a = _eval_float(node.left)
         b = _eval_float(node.right)

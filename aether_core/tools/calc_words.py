@@ -29,7 +29,7 @@ _SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9,
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
             "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10}  # fmt: skip
 
-_ALLOWED = re.compile(r"^(?:[0-9.+\-*/%() ]|\*\*|sqrt|log10|log|exp|abs|pi)+$")
+_ALLOWED = re.compile(r"^(?:[0-9.+\-*/%() ]|\*\*|sqrt|log10|log|exp|abs|pi|factorial)+$")
 
 # Leading and trailing words that carry no arithmetic ("hey, can you tell me what's ... pls?").
 _LEAD = re.compile(
@@ -187,6 +187,8 @@ _RULES: list[tuple[re.Pattern[str], object]] = [
         (rf"(?:the\s+)?(?:sqrt|root)\s+(?:of\s+)?{_N}", r"sqrt(\1)"),
         (rf"(?:the\s+)?square\s+of\s+{_N}", r"(\1)**2"),
         (rf"(?:the\s+)?cube\s+of\s+{_N}", r"(\1)**3"),
+        (rf"{_N}\s+factorial", r"factorial(\1)"),
+        (rf"(?:the\s+)?factorial\s+(?:of\s+)?{_N}", r"factorial(\1)"),
         (rf"{_N}\s+squared", r"(\1)**2"),
         (rf"{_N}\s+cubed", r"(\1)**3"),
         (

@@ -94,6 +94,11 @@ def test_arithmetic(expr: str, expected: str) -> None:
         ("2 ** 2 ** 2 ** 2 ** 2", "result is too large"),
         ("9 ** 99999999", "result is too large"),
         ("10**400 / 3", "too large"),
+        ("factorial(2.5)", "factorial takes a whole number from 0 to 1000"),
+        ("factorial(-3)", "factorial takes a whole number"),
+        ("factorial(10**9)", "factorial takes a whole number"),  # refused before any work
+        ("factorial(999)", "result is too large"),
+        ("factorial(3, 4)", "takes exactly one argument"),
     ],
 )
 def test_refusals(expr: str, message: str) -> None:
@@ -170,6 +175,10 @@ def test_tool_interface() -> None:
         ("a dozen times 4", "48"),
         ("what's 7 times 8 please", "56"),
         ("can you calculate 345 * 12", "4140"),
+        ("what is 5 factorial?", "120"),
+        ("factorial of 10", "3628800"),
+        ("factorial(5)/2", "60"),  # exact in Python, then on through numexpr
+        ("3 factorial plus 1", "7"),
     ],
 )
 def test_everyday_arithmetic(phrase: str, expected: str) -> None:
