@@ -213,7 +213,8 @@ class AetherAgent(TwoRequests):
             yield StepStarted(step)
             if n == 0 and first is not None:
                 msg, grammar = first
-                yield ThoughtDelta(step, b"".join(t.data for t in msg.of(Thought)).decode())
+                thought = b"".join(t.data for t in msg.of(Thought))
+                yield ThoughtDelta(step, thought.decode("utf-8", "replace"))
             else:
                 msg, grammar = yield from self._step(step, turn, stats, answer)
             turn.append(msg)
@@ -303,6 +304,9 @@ class AetherAgent(TwoRequests):
         answer: list[str],
         calls_only: bool = False,
     ) -> Iterator[Event]:
+        """Decode one assistant step after ``turn``, streaming its thought and answer as events;
+        returns (message, grammar). ``calls_only``: stop as soon as the step is not a tool call
+        and return None (a part's route, requests.py)."""
         from ..segments import encode
 
         budget = getattr(self.policy.info, "max_context", 4096)
