@@ -1,6 +1,6 @@
 """Greedy outputs of the shipped model, pinned byte for byte.
 
-Computed for the weights shipped with leg 16 (the 16 mean) through the reference path (the general forward at
+Computed for the weights shipped with leg 20 (the 20 mean) through the reference path (the general forward at
 every step, no prompt-lookup drafts), then checked through the default numpy step
 (model/numpy_decode.py), the eager torch step (fast_decode.py) and the compiled one
 (compiled_decode.py): decoding faster must not change a single byte of what the model says. Seeded, offline tools
@@ -57,9 +57,9 @@ TEXT = [  # 64 greedy tokens after each prompt, no stop token
     ),
     (
         b"To be, or not to be",
-        b" the world of the world.\n\nLADY CAPULET:\nWhat says the queen?\n\nCA",
+        b" a subject,\nAnd then to be a subject to the crown.\n\nKING RICHARD",
     ),
-    (b"ROMEO:\n", b"What says your honour?\n\nPOLIXENES:\nWhat say'st thou, sir?\n\nFirst"),
+    (b"ROMEO:\n", b"What says the truth of me? the more we say.\n\nROMEO:\nI will not s"),
 ]
 
 
