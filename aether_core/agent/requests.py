@@ -5,15 +5,17 @@ its own.
 A small model asked two things at once makes one call, often for the second request only; asked
 one thing, it routes and copies well. So the agent tries each place the message may part, last
 first (``splits``), and asks the model, quietly, what it would do with each part alone: where
-both parts are calls to different tools (``two_calls``), the turn runs as one sub-turn per part,
-and their answers are joined into one (``TwoRequests``, which AetherAgent mixes in). Anything
-else runs as one turn.
+both parts are two calls (``two_calls``: to different tools, or to one that reads its arguments
+with other arguments), the turn runs as one sub-turn per part, and their answers are joined
+into one (``TwoRequests``, which AetherAgent mixes in). Anything else runs as one turn.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import dialogue
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 Routed = tuple[Message, "StepGrammar"]  # a decoded step and the grammar that wrote it
+Call = tuple[str, str]  # a tool call: the tool's name and its arguments as JSON
 Part = tuple[Message, Routed]  # one of two requests as its own user message, and its call step
 
 MAX_SPLITS = 3  # places tried per message, last first: each costs the model up to two steps
@@ -66,24 +69,27 @@ def splits(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def two_calls(tools: Sequence[str | None]) -> bool:
-    """Whether parts the model routes to ``tools`` (None: no call) are two requests: each a call,
-    to different tools, the second not a free-text one."""
-    first, second = tools
-    return (
-        first is not None
-        and second is not None
-        and first != second
-        and second not in FREE_TEXT_TOOLS
-    )
+def two_calls(calls: Sequence[Call | None], repeatable: AbstractSet[str] = frozenset()) -> bool:
+    """Whether parts the model routes to ``calls`` ((tool, arguments); None: no call) are two
+    requests: each a call, the second not to a free-text tool, to different tools or to one in
+    ``repeatable`` (a tool that reads its arguments, so each part is a request it can answer:
+    "9 squared plus 1 and 20% of 150") with other arguments."""
+    first, second = calls
+    if first is None or second is None or second[0] in FREE_TEXT_TOOLS:
+        return False
+    return first[0] != second[0] or (first[0] in repeatable and first[1] != second[1])
 
 
 def pick_split(
-    text: str, route: Callable[[str], T | None], tool: Callable[[T], str]
+    text: str,
+    route: Callable[[str], T | None],
+    call: Callable[[T], Call],
+    repeatable: AbstractSet[str] = frozenset(),
 ) -> tuple[T, T] | None:
     """The routes of the first place ``text`` parts into two requests (``splits`` order), or
     None. ``route(part)`` is what the model does with the part alone (None: no call), asked once
-    per part; ``tool(route)`` names the tool it calls."""
+    per part; ``call(route)`` is the (tool, arguments) it calls; ``repeatable``: see
+    ``two_calls``."""
     seen: dict[str, T | None] = {}
 
     def routed(part: str) -> T | None:
@@ -96,7 +102,7 @@ def pick_split(
         if first is None:
             continue
         second = routed(tail)
-        if two_calls([tool(first), tool(second) if second is not None else None]):
+        if two_calls([call(first), call(second) if second is not None else None], repeatable):
             return first, second  # type: ignore[return-value]
     return None
 
@@ -119,10 +125,12 @@ class TwoRequests:
             routed = self._route(message, stats)
             return None if routed is None or not self._reads(routed[0]) else (message, routed)
 
-        def tool(part: Part) -> str:
-            return part[1][0].of(ToolCall)[-1].parse()[0]
+        def call(part: Part) -> Call:
+            name, args = part[1][0].of(ToolCall)[-1].parse()
+            return name, json.dumps(args, sort_keys=True)
 
-        picked = pick_split(text, route, tool)
+        reading = frozenset(t.name for t in self.tools if any(a.reads for a in t.schema.values()))
+        picked = pick_split(text, route, call, reading)
         return None if picked is None else list(picked)
 
     def _reads(self, step: Message) -> bool:

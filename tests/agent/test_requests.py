@@ -43,12 +43,17 @@ def test_a_message_parts_where_people_join_requests_last_place_first() -> None:
     assert len(splits(many)) == MAX_SPLITS
 
 
-def test_two_calls_are_two_tools_and_free_text_comes_first_only() -> None:
-    assert two_calls(["calc", "time"])
-    assert not two_calls(["web_search", "web_search"])  # "search for cats and dogs": one query
-    assert not two_calls(["calc", None]) and not two_calls([None, "time"])
-    assert two_calls(["echo", "calc"])  # "repeat after me: good night moon, and what's 3+8?"
-    assert not two_calls(["calc", "echo"])  # "…and pepper shakers" taken for words to repeat
+def test_two_calls_are_two_tools_or_one_that_reads_twice_and_free_text_comes_first_only() -> None:
+    calc, time, search = ("calc", '{"expression": "2+2"}'), ("time", "{}"), ("web_search", "{}")
+    assert two_calls([calc, time])
+    assert not two_calls([calc, None]) and not two_calls([None, time])
+    assert two_calls([("echo", "{}"), calc])  # "repeat after me: good night moon, and 3+8?"
+    assert not two_calls([calc, ("echo", "{}")])  # "…and pepper shakers" taken for words to repeat
+    # one tool twice: only one that reads its arguments, and only with other arguments
+    other = ("calc", '{"expression": "20% of 150"}')
+    assert two_calls([calc, other], {"calc"}) and not two_calls([calc, other])
+    assert not two_calls([calc, calc], {"calc"})
+    assert not two_calls([search, ("web_search", '{"query": "dogs"}')], {"calc"})
 
 
 def test_the_first_place_whose_parts_are_two_calls_is_picked_and_each_part_asked_once() -> None:
@@ -65,9 +70,10 @@ def test_the_first_place_whose_parts_are_two_calls_is_picked_and_each_part_asked
         return routes.get(part)
 
     text = "what's 2+2 and search for salt and pepper shakers"
-    assert pick_split(text, route, lambda t: t) == ("calc", "web_search")
+    assert pick_split(text, route, lambda t: (t, "")) == ("calc", "web_search")
     assert len(asked) == len(set(asked))
-    assert pick_split("search for cats and dogs", lambda p: "web_search", lambda t: t) is None
+    one_tool = pick_split("search for cats and dogs", lambda p: ("web_search", p), lambda r: r)
+    assert one_tool is None  # a tool that does not read its arguments is asked once
 
 
 def _script(conv):
@@ -75,8 +81,8 @@ def _script(conv):
     last = conv[-1]
     if last.role == "user":
         said = last.of(Text)[-1].data.decode()
-        if said == "what's 2+2":
-            return call_step("calc", {"expression": "2+2"}, "Arithmetic: use calc.")
+        if said in ("what's 2+2", "what's 3*4"):
+            return call_step("calc", {"expression": said[7:]}, "Arithmetic: use calc.")
         if said.startswith("what time is it in Rome"):
             return call_step("time", {"timezone": "Rome"}, "Time in Rome: use time.")
         if said.startswith("summarise it"):  # no request of its own: a place no one knows
@@ -126,3 +132,11 @@ def test_a_part_whose_call_the_tool_would_not_read_is_no_request() -> None:
     events = list(agent.run("what's 2+2 and summarise it"))  # time would not know "summarise"
     assert [e.tool for e in events if isinstance(e, ToolCallRequested)] == []
     assert [m.role for m in agent.conversation[1:]] == ["user", "assistant"]
+
+
+def test_one_tool_that_reads_its_arguments_may_be_asked_twice() -> None:
+    agent = _agent()
+    events = list(agent.run("what's 2+2 and what's 3*4"))
+    calls = [(e.tool, e.args) for e in events if isinstance(e, ToolCallRequested)]
+    assert calls == [("calc", {"expression": "2+2"}), ("calc", {"expression": "3*4"})]
+    assert events[-1].answer == "That's 4. That's 12."
