@@ -184,9 +184,14 @@ class Message:
 
     @property
     def plain_text(self) -> str:
-        return b"".join(i.data for i in self.items if isinstance(i, Text)).decode(
-            "utf-8", errors="replace"
-        )
+        return self._joined(Text)
+
+    @property
+    def thought_text(self) -> str:
+        return self._joined(Thought)
+
+    def _joined(self, kind: type) -> str:
+        return b"".join(i.data for i in self.of(kind)).decode("utf-8", errors="replace")
 
 
 # ----------------------------------------------------------------------------------- encoding

@@ -213,8 +213,7 @@ class AetherAgent(TwoRequests):
             yield StepStarted(step)
             if n == 0 and first is not None:
                 msg, grammar = first
-                thought = b"".join(t.data for t in msg.of(Thought))
-                yield ThoughtDelta(step, thought.decode("utf-8", "replace"))
+                yield ThoughtDelta(step, msg.thought_text)
             else:
                 msg, grammar = yield from self._step(step, turn, stats, answer)
             turn.append(msg)

@@ -19,7 +19,7 @@ from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import dialogue
-from ..segments import Memory, Message, Thought, ToolCall
+from ..segments import Memory, Message, ToolCall
 from .events import AnswerDelta, Event
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ class TwoRequests:
         part's calls and results, and one answer: the parts' answers joined, as the training
         data's two-request turns have it (data/two_requests.py)."""
         said: list[str] = []
-        thought = b""
+        thought = ""
         for message, first in parts:
             sub: list[Message] = [message]
             words: list[str] = []
@@ -180,8 +180,8 @@ class TwoRequests:
                 ended = sub[-1].role == "assistant" and not sub[-1].of(ToolCall)
                 turn.extend(sub[1:-1] if ended else sub[1:])  # whole steps only, as _run keeps
             if ended:
-                thought = b"".join(t.data for t in sub[-1].of(Thought))
+                thought = sub[-1].thought_text
             if text := "".join(words).strip():
                 answer.append((" " if said else "") + text)
                 said.append(text)
-        turn.append(dialogue.answer_step(thought.decode("utf-8", "replace"), " ".join(said)))
+        turn.append(dialogue.answer_step(thought, " ".join(said)))

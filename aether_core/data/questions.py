@@ -12,7 +12,7 @@ cities, countries, companies) and the lexicon's lists, so the query is copied, n
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from . import asides, corpora
 from . import lexicon as lx
@@ -149,24 +149,29 @@ _ASKER_VERBS = ("look up ", "find out ", "check ", "search ", "figure out ", "di
 _ASKER_TAILS = ("", "", "for me ", "online ", "on the web ", "quickly ")
 
 
+_FRAME_PARTS = {"asker": ASKERS, "context": CONTEXTS, "trailer": TRAILERS}
+_HELD_FRAME_PARTS = {
+    kind: frozenset(held_out(items, "eval")) for kind, items in _FRAME_PARTS.items()
+}
+
+
 def _composed(kind: str, rng: random.Random) -> str:
     """A training asker, context or trailer made of parts; never one the eval keeps."""
-    held = set(held_out({"asker": ASKERS, "context": CONTEXTS, "trailer": TRAILERS}[kind], "eval"))
     while True:
         if kind == "asker":
             out = "".join(rng.choice(p) for p in (_ASKER_LEADS, _ASKER_VERBS, _ASKER_TAILS))
         else:
             out = asides.context(rng) if kind == "context" else "? " + asides.remark(rng)
-        if out not in held:
+        if out not in _HELD_FRAME_PARTS[kind]:
             return out
 
 
-def _frame_part(kind: str, items: Sequence[str], rng: random.Random, split: str) -> str:
-    """One of ``items`` (the split's), or in training often a composed one (no extra draw for
-    the eval)."""
+def _frame_part(kind: str, rng: random.Random, split: str) -> str:
+    """One of the split's askers, contexts or trailers (``kind``), or in training often a
+    composed one (no extra draw for the eval)."""
     if split == "train" and rng.random() < COMPOSED_FRAME_RATE:
         return _composed(kind, rng)
-    return rng.choice(held_out(items, split))
+    return rng.choice(held_out(_FRAME_PARTS[kind], split))
 
 
 def _fill(source: str, rng: random.Random, split: str) -> str:
@@ -195,14 +200,14 @@ def knowledge_question(rng: random.Random, split: str) -> tuple[str, str, str, s
     x = _fill(source, rng, split)
     y = _fill(source, rng, split) if "{y}" in frame else ""
     question = _case(frame.format(x=x, y=y), rng)
-    asker = _frame_part("asker", ASKERS, rng, split) if rng.random() < ASKER_RATE else ""
-    context = _frame_part("context", CONTEXTS, rng, split) if rng.random() < CONTEXT_RATE else ""
+    asker = _frame_part("asker", rng, split) if rng.random() < ASKER_RATE else ""
+    context = _frame_part("context", rng, split) if rng.random() < CONTEXT_RATE else ""
     if (asker or context) and rng.random() < 0.85 and not question[:2].isupper():
         question = question[:1].lower() + question[1:]  # the question goes on a sentence
     if asker and not context and rng.random() < 0.5:
         asker = asker[:1].upper() + asker[1:]
     if rng.random() < TRAILER_RATE:
-        trailer = _frame_part("trailer", TRAILERS, rng, split)
+        trailer = _frame_part("trailer", rng, split)
     else:
         trailer = "?" if rng.random() < 0.75 else ""
     prompt = f"{context}{asker}{question}{trailer}"

@@ -204,9 +204,9 @@ def _named(text: str, qualifier: str = "") -> Place | None:
 def find_place(name: str) -> Place:
     """The place ``name`` stands for: an IANA name in any case ("europe/paris"), a city
     ("Tokyo", "sao paulo", "Paris, Texas"), a US state or a country, with stray punctuation
-    and words after a comma that name no place dropped ("Lima?", "Sydney, please"); else the longest leading run of words that is one ("dhaka date pls",
-    "Asia/Tokyo right now", "UTC today"), or words that start the name of one city only
-    ("buenos")."""
+    and words after a comma that name no place dropped ("Lima?", "Sydney, please"); else the
+    longest leading run of words that is one ("dhaka date pls", "Asia/Tokyo right now", "UTC
+    today"), or words that start the name of one city only ("buenos")."""
     head, _, qualifier = name.partition(",")
     place = head.replace(".", "").strip(" \t?!;:'\"()")
     qualifier = qualifier.strip(" \t?!;:.'\"()")
