@@ -43,6 +43,8 @@ class ArgType:
     pick_span: bool = False  # a span of the sources, the likeliest one as a whole (choices())
     # the tool's reading of a phrase (Tool.reading for this argument), None: it reads none
     reads: Callable[[bytes], str | None] | None = field(default=None, compare=False)
+    # which picked spans can be the value (ArgSpec.fits): fits(before, span, after)
+    fits: Callable[[str, str, str], bool] | None = field(default=None, compare=False)
 
 
 def _utf8_lead(b: int) -> tuple[int, range]:
@@ -277,6 +279,7 @@ def tool_arg_types(registry: Any) -> dict[str, dict[str, ArgType]]:
                 bool(getattr(spec, "copy_phrase", False)),
                 bool(getattr(spec, "pick_span", False)),
                 _reader(tool, name) if getattr(spec, "reads", False) else None,
+                getattr(spec, "fits", None),
             )
             for name, spec in tool.schema.items()
         }

@@ -331,7 +331,11 @@ class StepGrammar:
         Where the tool reads phrases of the user's words itself (``ArgType.reads``: calc), only
         those it reads are offered: the model's own expression drops words ("9+1" for "9 squared
         plus 1", "15+64" for "15 percent tip on 64 dollars") that the tool's reading keeps. The
-        model still writes its own where no phrase reads ("3 apples and buy 5 more": "3+5")."""
+        model still writes its own where no phrase reads ("3 apples and buy 5 more": "3+5").
+
+        Where the tool bounds its spans (``ArgType.fits``: a search query starts and ends where
+        the user's clause does, not inside "for me" or "can you"), only the spans that fit are
+        offered, or all of them where none does."""
         call = self.call
         if self.phase != Phase.CALL or call is None or call.state != "str" or call.value:
             return None
@@ -339,7 +343,10 @@ class StepGrammar:
         if arg is None or not arg.pick_span or self.copy is None or call.out[-1:] != b'"':
             return None
         quote = ord('"')
-        spans = self.copy.spans(arg.copy_stop, min(arg.max_length, MAX_SPAN))
+        most = min(arg.max_length, MAX_SPAN)
+        spans = (arg.fits and self.copy.spans(arg.copy_stop, most, arg.fits)) or self.copy.spans(
+            arg.copy_stop, most
+        )
         if arg.reads is not None and (read := read_phrases(spans, arg.reads, self.copy.source)):
             return [Choice(tuple(p), (len(p),), quote) for p in read]
         offered = [Choice(tuple(t), e, quote) for t, e in spans]

@@ -135,16 +135,19 @@ class CopyPrior:
         ends = self._anchored(self.lower, value.lower(), self._word_at)
         return any(not self.source[e : e + 1].isalnum() for e in ends)
 
-    def spans(self, stop: bytes, max_bytes: int) -> list[tuple[bytes, tuple[int, ...]]]:
+    def spans(
+        self, stop: bytes, max_bytes: int, fits: Callable[[str, str, str], bool] | None = None
+    ) -> list[tuple[bytes, tuple[int, ...]]]:
         """The phrases a span of the sources may be: from each word start, the text up to a stop
         byte (or a quote, backslash or control byte: a string argument never holds those raw)
         but at most ``max_bytes``, and the lengths at which a word of it ends (a span cut at
         ``max_bytes`` ends only where a word does, so it never looks complete when it is not).
         Sources over ``LONG_SOURCE`` bytes (a web page) are left out whole: too many spans to
-        score. Repeated text is offered once."""
+        score. ``fits(before, span, after)`` (the text of the source around it) keeps the word ends
+        where a span can be the value (``ArgSpec.fits``). Repeated text is offered once, with the
+        ends that fit at any of its places."""
         bad = frozenset(stop) | frozenset(b'"\\') | frozenset(range(32))
-        out: list[tuple[bytes, tuple[int, ...]]] = []
-        seen: set[bytes] = set()
+        out: dict[bytes, set[int]] = {}
         src, at = self.source, 0
         for part in src.split(b"\x00"):
             base, at = at, at + len(part) + 1
@@ -158,9 +161,6 @@ class CopyPrior:
                 while j < limit and not _stops(part, j, bad, mark):
                     j += 1
                 text = part[i:j]
-                if text in seen:
-                    continue
-                seen.add(text)
                 ends = tuple(e for e in range(1, len(text)) if _word_end(text, e))
                 # where the text stops, a word ends unless on a space; cut at max_bytes, if one does
                 if _stops(part, j, bad, mark):
@@ -169,9 +169,11 @@ class CopyPrior:
                     whole = _word_end(part[i : j + 1], j - i)
                 if whole:
                     ends += (len(text),)
-                if ends:
-                    out.append((text, ends))
-        return out
+                if fits is not None:
+                    before = part[:i].decode(errors="replace")
+                    ends = tuple(e for e in ends if fits(before, *_around(part, i, e)))
+                out.setdefault(text, set()).update(ends)
+        return [(text, tuple(sorted(ends))) for text, ends in out.items() if ends]
 
     @staticmethod
     def _anchored(
@@ -223,6 +225,11 @@ def _word_end(text: bytes, e: int) -> bool:
     if before in _SPACE:
         return False
     return after in _SPACE or (_wordish(before) and not _wordish(after))
+
+
+def _around(part: bytes, i: int, e: int) -> tuple[str, str]:
+    """The span of ``part`` from ``i``, ``e`` bytes long, and the text after it."""
+    return part[i : i + e].decode(errors="replace"), part[i + e :].decode(errors="replace")
 
 
 def _stops(part: bytes, j: int, bad: frozenset[int], mark: int) -> bool:

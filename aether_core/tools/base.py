@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import abc
 import math
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from aether_core.errors import AetherError
@@ -45,6 +45,8 @@ class ArgSpec:
     copy_phrase: bool = False  # a phrase out of a sentence: where it ends is the model's call
     pick_span: bool = False  # a span of the user's words, picked whole by the model's likelihood
     reads: bool = False  # the tool reads the user's own phrase for it (``Tool.reading``)
+    # which picked spans can be the value: fits(before, span, after) in the user's words
+    fits: Callable[[str, str, str], bool] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.type not in ARG_TYPES:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from aether_core.tools import search_query
 from aether_core.tools.base import ArgSpec, Tool, ToolError
 
 SearchBackend = Callable[[str, int], list[Mapping[str, Any]]]
@@ -45,6 +46,7 @@ class WebSearchTool(Tool):
             copy_stop=b"?!\n",
             copy_phrase=True,
             pick_span=True,
+            fits=search_query.fits,
         ),
         "max_results": ArgSpec("integer", False, f"how many results, 1-{MAX_RESULTS} (default 5)"),
     }

@@ -110,7 +110,7 @@ def test_random_weights_always_write_valid_calls(model) -> None:
 def test_random_weights_pick_a_query_that_is_a_phrase_of_the_users_words(model) -> None:
     from aether_core.agent.copying import CopyPrior
 
-    words = "hey, could you look up the tallest trees in Oregon? thanks"
+    words = "hey, could you look up the tallest trees in Oregon and Washington? thanks"
     session = DecodeSession(model, 2048)
     queries = set()
     for seed in range(6):
@@ -131,6 +131,7 @@ def test_random_weights_pick_a_query_that_is_a_phrase_of_the_users_words(model) 
         end = start + len(query)
         assert (start == 0 or not words[start - 1].isalnum()) and words[start].isalnum()
         assert end == len(words) or not (words[end - 1].isalnum() and words[end].isalnum())
+        assert "thanks" not in query and "look" not in query  # within the query's bounds
         queries.add(query)
     assert len(queries) > 1  # sampled at a temperature: not always the same span
 

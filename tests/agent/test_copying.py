@@ -234,13 +234,27 @@ def test_a_pick_span_arg_offers_the_spans_at_its_opening_quote_only() -> None:
     offered = g.choices()
     assert all(c.tokens for c in offered)  # an empty query is not valid, so not offered
     phrases = {bytes(c.tokens[:e]) for c in offered for e in c.ends if e}
-    assert {b"capital of norway", b"capital", b"norway pls", b"can u google"} <= phrases
-    assert b"apital" not in phrases and all(c.close == ord('"') for c in offered)
+    assert phrases == {b"capital of norway"}  # the query's bounds (tools/search_query.py)
+    assert all(c.close == ord('"') for c in offered)
     g.advance(ord("c"))
     assert g.choices() is None  # once written, never offered again
     g = _grammar(b"repeat after me: capital of norway")
     _call(g, b'{"tool": "echo", "args": {"text": "')
     assert g.choices() is None  # echo quotes, it does not pick
+
+
+def test_spans_keep_the_ends_that_fit_where_they_are_and_all_of_them_where_none_fits() -> None:
+    def fits(before: str, span: str, after: str) -> bool:
+        return after in ("", " pls") and (not before or before.endswith("up "))
+
+    prior = CopyPrior([b"look up red fox pls", b"red fox facts"])
+    spans = {t[:e] for t, ends in prior.spans(b"", 96, fits) for e in ends}
+    assert spans == {b"look up red fox", b"look up red fox pls", b"red fox", b"red fox pls",
+                     b"red fox facts"}  # fmt: skip
+    g = _grammar(b"can u google pls")
+    _call(g, b'{"tool": "web_search", "args": {"query": "')
+    phrases = {bytes(c.tokens[:e]) for c in g.choices() for e in c.ends if e}
+    assert b"can u google" in phrases and b"pls" in phrases  # no query fits: the model decides
 
 
 def test_a_span_is_scored_as_decoding_would_weigh_it() -> None:

@@ -1,0 +1,67 @@
+"""Where a search query sits in a message (tools/search_query.py): which spans can be it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from aether_core.tools.search_query import fits
+
+
+def queries(message: str) -> set[str]:
+    """Every span of ``message`` from a word's start to a word's end (never over "?" or "!",
+    as the query's stop bytes) that can be the query."""
+    starts = [m.start() for m in re.finditer(r"\w[\w']*", message)]
+    ends = [m.end() for m in re.finditer(r"\w[\w']*", message)]
+    return {
+        message[i:e]
+        for i in starts
+        for e in ends
+        if e > i
+        and not set(message[i:e]) & set("?!")
+        and fits(message[:i], message[i:e], message[e:])
+    }
+
+
+@pytest.mark.parametrize(
+    ("message", "want"),
+    [
+        ("Can you pls search THE SILK ROAD for me", {"THE SILK ROAD"}),
+        ("can you find capital of Finland online?", {"capital of Finland"}),
+        ("Web search capybara facts", {"capybara facts"}),
+        ("CAN U GOOGLE Cheap Flights To Milan PLS.", {"Cheap Flights To Milan"}),
+        ("is Hill-Harris a good company to work for? google it",
+         {"is Hill-Harris a good company to work for"}),
+        ("what's the weather in St. Louis today", {"what's the weather in St. Louis today"}),
+        ("look red pandas up online", {"red pandas", "red pandas up"}),
+    ],
+)  # fmt: skip
+def test_the_words_around_a_request_are_never_part_of_its_query(message, want) -> None:
+    assert queries(message) == want
+
+
+def test_a_question_may_be_asked_whole_or_from_its_question_word() -> None:
+    assert queries("do you know who wrote Dracula?") == {"do you know who wrote Dracula",
+                                                        "who wrote Dracula"}  # fmt: skip
+    got = queries("before I forget, tell me where is Rancharia?")
+    assert "where is Rancharia" in got and not any("tell" in q for q in got)
+    got = queries("I've always wondered: what is there to do in Montcada i Reixac")
+    assert "what is there to do in Montcada i Reixac" in got
+    assert not any(q.endswith("Montcada") or "wondered:" in q for q in got)  # no half names
+
+
+def test_the_request_and_the_words_that_speak_to_the_assistant_are_left_out() -> None:
+    got = queries("what can you find online about Tacos Recipe??")
+    assert "Tacos Recipe" in got and not any("you" in q or q.startswith("online") for q in got)
+    assert queries("how can you tell if an egg is bad") >= {"how can you tell if an egg is bad"}
+    assert "Hindi for beginners" in queries(
+        "ok, what can you find online abkut Hindi for beginners"
+    )
+    assert not queries("google it") and not queries("pls, thanks")  # nothing to search for
+
+
+def test_a_query_may_end_before_a_joining_word_or_at_its_own_end() -> None:
+    got = queries("search the news for Apple and tell me the time")
+    assert {"the news for Apple", "Apple"} <= got
+    assert "apocalypse now" in queries("search apocalypse now")  # a trailing word may be its own
