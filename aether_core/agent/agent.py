@@ -335,7 +335,7 @@ class AetherAgent(TwoRequests):
         if self.config.copy_prior > 0:
             grammar.copy = CopyPrior(copy_sources(turn), self.config.copy_prior)
             grammar.answer_copy = CopyPrior(
-                copy_sources(turn, user=False), self.config.copy_prior, first=True
+                copy_sources(turn, user=False), self.config.copy_prior, first=True, words=True
             )
         thought, body, codes, filebuf = bytearray(), bytearray(), bytearray(), bytearray()
         items: list = []

@@ -17,7 +17,7 @@ import torch
 from ..segments import Memory, Message, Text, ToolResult
 
 RATE = 0.12  # weight per matched byte (capped at MAX_WEIGHT); 0: off
-MAX_MATCH = 24  # longest tail looked up
+MAX_MATCH = 64  # longest tail looked up (the weight is full by 8 bytes: the rest tells apart)
 MAX_SOURCE = 16_384  # bytes of sources kept (the newest)
 LONG_SOURCE = 1024  # sources longer than this (a page) offer no spans to pick
 END = -1  # "the quoted span ends here" (the end of a source, or a stop byte)
@@ -34,30 +34,38 @@ class CopyPrior:
     λ = min(MAX_WEIGHT, rate * k): one shared byte is weak evidence, a long match is strong. A
     pointer-generator mixture at decode time, with no training needed."""
 
-    def __init__(self, sources: Iterable[bytes], rate: float = RATE, first: bool = False) -> None:
+    def __init__(
+        self, sources: Iterable[bytes], rate: float = RATE, first: bool = False, words: bool = False
+    ) -> None:
         joined = b"\x00".join(s for s in sources if s)
         self.source = joined[-MAX_SOURCE:]
         self.lower = self.source.lower()
         self.rate = float(rate)
         self.first = first  # per source, follow only the first place the tail occurs
+        self.words = words  # a tail starts at a word, where it is written and in the sources
 
     def candidates(self, prefix: bytes, stop: bytes = b"") -> tuple[set[int], int]:
         """(next bytes or END, match length k) for the longest tail of ``prefix`` in the sources.
         END: the end of a source, a ``stop`` byte, or (where there are stop bytes) sentence
         punctuation followed by a space ("see https://x.org/a? thanks"). With ``first``, a source
         where the tail occurs more than once offers only what follows its first occurrence: an
-        answer quotes the top result's title, not a later mention of the same words."""
+        answer quotes the top result's title, not a later mention of the same words. With
+        ``words``, a tail starts at a word both in ``prefix`` and in the sources: "page" of an
+        answer's "The page" is one word of evidence, not the six bytes "e page" that "one page."
+        of a page's text shares with it (and that would push its full stop into the answer)."""
         if not prefix or not self.source or self.rate <= 0:
             return set(), 0
         lower = prefix.lower()
         for k in range(min(MAX_MATCH, len(prefix)), 0, -1):
             tail = prefix[-k:]
+            if self.words and not _word_starts(prefix, len(prefix) - k):
+                continue
             nxt: set[int] = set()
             followed: set[int] = set()  # sources (by start) already followed, with ``first``
             at = self.source.find(tail)
             while at >= 0:
                 start = self.source.rfind(b"\x00", 0, at) if self.first else at  # else: each place
-                if start not in followed:
+                if start not in followed and (not self.words or self._word_at(at)):
                     nxt.add(self._after(at + k, stop, self._opened(at + k, lower)))
                     followed.add(start)
                 at = self.source.find(tail, at + 1)
@@ -225,6 +233,11 @@ def _word_end(text: bytes, e: int) -> bool:
     if before in _SPACE:
         return False
     return after in _SPACE or (_wordish(before) and not _wordish(after))
+
+
+def _word_starts(text: bytes, i: int) -> bool:
+    """A word (letters or digits) of ``text`` starts at ``i``."""
+    return text[i : i + 1].isalnum() and not text[i - 1 : i].isalnum()
 
 
 def _around(part: bytes, i: int, e: int) -> tuple[str, str]:

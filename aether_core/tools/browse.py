@@ -51,6 +51,8 @@ class BrowsePageTool(Tool):
             "the page's http(s) URL, or a domain like example.org",
             max_length=2048,
             copy_stop=b" \t\r\n\"'<>",
+            pick_span=True,
+            fits=lambda before, span, after: is_address(span, after),
         )
     }
 
@@ -67,6 +69,22 @@ _DOMAIN = re.compile(
     r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}(?::\d{1,5})?(?:[/?#]\S*)?$",
     re.IGNORECASE,
 )
+
+
+_SCHEME = re.compile(r"^https?://\S+$", re.IGNORECASE)
+_ADDRESS_ENDS = re.compile(r"^[.,;:!?)]*(?:\s|$)")  # the text after a whole address
+
+
+def is_address(span: str, after: str) -> bool:
+    """``span`` of the user's words, with ``after`` it, is a whole page address: a URL with its
+    scheme or a bare domain, not cut inside a longer one and without the sentence punctuation
+    after it ("https://x.org/p?, thanks"); a closing bracket stays where it closes one of its own
+    ("…/Python_(language)"). The agent picks the address among these spans."""
+    last = span[-1:]
+    opened = span.count("(") - span.count(")")
+    if not last or last in ".,;:!?" or opened < 0 or (opened > 0 and after.startswith(")")):
+        return False
+    return bool(_ADDRESS_ENDS.match(after)) and bool(_SCHEME.match(span) or _DOMAIN.match(span))
 
 
 def page_url(text: str) -> str:

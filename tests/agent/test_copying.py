@@ -33,6 +33,23 @@ def test_with_first_a_source_goes_on_as_it_first_did() -> None:
     assert two.candidates(b"Css grid")[0] == {colon, space}  # the first place in each source
 
 
+def test_with_words_a_tail_is_evidence_from_a_word_start_only() -> None:
+    page = b"Title: A guide to birdwatching\nURL: https://x.org\n\nThe basics fit on one page. Go."
+    loose, words = CopyPrior([page], first=True), CopyPrior([page], first=True, words=True)
+    assert loose.candidates(b"The page") == ({ord(".")}, 6)  # "e page" of "one page."
+    assert words.candidates(b"The page") == ({ord(".")}, 4)  # "page": one word of evidence
+    assert words.candidates(b"The pagination") == (set(), 0)  # no word of it starts there
+    assert words.candidates(b"Summary: The basics")[0] == {ord(" ")}
+
+
+def test_a_long_tail_tells_apart_a_title_and_the_sentence_that_repeats_it() -> None:
+    topic = b"a hacker news discussion"  # 24 bytes, in the title and the first sentence
+    page = b"Title: A guide to " + topic + b"\nURL: https://x.org\n\nThis explains " + topic
+    prior = CopyPrior([page + b" step by step."], first=True, words=True)
+    assert prior.candidates(b"Summary: A guide to " + topic)[0] == {ord("\n")}
+    assert prior.candidates(b"Summary: This explains " + topic)[0] == {ord(" ")}
+
+
 def test_a_value_that_opens_after_a_quote_mark_ends_at_its_closing_mark() -> None:
     prior = CopyPrior([b"say 'hello world' back, it's fine"])
     assert prior.candidates(b"hello world")[0] == {END}  # opened by "'": closed by it

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from aether_core.tools import browse
@@ -47,3 +49,26 @@ def test_a_bare_domain_is_fetched_over_https(monkeypatch: pytest.MonkeyPatch) ->
 def test_an_address_without_a_scheme_is_still_refused() -> None:
     with pytest.raises(Exception, match="(?i)scheme|url"):
         BrowsePageTool().run(url="127.0.0.1")
+
+
+@pytest.mark.parametrize(
+    ("message", "want"),
+    [
+        ("Could you check out https://www.bbc.co.uk/p/78251?, thank you",
+         ["https://www.bbc.co.uk/p/78251"]),
+        ("what's on this page? zara.net", ["zara.net"]),
+        ("open example.org.", ["example.org"]),
+        ("read https://en.wikipedia.org/wiki/Python_(language).",
+         ["https://en.wikipedia.org/wiki/Python_(language)"]),
+        ("open google", []),
+    ],
+)  # fmt: skip
+def test_the_address_picked_from_a_message_is_whole_and_leaves_its_punctuation(message, want):
+    """Every cut of every word of ``message`` that is_address accepts (the agent picks the
+    page's address among these spans)."""
+    got = []
+    for word_at, word in ((m.start(), m.group()) for m in re.finditer(r"\S+", message)):
+        for e in range(1, len(word) + 1):
+            if browse.is_address(word[:e], message[word_at + e :]):
+                got.append(word[:e])
+    assert got == want
