@@ -12,7 +12,7 @@ import codecs
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -206,7 +206,9 @@ class AetherAgent(TwoRequests):
         first: Routed | None = None,
     ) -> Iterator[Event]:
         """Think/act steps until the answer (or the step limit), appended to ``turn``. ``first``:
-        the first step, already decoded (a part's route)."""
+        the first step, already decoded (a part's route). A call its tool makes nothing of
+        (``Tool.understands``) is not made: the step is decided again without that tool."""
+        without: set[str] = set()
         for n in range(self.config.max_steps):
             stats["steps"] += 1
             step = stats["steps"]
@@ -215,7 +217,10 @@ class AetherAgent(TwoRequests):
                 msg, grammar = first
                 yield ThoughtDelta(step, msg.thought_text)
             else:
-                msg, grammar = yield from self._step(step, turn, stats, answer)
+                msg, grammar = yield from self._step(step, turn, stats, answer, without=without)
+            if grammar.ended_with == Phase.CALL and (wrong := self._misrouted(msg)):
+                without.add(wrong)
+                continue
             turn.append(msg)
             if grammar.ended_with != Phase.CALL:
                 yield from self._emit_outputs(msg)
@@ -302,10 +307,12 @@ class AetherAgent(TwoRequests):
         stats: dict,
         answer: list[str],
         calls_only: bool = False,
+        without: Collection[str] = (),
     ) -> Iterator[Event]:
         """Decode one assistant step after ``turn``, streaming its thought and answer as events;
         returns (message, grammar). ``calls_only``: stop as soon as the step is not a tool call
-        and return None (a part's route, requests.py)."""
+        and return None (a part's route, requests.py). ``without``: tools the step may not
+        call."""
         from ..segments import encode
 
         budget = getattr(self.policy.info, "max_context", 4096)
@@ -322,8 +329,11 @@ class AetherAgent(TwoRequests):
             context, _ = fit_context(conversation, budget, reserve=step_reserve(budget, full, 0))
         tokens = encode(context) + [int(Tok.ASSISTANT)]
         good = dialogue.good_results(turn)  # two or more: two requests, one answer for both
+        types = {
+            name: args for name, args in tool_arg_types(self.tools).items() if name not in without
+        }
         grammar = StepGrammar(
-            tool_arg_types(self.tools),
+            types,
             allow_image=self.vq is not None,
             max_thought=self.config.max_thought_bytes,
             max_answer=self.config.max_answer_bytes,
@@ -335,7 +345,11 @@ class AetherAgent(TwoRequests):
         if self.config.copy_prior > 0:
             grammar.copy = CopyPrior(copy_sources(turn), self.config.copy_prior)
             grammar.answer_copy = CopyPrior(
-                copy_sources(turn, user=False), self.config.copy_prior, first=True, words=True
+                copy_sources(turn, user=False),
+                self.config.copy_prior,
+                first=True,
+                words=True,
+                pauses=True,
             )
         thought, body, codes, filebuf = bytearray(), bytearray(), bytearray(), bytearray()
         items: list = []
@@ -404,6 +418,14 @@ class AetherAgent(TwoRequests):
         return Message("assistant", tuple(items)), grammar
 
     # ------------------------------------------------------------------ tools
+    def _misrouted(self, msg: Message) -> str | None:
+        """The tool of ``msg``'s call where that tool makes nothing of it, else None."""
+        try:
+            name, args = msg.of(ToolCall)[-1].parse()
+            return None if self.tools.get(name).understands(args) else name
+        except AetherError:  # a malformed call or an unknown tool: _call_tool reports it
+            return None
+
     def _call_tool(self, step: int, msg: Message, approver: Approver | None) -> Iterator[Event]:
         call = msg.of(ToolCall)[-1]
         call_id = f"c{next(self._ids)}"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 import torch
 
 from ..segments import Memory, Message, Text, ToolResult
+from ..sentences import ends_sentence
 
 RATE = 0.12  # weight per matched byte (capped at MAX_WEIGHT); 0: off
 MAX_MATCH = 64  # longest tail looked up (the weight is full by 8 bytes: the rest tells apart)
@@ -35,7 +36,12 @@ class CopyPrior:
     pointer-generator mixture at decode time, with no training needed."""
 
     def __init__(
-        self, sources: Iterable[bytes], rate: float = RATE, first: bool = False, words: bool = False
+        self,
+        sources: Iterable[bytes],
+        rate: float = RATE,
+        first: bool = False,
+        words: bool = False,
+        pauses: bool = False,
     ) -> None:
         joined = b"\x00".join(s for s in sources if s)
         self.source = joined[-MAX_SOURCE:]
@@ -43,6 +49,7 @@ class CopyPrior:
         self.rate = float(rate)
         self.first = first  # per source, follow only the first place the tail occurs
         self.words = words  # a tail starts at a word, where it is written and in the sources
+        self.pauses = pauses  # where the sources' text pauses, the model says whether to go on
 
     def candidates(self, prefix: bytes, stop: bytes = b"") -> tuple[set[int], int]:
         """(next bytes or END, match length k) for the longest tail of ``prefix`` in the sources.
@@ -52,7 +59,12 @@ class CopyPrior:
         answer quotes the top result's title, not a later mention of the same words. With
         ``words``, a tail starts at a word both in ``prefix`` and in the sources: "page" of an
         answer's "The page" is one word of evidence, not the six bytes "e page" that "one page."
-        of a page's text shares with it (and that would push its full stop into the answer)."""
+        of a page's text shares with it (and that would push its full stop into the answer).
+        With ``pauses``, a tail that the sources follow with a pause (" — ", the space after a
+        sentence's full stop) gets no push at all: whether the answer goes on past
+        a result's title or a page's first sentence is the model's to say, as whether a span
+        ends is (``word_ends``). Pushed on, an answer ran from the top result's title over its
+        URL into the next results."""
         if not prefix or not self.source or self.rate <= 0:
             return set(), 0
         lower = prefix.lower()
@@ -62,14 +74,18 @@ class CopyPrior:
                 continue
             nxt: set[int] = set()
             followed: set[int] = set()  # sources (by start) already followed, with ``first``
+            paused = False
             at = self.source.find(tail)
             while at >= 0:
                 start = self.source.rfind(b"\x00", 0, at) if self.first else at  # else: each place
                 if start not in followed and (not self.words or self._word_at(at)):
-                    nxt.add(self._after(at + k, stop, self._opened(at + k, lower)))
+                    if self.pauses and _pauses(self.source, at + k):
+                        paused = True
+                    else:
+                        nxt.add(self._after(at + k, stop, self._opened(at + k, lower)))
                     followed.add(start)
                 at = self.source.find(tail, at + 1)
-            if nxt:
+            if nxt or paused:
                 return nxt, k
         return set(), 0
 
@@ -233,6 +249,20 @@ def _word_end(text: bytes, e: int) -> bool:
     if before in _SPACE:
         return False
     return after in _SPACE or (_wordish(before) and not _wordish(after))
+
+
+_DASH = " — ".encode()
+
+
+def _pauses(source: bytes, i: int) -> bool:
+    """The text of ``source`` pauses at ``i``: " — " (a result's title before its URL), or the
+    space after a sentence's full stop. Not a line break: an answer that starts with a page's
+    URL line is carried on into its first sentence."""
+    rest = source[i : i + len(_DASH)]
+    if rest == _DASH:
+        return True
+    window = source[max(0, i - 16) : i + 1].decode(errors="replace")
+    return rest[:1] == b" " and ends_sentence(window, len(window) - 2)
 
 
 def _word_starts(text: bytes, i: int) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import html
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from aether_core.tools.base import ArgSpec, Tool
@@ -59,6 +60,12 @@ class BrowsePageTool(Tool):
     def __init__(self, policy: NetPolicy | None = None, max_chars: int = 6000) -> None:
         self.policy = policy or NetPolicy()
         self.max_chars = max_chars
+
+    def understands(self, args: Mapping[str, Any]) -> bool:
+        """A page's address: a URL with its scheme or a bare domain ("2018" of "who won the 2018
+        world cup?" is none)."""
+        url = args.get("url")
+        return isinstance(url, str) and is_address(url.strip().rstrip(".,;:!?"), "")
 
     def run(self, url: str) -> str:  # type: ignore[override]
         result = safe_fetch(page_url(url), self.policy, accept=HTML_TYPES)

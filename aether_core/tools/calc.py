@@ -27,6 +27,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from aether_core.tools import calc_words, units
@@ -67,7 +68,7 @@ _BINOPS: dict[type, str] = {
     ast.Pow: "**",
 }
 _INT_OPS = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod, ast.Pow)
-_REPLACEMENTS = (("×", "*"), ("·", "*"), ("÷", "/"), ("−", "-"), ("^", "**"))
+_REPLACEMENTS = (*calc_words.SYMBOLS, ("^", "**"))
 
 
 class CalcError(ToolError):
@@ -108,6 +109,10 @@ class CalcTool(Tool):
     def reading(self, arg: str, phrase: str) -> str | None:
         return computes(phrase) if arg == "expression" else None
 
+    def understands(self, args: Mapping[str, Any]) -> bool:
+        expression = args.get("expression")  # a bad argument is validate_args' to report
+        return not isinstance(expression, str) or is_math(expression)
+
 
 def evaluate(expression: str) -> str:
     """Check, evaluate and format ``expression`` (arithmetic, or everyday words for arithmetic
@@ -146,17 +151,35 @@ def computes(text: str) -> str | None:
     """The answer of ``text`` where, as a whole, it does arithmetic: it evaluates, and it holds
     two numbers or more ("144/12") or its value is not the one number written in it ("9
     squared"); a bare "12" or "twelve", or "the sum of 9" of a cut-off list, computes nothing.
-    Else None. Text without a number, in digits or words, is not tried."""
+    Else None. Text without a number, in digits or words, is not tried unless it asks for a
+    unit conversion ("days in a week")."""
     if len(text) > MAX_CHARS:
         return None
     written = _WRITTEN_NUMBER.findall(calc_words.words_to_numbers(text.lower()))
-    if not written:
-        return None
+    if not written and units.read(calc_words.normalize(text)) is None:
+        return None  # "seconds in an hour" is a conversion of one hour
     try:
         answer = _evaluate(text)
     except CalcError:
         return None
     return None if len(written) == 1 and answer.split()[0] in written else answer
+
+
+def is_math(text: str) -> bool:
+    """Whether ``text`` as a whole is arithmetic or a unit conversion that computes something,
+    whatever its value ("5/0": its error is the answer): not a bare number ("1969"), nor words
+    with a number in them ("2018 world cup", "when did world war 2 end")."""
+    if computes(text) is not None:
+        return True
+    try:
+        tree = parse(text)
+    except CalcError:
+        reading = calc_words.to_expression(text) if len(text) <= MAX_CHARS else None
+        try:
+            tree = parse(reading, limit=_READ_LIMIT) if reading is not None else None
+        except CalcError:
+            tree = None
+    return tree is not None and not isinstance(tree, ast.Constant)
 
 
 def _evaluate(expression: str) -> str:

@@ -138,6 +138,11 @@ _RULES: list[tuple[re.Pattern[str], object]] = [
         (rf"(?:subtract|take\s+away|take|deduct)\s+{_N}\s+(?:from|off)\s+{_N}", r"(\2-\1)"),
         (rf"add\s+{_N}\s+(?:to|and|plus)\s+{_N}", r"(\1+\2)"),
         (rf"divide\s+{_N}\s+(?:by|into)\s+{_N}", r"(\1/\2)"),
+        (  # "split 120 between 4 people", "split 3 37 ways", "divide 100 among 5"
+            rf"(?:split|share|divide)\s+{_N}\s+(?:(?:between|among|amongst)\s+)?{_N}"
+            r"(?:\s+(?:ways|people|persons|friends))?",
+            r"(\1/\2)",
+        ),
         (rf"multiply\s+{_N}\s+(?:by|and|times|with)\s+{_N}", r"(\1*\2)"),
         # percentages
         (
@@ -226,10 +231,16 @@ def _root(value: str, kind: str) -> str:
     return f"{sign}(({value})**(1/{degree}))"
 
 
+# Operator signs people paste, as the parser writes them (calc.py reads them the same way).
+SYMBOLS = (("×", "*"), ("·", "*"), ("÷", "/"), ("−", "-"))
+
+
 def normalize(text: str) -> str:
     """Lower case, thousands separators and currency signs gone, number words as digits, and
     the words around the arithmetic ("what's", "please", "?") stripped."""
     s = text.lower().replace("’", "'")
+    for symbol, op in SYMBOLS:  # "(66 ÷ 970) x 7" reads as "(66 / 970) x 7" does
+        s = s.replace(symbol, op)
     s = re.sub(r"(?<=\d),(?=\d{3}\b)", "", s)  # 1,000 -> 1000 (a list "3, 9" keeps its space)
     s = re.sub(r"[$€£¥]", "", s)
     s = re.sub(r"\b(?:dollars?|bucks|euros?|usd|eur|gbp|quid|yen|rupees?)\b", " ", s)

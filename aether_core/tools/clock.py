@@ -12,10 +12,10 @@ import functools
 import re
 import unicodedata
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from aether_core.tools.base import ArgSpec, Tool, ToolError
 
@@ -318,6 +318,12 @@ class TimeTool(Tool):
             return find_place(phrase).label
         except TimeZoneError:
             return None
+
+    def understands(self, args: Mapping[str, Any]) -> bool:
+        """The local time, or a place in words: "2020" of "what's the population of tokyo in
+        2020?" names none (an unknown name in words is the tool's to report)."""
+        zone = args.get("timezone")
+        return not zone or (isinstance(zone, str) and any(c.isalpha() for c in zone))
 
     def run(self, timezone: str | None = None) -> str:  # type: ignore[override]
         return describe(self.now(), timezone)

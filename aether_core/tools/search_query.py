@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 
+from aether_core.sentences import ends_sentence
+
 # A query may start right after these words: they ask for a search of what follows.
 _ASKING = frozenset("google googling search searching look lookup find up for about on me".split())
 # ... or at a question word, whatever precedes it ("do you know who wrote Dracula").
@@ -53,7 +55,6 @@ _TRAILING = re.compile(r"\s*(?:" + "|".join(_POLITE + _ONLINE + _SOFT) + r")\b",
 # punctuation that ends a clause before a query, or after one ("Hill-Harris", "what's": no)
 _OPENED = re.compile(r"(?:[.,;:!?(]|(?:^|\s)[-'\"])\s*$")
 _CLOSED = re.compile(r"\s*(?:$|[.,;:!?)]|[-'\"](?:\s|$))")
-_ABBREVIATIONS = frozenset("st dr mr mrs ms mt ft jr sr vs".split())  # "St. Louis" goes on
 _WORD = re.compile(r"[\w']+")
 _PRONOUNS = frozenset("it this that them up".split())  # "look it up": no subject of its own
 
@@ -72,8 +73,8 @@ def fits(before: str, phrase: str, after: str) -> bool:
         or not _ends(after)
     ):
         return False
-    if words[-1] in _ABBREVIATIONS and after.startswith("."):  # "St" of "St. Louis"
-        return False
+    if after.startswith(".") and not ends_sentence(phrase + after[:2], len(phrase)):
+        return False  # "St" of "St. Louis"
     return not any(_crosses(phrase, m.end()) for m in re.finditer(r"[.,;:] +", phrase))
 
 
@@ -82,7 +83,8 @@ def _starts(before: str, first: str) -> bool:
     if not before.strip() or first in _QUESTION:
         return True
     if _OPENED.search(before):
-        return not (before.rstrip().endswith(".") and last and last[-1] in _ABBREVIATIONS)
+        head = before.rstrip()
+        return not head.endswith(".") or ends_sentence(head, len(head) - 1)
     return bool(last) and (_asks(last[-1]) or last[-1] in _JOINING)
 
 
@@ -114,9 +116,8 @@ def _ends(after: str) -> bool:
 def _crosses(phrase: str, at: int) -> bool:
     """The punctuation ending at ``at`` in ``phrase`` starts a sentence, or a clause that speaks
     to the assistant: the phrase would run over into it."""
-    mark = phrase[:at].rstrip()[-1]
-    before = _WORD.findall(phrase[: at - 1].lower())
-    if mark in ".:;" and not (mark == "." and before and before[-1] in _ABBREVIATIONS):
+    head = phrase[:at].rstrip()
+    if head[-1] in ":;" or (head[-1] == "." and ends_sentence(phrase, len(head) - 1)):
         return True
     words = _WORD.findall(phrase[at:].lower())
     return bool(words) and (words[0] in _NOT_FIRST or " ".join(words[:2]) in _NOT_FIRST_PAIRS)

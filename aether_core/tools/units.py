@@ -140,13 +140,13 @@ def _finds(text: str, needle: str) -> list[int]:
 
 def _amount(text: str) -> tuple[str, Any] | None:
     """("5", mile) of "5 miles"; ("1", day) of "a day"; the amount may be an expression."""
-    m = re.match(r"^(.*?[\d)a-z.])\s*([a-z°][a-z° /]*)$", text.strip())
-    candidates = []
-    if m:
-        candidates.append((m[1].strip(), m[2]))
+    candidates = []  # one of a unit first: "an hour" is not the amount "a n" of "hour"
     whole = re.match(r"^(?:(a|an|one|per|each|every|1)\s+)?([a-z°][a-z° /]*)$", text.strip())
     if whole:
         candidates.append(("1", whole[2]))
+    m = re.match(r"^(.*?[\d)a-z.])\s*([a-z°][a-z° /]*)$", text.strip())
+    if m:
+        candidates.append((m[1].strip(), m[2]))
     for amount, name in candidates:
         # the longest unit name at the end: "5 fluid ounces", not "5 fluid" + "ounces"
         words = name.split()

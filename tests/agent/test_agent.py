@@ -20,6 +20,7 @@ from aether_core.agent.events import (
     ErrorEvent,
     StepStarted,
     ThoughtDelta,
+    ToolCallRequested,
     ToolResultEvent,
 )
 from aether_core.agent.policy import ScriptedPolicy
@@ -235,11 +236,30 @@ def test_approval_once_always_deny() -> None:
     assert b"Cats" in agent3.conversation[-2].items[0].output
 
 
-def test_bad_tool_args_are_error_results() -> None:
-    agent = make_agent([call_step("calc", {"expression": "__import__('os')"}), answer("no")])
-    events = list(agent.run("hack"))
+def test_a_call_the_tool_cannot_carry_out_is_an_error_result() -> None:
+    agent = make_agent([call_step("calc", {"expression": "1/0"}), answer("no")])
+    events = list(agent.run("what's 1/0?"))
     res = next(e for e in events if isinstance(e, ToolResultEvent))
-    assert res.status == "error" and not res.ok
+    assert res.status == "error" and not res.ok and "zero" in res.output
+
+
+@pytest.mark.parametrize(
+    ("tool", "args"),
+    [
+        ("calc", {"expression": "2018 world cup"}),
+        ("calc", {"expression": "__import__('os')"}),
+        ("browse_page", {"url": "2018"}),
+        ("time", {"timezone": "2020"}),
+    ],
+)
+def test_a_call_its_tool_makes_nothing_of_is_decided_again_without_it(tool, args) -> None:
+    script = [call_step(tool, args), call_step("web_search", {"query": "who won"}), answer("ok")]
+    agent = make_agent(script)
+    events = list(agent.run("who won the 2018 world cup?"))
+    assert [e.tool for e in events if isinstance(e, ToolCallRequested)] == ["web_search"]
+    assert [e.step for e in events if isinstance(e, StepStarted)] == [1, 2, 3]
+    calls = [m.of(ToolCall)[-1].parse()[0] for m in agent.conversation if m.of(ToolCall)]
+    assert calls == ["web_search"]  # the call not made is not in the conversation either
 
 
 def test_bad_image_is_an_error_event(tmp_path) -> None:

@@ -50,6 +50,18 @@ def test_a_long_tail_tells_apart_a_title_and_the_sentence_that_repeats_it() -> N
     assert prior.candidates(b"Summary: This explains " + topic)[0] == {ord(" ")}
 
 
+def test_with_pauses_the_model_says_whether_an_answer_goes_on_past_a_title_or_sentence() -> None:
+    results = "1. Honey bee facts — https://x.org/bees\n   Bees. St. Bee is big.".encode()
+    page = b"Title: Bees\nURL: https://x.org\n\nBees dance. They sing."
+    prior = CopyPrior([results, page], first=True, words=True, pauses=True)
+    assert prior.candidates(b"Top result: Honey bee facts") == (set(), 15)  # " — ": no push
+    assert prior.candidates(b"Summary: Bees dance.") == (set(), 11)  # after a full stop
+    assert prior.candidates(b"Bees. St.")[0] == {ord(" ")}  # an abbreviation's stop goes on
+    assert prior.candidates(b"URL: https://x.org")[0] == {ord("\n")}  # a line break: no pause
+    loose = CopyPrior([results], first=True, words=True)
+    assert loose.candidates(b"Top result: Honey bee facts")[0] == {ord(" ")}
+
+
 def test_a_value_that_opens_after_a_quote_mark_ends_at_its_closing_mark() -> None:
     prior = CopyPrior([b"say 'hello world' back, it's fine"])
     assert prior.candidates(b"hello world")[0] == {END}  # opened by "'": closed by it

@@ -72,3 +72,9 @@ def test_the_address_picked_from_a_message_is_whole_and_leaves_its_punctuation(m
             if browse.is_address(word[:e], message[word_at + e :]):
                 got.append(word[:e])
     assert got == want
+
+
+def test_browse_understands_an_address_only() -> None:
+    tool = BrowsePageTool()
+    assert tool.understands({"url": "example.org."}) and tool.understands({"url": "http://x/a"})
+    assert not tool.understands({"url": "2018"}) and not tool.understands({"url": "page"})

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from aether_core.tools import calc as calc_mod
-from aether_core.tools.calc import CalcError, CalcTool, computes, evaluate
+from aether_core.tools.calc import CalcError, CalcTool, computes, evaluate, is_math
 
 
 @pytest.mark.parametrize(
@@ -179,6 +179,11 @@ def test_tool_interface() -> None:
         ("factorial of 10", "3628800"),
         ("factorial(5)/2", "60"),  # exact in Python, then on through numexpr
         ("3 factorial plus 1", "7"),
+        ("(66 ÷ 970) x 7", "0.476288659794"),  # pasted signs beside words for operators
+        ("2514 x (37 − 2)", "87990"),
+        ("split 120 between 4 people", "30"),
+        ("split 3 37 ways", "0.0810810810811"),
+        ("divide 100 among 5", "20"),
     ],
 )
 def test_everyday_arithmetic(phrase: str, expected: str) -> None:
@@ -208,6 +213,8 @@ def test_everyday_arithmetic(phrase: str, expected: str) -> None:
         ("2.5*4 miles in km", "16.0934 kilometers"),
         ("seconds in 12 hours", "43200 seconds"),  # "how many" left out
         ("Seconds in 9 weeks?", "5443200 seconds"),
+        ("seconds in an hour", "3600 seconds"),  # "an hour": one hour, not "a n" hours
+        ("how many cm in an inch", "2.54 centimeters"),
     ],
 )
 def test_unit_conversions(phrase: str, expected: str) -> None:
@@ -293,14 +300,37 @@ def test_words_reach_numexpr_and_pint_only_vetted(monkeypatch: pytest.MonkeyPatc
         ("twelve times seven", "84"),
         ("20%", "0.2"),
         ("144/12", "12"),  # two numbers: arithmetic, though the value is one of them
+        ("minutes in a day", "1440 minutes"),  # no number written: a conversion of one day
         # no arithmetic: a bare number, in digits or words, or nothing that reads
         ("12", None),
         ("twelve", None),
         ("the sum of 9", None),
         ("3 apples and buy 5 more", None),
         ("what time is it", None),
+        ("a day", None),
+        ("what happened in 1969", None),
     ],
 )
 def test_what_calc_reads_as_a_phrase_of_the_users_words(phrase: str, reading: str | None) -> None:
     assert computes(phrase) == reading
     assert CalcTool().reading("expression", phrase) == reading
+
+
+@pytest.mark.parametrize(
+    ("text", "math"),
+    [
+        ("2+2", True),
+        ("15% of 80", True),
+        ("seconds in an hour", True),
+        ("5/0", True),  # arithmetic whose answer is an error
+        ("2**99999999", True),
+        ("1969", False),  # a bare number: nothing to compute
+        ("2018 world cup", False),
+        ("when did world war 2 end", False),
+        ("__import__('os')", False),
+        ("5 foos in bars", False),
+    ],
+)
+def test_what_calc_understands_as_a_call(text: str, math: bool) -> None:
+    assert is_math(text) is math
+    assert CalcTool().understands({"expression": text}) is math

@@ -128,3 +128,9 @@ def test_format_time_stamp() -> None:
 def test_echo() -> None:
     tool = EchoTool()
     assert tool.run(**tool.validate_args({"text": "héllo\nworld"})) == "héllo\nworld"
+
+
+def test_time_understands_the_local_time_or_a_place_in_words() -> None:
+    tool = TimeTool()
+    assert tool.understands({}) and tool.understands({"timezone": "Nowhere Land"})
+    assert not tool.understands({"timezone": "2020"})  # "… population of tokyo in 2020?"
