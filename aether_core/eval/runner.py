@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +36,9 @@ class StandIn(Tool):
 
     def reading(self, arg: str, phrase: str) -> str | None:
         return self._real.reading(arg, phrase)
+
+    def understands(self, args: Mapping[str, Any]) -> bool:
+        return self._real.understands(args)
 
 
 class ReplayTool(StandIn):

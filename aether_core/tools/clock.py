@@ -320,10 +320,12 @@ class TimeTool(Tool):
             return None
 
     def understands(self, args: Mapping[str, Any]) -> bool:
-        """The local time, or a place in words: "2020" of "what's the population of tokyo in
-        2020?" names none (an unknown name in words is the tool's to report)."""
+        """The local time, or a place the gazetteer knows: "2020" of "what's the population of
+        tokyo in 2020?" or "99 red balloons" of "who sang 99 red balloons?" is none."""
         zone = args.get("timezone")
-        return not zone or (isinstance(zone, str) and any(c.isalpha() for c in zone))
+        if not zone or not isinstance(zone, str):
+            return True  # the local time, or a bad argument for validate_args to report
+        return self.reading("timezone", zone) is not None
 
     def run(self, timezone: str | None = None) -> str:  # type: ignore[override]
         return describe(self.now(), timezone)

@@ -14,7 +14,8 @@ A query
   word ("who", "is", "what's"), and never with a word addressed to the assistant;
 - ends where its clause ends, or before words that trail a request ("for me", "online",
   "thanks"), and never with one of those;
-- does not run across a sentence, nor into a new clause addressed to the assistant
+- does not run across a sentence or a colon ("I've always wondered: who…"; a title's "2001:
+  a space odyssey" is one), nor into a new clause addressed to the assistant
   ("I forget, tell me where is Rancharia"), and does not hold the request itself ("what can
   you find online about X").
 """
@@ -117,7 +118,9 @@ def _crosses(phrase: str, at: int) -> bool:
     """The punctuation ending at ``at`` in ``phrase`` starts a sentence, or a clause that speaks
     to the assistant: the phrase would run over into it."""
     head = phrase[:at].rstrip()
-    if head[-1] in ":;" or (head[-1] == "." and ends_sentence(phrase, len(head) - 1)):
+    if head[-1] == ";" or (head[-1] == "." and ends_sentence(phrase, len(head) - 1)):
+        return True
+    if head[-1] == ":" and not head[:-1].rstrip()[-1:].isdigit():  # "2001: a space odyssey"
         return True
     words = _WORD.findall(phrase[at:].lower())
     return bool(words) and (words[0] in _NOT_FIRST or " ".join(words[:2]) in _NOT_FIRST_PAIRS)

@@ -130,7 +130,8 @@ def test_echo() -> None:
     assert tool.run(**tool.validate_args({"text": "héllo\nworld"})) == "héllo\nworld"
 
 
-def test_time_understands_the_local_time_or_a_place_in_words() -> None:
+def test_time_understands_the_local_time_or_a_place_it_knows() -> None:
     tool = TimeTool()
-    assert tool.understands({}) and tool.understands({"timezone": "Nowhere Land"})
+    assert tool.understands({}) and tool.understands({"timezone": "tokyo pls"})
     assert not tool.understands({"timezone": "2020"})  # "… population of tokyo in 2020?"
+    assert not tool.understands({"timezone": "99 red balloons"})

@@ -65,3 +65,10 @@ def test_a_query_may_end_before_a_joining_word_or_at_its_own_end() -> None:
     got = queries("search the news for Apple and tell me the time")
     assert {"the news for Apple", "Apple"} <= got
     assert "apocalypse now" in queries("search apocalypse now")  # a trailing word may be its own
+
+
+def test_a_colon_ends_a_clause_unless_a_number_names_what_follows() -> None:
+    got = queries("I've always wondered: what is there to do in Montcada")
+    assert not any("wondered:" in q for q in got)
+    got = queries("what's the plot of 2001: a space odyssey?")
+    assert "what's the plot of 2001: a space odyssey" in got
