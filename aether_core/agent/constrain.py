@@ -335,7 +335,10 @@ class StepGrammar:
 
         Where the tool bounds its spans (``ArgType.fits``: a search query starts and ends where
         the user's clause does, not inside "for me" or "can you"), only the spans that fit are
-        offered, or all of them where none does."""
+        offered, or all of them where none does; a tool that reads phrases gets those of the
+        fitting spans it reads, else those of the spans that would fit wherever they start
+        ("michigan" of "time and date im michigan": a typo hides the "in" a place starts
+        after)."""
         call = self.call
         if self.phase != Phase.CALL or call is None or call.state != "str" or call.value:
             return None
@@ -344,16 +347,28 @@ class StepGrammar:
             return None
         quote = ord('"')
         most = min(arg.max_length, MAX_SPAN)
-        spans = (arg.fits and self.copy.spans(arg.copy_stop, most, arg.fits)) or self.copy.spans(
-            arg.copy_stop, most
-        )
-        if arg.reads is not None and (read := read_phrases(spans, arg.reads, self.copy.source)):
+        if arg.reads is not None and (read := self._read_spans(arg, most)):
             return [Choice(tuple(p), (len(p),), quote) for p in read]
-        offered = [Choice(tuple(t), e, quote) for t, e in spans]
+        every = self.copy.spans(arg.copy_stop, most)
+        fitting = self.copy.spans(arg.copy_stop, most, arg.fits) if arg.fits else every
+        offered = [Choice(tuple(t), e, quote) for t, e in fitting or every]
         allowed = call.allowed()
         if not arg.copy and (starts := FREE_STARTS & allowed):
             offered.append(Choice((), (), quote, frozenset(starts)))
         return [Choice((), (0,), quote), *offered] if quote in allowed else offered
+
+    def _read_spans(self, arg: ArgType, most: int) -> list[bytes]:
+        """The phrases the tool reads (``choices``): of the spans that fit, else of those that
+        would fit wherever they start. Not of any span: the gazetteer reads "split" of "split
+        the bill" as Split, Croatia."""
+        assert self.copy is not None and arg.reads is not None
+        fits = arg.fits
+        stages = [fits, lambda _, span, after: fits("", span, after)] if fits else [None]
+        for bounds in stages:
+            spans = self.copy.spans(arg.copy_stop, most, bounds)
+            if read := read_phrases(spans, arg.reads, self.copy.source):
+                return read
+        return []
 
     def fork(self) -> StepGrammar:
         """An independent copy of where the step stands (priors and mask cache shared), to try a

@@ -24,6 +24,7 @@ LONG_SOURCE = 1024  # sources longer than this (a page) offer no spans to pick
 END = -1  # "the quoted span ends here" (the end of a source, or a stop byte)
 MAX_WEIGHT = 0.95  # the model always keeps a say
 DIGIT_EVIDENCE = 3  # a value that starts a number/word of the sources: 3 matched bytes each
+PAUSE_EVIDENCE = 4  # at a pause in the sources, stop or go on: a match counts as this at most
 OFF_WORD = -3.0  # log-weight of a first byte that starts no word of the sources (~1/20)
 _PUNCT, _SPACE = frozenset(b".,;:!?)"), frozenset(b" \t\r\n")  # sentence punctuation after a value
 _QUOTES = frozenset(b"'\"`")  # marks that open a quoted value ("say 'hello world' back")
@@ -60,11 +61,12 @@ class CopyPrior:
         ``words``, a tail starts at a word both in ``prefix`` and in the sources: "page" of an
         answer's "The page" is one word of evidence, not the six bytes "e page" that "one page."
         of a page's text shares with it (and that would push its full stop into the answer).
-        With ``pauses``, a tail that the sources follow with a pause (" — ", the space after a
-        sentence's full stop) gets no push at all: whether the answer goes on past
-        a result's title or a page's first sentence is the model's to say, as whether a span
-        ends is (``word_ends``). Pushed on, an answer ran from the top result's title over its
-        URL into the next results."""
+        With ``pauses``, where the sources pause after the tail (" — ", the space after a
+        sentence's full stop), stopping is offered beside going on, as weak evidence
+        (``PAUSE_EVIDENCE``): whether the answer goes on past a result's title or a page's first
+        sentence is mostly the model's to say. Pushed on, an answer ran from the top result's
+        title over its URL into the next results; not pushed at all, a model unsure how to go on
+        wandered off into bytes of its own."""
         if not prefix or not self.source or self.rate <= 0:
             return set(), 0
         lower = prefix.lower()
@@ -79,13 +81,13 @@ class CopyPrior:
             while at >= 0:
                 start = self.source.rfind(b"\x00", 0, at) if self.first else at  # else: each place
                 if start not in followed and (not self.words or self._word_at(at)):
-                    if self.pauses and _pauses(self.source, at + k):
-                        paused = True
-                    else:
-                        nxt.add(self._after(at + k, stop, self._opened(at + k, lower)))
+                    nxt.add(self._after(at + k, stop, self._opened(at + k, lower)))
+                    paused = paused or (self.pauses and _pauses(self.source, at + k))
                     followed.add(start)
                 at = self.source.find(tail, at + 1)
-            if nxt or paused:
+            if paused:  # stop, or go on as the sources do: weak evidence either way
+                return nxt | {END}, min(k, PAUSE_EVIDENCE)
+            if nxt:
                 return nxt, k
         return set(), 0
 

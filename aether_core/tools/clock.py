@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from aether_core.tools.base import ArgSpec, Tool, ToolError
+from aether_core.tools.phrase_bounds import PLACE
 
 
 class TimeZoneError(ToolError):
@@ -80,6 +81,7 @@ _COUNTRY_ALIASES = {  # what people call countries whose GeoNames name is longer
     "holland": "NL", "the netherlands": "NL", "korea": "KR", "uae": "AE", "czechia": "CZ",
     "czech republic": "CZ", "ivory coast": "CI", "the philippines": "PH", "burma": "MM",
 }  # fmt: skip
+MIN_RUN = 3  # letters a leading run of a longer name needs to be read as a place ("to" is not)
 _MIN_ALIAS = 4  # shorter alternate names ("San", "NY") are abbreviations too ambiguous to trust
 
 
@@ -206,7 +208,9 @@ def find_place(name: str) -> Place:
     ("Tokyo", "sao paulo", "Paris, Texas"), a US state or a country, with stray punctuation
     and words after a comma that name no place dropped ("Lima?", "Sydney, please"); else the
     longest leading run of words that is one ("dhaka date pls", "Asia/Tokyo right now", "UTC
-    today"), or words that start the name of one city only ("buenos")."""
+    today"), or words that start the name of one city only ("buenos"). A leading run shorter
+    than ``MIN_RUN`` letters is a word of the sentence, not a place ("to visit Ankazobe" is not
+    Tô, Burkina Faso), unless it is all the words."""
     head, _, qualifier = name.partition(",")
     place = head.replace(".", "").strip(" \t?!;:'\"()")
     qualifier = qualifier.strip(" \t?!;:.'\"()")
@@ -214,6 +218,7 @@ def find_place(name: str) -> Place:
         qualifier = ""
     words = " ".join(place.split()).removeprefix("the ").split()
     runs = [" ".join(words[:n]) for n in range(len(words), 0, -1)]
+    runs = runs[:1] + [r for r in runs[1:] if len(r) >= MIN_RUN]
     for candidate in (name.strip(), *runs):
         if found := _named(candidate, qualifier if candidate is not name.strip() else ""):
             return found
@@ -291,6 +296,9 @@ def _offset(moment: datetime) -> str:
     return f"{offset[:3]}:{offset[3:5]}"
 
 
+_OFFSET_ZONE = re.compile(r"(?i)^(?:utc|gmt|etc/)")  # zones with digits: "UTC+5", "Etc/GMT-3"
+
+
 class TimeTool(Tool):
     """Report the current time; ``now`` is injectable so tests use a fixed clock."""
 
@@ -304,7 +312,9 @@ class TimeTool(Tool):
             max_length=64,
             copy_stop=b"?!;\n",  # a place name ends before the question mark
             copy_phrase=True,  # "Tokyo" of "Tokyo time pls"
+            pick_span=True,  # "Queen Creek" whole, not "Creek"
             reads=True,  # the gazetteer knows the place or not (reading)
+            fits=PLACE.fits,  # "beijing" of "Tell me beijing time"
         )
     }
 
@@ -320,11 +330,15 @@ class TimeTool(Tool):
             return None
 
     def understands(self, args: Mapping[str, Any]) -> bool:
-        """The local time, or a place the gazetteer knows: "2020" of "what's the population of
-        tokyo in 2020?" or "99 red balloons" of "who sang 99 red balloons?" is none."""
+        """The local time, or a place the gazetteer knows, where a number is in no name but a
+        zone's ("Etc/GMT+5"): "london in 1900" of "what was the population of london in 1900?"
+        or "99 red balloons" is no place, and a name it does not know is no request for the
+        clock ("what time is it in Xyzzyville?" is one for a search)."""
         zone = args.get("timezone")
         if not zone or not isinstance(zone, str):
             return True  # the local time, or a bad argument for validate_args to report
+        if any(c.isdigit() for c in zone) and not _OFFSET_ZONE.match(zone.strip()):
+            return False  # a year or a count: "london in 1900" of "the population of …"
         return self.reading("timezone", zone) is not None
 
     def run(self, timezone: str | None = None) -> str:  # type: ignore[override]

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from aether_core.tools import search_query
 from aether_core.tools.base import ArgSpec, Tool, ToolError
+from aether_core.tools.phrase_bounds import QUERY
 
 SearchBackend = Callable[[str, int], list[Mapping[str, Any]]]
 MAX_RESULTS = 10
@@ -46,7 +46,7 @@ class WebSearchTool(Tool):
             copy_stop=b"?!\n",
             copy_phrase=True,
             pick_span=True,
-            fits=search_query.fits,
+            fits=QUERY.fits,
         ),
         "max_results": ArgSpec("integer", False, f"how many results, 1-{MAX_RESULTS} (default 5)"),
     }

@@ -133,5 +133,8 @@ def test_echo() -> None:
 def test_time_understands_the_local_time_or_a_place_it_knows() -> None:
     tool = TimeTool()
     assert tool.understands({}) and tool.understands({"timezone": "tokyo pls"})
+    assert tool.understands({"timezone": "Etc/GMT+5"})
+    assert not tool.understands({"timezone": "Xyzzyville"})
     assert not tool.understands({"timezone": "2020"})  # "… population of tokyo in 2020?"
     assert not tool.understands({"timezone": "99 red balloons"})
+    assert not tool.understands({"timezone": "london in 1900"})

@@ -1,4 +1,4 @@
-"""Where a search query sits in a message (tools/search_query.py): which spans can be it."""
+"""Where a search query or a place sits in a message (tools/phrase_bounds.py)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from aether_core.tools.search_query import fits
+from aether_core.tools.phrase_bounds import PLACE, QUERY
 
 
-def queries(message: str) -> set[str]:
+def queries(message: str, bounds=QUERY) -> set[str]:
     """Every span of ``message`` from a word's start to a word's end (never over "?" or "!",
-    as the query's stop bytes) that can be the query."""
+    as the query's stop bytes) that ``bounds`` lets be the argument."""
     starts = [m.start() for m in re.finditer(r"\w[\w']*", message)]
     ends = [m.end() for m in re.finditer(r"\w[\w']*", message)]
     return {
@@ -20,7 +20,7 @@ def queries(message: str) -> set[str]:
         for e in ends
         if e > i
         and not set(message[i:e]) & set("?!")
-        and fits(message[:i], message[i:e], message[e:])
+        and bounds.fits(message[:i], message[i:e], message[e:])
     }
 
 
@@ -72,3 +72,19 @@ def test_a_colon_ends_a_clause_unless_a_number_names_what_follows() -> None:
     assert not any("wondered:" in q for q in got)
     got = queries("what's the plot of 2001: a space odyssey?")
     assert "what's the plot of 2001: a space odyssey" in got
+
+
+@pytest.mark.parametrize(
+    ("message", "want"),
+    [
+        ("time Queen Creek", {"Queen Creek"}),
+        ("tell me asia/jerusalem time.", {"asia/jerusalem"}),
+        ("what is the date in Loma Linda right now?", {"Loma Linda"}),
+        ("Tell me beijing time", {"beijing"}),
+        ("what's the time in new york city pls", {"new york city"}),
+        ("what time is it in St. Louis?", {"St. Louis"}),
+        ("time in Paris, Texas", {"Paris", "Paris, Texas", "Texas"}),
+    ],
+)
+def test_a_place_for_the_clock_leaves_out_the_question_around_it(message, want) -> None:
+    assert queries(message, PLACE) == want

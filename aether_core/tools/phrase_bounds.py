@@ -1,0 +1,186 @@
+"""Where a tool's argument sits in a message: the words around it are addressed to the
+assistant ("can you google", "tell me", "for me", "pls"); the argument is what the tool reads
+(a search query, a place for the clock).
+
+The agent picks such an argument as a whole span of the user's words, by the model's
+likelihood (agent/constrain.py, ``choices``); a ``Bounds`` says which spans can be it at all, so
+that a small model choosing among them never sends "company to work for" for "is Hill-Harris a
+good company to work for? google it", "THE SILK ROAD for me" or the place "Tell me beijing". It
+only bounds the choice: within the bounds the model decides (a subject after "look up", or the
+whole question after "do you know").
+
+A phrase
+- starts where a clause starts (the message's start, after punctuation or a joining word),
+  after a word that asks for it ("google", "look up", "in"), or at a question word where the
+  argument may be a question ("who", "is", "what's"); never with a word addressed to the
+  assistant;
+- ends where its clause ends, or before words that trail a request ("for me", "right now",
+  "thanks"), and never with one of those;
+- does not run across a sentence or a colon ("I've always wondered: who…"; a title's "2001:
+  a space odyssey" is one), nor into a new clause addressed to the assistant ("I forget, tell
+  me where is Rancharia"), and does not hold the request itself ("what can you find online
+  about X").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from aether_core.sentences import ends_sentence
+
+_JOINING = frozenset("and then also plus but so or".split())  # a new request or clause begins
+# punctuation that ends a clause before a phrase, or after one ("Hill-Harris", "what's": no)
+_OPENED = re.compile(r"(?:[.,;:!?(]|(?:^|\s)[-'\"])\s*$")
+_CLOSED = re.compile(r"\s*(?:$|[.,;:!?)]|[-'\"](?:\s|$))")
+_WORD = re.compile(r"[\w']+")
+_PRONOUNS = frozenset("it this that them up".split())  # "look it up": no subject of its own
+_POLITE = ("please", "pls", "plz", "thanks", "thank you", "thx", "ty", "tia", "cheers", "asap")
+_TO_YOU = frozenset("please pls plz kindly ok okay hey hi tell show me you u".split())
+_TO_YOU_PAIRS = frozenset({"can you", "could you", "would you", "will you", "can u", "could u"})
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+def _alternatives(phrases: tuple[str, ...]) -> str:
+    return "|".join(re.escape(p) for p in phrases)
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Where one kind of argument starts and ends in a message (the module's docstring)."""
+
+    asking: frozenset[str]  # it may start right after these words
+    not_first: frozenset[str]  # never its first word (besides the words to the assistant)
+    trailing: tuple[str, ...]  # it never ends with these, and may end before them
+    soft: tuple[str, ...] = ()  # it may end before these, or with them ("apocalypse now")
+    question: frozenset[str] = frozenset()  # it may start at these, whatever precedes them
+    asked: re.Pattern[str] | None = None  # nowhere in it: the request itself
+    _not_last: re.Pattern[str] = field(init=False, repr=False)
+    _trail: re.Pattern[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        last = _alternatives(self.trailing)
+        object.__setattr__(self, "_not_last", re.compile(rf"(?:^|\s)(?:{last})$", re.I))
+        trail = _alternatives(self.trailing + self.soft)
+        object.__setattr__(self, "_trail", re.compile(rf"\s*(?:{trail})\b", re.I))
+
+    def fits(self, before: str, phrase: str, after: str) -> bool:
+        """Whether ``phrase``, with ``before`` and ``after`` it in the same message, can be
+        the argument."""
+        words = _WORD.findall(phrase.lower())
+        if not words or set(words) <= _PRONOUNS or not self._starts(before, words[0]):
+            return False
+        if self._addressed(words):
+            return False
+        if self._not_last.search(phrase.rstrip(" .,;:")) or not self._ends(after):
+            return False
+        if self.asked is not None and self.asked.search(phrase.lower()):
+            return False
+        if after.startswith(".") and not ends_sentence(phrase + after[:2], len(phrase)):
+            return False  # "St" of "St. Louis"
+        return not any(self._crosses(phrase, m.end()) for m in re.finditer(r"[.,;:] +", phrase))
+
+    def _addressed(self, words: list[str]) -> bool:
+        """``words`` start with words to the assistant, not of the argument."""
+        first = words[0]
+        return first in _TO_YOU or first in self.not_first or " ".join(words[:2]) in _TO_YOU_PAIRS
+
+    def _starts(self, before: str, first: str) -> bool:
+        last = _WORD.findall(before.lower()[-40:])
+        if not before.strip() or first in self.question:
+            return True
+        if _OPENED.search(before):
+            head = before.rstrip()
+            return not head.endswith(".") or ends_sentence(head, len(head) - 1)
+        return bool(last) and (self._asks(last[-1]) or last[-1] in _JOINING)
+
+    def _asks(self, word: str) -> bool:
+        """``word`` asks for the argument, typed right or one letter off ("abkut": "about")."""
+        return word in self.asking or (
+            len(word) >= 4 and any(_one_off(word, a) for a in self.asking)
+        )
+
+    def _ends(self, after: str) -> bool:
+        rest = after
+        while m := self._trail.match(rest):
+            rest = rest[m.end() :]
+        if _CLOSED.match(rest):
+            return True
+        word = _WORD.match(rest.lstrip().lower())
+        return word is not None and word[0] in _JOINING
+
+    def _crosses(self, phrase: str, at: int) -> bool:
+        """The punctuation ending at ``at`` in ``phrase`` starts a sentence, or a clause that
+        speaks to the assistant: the phrase would run over into it."""
+        head = phrase[:at].rstrip()
+        if head[-1] == ";" or (head[-1] == "." and ends_sentence(phrase, len(head) - 1)):
+            return True
+        if head[-1] == ":" and not head[:-1].rstrip()[-1:].isdigit():  # "2001: a space odyssey"
+            return True
+        words = _WORD.findall(phrase[at:].lower())
+        return bool(words) and self._addressed(words)
+
+
+def _one_off(a: str, b: str) -> bool:
+    """``a`` and ``b`` are one edit apart (a letter changed, added or dropped)."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
+
+
+# A search query: the subject after a search word, or the question the user asks.
+QUERY = Bounds(
+    asking=_words("google googling search searching look lookup find up for about on me"),
+    not_first=_words("google googling search searching web lookup look find up about online"),
+    trailing=(
+        *_POLITE,
+        "online",
+        "on the internet",
+        "on the web",
+        "on the net",
+        "on google",
+        "from the web",
+        "from the internet",
+        "for me",
+    ),  # fmt: skip
+    soft=("up", "now", "right now", "quickly", "real quick", "if you can", "lol"),
+    question=_words(
+        "who whom whose what which when where why how is are was were do does did can could "
+        "should would will has have what's whats who's where's how's when's"
+    ),
+    asked=re.compile(r"\b(?:you|u) (?:google|googling|search|searching|look|lookup|find|check)\b"),
+)
+
+# A place for the clock: after "in", "time", "date" ("time Queen Creek", "Tell me beijing
+# time"), never the words of the question around it.
+PLACE = Bounds(
+    asking=_words("in at for of from time times date day weekday week clock hour hours me is"),
+    not_first=_words(
+        "what what's whats time date day weekday week clock hour now right current currently "
+        "local in at it is the and which of difference between there here"
+    ),
+    trailing=(
+        *_POLITE,
+        "time",
+        "date",
+        "day",
+        "weekday",
+        "now",
+        "right now",
+        "right",
+        "today",
+        "tonight",
+        "currently",
+        "local time",
+        "time zone",
+        "timezone",
+        "zone",
+        "rn",
+    ),  # fmt: skip
+)
