@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import dialogue
 from ..segments import Memory, Message, ToolCall
+from ..tools import calc_words
 from .events import AnswerDelta, Event
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ _JOIN = re.compile(
     re.IGNORECASE,
 )
 _WORDS = re.compile(r"[^\W_]{2,}")
+_NUMBER = re.compile(r"[\d.,]*\d%?")
 # words that point at the other part: a pronoun ("open example.org and summarise it", "… and
 # tell me what this says"; not the "it" of "what time is it", "it's") or what a page is called
 # ("… and give me the gist of the article")
@@ -62,11 +64,22 @@ def splits(text: str) -> list[tuple[str, str]]:
     for m in reversed(list(_JOIN.finditer(text))):
         head = text[: m.end("stop") if m["stop"] else m.start()].strip()  # keeps its "?"
         tail = text[m.end() :].strip()
+        if _number_at(head, -1) and _number_at(tail, 0):
+            continue  # "48 plus 12 multiplied by 3", "509 plus 969 and 860": one sum
         if all(_WORDS.search(p) and not _REFERS.search(p) for p in (head, tail)):
             out.append((head, tail))
         if len(out) == MAX_SPLITS:
             break
     return out
+
+
+def _number_at(text: str, at: int) -> bool:
+    """The first (``at`` 0) or last (-1) word of ``text`` is a number, in digits or words."""
+    words = text.split()
+    if not words:
+        return False
+    word = words[at].strip(".,;:!?()").lower()
+    return bool(_NUMBER.fullmatch(calc_words.words_to_numbers(word)))
 
 
 def two_calls(calls: Sequence[Call | None], repeatable: AbstractSet[str] = frozenset()) -> bool:

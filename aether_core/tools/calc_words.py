@@ -38,7 +38,7 @@ _LEAD = re.compile(
     r"|what's|whats|what is|what are|what does|what do|what(?!\s+percent)|how much is|how much are|how much"
     r"|calculate|compute|work out|figure out|solve|evaluate|find|give me|get me|show me|is|are"
     r"|the answer to|the answer of|the result of|the value of|the total of|for me|me|quickly|do"
-    r"|you get if you|you get when you|if you|when you|you|a|an)"
+    r"|you get if you|you get when you|you get for|you get from|if you|when you|you|a|an)"
     r"[\s,:]+)+"
 )
 _TRAIL = re.compile(
@@ -156,6 +156,11 @@ _RULES: list[tuple[re.Pattern[str], object]] = [
             rf"(?:decrease|reduce|lower|discount)\s+{_N}\s+by\s+{_N}\s*{_PCT}",
             r"(\1*(1-\2/100))",
         ),
+        # the same verbs by an amount, not a percentage: "reduce 7584 by 90", "328 reduced by 51"
+        (rf"(?:increase|raise)\s+{_N}\s+by\s+{_N}(?!\s*{_PCT})", r"(\1+\2)"),
+        (rf"(?:decrease|reduce|lower)\s+{_N}\s+by\s+{_N}(?!\s*{_PCT})", r"(\1-\2)"),
+        (rf"{_N}\s+(?:increased|raised)\s+by\s+{_N}(?!\s*{_PCT})", r"(\1+\2)"),
+        (rf"{_N}\s+(?:decreased|reduced|lowered)\s+by\s+{_N}(?!\s*{_PCT})", r"(\1-\2)"),
         (rf"{_N}\s*(?:\+|plus|and|with|add)\s*{_N}\s*{_PCT}", r"(\1*(1+\2/100))"),
         (
             rf"{_N}\s*(?:-|minus|less|without)\s*{_N}\s*{_PCT}(?:\s+off)?",

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from aether_core.sentences import ends_sentence
 
-_JOINING = frozenset("and then also plus but so or".split())  # a new request or clause begins
+_JOINING = frozenset("and then also but so or".split())  # a new request or clause begins
 # punctuation that ends a clause before a phrase, or after one ("Hill-Harris", "what's": no)
 _OPENED = re.compile(r"(?:[.,;:!?(]|(?:^|\s)[-'\"])\s*$")
 _CLOSED = re.compile(r"\s*(?:$|[.,;:!?)]|[-'\"](?:\s|$))")

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from aether_core.tools.base import ArgSpec, Tool, ToolError
+from aether_core.tools.calc import computes
 from aether_core.tools.phrase_bounds import QUERY
 
 SearchBackend = Callable[[str, int], list[Mapping[str, Any]]]
@@ -53,6 +54,12 @@ class WebSearchTool(Tool):
 
     def __init__(self, backend: SearchBackend | None = None, timeout_s: float = 10.0) -> None:
         self.backend = backend or ddgs_backend(timeout_s)
+
+    def understands(self, args: Mapping[str, Any]) -> bool:
+        """Anything but arithmetic, which calc answers exactly: "what's 328 reduced by 51" is no
+        search."""
+        query = args.get("query")
+        return not isinstance(query, str) or computes(query) is None
 
     def run(self, query: str, max_results: int = 5) -> str:  # type: ignore[override]
         query = " ".join(query.split())

@@ -43,6 +43,14 @@ def test_a_message_parts_where_people_join_requests_last_place_first() -> None:
     assert len(splits(many)) == MAX_SPLITS
 
 
+def test_a_joining_word_between_two_numbers_is_part_of_one_sum() -> None:
+    assert splits("can u calculate 48 plus 12 multiplied by 3!") == []
+    assert splits("509 plus 969 and 860") == []
+    assert splits("what's seven plus sixteen and the time in Oslo") == [
+        ("what's seven plus sixteen", "the time in Oslo")
+    ]
+
+
 def test_two_calls_are_two_tools_or_one_that_reads_twice_and_free_text_comes_first_only() -> None:
     calc, time, search = ("calc", '{"expression": "2+2"}'), ("time", "{}"), ("web_search", "{}")
     assert two_calls([calc, time])

@@ -184,6 +184,10 @@ def test_tool_interface() -> None:
         ("split 120 between 4 people", "30"),
         ("split 3 37 ways", "0.0810810810811"),
         ("divide 100 among 5", "20"),
+        ("reduce 7584 by 90", "7494"),  # by an amount, beside "reduce 80 by 25%"
+        ("328 reduced by 51", "277"),
+        ("50 increased by 10", "60"),
+        ("what do you get for seven plus sixteen?", "23"),
     ],
 )
 def test_everyday_arithmetic(phrase: str, expected: str) -> None:

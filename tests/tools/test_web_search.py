@@ -96,3 +96,10 @@ def test_backend_failure_is_a_clear_one_line_tool_error(exc: Exception, said: st
 def test_empty_query_is_refused() -> None:
     with pytest.raises(SearchError, match="empty"):
         WebSearchTool(FakeBackend(RESULTS)).run(query="   ")
+
+
+def test_search_leaves_arithmetic_to_calc() -> None:
+    tool = WebSearchTool(lambda query, n: [])
+    assert tool.understands({"query": "who won the 2018 world cup"})
+    assert not tool.understands({"query": "what's 328 reduced by 51"})
+    assert not tool.understands({"query": "how many seconds in a day"})
