@@ -44,6 +44,7 @@ _JOIN = re.compile(
 )
 _WORDS = re.compile(r"[^\W_]{2,}")
 _NUMBER = re.compile(r"[\d.,]*\d%?")
+_BETWEEN = re.compile(r"\bbetween(?:\s+[^\s,;.?!]+){1,4}$", re.IGNORECASE)  # "… between Lawrence"
 # words that point at the other part: a pronoun ("open example.org and summarise it", "… and
 # tell me what this says"; not the "it" of "what time is it", "it's") or what a page is called
 # ("… and give me the gist of the article")
@@ -64,8 +65,8 @@ def splits(text: str) -> list[tuple[str, str]]:
     for m in reversed(list(_JOIN.finditer(text))):
         head = text[: m.end("stop") if m["stop"] else m.start()].strip()  # keeps its "?"
         tail = text[m.end() :].strip()
-        if _number_at(head, -1) and _number_at(tail, 0):
-            continue  # "48 plus 12 multiplied by 3", "509 plus 969 and 860": one sum
+        if (_number_at(head, -1) and _number_at(tail, 0)) or _BETWEEN.search(head):
+            continue  # one sum ("48 plus 12 multiplied by 3"), one pair ("between A and B")
         if all(_WORDS.search(p) and not _REFERS.search(p) for p in (head, tail)):
             out.append((head, tail))
         if len(out) == MAX_SPLITS:

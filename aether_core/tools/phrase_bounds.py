@@ -163,7 +163,8 @@ PLACE = Bounds(
     asking=_words("in at for of from time times date day weekday week clock hour hours me is"),
     not_first=_words(
         "what what's whats time date day weekday week clock hour now right current currently "
-        "local in at it is the and which of difference between there here"
+        "local in at it is the and which of difference between there here google googling "
+        "search best visit"
     ),
     trailing=(
         *_POLITE,
