@@ -62,7 +62,8 @@ class CopyPrior:
         answer's "The page" is one word of evidence, not the six bytes "e page" that "one page."
         of a page's text shares with it (and that would push its full stop into the answer).
         With ``pauses``, where the sources pause after the tail (" — ", the space after a
-        sentence's full stop), stopping is offered beside going on, as weak evidence
+        sentence's full stop, a source's end reached from its middle), stopping is offered
+        beside going on, as weak evidence
         (``PAUSE_EVIDENCE``): whether the answer goes on past a result's title or a page's first
         sentence is mostly the model's to say. Pushed on, an answer ran from the top result's
         title over its URL into the next results; not pushed at all, a model unsure how to go on
@@ -82,7 +83,7 @@ class CopyPrior:
                 start = self.source.rfind(b"\x00", 0, at) if self.first else at  # else: each place
                 if start not in followed and (not self.words or self._word_at(at)):
                     nxt.add(self._after(at + k, stop, self._opened(at + k, lower)))
-                    paused = paused or (self.pauses and _pauses(self.source, at + k))
+                    paused = paused or (self.pauses and self._pauses(at, k))
                     followed.add(start)
                 at = self.source.find(tail, at + 1)
             if paused:  # stop, or go on as the sources do: weak evidence either way
@@ -90,6 +91,14 @@ class CopyPrior:
             if nxt:
                 return nxt, k
         return set(), 0
+
+    def _pauses(self, at: int, k: int) -> bool:
+        """The sources pause after the ``k`` bytes at ``at`` (``_pauses``), or end there having
+        begun before them: an answer that quoted a result's last word ("seconds" of "86400
+        seconds") has not quoted the result, and may go on."""
+        end = at + k
+        ended = end >= len(self.source) or self.source[end] == 0
+        return _pauses(self.source, end) or (ended and at > 0 and self.source[at - 1] != 0)
 
     def _after(self, end: int, stop: bytes, opened: int = 0) -> int:
         """The source byte at ``end``, or END where a quoted span stops there: also at the quote
@@ -195,6 +204,9 @@ class CopyPrior:
                     whole = _word_end(part[i : j + 1], j - i)
                 if whole:
                     ends += (len(text),)
+                    bare = len(text.rstrip(b".,;:!?"))  # "…/bikes/" of "…/bikes/?"
+                    if 0 < bare < len(text) and bare not in ends:
+                        ends = tuple(sorted((*ends, bare)))
                 if fits is not None:
                     before = part[:i].decode(errors="replace")
                     ends = tuple(e for e in ends if fits(before, *_around(part, i, e)))

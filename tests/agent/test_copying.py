@@ -59,6 +59,9 @@ def test_with_pauses_an_answer_may_stop_after_a_title_or_sentence_as_well_as_go_
     assert prior.candidates(b"Summary: Bees dance.") == stop_or_on  # after a full stop
     assert prior.candidates(b"Bees. St.")[0] == {ord(" ")}  # an abbreviation's stop goes on
     assert prior.candidates(b"URL: https://x.org")[0] == {ord("\n")}  # a line break: no pause
+    calc = CopyPrior([b"86400 seconds"], first=True, words=True, pauses=True)
+    assert calc.candidates(b"That's 86400 seconds") == ({END}, 13)  # all of it: it ends
+    assert calc.candidates(b"seconds") == ({END}, PAUSE_EVIDENCE)  # its last word: may go on
     loose = CopyPrior([results], first=True, words=True)
     assert loose.candidates(b"Top result: Honey bee facts")[0] == {ord(" ")}
 
@@ -244,6 +247,12 @@ def test_spans_start_and_end_at_words_and_never_cross_a_stop() -> None:
         b"of",
         b"antarctica",
     }  # 12 bytes at most
+
+
+def test_a_span_may_end_before_the_punctuation_that_ends_its_text() -> None:
+    spans = CopyPrior([b"summary of https://x.de/en/bikes/?"]).spans(b" ", 96)
+    ends = {t[:e] for t, ends in spans for e in ends}
+    assert b"https://x.de/en/bikes/" in ends and b"https://x.de/en/bikes/?" in ends
 
 
 def test_a_long_message_still_offers_its_spans_but_a_page_does_not() -> None:
