@@ -132,10 +132,11 @@ def run(args: argparse.Namespace) -> int:
                 section = ("t", ev.step)
             out.print(f"[dim italic]{_esc(ev.text)}[/]", end="")
         elif isinstance(ev, AnswerDelta):
-            if section != "a":
+            text = ev.text
+            if section != "a":  # a line of its own, without the space that joins two answers
                 out.print("\n", end="")
-                section = "a"
-            out.print(_esc(ev.text), end="")
+                section, text = "a", text.lstrip()
+            out.print(_esc(text), end="")
         elif isinstance(ev, ToolCallRequested):
             out.print(
                 f"\n[cyan]→ {ev.tool}[/]({_esc(json.dumps(ev.args, ensure_ascii=False))})", end=""
