@@ -347,28 +347,29 @@ class StepGrammar:
             return None
         quote = ord('"')
         most = min(arg.max_length, MAX_SPAN)
-        if arg.reads is not None and (read := self._read_spans(arg, most)):
+        fitting = self.copy.spans(arg.copy_stop, most, arg.fits) if arg.fits else None
+        if arg.reads is not None and (read := self._read_spans(arg, most, fitting)):
             return [Choice(tuple(p), (len(p),), quote) for p in read]
-        every = self.copy.spans(arg.copy_stop, most)
-        fitting = self.copy.spans(arg.copy_stop, most, arg.fits) if arg.fits else every
-        offered = [Choice(tuple(t), e, quote) for t, e in fitting or every]
+        spans = fitting or self.copy.spans(arg.copy_stop, most)
+        offered = [Choice(tuple(t), e, quote) for t, e in spans]
         allowed = call.allowed()
         if not arg.copy and (starts := FREE_STARTS & allowed):
             offered.append(Choice((), (), quote, frozenset(starts)))
         return [Choice((), (0,), quote), *offered] if quote in allowed else offered
 
-    def _read_spans(self, arg: ArgType, most: int) -> list[bytes]:
-        """The phrases the tool reads (``choices``): of the spans that fit, else of those that
-        would fit wherever they start. Not of any span: the gazetteer reads "split" of "split
-        the bill" as Split, Croatia."""
+    def _read_spans(
+        self, arg: ArgType, most: int, fitting: list[tuple[bytes, tuple[int, ...]]] | None
+    ) -> list[bytes]:
+        """The phrases the tool reads (``choices``): of the spans that fit (``fitting``, None
+        where the tool bounds none: all spans), else of those that would fit wherever they
+        start. Not of any span: the gazetteer reads "split" of "split the bill" as Split,
+        Croatia."""
         assert self.copy is not None and arg.reads is not None
-        fits = arg.fits
-        stages = [fits, lambda _, span, after: fits("", span, after)] if fits else [None]
-        for bounds in stages:
-            spans = self.copy.spans(arg.copy_stop, most, bounds)
-            if read := read_phrases(spans, arg.reads, self.copy.source):
-                return read
-        return []
+        spans = fitting if fitting is not None else self.copy.spans(arg.copy_stop, most)
+        if (read := read_phrases(spans, arg.reads, self.copy.source)) or (fits := arg.fits) is None:
+            return read
+        loose = self.copy.spans(arg.copy_stop, most, lambda _, span, after: fits("", span, after))
+        return read_phrases(loose, arg.reads, self.copy.source)
 
     def fork(self) -> StepGrammar:
         """An independent copy of where the step stands (priors and mask cache shared), to try a

@@ -63,11 +63,10 @@ class CopyPrior:
         of a page's text shares with it (and that would push its full stop into the answer).
         With ``pauses``, where the sources pause after the tail (" — ", the space after a
         sentence's full stop, a source's end reached from its middle), stopping is offered
-        beside going on, as weak evidence
-        (``PAUSE_EVIDENCE``): whether the answer goes on past a result's title or a page's first
-        sentence is mostly the model's to say. Pushed on, an answer ran from the top result's
-        title over its URL into the next results; not pushed at all, a model unsure how to go on
-        wandered off into bytes of its own."""
+        beside going on, as weak evidence (``PAUSE_EVIDENCE``): whether the answer goes on past
+        a result's title or a page's first sentence is mostly the model's to say. Pushed on, an
+        answer ran from the top result's title over its URL into the next results; not pushed at
+        all, a model unsure how to go on wandered off into bytes of its own."""
         if not prefix or not self.source or self.rate <= 0:
             return set(), 0
         lower = prefix.lower()
@@ -93,12 +92,12 @@ class CopyPrior:
         return set(), 0
 
     def _pauses(self, at: int, k: int) -> bool:
-        """The sources pause after the ``k`` bytes at ``at`` (``_pauses``), or end there having
+        """The sources pause after the ``k`` bytes at ``at`` (``_pause_at``), or end there having
         begun before them: an answer that quoted a result's last word ("seconds" of "86400
         seconds") has not quoted the result, and may go on."""
         end = at + k
         ended = end >= len(self.source) or self.source[end] == 0
-        return _pauses(self.source, end) or (ended and at > 0 and self.source[at - 1] != 0)
+        return _pause_at(self.source, end) or (ended and at > 0 and self.source[at - 1] != 0)
 
     def _after(self, end: int, stop: bytes, opened: int = 0) -> int:
         """The source byte at ``end``, or END where a quoted span stops there: also at the quote
@@ -226,8 +225,7 @@ class CopyPrior:
 
     def _word_at(self, i: int) -> bool:
         """A word (or number, or URL) of the sources starts at ``i``."""
-        b = self.source[i]
-        return b != 0 and bytes([b]).isalnum() and (i == 0 or not self.source[i - 1 : i].isalnum())
+        return _word_starts(self.source, i)
 
     def _number_at(self, i: int) -> bool:
         return i == 0 or not _is_numeric(self.source[i - 1])
@@ -268,7 +266,7 @@ def _word_end(text: bytes, e: int) -> bool:
 _DASH = " — ".encode()
 
 
-def _pauses(source: bytes, i: int) -> bool:
+def _pause_at(source: bytes, i: int) -> bool:
     """The text of ``source`` pauses at ``i``: " — " (a result's title before its URL), or the
     space after a sentence's full stop. Not a line break: an answer that starts with a page's
     URL line is carried on into its first sentence."""

@@ -89,12 +89,12 @@ class Bounds:
         return first in _TO_YOU or first in self.not_first or " ".join(words[:2]) in _TO_YOU_PAIRS
 
     def _starts(self, before: str, first: str) -> bool:
-        last = _WORD.findall(before.lower()[-40:])
         if not before.strip() or first in self.question:
             return True
         if _OPENED.search(before):
             head = before.rstrip()
             return not head.endswith(".") or ends_sentence(head, len(head) - 1)
+        last = _WORD.findall(before.lower()[-40:])
         return bool(last) and (self._asks(last[-1]) or last[-1] in _JOINING)
 
     def _asks(self, word: str) -> bool:
