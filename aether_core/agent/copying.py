@@ -289,8 +289,16 @@ def _around(part: bytes, i: int, e: int) -> tuple[str, str]:
 
 def _stops(part: bytes, j: int, bad: frozenset[int], mark: int) -> bool:
     """A span of ``part`` cannot go on at ``j``: its end, a ``bad`` byte, or the quote ``mark``
-    that opened it."""
-    return j == len(part) or part[j] in bad or part[j] == mark
+    that opened it. A "!" right after a digit is a factorial sign, not the end of a clause ("6!"
+    is a math phrase whole; "!=" is not one)."""
+    if j == len(part) or part[j] == mark:
+        return True
+    if part[j] == _BANG and j and 48 <= part[j - 1] <= 57 and part[j + 1 : j + 2] != b"=":
+        return False
+    return part[j] in bad
+
+
+_BANG = ord("!")
 
 
 def _is_numeric(b: int) -> bool:

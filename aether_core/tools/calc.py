@@ -199,6 +199,8 @@ def _evaluate(expression: str) -> str:
         if reading is None or reading == expression.strip():
             raise plain from None
         tree = parse(reading, limit=_READ_LIMIT)
+        if calc_words.AS_PERCENT.match(text):
+            return format_number(_compute(tree)) + "%"
     return format_number(_compute(tree))
 
 

@@ -112,6 +112,8 @@ def _join(op: str, items: list[str]) -> str:
 
 
 _PCT = r"(?:%|percent|per\s+cent)"
+# a share asked as a percentage ("3/4 as a percent"): its value is shown with a "%"
+AS_PERCENT = re.compile(r"^(.+?)\s+(?:as|in|to|into)\s+(?:a\s+)?(?:percent(?:age)?|per\s+cent|%)$")
 _LIST = rf"{NUM}(?:\s*(?:,\s*and|,|and|&|\+|plus|\s)\s*{NUM})+"
 _ROOTS = {"square": "2", "cube": "3", "cubic": "3"}
 
@@ -120,6 +122,8 @@ _ROOTS = {"square": "2", "cube": "3", "cubic": "3"}
 _RULES: list[tuple[re.Pattern[str], object]] = [
     (re.compile(p), r)
     for p, r in [
+        # a share as a percentage: "3/4 as a percent", "0.35 in percent", "3 out of 4 as a %"
+        (AS_PERCENT.pattern, r"(\1)*100"),
         # aggregates over a list: "the sum of 3, 9 and 14", "average of 2 4 6"
         (rf"(?:the\s+)?(?:sum|total)\s+of\s+({_LIST})", lambda m: _join("+", _list(m[1]))),
         (rf"(?:add(?:\s+up)?|sum(?:\s+up)?|total)\s+({_LIST})", lambda m: _join("+", _list(m[1]))),
@@ -161,6 +165,7 @@ _RULES: list[tuple[re.Pattern[str], object]] = [
         (rf"(?:decrease|reduce|lower)\s+{_N}\s+by\s+{_N}(?!\s*{_PCT})", r"(\1-\2)"),
         (rf"{_N}\s+(?:increased|raised)\s+by\s+{_N}(?!\s*{_PCT})", r"(\1+\2)"),
         (rf"{_N}\s+(?:decreased|reduced|lowered)\s+by\s+{_N}(?!\s*{_PCT})", r"(\1-\2)"),
+        (rf"\b(?:a\s+)?(?:tip|tax)\s+of\s+(?={NUM}\s*{_PCT}\s+(?:of|on|for)\b)", ""),
         (rf"{_N}\s*(?:\+|plus|and|with|add)\s*{_N}\s*{_PCT}", r"(\1*(1+\2/100))"),
         (
             rf"{_N}\s*(?:-|minus|less|without)\s*{_N}\s*{_PCT}(?:\s+off)?",
@@ -168,11 +173,12 @@ _RULES: list[tuple[re.Pattern[str], object]] = [
         ),
         (rf"{_N}\s*{_PCT}\s+off\s+(?:of\s+)?{_N}", r"(\2*(1-\1/100))"),
         (
-            rf"{_N}\s*{_PCT}\s+(?:tip\s+|tax\s+)?(?:of|on|from)\s+",
+            rf"{_N}\s*{_PCT}\s+(?:tip\s+|tax\s+)?(?:of|on|from|for)\s+",
             r"(\1/100)*",
         ),
         (rf"{_N}\s*{_PCT}", r"(\1/100)"),
         # fractions of
+        (rf"{_N}\s+out\s+of\s+{_N}", r"(\1/\2)"),
         (r"\b(?:1\s+|a\s+)?half\s+(?:of\s+)?", "0.5*"),
         (r"\b(?:1\s+|a\s+)?third\s+of\s+", "(1/3)*"),
         (r"\b(?:1\s+|a\s+)?quarter\s+of\s+", "0.25*"),
@@ -256,10 +262,25 @@ def normalize(text: str) -> str:
     return s.strip()
 
 
+# "6!" is six factorial where more arithmetic follows ("4! times 3") or it is the only number:
+# "what's 12 times 3!" ends in an exclamation mark.
+_BANG = re.compile(rf"(?<![\d.])({NUM})\s?!(?!=)")
+
+
+def _factorials(text: str) -> str:
+    numbers = len(re.findall(NUM, words_to_numbers(text.lower())))
+
+    def spelled(m: re.Match[str]) -> str:
+        more = text[m.end() :].strip(" ?!.")
+        return f" factorial of {m[1]} " if more or numbers == 1 else m[0]
+
+    return _BANG.sub(spelled, text)
+
+
 def to_expression(text: str) -> str | None:
     """``text`` as a calc expression, or None where it is not everyday arithmetic this reads.
     The result holds only numbers, operators, parentheses, sqrt/log/exp/abs and pi."""
-    s = normalize(text)
+    s = normalize(_factorials(text))
     for pattern, repl in _RULES:
         s = pattern.sub(repl, s)  # type: ignore[arg-type]
     s = re.sub(r"\bthe\b|\bof\b", " ", s)

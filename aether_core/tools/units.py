@@ -138,8 +138,37 @@ def _finds(text: str, needle: str) -> list[int]:
     return out[::-1]
 
 
+# Where the next part of an amount in two units starts: "5 feet | 10 inches", "1 hour, and | 30
+# minutes". Each part is a plain number and its unit.
+_NEXT_PART = re.compile(r"(?:\s*,)?(?:\s+and)?\s+(?=\d)")
+_PART = re.compile(r"^\d+(?:\.\d+)?$")
+
+
 def _amount(text: str) -> tuple[str, Any] | None:
-    """("5", mile) of "5 miles"; ("1", day) of "a day"; the amount may be an expression."""
+    """("5", mile) of "5 miles"; ("1", day) of "a day"; the amount may be an expression, or a
+    sum of parts in units of one kind ("5 feet 10 inches", in the first part's unit)."""
+    parts = _NEXT_PART.split(text.strip())
+    return (len(parts) > 1 and _parts(parts)) or _single(text)
+
+
+def _parts(parts: list[str]) -> tuple[str, Any] | None:
+    """ "5+10*0.0833…", foot of ["5 feet", "10 inches"]: each part a plain number and a unit
+    that converts into the first one; else None."""
+    read = [_single(p) for p in parts]
+    if any(r is None or not _PART.match(r[0]) for r in read):
+        return None
+    first = read[0][1]  # type: ignore[index]
+    terms = []
+    for amount, source in read:  # type: ignore[misc]
+        try:
+            factor = registry().Quantity(1, source).to(first).magnitude
+        except Exception:  # "5 feet 3 kg": parts that do not add up
+            return None
+        terms.append(amount if source == first else f"{amount}*{float(factor)!r}")
+    return "+".join(terms), first
+
+
+def _single(text: str) -> tuple[str, Any] | None:
     candidates = []  # one of a unit first: "an hour" is not the amount "a n" of "hour"
     whole = re.match(r"^(?:(a|an|one|per|each|every|1)\s+)?([a-z°][a-z° /]*)$", text.strip())
     if whole:

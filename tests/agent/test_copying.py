@@ -249,6 +249,13 @@ def test_spans_start_and_end_at_words_and_never_cross_a_stop() -> None:
     }  # 12 bytes at most
 
 
+def test_a_factorial_sign_stays_in_a_span_that_a_bang_otherwise_stops() -> None:
+    spans = CopyPrior([b"whats 6! and 4!=24 wow! ok"]).spans(b"?!", 96)
+    ends = {t[:e] for t, ends in spans for e in ends}
+    assert b"6!" in ends and b"6! and 4" in ends  # "6!": six factorial
+    assert not any(b"4!" in e or b"wow!" in e for e in ends)  # "!=" and "wow!" stop it
+
+
 def test_a_span_may_end_before_the_punctuation_that_ends_its_text() -> None:
     spans = CopyPrior([b"summary of https://x.de/en/bikes/?"]).spans(b" ", 96)
     ends = {t[:e] for t, ends in spans for e in ends}

@@ -188,6 +188,16 @@ def test_tool_interface() -> None:
         ("328 reduced by 51", "277"),
         ("50 increased by 10", "60"),
         ("what do you get for seven plus sixteen?", "23"),
+        ("5!", "120"),  # a factorial sign, not an exclamation: "5" was the answer
+        ("whats 6!", "720"),
+        ("4! times 3", "72"),
+        ("12 times 3!", "36"),  # a "!" that ends a sum of two numbers ends the sentence
+        ("3/4 as a percentage", "75%"),
+        ("0.35 in percent", "35%"),
+        ("3 out of 4 as a percent", "75%"),
+        ("what is 3 out of 4", "0.75"),
+        ("tip of 18% on 50", "9"),
+        ("18% tip for 50", "9"),
     ],
 )
 def test_everyday_arithmetic(phrase: str, expected: str) -> None:
@@ -219,6 +229,11 @@ def test_everyday_arithmetic(phrase: str, expected: str) -> None:
         ("Seconds in 9 weeks?", "5443200 seconds"),
         ("seconds in an hour", "3600 seconds"),  # "an hour": one hour, not "a n" hours
         ("how many cm in an inch", "2.54 centimeters"),
+        ("5 feet 10 inches in cm", "177.8 centimeters"),  # parts in units of one kind add up
+        ("how many cm is 5 feet 10 inches", "177.8 centimeters"),
+        ("6 ft 2 in to cm", "187.96 centimeters"),
+        ("1 hour and 30 minutes in seconds", "5400 seconds"),
+        ("2.5 * 4 miles in km", "16.0934 kilometers"),  # one amount, not two parts
     ],
 )
 def test_unit_conversions(phrase: str, expected: str) -> None:
@@ -238,6 +253,8 @@ def test_unit_conversions(phrase: str, expected: str) -> None:
         ("the sum of " + ", ".join(["9"] * 70), "expression too long"),
         ("ten divided by zero", "division by zero"),
         ("square root of -4", "undefined result"),
+        ("2.5!", "factorial takes a whole number"),
+        ("5 feet 3 kg in cm", "syntax error"),  # parts that do not add up
     ],
 )
 def test_everyday_refusals(phrase: str, message: str) -> None:
