@@ -21,7 +21,7 @@ from .. import dialogue
 from ..errors import AetherError
 from ..files import MAX_FILE_BYTES
 from ..sampling import SamplingConfig
-from ..segments import File, Image, Message, SegmentError, Text, Thought, ToolCall
+from ..segments import File, Image, Message, SegmentError, Text, Thought, ToolCall, ToolResult
 from ..vocab import Tok
 from .call_grammar import tool_arg_types
 from .constrain import Phase, StepGrammar
@@ -216,6 +216,14 @@ class AetherAgent(TwoRequests):
             if n == 0 and first is not None:
                 msg, grammar = first
                 yield ThoughtDelta(step, msg.thought_text)
+            elif (spoken := self._spoken(turn)) is not None:  # another call, or this answer
+                routed = yield from _no_answer(
+                    self._step(step, turn, stats, [], calls_only=True, without=without)
+                )
+                if routed is None:
+                    yield from self._say(spoken, turn, answer)
+                    return
+                msg, grammar = routed
             else:
                 msg, grammar = yield from self._step(step, turn, stats, answer, without=without)
             if grammar.ended_with == Phase.CALL and (wrong := self._misrouted(msg)):
@@ -417,6 +425,31 @@ class AetherAgent(TwoRequests):
             items.append(Text(bytes(body)))
         return Message("assistant", tuple(items)), grammar
 
+    def _spoken(self, turn: list[Message]) -> str | None:
+        """The answer where the turn's one call went well to a tool that ``speaks``: its output,
+        cut to the answer's size. Else None (the model writes the answer). The model still says
+        whether the step is another call ("the time in Rome and say cheese")."""
+        calls = [c for m in turn if m.role == "assistant" for c in m.of(ToolCall)]
+        results = [r for m in turn if m.role == "tool" for r in m.of(ToolResult)]
+        if len(calls) != 1 or len(results) != 1 or not results[0].ok:
+            return None
+        try:
+            tool = self.tools.get(calls[0].parse()[0])
+        except AetherError:
+            return None
+        if not tool.speaks:
+            return None
+        cut = results[0].output[: self.config.max_answer_bytes]
+        return cut.decode("utf-8", errors="ignore").strip()  # a cut character is left out
+
+    def _say(self, text: str, turn: list[Message], answer: list[str]) -> Iterator[Event]:
+        """The answer ``text`` of a step whose thought the model wrote and that is no call: the
+        agent writes it (``_spoken``)."""
+        shown = self.redactor.redact(text)
+        answer.append(shown)
+        yield AnswerDelta(shown)
+        turn.append(dialogue.answer_step(dialogue.THOUGHT_OK, text))
+
     # ------------------------------------------------------------------ tools
     def _misrouted(self, msg: Message) -> str | None:
         """The tool of ``msg``'s call where that tool makes nothing of it, else None."""
@@ -525,3 +558,15 @@ def _file_from_payload(payload: bytes) -> File:
         return File.from_payload(payload)
     except SegmentError:
         return File("output", "", payload)
+
+
+def _no_answer(events: Iterator[Event]) -> Iterator[Event]:
+    """``events`` without their answer text, returning what the generator returns: a step
+    decoded only as far as whether it is a call, whose answer the agent writes itself."""
+    while True:
+        try:
+            event = next(events)
+        except StopIteration as end:
+            return end.value
+        if not isinstance(event, AnswerDelta):
+            yield event

@@ -32,6 +32,7 @@ class StandIn(Tool):
 
     def __init__(self, real: Tool) -> None:
         self.name, self.description, self.schema = real.name, real.description, real.schema
+        self.speaks = real.speaks
         self._real = real
 
     def reading(self, arg: str, phrase: str) -> str | None:

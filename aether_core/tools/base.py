@@ -61,6 +61,10 @@ class Tool(abc.ABC):
     name: str
     description: str
     schema: dict[str, ArgSpec]
+    # The output is written for the user ("It's 05:31 on Monday in Tokyo, Japan.", echo's text):
+    # a turn whose one call went well answers with it as it stands, as the training data does,
+    # without the model retyping it.
+    speaks: bool = False
 
     @abc.abstractmethod
     def run(self, **args: Any) -> str:

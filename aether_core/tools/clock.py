@@ -304,6 +304,7 @@ class TimeTool(Tool):
 
     name = "time"
     description = "Current date and time, here or in a place (Tokyo, Peru, Asia/Tokyo)."
+    speaks = True  # "It's 05:31 on Monday 7 December 2026 in Tokyo, Japan."
     schema = {
         "timezone": ArgSpec(
             "string",

@@ -11,6 +11,7 @@ class EchoTool(Tool):
     name = "echo"
     description = "Return the given text unchanged."
     schema = {"text": ArgSpec("string", True, "the text to return", max_length=10000)}
+    speaks = True
 
     def run(self, text: str) -> str:  # type: ignore[override]
         return text

@@ -58,6 +58,7 @@ class Bounds:
     soft: tuple[str, ...] = ()  # it may end before these, or with them ("apocalypse now")
     question: frozenset[str] = frozenset()  # it may start at these, whatever precedes them
     asked: re.Pattern[str] | None = None  # nowhere in it: the request itself
+    remark: re.Pattern[str] | None = None  # never how it starts: why the user asks
     _not_last: re.Pattern[str] = field(init=False, repr=False)
     _trail: re.Pattern[str] = field(init=False, repr=False)
 
@@ -79,6 +80,8 @@ class Bounds:
             return False
         if self.asked is not None and self.asked.search(phrase.lower()):
             return False
+        if self.remark is not None and self.remark.match(" ".join(words)):
+            return False
         if after.startswith(".") and not ends_sentence(phrase + after[:2], len(phrase)):
             return False  # "St" of "St. Louis"
         return not any(self._crosses(phrase, m.end()) for m in re.finditer(r"[.,;:] +", phrase))
@@ -95,12 +98,16 @@ class Bounds:
             head = before.rstrip()
             return not head.endswith(".") or ends_sentence(head, len(head) - 1)
         last = _WORD.findall(before.lower()[-40:])
-        return bool(last) and (self._asks(last[-1]) or last[-1] in _JOINING)
+        return bool(last) and (self._asks(last[-2:]) or last[-1] in _JOINING)
 
-    def _asks(self, word: str) -> bool:
-        """``word`` asks for the argument, typed right or one letter off ("abkut": "about")."""
-        return word in self.asking or (
-            len(word) >= 4 and any(_one_off(word, a) for a in self.asking)
+    def _asks(self, last: list[str]) -> bool:
+        """The ``last`` words before a phrase ask for it: a word typed right or one letter off
+        ("abkut": "about"), or two ("search for": "for" alone is also "safe for tourists")."""
+        word = last[-1]
+        return (
+            word in self.asking
+            or " ".join(last) in self.asking
+            or (len(word) >= 4 and any(_one_off(word, a) for a in self.asking))
         )
 
     def _ends(self, after: str) -> bool:
@@ -134,10 +141,17 @@ def _one_off(a: str, b: str) -> bool:
     return a[i + (len(a) == len(b)) :] == b[i + 1 :]
 
 
+# "search for", "info on": a lone "for" or "on" is also "safe for tourists", "a book on cats"
+_LOOKING = _words(
+    "search searching look looking google check up info information results facts anything "
+    "something more news web internet online net"
+)
+
 # A search query: the subject after a search word, or the question the user asks.
 QUERY = Bounds(
-    asking=_words("google googling search searching look lookup find up for about on me"),
-    not_first=_words("google googling search searching web lookup look find up about online"),
+    asking=_words("google googling search searching look lookup find up about me")
+    | frozenset(f"{word} {on}" for word in _LOOKING for on in ("for", "on")),
+    not_first=_words("google googling search searching web lookup look find up about online for"),
     trailing=(
         *_POLITE,
         "online",
@@ -155,6 +169,11 @@ QUERY = Bounds(
         "should would will has have what's whats who's where's how's when's"
     ),
     asked=re.compile(r"\b(?:you|u) (?:google|googling|search|searching|look|lookup|find|check)\b"),
+    remark=re.compile(
+        r"(?:asking for|i need (?:it|this|to know)|need (?:it|this) for|it's for|its for|this is for"
+        r"|just (?:wondering|curious|asking)|no rush|no hurry|thanks in advance|i saw it|for (?:a|my) "
+        r"(?:friend|quiz|class|school|homework|bet))\b"
+    ),
 )
 
 # A place for the clock: after "in", "time", "date" ("time Queen Creek", "Tell me beijing

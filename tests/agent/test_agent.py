@@ -262,6 +262,28 @@ def test_a_call_its_tool_makes_nothing_of_is_decided_again_without_it(tool, args
     assert calls == ["web_search"]  # the call not made is not in the conversation either
 
 
+def test_a_tool_that_speaks_answers_in_its_own_words() -> None:
+    script = [call_step("echo", {"text": "Hi THERE"}), answer("hi there!", dialogue.THOUGHT_OK)]
+    agent = make_agent(script, approve="all")
+    events = list(agent.run("say Hi THERE"))
+    assert "".join(e.text for e in events if isinstance(e, AnswerDelta)) == "Hi THERE"
+    thought = "".join(e.text for e in events if isinstance(e, ThoughtDelta) and e.step == 2)
+    assert thought == dialogue.THOUGHT_OK  # the model still wrote the step's thought
+    assert agent.conversation[-1].items == (Thought(b"Got the result."), Text(b"Hi THERE"))
+    assert events[-1].answer == "Hi THERE" and events[-1].steps == 2
+
+
+def test_after_a_tool_that_speaks_the_model_may_still_call_another() -> None:
+    script = [
+        call_step("echo", {"text": "hi"}),
+        call_step("calc", {"expression": "2+2"}, dialogue.THOUGHT_OK),
+        answer("hi 4", dialogue.THOUGHT_OK),
+    ]
+    events = list(make_agent(script, approve="all").run("say hi and what's 2+2"))
+    assert [e.tool for e in events if isinstance(e, ToolCallRequested)] == ["echo", "calc"]
+    assert events[-1].answer == "hi 4"  # two results: the model's answer covers both
+
+
 def test_bad_image_is_an_error_event(tmp_path) -> None:
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\nnot really")

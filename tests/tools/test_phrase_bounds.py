@@ -35,6 +35,9 @@ def queries(message: str, bounds=QUERY) -> set[str]:
          {"is Hill-Harris a good company to work for"}),
         ("what's the weather in St. Louis today", {"what's the weather in St. Louis today"}),
         ("look red pandas up online", {"red pandas", "red pandas up"}),
+        # a remark on why the user asks is no query, nor is what follows a lone "for"
+        ("is Deoband safe for tourists? asking for a friend", {"is Deoband safe for tourists"}),
+        ("can you look for cheap flights to rome", {"cheap flights to rome"}),
     ],
 )  # fmt: skip
 def test_the_words_around_a_request_are_never_part_of_its_query(message, want) -> None:
