@@ -30,6 +30,15 @@ STATUS_THOUGHTS = (THOUGHT_OK, THOUGHT_ERROR, THOUGHT_DENIED)
 # a step that stores what the user tells: its answer acknowledges the user's words, and the
 # answer's copy prior does not push recalled memories into it (agent/constrain.py)
 THOUGHT_STORE = "A fact to remember."
+# a tool step's thought says what is needed and names the tool ("Arithmetic: use calc."); a step
+# decided again without a tool may not name it (agent/constrain.py, StepGrammar ``dropped``)
+USE = ": use "
+
+
+def tool_thought(need: str, tool: str) -> str:
+    return f"{need}{USE}{tool}."
+
+
 DENIED = "denied by user"  # how a denied call's result begins
 CANCELLED = "cancelled by user"
 

@@ -62,6 +62,9 @@ class AgentConfig:
     max_file_bytes: int = MAX_FILE_BYTES  # user-attached files (bigger: a clear error)
     memory_k: int = 3
     memory_min_score: float = 0.1
+    # a memory scoring under this share of the best one's is about something else: a small model
+    # quoted "my favourite movie is Paddington" (0.24) for "which colour I like best" (0.42)
+    memory_share: float = 0.65
     store_summaries: bool = True
     tool_timeout_s: float | None = None  # None: the sandbox's own limit
     out_dir: Path | None = None
@@ -226,9 +229,13 @@ class AetherAgent(TwoRequests):
                 msg, grammar = routed
             else:
                 msg, grammar = yield from self._step(step, turn, stats, answer, without=without)
-            if grammar.ended_with == Phase.CALL and (wrong := self._misrouted(msg)):
+            if grammar.ended_with == Phase.CALL and (
+                wrong := self._misrouted(msg, turn[0].plain_text)
+            ):
                 without.add(wrong)
                 continue
+            if without and grammar.ended_with == Phase.CALL:
+                msg = _renamed(msg)
             turn.append(msg)
             if grammar.ended_with != Phase.CALL:
                 yield from self._emit_outputs(msg)
@@ -262,6 +269,7 @@ class AetherAgent(TwoRequests):
                 for e, s in self.memory.search(text, k=self.config.memory_k * 2)
                 if s >= self.config.memory_min_score and e.kind == "fact"
             ][: self.config.memory_k]
+            hits = [(e, s) for e, s in hits if s >= self.config.memory_share * hits[0][1]]
             if hits:
                 yield MemoryRecalled(tuple((e.id, e.text, float(s)) for e, s in hits))
             memories = [e.text for e, _ in hits]
@@ -451,11 +459,12 @@ class AetherAgent(TwoRequests):
         turn.append(dialogue.answer_step(dialogue.THOUGHT_OK, text))
 
     # ------------------------------------------------------------------ tools
-    def _misrouted(self, msg: Message) -> str | None:
-        """The tool of ``msg``'s call where that tool makes nothing of it, else None."""
+    def _misrouted(self, msg: Message, request: str) -> str | None:
+        """The tool of ``msg``'s call where that tool makes nothing of it for ``request`` (the
+        user's words), else None."""
         try:
             name, args = msg.of(ToolCall)[-1].parse()
-            return None if self.tools.get(name).understands(args) else name
+            return None if self.tools.get(name).understands(args, request) else name
         except AetherError:  # a malformed call or an unknown tool: _call_tool reports it
             return None
 
@@ -570,3 +579,19 @@ def _no_answer(events: Iterator[Event]) -> Iterator[Event]:
             return end.value
         if not isinstance(event, AnswerDelta):
             yield event
+
+
+def _renamed(step: Message) -> Message:
+    """A tool step decided again, its thought naming the tool it calls: the model, set on the
+    tool it may no longer call, still thinks "Time in Porto: use time." before a search, and
+    the answer would follow that thought ("It's 1. …")."""
+    thought = step.thought_text
+    if dialogue.USE not in thought:
+        return step
+    need = thought.rsplit(dialogue.USE, 1)[0]
+    tool = step.of(ToolCall)[-1].parse()[0]
+    items = tuple(
+        Thought(dialogue.tool_thought(need, tool).encode()) if isinstance(i, Thought) else i
+        for i in step.items
+    )
+    return Message(step.role, items)

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from ..data.skills import SkillSample
-from ..dialogue import THOUGHT_OK
+from ..dialogue import THOUGHT_OK, tool_thought
 from .human_spec import CALL_SKILLS, MOMENT, words
 
 
@@ -105,9 +105,9 @@ def tool_call(obj: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     raise ValueError(f"{skill} lines call no tool")
 
 
-_THOUGHTS = {"calc": "Arithmetic: use calc.", "time": "The time: use time.",
-             "web_search": "Look it up: use web_search.", "browse_page": "Read the page: use browse_page.",
-             "echo": "Repeat it: use echo."}  # fmt: skip
+_THOUGHTS = {tool: tool_thought(need, tool) for tool, need in (
+    ("calc", "Arithmetic"), ("time", "The time"), ("web_search", "Look it up"),
+    ("browse_page", "Read the page"), ("echo", "Repeat it"))}  # fmt: skip
 
 
 def prompt_sample(obj: dict[str, Any], rng: random.Random) -> SkillSample:

@@ -38,8 +38,8 @@ class StandIn(Tool):
     def reading(self, arg: str, phrase: str) -> str | None:
         return self._real.reading(arg, phrase)
 
-    def understands(self, args: Mapping[str, Any]) -> bool:
-        return self._real.understands(args)
+    def understands(self, args: Mapping[str, Any], request: str = "") -> bool:
+        return self._real.understands(args, request)
 
 
 class ReplayTool(StandIn):

@@ -79,11 +79,12 @@ class Tool(abc.ABC):
         Runs in the agent's process while it decodes: it must be quick and bounded."""
         return None
 
-    def understands(self, args: Mapping[str, Any]) -> bool:
-        """Whether the tool can make anything of a call with ``args`` at all, its outcome aside.
-        A call it cannot (calc given "2018 world cup" for "who won the 2018 world cup?") means
-        the model chose the wrong tool: the agent decides the step again without this one.
-        Quick and bounded, like ``reading``; by default every call is understood."""
+    def understands(self, args: Mapping[str, Any], request: str = "") -> bool:
+        """Whether the tool can make anything of a call with ``args`` at all, its outcome aside,
+        for ``request`` (the user's words it answers). A call it cannot (calc given "2018 world
+        cup" for "who won the 2018 world cup?") means the model chose the wrong tool: the agent
+        decides the step again without this one. Quick and bounded, like ``reading``; by
+        default every call is understood."""
         return True
 
     def validate_args(self, args: Mapping[str, Any] | None) -> dict[str, Any]:

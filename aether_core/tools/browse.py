@@ -61,7 +61,7 @@ class BrowsePageTool(Tool):
         self.policy = policy or NetPolicy()
         self.max_chars = max_chars
 
-    def understands(self, args: Mapping[str, Any]) -> bool:
+    def understands(self, args: Mapping[str, Any], request: str = "") -> bool:
         """A page's address: a URL with its scheme or a bare domain ("2018" of "who won the 2018
         world cup?" is none)."""
         url = args.get("url")

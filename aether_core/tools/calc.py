@@ -109,7 +109,7 @@ class CalcTool(Tool):
     def reading(self, arg: str, phrase: str) -> str | None:
         return computes(phrase) if arg == "expression" else None
 
-    def understands(self, args: Mapping[str, Any]) -> bool:
+    def understands(self, args: Mapping[str, Any], request: str = "") -> bool:
         expression = args.get("expression")  # a bad argument is validate_args' to report
         return not isinstance(expression, str) or is_math(expression)
 

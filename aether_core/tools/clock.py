@@ -299,6 +299,16 @@ def _offset(moment: datetime) -> str:
 _OFFSET_ZONE = re.compile(r"(?i)^(?:utc|gmt|etc/)")  # zones with digits: "UTC+5", "Etc/GMT-3"
 
 
+# A time the clock does not tell: when to go, how long, when a place opens, the gap between two
+# zones (a search finds those; the clock says what time it is now).
+NOT_NOW = re.compile(
+    r"\b(?:best|good|right|ideal|worst|cheapest|busiest|quietest) (?:time|season|month) (?:to|for)\b"
+    r"|\btime differences?\b|\bwhat time (?:does|did|will|should|do (?:the|they|shops|stores))\b"
+    r"|\bhow (?:much|long)\b|\b(?:opening|closing|cooking|travel|flight|driving) times?\b",
+    re.IGNORECASE,
+)
+
+
 class TimeTool(Tool):
     """Report the current time; ``now`` is injectable so tests use a fixed clock."""
 
@@ -330,11 +340,14 @@ class TimeTool(Tool):
         except TimeZoneError:
             return None
 
-    def understands(self, args: Mapping[str, Any]) -> bool:
+    def understands(self, args: Mapping[str, Any], request: str = "") -> bool:
         """The local time, or a place the gazetteer knows, where a number is in no name but a
         zone's ("Etc/GMT+5"): "london in 1900" of "what was the population of london in 1900?"
         or "99 red balloons" is no place, and a name it does not know is no request for the
-        clock ("what time is it in Xyzzyville?" is one for a search)."""
+        clock ("what time is it in Xyzzyville?" is one for a search). Nor is a ``request`` for
+        a time that is not now's (``NOT_NOW``: "the best time to visit Porto")."""
+        if NOT_NOW.search(request):
+            return False
         zone = args.get("timezone")
         if not zone or not isinstance(zone, str):
             return True  # the local time, or a bad argument for validate_args to report

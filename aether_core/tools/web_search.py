@@ -55,7 +55,7 @@ class WebSearchTool(Tool):
     def __init__(self, backend: SearchBackend | None = None, timeout_s: float = 10.0) -> None:
         self.backend = backend or ddgs_backend(timeout_s)
 
-    def understands(self, args: Mapping[str, Any]) -> bool:
+    def understands(self, args: Mapping[str, Any], request: str = "") -> bool:
         """Anything but arithmetic, which calc answers exactly: "what's 328 reduced by 51" is no
         search."""
         query = args.get("query")

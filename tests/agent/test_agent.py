@@ -254,12 +254,26 @@ def test_a_call_the_tool_cannot_carry_out_is_an_error_result() -> None:
 )
 def test_a_call_its_tool_makes_nothing_of_is_decided_again_without_it(tool, args) -> None:
     script = [call_step(tool, args), call_step("web_search", {"query": "who won"}), answer("ok")]
-    agent = make_agent(script)
+    offline = default_registry(search_backend=lambda q, n: [{"title": q, "href": "", "body": ""}])
+    agent = make_agent(script, tools=offline)
     events = list(agent.run("who won the 2018 world cup?"))
     assert [e.tool for e in events if isinstance(e, ToolCallRequested)] == ["web_search"]
     assert [e.step for e in events if isinstance(e, StepStarted)] == [1, 2, 3]
     calls = [m.of(ToolCall)[-1].parse()[0] for m in agent.conversation if m.of(ToolCall)]
     assert calls == ["web_search"]  # the call not made is not in the conversation either
+
+
+def test_a_step_decided_again_names_the_tool_it_calls_in_its_thought() -> None:
+    script = [
+        call_step("time", {"timezone": "Porto"}, "Time in Porto: use time."),
+        call_step("web_search", {"query": "best time to visit Porto"}, "Time in Porto: use time."),
+        answer("ok", dialogue.THOUGHT_OK),
+    ]
+    offline = default_registry(search_backend=lambda q, n: [{"title": q, "href": "", "body": ""}])
+    agent = make_agent(script, approve="all", tools=offline)
+    list(agent.run("what's the best time to visit Porto?"))
+    steps = [m for m in agent.conversation if m.role == "assistant" and m.of(ToolCall)]
+    assert [m.thought_text for m in steps] == ["Time in Porto: use web_search."]
 
 
 def test_a_tool_that_speaks_answers_in_its_own_words() -> None:

@@ -138,3 +138,19 @@ def test_time_understands_the_local_time_or_a_place_it_knows() -> None:
     assert not tool.understands({"timezone": "2020"})  # "… population of tokyo in 2020?"
     assert not tool.understands({"timezone": "99 red balloons"})
     assert not tool.understands({"timezone": "london in 1900"})
+
+
+@pytest.mark.parametrize(
+    ("request_", "now"),
+    [
+        ("what time is it in tokyo?", True),
+        ("time in paris pls", True),
+        ("what day is it", True),
+        ("what's the best time to visit Porto?", False),
+        ("time difference between london and tokyo", False),
+        ("what time does the louvre open", False),
+        ("how long does it take to boil an egg", False),
+    ],
+)
+def test_time_understands_only_a_request_for_the_time_now(request_: str, now: bool) -> None:
+    assert TimeTool().understands({"timezone": "Porto"}, request_) is now

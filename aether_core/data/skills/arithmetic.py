@@ -10,13 +10,14 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from ...dialogue import THOUGHT_ERROR, THOUGHT_OK
+from ...dialogue import THOUGHT_ERROR, THOUGHT_OK, tool_thought
 from ...tools.calc import format_number
 from ..calc_phrases import calc_phrase
 from ..phrasing import held_out, is_command, norm_split, realize, value_split
 from .base import ERROR_RATE, Skill, SkillSample, maybe_denied, templates
 
 _T = templates("arithmetic")
+ARITHMETIC = tool_thought("Arithmetic", "calc")
 ARITH_QUESTIONS: tuple[str, ...] = _T["questions"]
 ARITH_COMMANDS: tuple[str, ...] = _T["commands"]
 # (template, operator): the numbers fill {a} and {b}; the call keeps the order of the formula
@@ -166,7 +167,7 @@ def _phrase_sample(rng: random.Random, split: str) -> SkillSample:
                              f"The answer is {result}.", f"It's {result}."))  # fmt: skip
     return SkillSample("arithmetic", split, prompt, kind, f"{kind}: {template}", "calc",
                        {"expression": phrase.expression}, (result,), tool_output=result,
-                       thought="Arithmetic: use calc.", answer_thought=THOUGHT_OK, answer=answer,
+                       thought=ARITHMETIC, answer_thought=THOUGHT_OK, answer=answer,
                        extra={"result": result, "phrase": kind})  # fmt: skip
 
 
@@ -208,7 +209,7 @@ def arithmetic(rng: random.Random, split: str) -> SkillSample:
     canon = _canon(node)
     result = calc_result(node)
     args = {"expression": canon}
-    thought = "Arithmetic: use calc."
+    thought = ARITHMETIC
     if result is None:
         return SkillSample(
             "arithmetic",

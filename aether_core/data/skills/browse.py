@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 
-from ...dialogue import THOUGHT_ERROR, THOUGHT_OK
+from ...dialogue import THOUGHT_ERROR, THOUGHT_OK, tool_thought
 from .. import corpora
 from .. import lexicon as lx
 from ..phrasing import held_out, norm_split, realize
@@ -62,7 +62,7 @@ def browse(rng: random.Random, split: str) -> SkillSample:
     template, imperative = rng.choice(held_out(BROWSE_TEMPLATES, split))
     prompt = realize(template, {"url": url}, rng, split, verbatim=("url",), imperative=imperative)
     args = {"url": url}
-    thought = "Read the page: use browse_page."
+    thought = tool_thought("Read the page", "browse_page")
     host = url.split("://")[-1].split("/")[0]
     if rng.random() < ERROR_RATE:
         why = rng.choice(

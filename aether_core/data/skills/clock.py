@@ -9,7 +9,7 @@ import random
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ...dialogue import THOUGHT_ERROR, THOUGHT_OK
+from ...dialogue import THOUGHT_ERROR, THOUGHT_OK, tool_thought
 from ...tools.clock import TimeZoneError, describe, find_zone, say_time
 from .. import corpora
 from .. import lexicon as lx
@@ -70,7 +70,7 @@ def time_question(rng: random.Random, split: str) -> SkillSample:
         args: dict[str, str] = {}
         zone = rng.choice(_ZONE_CHOICES)
         moment = datetime.fromtimestamp(moment_ts, ZoneInfo(zone))
-        thought = f"Current {what.lower()}: use time."
+        thought = tool_thought(f"Current {what.lower()}", "time")
     else:
         template = rng.choice(held_out(TIME_PLACE[kind], split))
         if where == "city":
@@ -92,7 +92,7 @@ def time_question(rng: random.Random, split: str) -> SkillSample:
             prompt = realize(template, {"place": typed}, rng, split, verbatim=("place",))
         args = {"timezone": typed}
         moment = datetime.fromtimestamp(moment_ts, ZoneInfo(zone))
-        thought = f"{what} in {typed}: use time."
+        thought = tool_thought(f"{what} in {typed}", "time")
     if error:
         try:
             find_zone(typed)

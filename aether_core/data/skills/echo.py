@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from ...dialogue import THOUGHT_OK
+from ...dialogue import THOUGHT_OK, tool_thought
 from .. import lexicon as lx
 from ..phrasing import held_out, is_command, norm_split, realize
 from .base import Skill, SkillSample, maybe_denied, templates
@@ -71,7 +71,7 @@ def echo(rng: random.Random, split: str) -> SkillSample:
         {"text": text},
         (text,),
         tool_output=text,
-        thought="Repeat it: use echo.",
+        thought=tool_thought("Repeat it", "echo"),
         answer_thought=THOUGHT_OK,
         answer=text,
     )

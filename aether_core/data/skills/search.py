@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from ...dialogue import THOUGHT_ERROR, THOUGHT_OK
+from ...dialogue import THOUGHT_ERROR, THOUGHT_OK, tool_thought
 from ...tools.web_search import format_results
 from .. import lexicon as lx
 from ..phrasing import held_out, norm_split, realize, vary_case
@@ -109,7 +109,7 @@ def search(rng: random.Random, split: str) -> SkillSample:
                          imperative=imperative)  # fmt: skip
         variant = "ok"
     args = {"query": subject}
-    thought = "Look it up: use web_search."
+    thought = tool_thought("Look it up", "web_search")
     if rng.random() < ERROR_RATE:
         why = rng.choice(("TimeoutException: timed out", "RatelimitException: 202 Ratelimit",
                           "ConnectError: network is unreachable"))  # fmt: skip
