@@ -168,8 +168,8 @@ def _answered(sample: SkillSample, want: dict[str, Any], answer: str, calls: lis
         return right and any(
             norm(r["title"]) in norm(answer) or r["href"] in answer for r in results
         )
-    if tool == "echo":
-        return want["args"].get("text", "") in answer
+    if tool == "echo":  # the text, not more: "after me please — the fox" for "the fox" is wrong
+        return right and want["args"].get("text", "") in answer
     if tool == "browse_page":
         first = want.get("want") or (sample.expected_answer_contains or ("",))[0]
         return right and norm(first) in norm(answer)

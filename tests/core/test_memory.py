@@ -403,3 +403,30 @@ def test_extract_fact_understands_every_way_the_training_data_states_a_fact() ->
     for fact in ("my sister lives in Lyon", "I drive an old Volvo", "my cat is called Miso"):
         for template in STORE_TEMPLATES:
             assert extract_fact(template.format(fact=fact)) == fact, template
+
+
+def test_the_agent_recalls_only_memories_near_the_best_ones_score() -> None:
+    from aether_core.agent.agent import AetherAgent
+    from aether_core.agent.approval import ApprovalPolicy
+    from aether_core.agent.events import MemoryRecalled
+    from aether_core.agent.policy import ScriptedPolicy
+    from aether_core.segments import Text, Thought
+    from aether_core.tools import default_registry
+
+    mem = VectorMemory()
+    for f in ("my favourite colour is mint green", "my favourite movie is Paddington"):
+        mem.add(f)
+    question = "Any idea which colour I like best?"
+    scores = dict((e.text, s) for e, s in mem.search(question, k=3))
+    assert len(scores) == 2  # both are found, the movie well below the colour
+    agent = AetherAgent(
+        ScriptedPolicy([[Thought(b"Answer from memory."), Text(b"Mint green.")]]),
+        default_registry(),
+        approval=ApprovalPolicy.from_spec("all"),
+        memory=mem,
+        config=AgentConfig(split_requests=False),
+    )
+    (recalled,) = [e for e in agent.run(question) if isinstance(e, MemoryRecalled)]
+    assert [text for _, text, _ in recalled.entries] == ["my favourite colour is mint green"]
+    share = scores["my favourite movie is Paddington"] / scores["my favourite colour is mint green"]
+    assert share < AgentConfig.memory_share

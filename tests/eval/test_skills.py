@@ -163,6 +163,14 @@ def test_a_good_page_answered_as_a_failure_is_wrong_whatever_it_quotes() -> None
     assert not score(s, said_failed)["browse"]
 
 
+def test_an_echo_that_repeats_more_than_the_text_is_wrong() -> None:
+    [s] = eval_samples("echo", 1, 0)
+    text = s.expected_args["text"]
+    assert score(s, Transcript(calls=[("echo", {"text": text})], answer=text))["echo"]
+    more = "after me please: " + text  # the answer holds the text, and the words before it
+    assert not score(s, Transcript(calls=[("echo", {"text": more})], answer=more))["echo"]
+
+
 def test_numbers_stand_alone_in_the_answer() -> None:
     assert has_number("It's 12.", "12") and has_number("that makes 1,250 in all", "1250")
     assert not has_number("128 apples", "12") and not has_number("1.12", "12")
