@@ -31,7 +31,7 @@ STATUS_THOUGHTS = (THOUGHT_OK, THOUGHT_ERROR, THOUGHT_DENIED)
 # answer's copy prior does not push recalled memories into it (agent/constrain.py)
 THOUGHT_STORE = "A fact to remember."
 # a tool step's thought says what is needed and names the tool ("Arithmetic: use calc."); a step
-# decided again without a tool may not name it (agent/constrain.py, StepGrammar ``dropped``)
+# decided again without a tool names the one it calls instead (agent/agent.py, ``_renamed``)
 USE = ": use "
 
 

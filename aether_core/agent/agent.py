@@ -588,8 +588,11 @@ def _renamed(step: Message) -> Message:
     thought = step.thought_text
     if dialogue.USE not in thought:
         return step
+    try:
+        tool = step.of(ToolCall)[-1].parse()[0]
+    except SegmentError:  # a malformed call: _call_tool reports it
+        return step
     need = thought.rsplit(dialogue.USE, 1)[0]
-    tool = step.of(ToolCall)[-1].parse()[0]
     items = tuple(
         Thought(dialogue.tool_thought(need, tool).encode()) if isinstance(i, Thought) else i
         for i in step.items

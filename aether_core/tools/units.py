@@ -161,10 +161,10 @@ def _parts(parts: list[str]) -> tuple[str, Any] | None:
     terms = []
     for amount, source in read:  # type: ignore[misc]
         try:
-            factor = registry().Quantity(1, source).to(first).magnitude
-        except Exception:  # "5 feet 3 kg": parts that do not add up
+            factor, _ = convert(1, source, first)
+        except UnitError:  # "5 feet 3 kg": parts that do not add up
             return None
-        terms.append(amount if source == first else f"{amount}*{float(factor)!r}")
+        terms.append(amount if source == first else f"{amount}*{factor!r}")
     return "+".join(terms), first
 
 
