@@ -45,6 +45,8 @@ class ArgType:
     reads: Callable[[bytes], str | None] | None = field(default=None, compare=False)
     # which picked spans can be the value (ArgSpec.fits): fits(before, span, after)
     fits: Callable[[str, str, str], bool] | None = field(default=None, compare=False)
+    # where in the user's words a value may begin (ArgSpec.begins)
+    begins: Callable[[str], tuple[int, ...]] | None = field(default=None, compare=False)
 
 
 def _utf8_lead(b: int) -> tuple[int, range]:
@@ -280,6 +282,7 @@ def tool_arg_types(registry: Any) -> dict[str, dict[str, ArgType]]:
                 bool(getattr(spec, "pick_span", False)),
                 _reader(tool, name) if getattr(spec, "reads", False) else None,
                 getattr(spec, "fits", None),
+                getattr(spec, "begins", None),
             )
             for name, spec in tool.schema.items()
         }

@@ -406,7 +406,7 @@ class StepGrammar:
             return prior.mix_digits(logits, value)
         if arg.copy_phrase and prior.word_ends(value):  # go on or stop: the model decides
             return logits
-        logits = prior.mix_span(logits, value, stop, end)
+        logits = prior.mix_span(logits, value, stop, end, arg.begins)
         return prior.mix(logits, value, stop, end) if value else logits
 
     def choice_logprobs(

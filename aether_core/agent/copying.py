@@ -26,6 +26,7 @@ MAX_WEIGHT = 0.95  # the model always keeps a say
 DIGIT_EVIDENCE = 3  # a value that starts a number/word of the sources: 3 matched bytes each
 PAUSE_EVIDENCE = 4  # at a pause in the sources, stop or go on: a match counts as this at most
 OFF_WORD = -3.0  # log-weight of a first byte that starts no word of the sources (~1/20)
+OFF_BEGIN = -30.0  # ... that begins the value nowhere the tool says it may (ArgSpec.begins)
 _PUNCT, _SPACE = frozenset(b".,;:!?)"), frozenset(b" \t\r\n")  # sentence punctuation after a value
 _QUOTES = frozenset(b"'\"`")  # marks that open a quoted value ("say 'hello world' back")
 
@@ -51,6 +52,7 @@ class CopyPrior:
         self.first = first  # per source, follow only the first place the tail occurs
         self.words = words  # a tail starts at a word, where it is written and in the sources
         self.pauses = pauses  # where the sources' text pauses, the model says whether to go on
+        self._begun: dict[Callable[[str], tuple[int, ...]], frozenset[int]] = {}
 
     def candidates(self, prefix: bytes, stop: bytes = b"") -> tuple[set[int], int]:
         """(next bytes or END, match length k) for the longest tail of ``prefix`` in the sources.
@@ -138,27 +140,58 @@ class CopyPrior:
         return torch.log(p.clamp_min(1e-30)).to(logits.dtype)
 
     def mix_span(
-        self, logits: torch.Tensor, value: bytes, stop: bytes = b"", end_token: int | None = None
+        self,
+        logits: torch.Tensor,
+        value: bytes,
+        stop: bytes = b"",
+        end_token: int | None = None,
+        begins: Callable[[str], tuple[int, ...]] | None = None,
     ) -> torch.Tensor:
         """A quoted argument is a span of the sources that starts at a word. Before its first
         byte, keep the model to bytes that start a word there (a soft mask: a small model drops a
         word's first letter otherwise); after, where the value so far starts a word of the
-        sources (any case), move probability onto what follows it there."""
+        sources (any case), move probability onto what follows it there. Where the tool says
+        where the value ``begins`` (echo's text, after "repeat after me please —"), it begins
+        only there: the model alone starts it at the words of the request."""
         if not self.source or self.rate <= 0:
             return logits
+        begun = self.begun(begins) if begins is not None else frozenset()
         if not value:
-            starts = {self.source[i] for i in range(len(self.source)) if self._word_at(i)}
-            starts |= {ord(chr(b).swapcase()) for b in starts if b < 128}
-            starts |= {end_token} if end_token is not None else set()  # "" (e.g. local time)
-            mask = torch.full_like(logits, OFF_WORD)
+            if begun:  # as the user wrote it: echo's text is theirs to the letter
+                starts, off = {self.source[i] for i in begun}, OFF_BEGIN
+            else:
+                starts = {self.source[i] for i in range(len(self.source)) if self._word_at(i)}
+                starts |= {ord(chr(b).swapcase()) for b in starts if b < 128}
+                starts |= {end_token} if end_token is not None else set()  # "" (e.g. local time)
+                off = OFF_WORD
+            mask = torch.full_like(logits, off)
             mask[list(starts - {0})] = 0.0
             return logits + mask
         lower = value.lower()
+        evidence = DIGIT_EVIDENCE * len(value)
+        ends = list(self._anchored(self.source, value, begun.__contains__)) if begun else []
+        if ends:  # on the text where the tool says it begins: copied as it stands
+            evidence = max(evidence, MAX_MATCH)
         nxt = {
             self._after(end, stop, self._opened(end, lower))
-            for end in self._anchored(self.lower, lower, self._word_at)
+            for end in ends or self._anchored(self.lower, lower, self._word_at)
         }
-        return self._mix(logits, nxt, DIGIT_EVIDENCE * len(value), end_token)
+        return self._mix(logits, nxt, evidence, end_token)
+
+    def begun(self, begins: Callable[[str], tuple[int, ...]]) -> frozenset[int]:
+        """The offsets of the sources where ``begins`` (``ArgSpec.begins``) says a value may
+        begin, each source read as a message of its own."""
+        if (found := self._begun.get(begins)) is None:
+            out: set[int] = set()
+            at = 0
+            for part in self.source.split(b"\x00"):
+                text = part.decode(errors="surrogateescape")  # offsets map back byte for byte
+                out.update(
+                    at + len(text[:i].encode(errors="surrogateescape")) for i in begins(text)
+                )
+                at += len(part) + 1
+            found = self._begun[begins] = frozenset(i for i in out if i < len(self.source))
+        return found
 
     def word_ends(self, value: bytes) -> bool:
         """``value`` (a span started at a word of the sources) ends a word there: "capital of

@@ -47,6 +47,8 @@ class ArgSpec:
     reads: bool = False  # the tool reads the user's own phrase for it (``Tool.reading``)
     # which picked spans can be the value: fits(before, span, after) in the user's words
     fits: Callable[[str, str, str], bool] | None = field(default=None, compare=False)
+    # where in the user's words a quoted value may begin (character offsets; none: anywhere)
+    begins: Callable[[str], tuple[int, ...]] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.type not in ARG_TYPES:

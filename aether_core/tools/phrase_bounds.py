@@ -34,6 +34,8 @@ _JOINING = frozenset("and then also but so or".split())  # a new request or clau
 _OPENED = re.compile(r"(?:[.,;:!?(]|(?:^|\s)[-'\"])\s*$")
 _CLOSED = re.compile(r"\s*(?:$|[.,;:!?)]|[-'\"](?:\s|$))")
 _WORD = re.compile(r"[\w']+")
+_HALF_BETWEEN = re.compile(r"\bbetween\b(?!.*\band\b)", re.I)  # "between" awaiting its "and"
+_AND = re.compile(r"\s*and\b", re.I)
 _PRONOUNS = frozenset("it this that them up".split())  # "look it up": no subject of its own
 _POLITE = ("please", "pls", "plz", "thanks", "thank you", "thx", "ty", "tia", "cheers", "asap")
 _TO_YOU = frozenset("please pls plz kindly ok okay hey hi tell show me you u".split())
@@ -84,6 +86,8 @@ class Bounds:
             return False
         if after.startswith(".") and not ends_sentence(phrase + after[:2], len(phrase)):
             return False  # "St" of "St. Louis"
+        if _HALF_BETWEEN.search(phrase) and _AND.match(after):
+            return False  # "between Korogwe" of "between Korogwe and Kanzaki"
         return not any(self._crosses(phrase, m.end()) for m in re.finditer(r"[.,;:] +", phrase))
 
     def _addressed(self, words: list[str]) -> bool:
@@ -204,3 +208,75 @@ PLACE = Bounds(
         "rn",
     ),  # fmt: skip
 )
+
+
+# Where echoed text begins: right after the request to repeat it and the words that qualify
+# the request ("repeat after me please — X", "can you say this back word for word? X"). A
+# pronoun qualifies the request only before a separator or another such word ("say it back: X";
+# in "say it is raining" it is the text).
+_ECHO_VERBS = (
+    "repeat repeating say saying echo echoing parrot parroting type typing copy copying mirror "
+    "mirroring write recite"
+)
+_ECHO_WORDS = (
+    "after me",
+    "back to me",
+    "back",
+    "to me",
+    "for me",
+    "exactly what i (?:type|typed|write|wrote|say|said)",
+    "what i (?:type|typed|write|wrote|say|said)",
+    "exactly",
+    "precisely",
+    "word for word",
+    "verbatim",
+    "again",
+    "aloud",
+    "out loud",
+    "just",
+    "and nothing else",
+    "nothing else",
+    "caps and all",
+    "(?:the )?following(?: (?:sentence|phrase|text|words?|line))?",
+    "(?:the|this|these|my|that) (?:sentence|phrase|text|words?(?! for)|line|message)",
+    *_POLITE,
+)
+_ECHO_PRONOUNS = "this|that|it|these"
+_ECHO_PAST = 3  # words after an unmarked request's qualifiers where its text may begin
+_ECHO_SEP = r"(?:[:?!.,;]|\s[-—–]+)"  # "repeat this - X", never the hyphen of "ABC-123"
+_ECHO_STEP = rf"(?:\s*,?\s+(?:{'|'.join(_ECHO_WORDS)})\b)"
+_ECHO_REQUEST = re.compile(
+    rf"\b(?:{'|'.join(_ECHO_VERBS.split())})\b(?P<words>"
+    rf"(?:{_ECHO_STEP}|\s+(?:{_ECHO_PRONOUNS})\b(?={_ECHO_STEP}|\s*{_ECHO_SEP}))*)"
+    rf"(?P<sep>\s*{_ECHO_SEP}+)?\s*(?P<quote>[\"'“‘])?\s*",
+    re.I,
+)
+# ... with a few words that qualify nothing we know of before a colon, dash or quote mark: a
+# typo ("repeat word fro word: X", "say bac 'X'") or a qualifier of the user's own
+_ECHO_LOOSE = re.compile(
+    rf"\b(?:{'|'.join(_ECHO_VERBS.split())})\b(?:\s+[^\s:\"'“‘—–-]+){{1,5}}?"
+    r"(?:\s*:|\s[-—–]+|\s[\"'“‘])\s*(?=[^\W_]|[\"'“‘])",  # not ":)", "-_-", "Let's"
+    re.I,
+)
+
+
+def echoed(message: str) -> tuple[int, ...]:
+    """Where the text to echo may begin in ``message`` (character offsets; none where no
+    request to repeat it is followed by text). The first request set off by a separator or
+    quote mark wins, and the text begins after it ("be a parrot and say: X"; in "repeat after
+    me: I say no" the text's "say" is no request); then one set off after words we do not know
+    ("repeat word fro word: X"). Without one, the first request's qualifying words may already
+    be the text ("echo back in five minutes"): it begins at any word after the verb up to the
+    third after the first that qualifies nothing (which may be a typo'd one: "repeat baack
+    X")."""
+    found = [m for m in _ECHO_REQUEST.finditer(message) if m.end() < len(message)]
+    marked = [m for m in found if m["sep"] or m["quote"]]
+    marked += [m for m in _ECHO_LOOSE.finditer(message) if m.end() < len(message)]
+    if marked:
+        return (marked[0].end(),)
+    if not found:
+        return ()
+    request = found[0]
+    words = [w.start() for w in _WORD.finditer(message, request.start("words"))]
+    past = [i for i in words if i >= request.end()][:_ECHO_PAST]
+    return (*(i for i in words if i < request.end()), *past)

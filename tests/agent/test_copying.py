@@ -11,6 +11,7 @@ from aether_core.agent.constrain import StepGrammar
 from aether_core.agent.copying import END, MAX_WEIGHT, PAUSE_EVIDENCE, CopyPrior, copy_sources
 from aether_core.segments import Memory, Message, Text
 from aether_core.tools import default_registry
+from aether_core.tools.phrase_bounds import echoed
 from aether_core.vocab import VOCAB_SIZE, Tok
 
 
@@ -210,6 +211,20 @@ def test_quoted_args_start_at_a_word_and_follow_it() -> None:
     assert int(end.argmax()) == ord('"')  # the span ends with its source
     mid = prior.mix_span(torch.zeros(VOCAB_SIZE), b"ew")  # "ew" starts no word: no push
     assert torch.equal(mid, torch.zeros(VOCAB_SIZE))
+
+
+def test_a_value_begins_only_where_its_tool_says() -> None:
+    prior = CopyPrior(["repeat after me please — The quick brown fox".encode()])
+    logits = torch.zeros(VOCAB_SIZE)
+    logits[ord("a")] = 10.0  # the model starts at the request's words: "after me please — …"
+    first = prior.mix_span(logits, b"", end_token=ord('"'), begins=echoed)
+    assert int(first.argmax()) == ord("T")  # as written: not "t", not an empty value
+    assert first[ord("t")] < -20 and first[ord('"')] < -20
+    logits = torch.zeros(VOCAB_SIZE)
+    logits[ord("h")] = 1.0
+    assert int(prior.mix_span(logits, b"T", begins=echoed).argmax()) == ord("h")
+    unbound = prior.mix_span(torch.zeros(VOCAB_SIZE), b"", begins=lambda _: ())
+    assert unbound[ord("a")] == 0.0 and unbound[ord("t")] == 0.0  # none said: any word
 
 
 def test_a_phrase_arg_leaves_its_end_to_the_model() -> None:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from aether_core.tools.phrase_bounds import PLACE, QUERY
+from aether_core.tools.phrase_bounds import PLACE, QUERY, echoed
 
 
 def queries(message: str, bounds=QUERY) -> set[str]:
@@ -68,6 +68,9 @@ def test_a_query_may_end_before_a_joining_word_or_at_its_own_end() -> None:
     got = queries("search the news for Apple and tell me the time")
     assert {"the news for Apple", "Apple"} <= got
     assert "apocalypse now" in queries("search apocalypse now")  # a trailing word may be its own
+    got = queries("google the time difference between Korogwe and Kanzaki please")
+    assert "the time difference between Korogwe and Kanzaki" in got
+    assert not any(q.endswith("Korogwe") for q in got)  # "between" awaits its "and"
 
 
 def test_a_colon_ends_a_clause_unless_a_number_names_what_follows() -> None:
@@ -91,3 +94,34 @@ def test_a_colon_ends_a_clause_unless_a_number_names_what_follows() -> None:
 )
 def test_a_place_for_the_clock_leaves_out_the_question_around_it(message, want) -> None:
     assert queries(message, PLACE) == want
+
+
+@pytest.mark.parametrize(
+    ("message", "text"),
+    [
+        ("repeat after me please — the quick brown fox", "the quick brown fox"),
+        ("can you just repeat this exactly - I love Mondays!!", "I love Mondays!!"),
+        ("could you say it back word for word? Meet at 3pm.", "Meet at 3pm."),
+        ("type exactly this back to me, caps and all: zebra CROSSING", "zebra CROSSING"),
+        ("be a parrot and say: hi there", "hi there"),  # the request set off by a colon
+        ("repeat after me: I say no", "I say no"),  # the text's own "say" is no request
+        ("say 'hello world' back to me", "hello world' back to me"),  # the quote ends it
+        ("mic check, echo back: ABC-123", "ABC-123"),  # a hyphen inside a word separates none
+    ],
+)
+def test_echoed_text_begins_after_the_request_and_its_qualifying_words(message, text) -> None:
+    assert [message[i:] for i in echoed(message)] == [text]
+
+
+def test_echoed_text_without_a_separator_may_begin_at_any_qualifying_word() -> None:
+    message = "just echo back in five minutes"  # "back" may be the text's or the request's
+    starts = [message[i:] for i in echoed(message)]
+    assert starts == ["back in five minutes", "in five minutes", "five minutes", "minutes"]
+    message = "repeat baack Ship it"  # or a typo'd one: up to three words past the last
+    assert [message[i:] for i in echoed(message)] == ["baack Ship it", "Ship it", "it"]
+    message = "say it is raining"  # a pronoun qualifies only before a separator
+    assert [message[i:] for i in echoed(message)][0] == "it is raining"
+    message = "repeat word fro word: Let's go"  # unknown words before a colon: after it
+    assert [message[i:] for i in echoed(message)] == ["Let's go"]
+    assert echoed("hello world, repeat it!") == ()  # the text came first: no bound
+    assert echoed("repeat") == ()
