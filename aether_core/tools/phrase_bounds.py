@@ -63,12 +63,14 @@ class Bounds:
     remark: re.Pattern[str] | None = None  # never how it starts: why the user asks
     _not_last: re.Pattern[str] = field(init=False, repr=False)
     _trail: re.Pattern[str] = field(init=False, repr=False)
+    _pairs: tuple[str, ...] = field(init=False, repr=False)  # the two-word asking phrases
 
     def __post_init__(self) -> None:
         last = _alternatives(self.trailing)
         object.__setattr__(self, "_not_last", re.compile(rf"(?:^|\s)(?:{last})$", re.I))
         trail = _alternatives(self.trailing + self.soft)
         object.__setattr__(self, "_trail", re.compile(rf"\s*(?:{trail})\b", re.I))
+        object.__setattr__(self, "_pairs", tuple(a for a in self.asking if " " in a))
 
     def fits(self, before: str, phrase: str, after: str) -> bool:
         """Whether ``phrase``, with ``before`` and ``after`` it in the same message, can be
@@ -106,12 +108,14 @@ class Bounds:
 
     def _asks(self, last: list[str]) -> bool:
         """The ``last`` words before a phrase ask for it: a word typed right or one letter off
-        ("abkut": "about"), or two ("search for": "for" alone is also "safe for tourists")."""
-        word = last[-1]
+        ("abkut": "about"), or two ("search for": "for" alone is also "safe for tourists"; "online
+        fo", a letter off, too)."""
+        word, pair = last[-1], " ".join(last)
         return (
             word in self.asking
-            or " ".join(last) in self.asking
+            or pair in self.asking
             or (len(word) >= 4 and any(_one_off(word, a) for a in self.asking))
+            or (len(last) == 2 and any(_one_off(pair, a) for a in self._pairs))
         )
 
     def _ends(self, after: str) -> bool:
@@ -155,7 +159,9 @@ _LOOKING = _words(
 QUERY = Bounds(
     asking=_words("google googling search searching look lookup find up about me")
     | frozenset(f"{word} {on}" for word in _LOOKING for on in ("for", "on")),
-    not_first=_words("google googling search searching web lookup look find up about online for"),
+    not_first=_words(
+        "google googling search searching web lookup look find up about online for info"
+    ),
     trailing=(
         *_POLITE,
         "online",

@@ -62,6 +62,10 @@ def test_the_request_and_the_words_that_speak_to_the_assistant_are_left_out() ->
         "ok, what can you find online abkut Hindi for beginners"
     )
     assert not queries("google it") and not queries("pls, thanks")  # nothing to search for
+    assert queries("could you quickly chec online fo Photosynthesis") == {"Photosynthesis"}
+    assert queries("could you get me info on the stock market") == {"the stock market"}
+    assert queries("find me info o dutch for beginners") == {"dutch for beginners"}  # "on"
+    assert queries("search information theory") == {"information theory"}
 
 
 def test_a_query_may_end_before_a_joining_word_or_at_its_own_end() -> None:
