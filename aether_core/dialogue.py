@@ -39,6 +39,16 @@ def tool_thought(need: str, tool: str) -> str:
     return f"{need}{USE}{tool}."
 
 
+# a drawing step's thought says what is drawn ("Draw a big pink square on black."); the agent
+# holds it to the user's words before the picture is drawn (agent/drawing.py)
+DRAW = "Draw a "
+
+
+def draw_thought(shape: str, colour: str, background: str | None, size: str | None) -> str:
+    sized = f"{size} " if size and size != "medium" else ""
+    return f"{DRAW}{sized}{colour} {shape}{f' on {background}' if background else ''}."
+
+
 DENIED = "denied by user"  # how a denied call's result begins
 CANCELLED = "cancelled by user"
 

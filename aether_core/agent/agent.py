@@ -28,6 +28,7 @@ from .constrain import Phase, StepGrammar
 from .context import ContextOverflow, fit_context, step_reserve
 from .copying import RATE as COPY_RATE
 from .copying import CopyPrior, copy_sources
+from .drawing import held_thought, read_request
 from .events import (
     AnswerDelta,
     ApprovalDecision,
@@ -324,11 +325,14 @@ class AetherAgent(TwoRequests):
         answer: list[str],
         calls_only: bool = False,
         without: Collection[str] = (),
+        held: str | None = None,
     ) -> Iterator[Event]:
         """Decode one assistant step after ``turn``, streaming its thought and answer as events;
         returns (message, grammar). ``calls_only``: stop as soon as the step is not a tool call
         and return None (a part's route, requests.py). ``without``: tools the step may not
-        call."""
+        call. ``held``: the step's thought, written for the model: a drawing's thought that
+        disagrees with the user's words (agent/drawing.py) is held to them, and the step decoded
+        again from there, before the picture is drawn."""
         from ..segments import encode
 
         budget = getattr(self.policy.info, "max_context", 4096)
@@ -367,23 +371,37 @@ class AetherAgent(TwoRequests):
                 words=True,
                 pauses=True,
             )
+        forced = _thought_tokens(held.encode()) if held is not None else []
+        for tok in forced:
+            grammar.advance(tok)
+        asked = None if calls_only or held is not None or self.vq is None else turn[0].plain_text
+        drawing = read_request(asked) if asked else None
+        redraw: list[str] = []  # the thought a drawing is held to (the step is decoded again)
+
+        def should_stop() -> bool:
+            if self._cancel.is_set() or (calls_only and grammar.phase in _NOT_A_CALL):
+                return True
+            if drawing is None or redraw or grammar.phase != Phase.AFTER_THOUGHT:
+                return False
+            fix = held_thought(bytes(grammar.thought).decode(errors="replace"), drawing)
+            redraw.extend([fix] if fix else [])
+            return bool(fix)
+
         thought, body, codes, filebuf = bytearray(), bytearray(), bytearray(), bytearray()
-        items: list = []
+        items: list = [Thought(held.encode())] if held is not None else []
         utf_thought = codecs.getincrementaldecoder("utf-8")("replace")
         utf_answer = codecs.getincrementaldecoder("utf-8")("replace")
         from ..redact import StreamRedactor
 
         redact = StreamRedactor(self.redactor, max_hold=64)  # streams even without spaces
         gen = self.policy.generate(
-            tokens,
+            tokens + forced,
             images=self._images_for(context),
             sampling=self.sampling,
             max_new=budget,
             stop_tokens=(Tok.EOS, Tok.CALL_END),
             constraint=grammar,
-            should_stop=(lambda: grammar.phase in _NOT_A_CALL or self._cancel.is_set())
-            if calls_only
-            else self._cancel.is_set,
+            should_stop=should_stop,
         )
         t = time.perf_counter()
         prev = grammar.phase  # the phase each token was written in
@@ -420,6 +438,11 @@ class AetherAgent(TwoRequests):
         stats["gen_s"] += time.perf_counter() - t
         if self._cancel.is_set():
             raise _Cancelled
+        if redraw:  # the thought shown so far, then the one the picture is drawn after
+            yield ThoughtDelta(step, f"{HELD_MARK}{redraw[0]}")
+            return (
+                yield from self._step(step, turn, stats, answer, without=without, held=redraw[0])
+            )
         if calls_only and grammar.ended_with != Phase.CALL:
             return None  # not a call: the caller only asked for one
         if not grammar.done:
@@ -579,6 +602,14 @@ def _no_answer(events: Iterator[Event]) -> Iterator[Event]:
             return end.value
         if not isinstance(event, AnswerDelta):
             yield event
+
+
+HELD_MARK = "\n→ "  # before a thought the agent holds a drawing to (ThoughtDelta)
+
+
+def _thought_tokens(thought: bytes) -> list[int]:
+    """A step's thought as the step grammar reads it."""
+    return [int(Tok.THOUGHT_START), int(Tok.STREAM), *thought, int(Tok.THOUGHT_END)]
 
 
 def _renamed(step: Message) -> Message:

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from ..data.skills import SkillSample
-from ..dialogue import THOUGHT_OK, tool_thought
+from ..dialogue import THOUGHT_OK, draw_thought, tool_thought
 from .human_spec import CALL_SKILLS, MOMENT, words
 
 
@@ -149,7 +149,7 @@ def prompt_sample(obj: dict[str, Any], rng: random.Random) -> SkillSample:
         what = f"{size + ' ' if size != 'medium' else ''}{spec.colour} {spec.shape}"
         bg = obj.get("background")
         return SkillSample("draw", "human", prompt, "background" if bg else "ok", draw_spec=spec,
-                           thought=f"Draw a {what} on {bg}." if bg else f"Draw a {what}.",
+                           thought=draw_thought(spec.shape, spec.colour, bg, size),
                            answer=fix_articles(f"Here's a {what}."),
                            expected_answer_contains=(spec.colour, spec.shape))  # fmt: skip
     if skill == "memory":

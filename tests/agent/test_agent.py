@@ -433,3 +433,23 @@ def test_the_agent_holds_each_step_to_the_results_it_has() -> None:
     assert _errors([hi, answer("hi there", dialogue.THOUGHT_ERROR)])  # the call went well
     assert _errors([hi, yo, answer("hi there", dialogue.THOUGHT_OK)])  # half of two requests
     assert not _errors([hi, yo, answer("hi there, yo again", dialogue.THOUGHT_OK)])
+
+
+def test_a_drawing_is_drawn_after_a_thought_held_to_the_users_words() -> None:
+    from aether_core.model.vq import TinyVQVAE, VQConfig
+
+    codes = bytes(VQConfig().n_codes)
+    said = [Thought(b"Draw a black background."), Image(codes), Text(b"Here's black.")]
+    script = [said, [Image(codes), Text(b"Here's a pink square.")]]
+    agent = make_agent(script)
+    agent.vq = TinyVQVAE(VQConfig()).eval()
+    events = list(agent.run("sketch a pink square over a black background"))
+    thought = "".join(e.text for e in events if isinstance(e, ThoughtDelta))
+    assert thought == "Draw a black background.\n→ Draw a pink square."  # shown as it went
+    assert agent.conversation[-1].thought_text == "Draw a pink square."
+    assert events[-1].answer == "Here's a pink square."  # the first try's answer never shows
+    assert bytes(t for t in agent.policy.contexts[-1] if t < 256).endswith(b"a pink square.")
+    agreed = make_agent([[Thought(b"Draw a pink square."), Image(codes), Text(b"Here.")]])
+    agreed.vq = TinyVQVAE(VQConfig()).eval()
+    list(agreed.run("sketch a pink square over a black background"))
+    assert agreed.policy.calls == 1  # a thought that says what was asked is left alone

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 
+from ...dialogue import draw_thought
 from ..phrasing import fix_articles, held_out, norm_split, realize
 from ..shapes import COLOURS, SHAPES, drawing_spec
 from .base import Skill, SkillSample, templates
@@ -47,8 +48,7 @@ def draw(rng: random.Random, split: str, pick: Pick = plain_pick) -> SkillSample
     prompt = fix_articles(
         realize(template, slots, rng, split, imperative=template[:1] in "dpsmcgr")
     )
-    what = f"{size + ' ' if size_word else ''}{colour} {shape}"
-    thought = f"Draw a {what} on {bg}." if bg else f"Draw a {what}."
+    thought = draw_thought(shape, colour, bg, size)
     answer = fix_articles(rng.choice((f"Here is a {said}.", f"Here's a {said}.",
                                       f"Done: a {said} on a {spec.background} background.")))  # fmt: skip
     return SkillSample("draw", split, prompt, "background" if with_bg else "ok", template,
