@@ -6,6 +6,7 @@ SSRF-guarded), never through the search library's own fetching.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -56,10 +57,14 @@ class WebSearchTool(Tool):
         self.backend = backend or ddgs_backend(timeout_s)
 
     def understands(self, args: Mapping[str, Any], request: str = "") -> bool:
-        """Anything but arithmetic, which calc answers exactly: "what's 328 reduced by 51" is no
-        search."""
+        """Anything but arithmetic, which calc answers exactly ("what's 328 reduced by 51" is no
+        search), and questions about the user's own life, which only they have told
+        ("what work do i do?", "when's my birthday": the web knows nothing of it; "how do I…",
+        "what should I…" are asked of the web)."""
         query = args.get("query")
-        return not isinstance(query, str) or computes(query) is None
+        if not isinstance(query, str):
+            return True
+        return computes(query) is None and not _ABOUT_THE_USER.match(query.strip())
 
     def run(self, query: str, max_results: int = 5) -> str:  # type: ignore[override]
         query = " ".join(query.split())
@@ -107,6 +112,14 @@ def format_results(query: str, results: list[Mapping[str, Any]]) -> str:
         if snippet:
             lines.append(f"   {snippet}")
     return "\n".join(lines) if lines else f"no results for {query!r}"
+
+
+# a question of what, who, when, where or which about "my …" or "I", not for advice or a how-to
+_ABOUT_THE_USER = re.compile(
+    r"(?:what|who|when|where|which)(?:'?s)?\b(?!.*\b(?:how|should|can|could|would|to)\b)"
+    r".*\b(?:my|i)\b",
+    re.I,
+)
 
 
 def _clean(value: Any) -> str:

@@ -103,3 +103,21 @@ def test_search_leaves_arithmetic_to_calc() -> None:
     assert tool.understands({"query": "who won the 2018 world cup"})
     assert not tool.understands({"query": "what's 328 reduced by 51"})
     assert not tool.understands({"query": "how many seconds in a day"})
+
+
+@pytest.mark.parametrize(
+    ("query", "searched"),
+    [
+        ("what work do i do", False),  # the user's own life: only they have told it
+        ("when's my birthday", False),
+        ("who is my best friend", False),
+        ("how do i change a flat tire", True),  # a how-to, advice: asked of the web
+        ("what should I cook tonight", True),
+        ("what do I need to make pancakes", True),
+        ("who wrote Dracula", True),
+        ("what's 328 reduced by 51", False),  # arithmetic is calc's
+    ],
+)
+def test_a_search_is_for_what_the_web_can_know(query, searched) -> None:
+    tool = WebSearchTool(backend=lambda q, n: [])
+    assert tool.understands({"query": query}) is searched
