@@ -223,10 +223,13 @@ def find_place(name: str) -> Place:
         if found := _named(candidate, qualifier if candidate is not name.strip() else ""):
             return found
     if runs:  # all the words start one city only: "Buenos" of "Buenos Aires" (a leading run
-        # of them does not: "electric" of "electric cars" is no town's start)
+        # of them does not: "electric" of "electric cars" is no town's start), by its own name
+        # (an alternate one's start is a word: "wek" of "days in a wek" is no "Wek chex")
         key = fold(runs[0]) + " "
         cities = gazetteer().cities
-        zones = {es[0].zone: es[0] for c, es in cities.items() if c.startswith(key)}
+        zones = {
+            es[0].zone: es[0] for c, es in cities.items() if c.startswith(key) and es[0].primary
+        }
         if len(zones) == 1:
             return _city_place(zones.popitem()[1])
     raise TimeZoneError(

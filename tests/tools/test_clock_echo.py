@@ -87,6 +87,8 @@ def test_zone_names_are_forgiving() -> None:
         tool.run(timezone="Santa")  # Santa Cruz, Santa Fe...: which one is not a guess to make
     with pytest.raises(TimeZoneError, match="unknown time zone"):
         tool.run(timezone="electric cars")  # not "Electric City" of its first word
+    with pytest.raises(TimeZoneError, match="unknown time zone"):
+        tool.run(timezone="wek")  # a typo's "week", not Växjö's alternate name "Wek chex"
 
 
 def test_find_zone() -> None:
