@@ -30,6 +30,7 @@ class TurnView:
         self.bytes = 0
         self.started = time.monotonic()
         self.over = False  # after Done the status line shows the turn's stats, not live ones
+        self.answered = False  # the answer streamed: Done's copy of it is not shown again
         self._handlers: dict[type[Event], Callable[..., Awaitable[None]]] = {
             ThoughtDelta: self._thought,
             AnswerDelta: self._answer,
@@ -59,6 +60,7 @@ class TurnView:
 
     async def _answer(self, ev: AnswerDelta) -> None:
         self.bytes += len(ev.text.encode())
+        self.answered = True
         await self.main.chat.append_answer(ev.text)
 
     async def _recalled(self, ev: MemoryRecalled) -> None:
@@ -90,7 +92,8 @@ class TurnView:
 
     async def _done(self, done: Done) -> None:
         self.over = True
-        await self.main.chat.end_answer(final=done.answer or None)
+        # a drawing's answer streams before its picture, which ends the bubble: no second one
+        await self.main.chat.end_answer(final=None if self.answered else done.answer or None)
         if done.cancelled:
             await self.main.chat.add_notice("Turn cancelled.", "warning")
         self.main.status.set_state(

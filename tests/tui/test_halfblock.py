@@ -11,6 +11,7 @@ from rich.segment import Segment
 
 from aether_core.agent.events import AnswerDelta, ImageProduced
 from aether_tui.halfblock import UPPER_HALF, HalfBlockImage
+from aether_tui.widgets.chat import AssistantMessage
 from aether_tui.widgets.image import ChatImage
 from tests.tui.fakes import FakeFactory
 from tests.tui.helpers import ready, send, settle, wait_until
@@ -175,3 +176,16 @@ async def test_produced_image_in_chat(make_app, tmp_path: Path):
         assert "saved: " + str(path) in str(widget.query_one(".caption").render())
         # text after the image goes below it, in its own bubble
         assert app.main.chat.last_answer_text == "Here it is."
+
+
+async def test_an_answer_streamed_before_its_picture_is_shown_once(make_app, tmp_path: Path):
+    path = tmp_path / "out.png"
+    img = pattern()
+    img.save(path)
+    script = [AnswerDelta("Here's a red circle."), ImageProduced(str(path), bytes(128), img)]
+    app, _ = make_app(FakeFactory(script=script))  # as the agent sends a drawing step's events
+    async with app.run_test(size=(100, 50)) as pilot:
+        await ready(pilot)
+        await send(pilot, "draw a red circle")
+        answers = [m.source for m in app.main.chat.query(AssistantMessage)]
+        assert answers == ["Here's a red circle."]
