@@ -44,6 +44,7 @@ _JOIN = re.compile(
 )
 _WORDS = re.compile(r"[^\W_]{2,}")
 _NUMBER = re.compile(r"[\d.,]*\d%?")
+_OPERATOR = re.compile(r"[-+*/×÷^=]")  # inside a word: "739+115" is a sum
 _BETWEEN = re.compile(r"\bbetween(?:\s+[^\s,;.?!]+){1,4}$", re.IGNORECASE)  # "… between Lawrence"
 # words that point at the other part: a pronoun ("open example.org and summarise it", "… and
 # tell me what this says"; not the "it" of "what time is it", "it's") or what a page is called
@@ -80,6 +81,7 @@ def _number_at(text: str, at: int) -> bool:
     if not words:
         return False
     word = words[at].strip(".,;:!?()").lower()
+    word = _OPERATOR.split(word)[at]  # the number next to the join: "115" of "739+115"
     return bool(_NUMBER.fullmatch(calc_words.words_to_numbers(word)))
 
 

@@ -46,6 +46,7 @@ def test_a_message_parts_where_people_join_requests_last_place_first() -> None:
 def test_a_joining_word_between_two_numbers_or_after_between_joins_no_requests() -> None:
     assert splits("can u calculate 48 plus 12 multiplied by 3!") == []
     assert splits("509 plus 969 and 860") == []
+    assert splits("739+115 + 687 minus 992 equals??") == []  # the sum's own "+": no join
     assert splits("What's the time difference between Lawrence and Lynchburg?") == []
     assert splits("what's seven plus sixteen and the time in Oslo") == [
         ("what's seven plus sixteen", "the time in Oslo")
