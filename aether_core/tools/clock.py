@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from aether_core.tools.base import ArgSpec, Tool, ToolError
+from aether_core.tools.calc_words import words_to_numbers
 from aether_core.tools.phrase_bounds import PLACE
 
 
@@ -344,8 +345,8 @@ class TimeTool(Tool):
             return None
 
     def understands(self, args: Mapping[str, Any], request: str = "") -> bool:
-        """The local time, or a place the gazetteer knows, where a number is in no name but a
-        zone's ("Etc/GMT+5"): "london in 1900" of "what was the population of london in 1900?"
+        """The local time, or a place the gazetteer knows, where a number (in digits or words)
+        is in no name but a zone's ("Etc/GMT+5"): "london in 1900" of "what was the population of london in 1900?"
         or "99 red balloons" is no place, and a name it does not know is no request for the
         clock ("what time is it in Xyzzyville?" is one for a search). Nor is a ``request`` for
         a time that is not now's (``NOT_NOW``: "the best time to visit Porto")."""
@@ -354,7 +355,8 @@ class TimeTool(Tool):
         zone = args.get("timezone")
         if not zone or not isinstance(zone, str):
             return True  # the local time, or a bad argument for validate_args to report
-        if any(c.isdigit() for c in zone) and not _OFFSET_ZONE.match(zone.strip()):
+        counted = words_to_numbers(zone.lower())  # "five" of "eighty-five" is no Five Corners
+        if any(c.isdigit() for c in counted) and not _OFFSET_ZONE.match(zone.strip()):
             return False  # a year or a count: "london in 1900" of "the population of …"
         return self.reading("timezone", zone) is not None
 

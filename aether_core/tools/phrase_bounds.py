@@ -114,8 +114,8 @@ class Bounds:
         return (
             word in self.asking
             or pair in self.asking
-            or (len(word) >= 4 and any(_one_off(word, a) for a in self.asking))
-            or (len(last) == 2 and any(_one_off(pair, a) for a in self._pairs))
+            or (len(word) >= 4 and any(one_off(word, a) for a in self.asking))
+            or (len(last) == 2 and any(one_off(pair, a) for a in self._pairs))
         )
 
     def _ends(self, after: str) -> bool:
@@ -139,7 +139,7 @@ class Bounds:
         return bool(words) and self._addressed(words)
 
 
-def _one_off(a: str, b: str) -> bool:
+def one_off(a: str, b: str) -> bool:
     """``a`` and ``b`` are one edit apart (a letter changed, added or dropped)."""
     if abs(len(a) - len(b)) > 1 or a == b:
         return False

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from aether_core.tools.phrase_bounds import one_off
+
 SIGNIFICANT = 6  # a conversion factor's digits beyond this are noise to a reader
 MAX_UNIT_WORDS = 3  # "degrees fahrenheit", "us fluid ounces": no unit name is longer
 
@@ -44,6 +46,12 @@ ALIASES = {
 _POWERS = {"square": 2, "sq": 2, "cubic": 3}
 _IRREGULAR = {"foot": "feet", "inch": "inches", "century": "centuries", "hertz": "hertz",
               "celsius": "celsius", "fahrenheit": "fahrenheit", "stone": "stone"}  # fmt: skip
+# the unit words people mistype most, looked up one letter off ("seonds in 29 weeks")
+_TYPED = (
+    "seconds minutes hours days weeks months years kilometers meters centimeters millimeters "
+    "miles feet inches yards kilograms grams pounds ounces liters gallons milliliters"
+).split()
+_TYPO_MIN = 5  # letters a word needs before a letter off is a typo, not another word
 _UNIT_TEXT = re.compile(r"^[a-z°][a-z° ]{0,40}(?:/[a-z]{1,20})?$")
 _CONNECTORS = ("in terms of", "into", "in", "to", "as", "=", "equals", "is how many", "is")
 
@@ -81,7 +89,8 @@ def unit(text: str) -> Any | None:
     try:
         found = ureg.parse_units(name.replace(" ", "_"))
     except Exception:  # pint's UndefinedUnitError and its parse errors
-        return None
+        typed = [u for u in _TYPED if len(name) >= _TYPO_MIN and one_off(name, u)]
+        return unit(typed[0]) if len(typed) == 1 and power == 1 else None
     if found.dimensionless:
         return None  # "dozen", "percent": numbers, not units
     return found**power

@@ -240,6 +240,12 @@ def test_unit_conversions(phrase: str, expected: str) -> None:
     assert evaluate(phrase) == expected
 
 
+def test_a_unit_word_a_letter_off_is_read_as_the_unit() -> None:
+    assert evaluate("seonds in 29 weeks") == "17539200 seconds"
+    assert evaluate("5 kilometrs in miles") == "3.10686 miles"
+    assert computes("5 mles in km") is None  # four letters: too short to call a typo
+
+
 @pytest.mark.parametrize(
     ("phrase", "message"),
     [

@@ -140,6 +140,7 @@ def test_time_understands_the_local_time_or_a_place_it_knows() -> None:
     assert not tool.understands({"timezone": "2020"})  # "… population of tokyo in 2020?"
     assert not tool.understands({"timezone": "99 red balloons"})
     assert not tool.understands({"timezone": "london in 1900"})
+    assert not tool.understands({"timezone": "five"})  # of "eighteen divided by eighty-five"
 
 
 @pytest.mark.parametrize(
