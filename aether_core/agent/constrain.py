@@ -20,6 +20,7 @@ The thought of a step that follows a tool result may say only that result's stat
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from enum import StrEnum
@@ -271,7 +272,7 @@ class StepGrammar:
         elif p == Phase.CALL_LEN:
             self.phase, self.call = (
                 Phase.CALL,
-                CallGrammar({k: dict(v) for k, v in self.tools.items()}),
+                CallGrammar(self._call_types()),
             )
         elif p == Phase.CALL:
             self.call.advance(tok)
@@ -370,6 +371,23 @@ class StepGrammar:
             return read
         loose = self.copy.spans(arg.copy_stop, most, lambda _, span, after: fits("", span, after))
         return read_phrases(loose, arg.reads, self.copy.source)
+
+    def _call_types(self) -> dict[str, dict[str, ArgType]]:
+        """The tools' arguments for the call about to be written, an optional one the tool
+        reads made required where a span of the user's words that fits it reads ("Dhaka" of
+        "Dhaka - what date is it there?"): left out, the clock answered with the local time."""
+        out = {k: dict(v) for k, v in self.tools.items()}
+        if self.copy is None:
+            return out
+        for args in out.values():
+            for name, arg in args.items():
+                if arg.required or arg.reads is None or arg.fits is None or not arg.pick_span:
+                    continue
+                most = min(arg.max_length, MAX_SPAN)
+                spans = self.copy.spans(arg.copy_stop, most, arg.fits)
+                if read_phrases(spans, arg.reads, self.copy.source):
+                    args[name] = dataclasses.replace(arg, required=True)
+        return out
 
     def fork(self) -> StepGrammar:
         """An independent copy of where the step stands (priors and mask cache shared), to try a

@@ -10,6 +10,7 @@ import torch
 from aether_core import dialogue
 from aether_core.agent.call_grammar import CallGrammar, GrammarError, tool_arg_types
 from aether_core.agent.constrain import StepGrammar
+from aether_core.agent.copying import CopyPrior
 from aether_core.config import ModelConfig
 from aether_core.model import build_model
 from aether_core.sampling import DecodeSession, SamplingConfig, make_generator
@@ -232,3 +233,22 @@ def test_an_answer_that_repeats_itself_may_end_without_quoting_the_rest() -> Non
     assert Tok.EOS not in g.allowed_set()
     _feed(g, said[11:12])  # twelve bytes written again: it will not get to "60"
     assert Tok.EOS in g.allowed_set()
+
+
+@pytest.mark.parametrize(
+    ("words", "place_asked"),
+    [
+        ("Dhaka - what date is it there?", True),  # a place the words hold, where it fits
+        ("day of the week beijing", True),
+        ("what time is it right now?", False),  # the local time: the place may be left out
+        ("what's the time, mate?", False),
+    ],
+)
+def test_a_place_in_the_words_is_not_left_out_of_the_clocks_call(words, place_asked) -> None:
+    g = StepGrammar(TYPES)
+    g.copy = CopyPrior([words.encode()])
+    prefix = [Tok.THOUGHT_START, Tok.STREAM, *b"ok", Tok.THOUGHT_END, Tok.CALL_START,
+              Tok.STREAM, *b'{"tool": "time", "args": {']  # fmt: skip
+    for t in prefix:
+        g.advance(int(t))
+    assert (ord("}") not in g.allowed_set()) is place_asked
