@@ -84,8 +84,10 @@ def read_phrases(
     source: bytes,
 ) -> list[bytes]:
     """The phrases of ``spans`` (text, word ends) that the tool reads (``reads`` gives its
-    reading), less each one inside a longer phrase that reads otherwise: "9 squared" of "9
-    squared plus 1" would drop part of the sum. A phrase keeps the closing brackets after its
+    reading), less each one inside a longer phrase that reads otherwise ("9 squared" of "9
+    squared plus 1" would drop part of the sum) and each one around a shorter phrase that
+    reads the same: "what do you get for eighteen divided by eighty-five" holds words that are
+    no part of the sum, and a small model, given that call, answered with them. A phrase keeps the closing brackets after its
     last word and the opening ones before its first where the user wrote them ("(82 - 276) +
     340": spans start at a word) in ``source``, the text the spans are of."""
     found: dict[bytes, str] = {}
@@ -101,6 +103,7 @@ def read_phrases(
         p
         for p, r in found.items()
         if not any(len(q) > len(p) and p in q and s != r for q, s in found.items())
+        and not any(len(q) < len(p) and q in p and s == r for q, s in found.items())
     ]
 
 
