@@ -87,9 +87,10 @@ def read_phrases(
     reading), less each one inside a longer phrase that reads otherwise ("9 squared" of "9
     squared plus 1" would drop part of the sum) and each one around a shorter phrase that
     reads the same: "what do you get for eighteen divided by eighty-five" holds words that are
-    no part of the sum, and a small model, given that call, answered with them. A phrase keeps the closing brackets after its
-    last word and the opening ones before its first where the user wrote them ("(82 - 276) +
-    340": spans start at a word) in ``source``, the text the spans are of."""
+    no part of the sum, and a small model, given that call, answered with them. A phrase keeps
+    the closing brackets after its last word and the opening ones before its first where the
+    user wrote them ("(82 - 276) + 340": spans start at a word) in ``source``, the text the
+    spans are of."""
     found: dict[bytes, str] = {}
     for text, ends in spans:
         for e in ends:
@@ -171,6 +172,8 @@ class StepGrammar:
         self.answer_copy: CopyPrior | None = None  # for the answer: tool outputs, memories
         self._device = device
         self._masks: dict[frozenset[int], torch.Tensor] = {}
+        # the phrases a tool reads of the spans that fit an argument, once a step (_fitting_reads)
+        self._reads: dict[tuple, list[bytes]] = {}
 
     @property
     def done(self) -> bool:
@@ -275,10 +278,13 @@ class StepGrammar:
         elif p == Phase.CALL_LEN:
             self.phase, self.call = (
                 Phase.CALL,
-                CallGrammar(self._call_types()),
+                CallGrammar({k: dict(v) for k, v in self.tools.items()}),
             )
         elif p == Phase.CALL:
+            named = self.call.tool
             self.call.advance(tok)
+            if self.call.tool != named:  # the tool is named: the arguments it must be given
+                self.call.tools[self.call.tool] = self._arg_types(self.call.tool)
             if self.call.done:
                 self.phase = Phase.CALL_END
         elif p == Phase.CALL_END:
@@ -369,28 +375,39 @@ class StepGrammar:
         start. Not of any span: the gazetteer reads "split" of "split the bill" as Split,
         Croatia."""
         assert self.copy is not None and arg.reads is not None
-        spans = fitting if fitting is not None else self.copy.spans(arg.copy_stop, most)
-        if (read := read_phrases(spans, arg.reads, self.copy.source)) or (fits := arg.fits) is None:
+        if fitting is not None:
+            read = self._fitting_reads(arg, most)
+        else:
+            read = read_phrases(self.copy.spans(arg.copy_stop, most), arg.reads, self.copy.source)
+        if read or (fits := arg.fits) is None:
             return read
         loose = self.copy.spans(arg.copy_stop, most, lambda _, span, after: fits("", span, after))
         return read_phrases(loose, arg.reads, self.copy.source)
 
-    def _call_types(self) -> dict[str, dict[str, ArgType]]:
-        """The tools' arguments for the call about to be written, an optional one the tool
-        reads made required where a span of the user's words that fits it reads ("Dhaka" of
-        "Dhaka - what date is it there?"): left out, the clock answered with the local time."""
-        out = {k: dict(v) for k, v in self.tools.items()}
+    def _fitting_reads(self, arg: ArgType, most: int) -> list[bytes]:
+        """The phrases the tool reads (``arg.reads``) of the spans that fit ``arg``: worked out
+        once a step, for the call that must be given them (``_arg_types``) and for the choice
+        point of its value (``_read_spans``)."""
+        assert self.copy is not None and arg.reads is not None and arg.fits is not None
+        key = (arg.reads, arg.fits, arg.copy_stop, most)
+        if (read := self._reads.get(key)) is None:
+            spans = self.copy.spans(arg.copy_stop, most, arg.fits)
+            read = self._reads[key] = read_phrases(spans, arg.reads, self.copy.source)
+        return read
+
+    def _arg_types(self, tool: str) -> dict[str, ArgType]:
+        """``tool``'s arguments for the call being written, an optional one it reads made
+        required where a span of the user's words that fits it reads ("Dhaka" of "Dhaka - what
+        date is it there?"): left out, the clock answered with the local time."""
+        args = dict(self.tools[tool])
         if self.copy is None:
-            return out
-        for args in out.values():
-            for name, arg in args.items():
-                if arg.required or arg.reads is None or arg.fits is None or not arg.pick_span:
-                    continue
-                most = min(arg.max_length, MAX_SPAN)
-                spans = self.copy.spans(arg.copy_stop, most, arg.fits)
-                if read_phrases(spans, arg.reads, self.copy.source):
-                    args[name] = dataclasses.replace(arg, required=True)
-        return out
+            return args
+        for name, arg in args.items():
+            if arg.required or arg.reads is None or arg.fits is None or not arg.pick_span:
+                continue
+            if self._fitting_reads(arg, min(arg.max_length, MAX_SPAN)):
+                args[name] = dataclasses.replace(arg, required=True)
+        return args
 
     def fork(self) -> StepGrammar:
         """An independent copy of where the step stands (priors and mask cache shared), to try a

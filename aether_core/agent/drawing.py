@@ -18,7 +18,7 @@ from .. import dialogue
 from ..data.shapes import COLOURS, SHAPES
 from ..data.skills.draw import SIZE_WORDS
 
-_SAID_AS = {"grey": "gray", "colour": "", "color": ""}  # how people write a colour
+_SAID_AS = {"grey": "gray"}  # how people write a colour
 _SHAPE_OF = {**{s: s for s in SHAPES}, **{f"{s}s": s for s in SHAPES}}
 _SIZE_OF = {w: size for size, words in SIZE_WORDS.items() for w in words}
 _BACKGROUND = frozenset("background backdrop bg backround".split())
