@@ -21,7 +21,7 @@ from .. import dialogue
 from ..errors import AetherError
 from ..files import MAX_FILE_BYTES
 from ..sampling import SamplingConfig
-from ..segments import File, Image, Message, SegmentError, Text, Thought, ToolCall, ToolResult
+from ..segments import Image, Message, SegmentError, Text, Thought, ToolCall, ToolResult
 from ..vocab import Tok
 from .call_grammar import tool_arg_types
 from .constrain import Phase, StepGrammar
@@ -37,8 +37,6 @@ from .events import (
     Done,
     ErrorEvent,
     Event,
-    FileProduced,
-    ImageProduced,
     MemoryRecalled,
     StepStarted,
     ThoughtDelta,
@@ -47,6 +45,7 @@ from .events import (
     ToolStarted,
 )
 from .limits import MAX_ANSWER_BYTES, MAX_STEPS, MAX_THOUGHT_BYTES
+from .media import Media, file_from_payload
 from .requests import Routed, TwoRequests
 
 Approver = Callable[[ApprovalRequest], ApprovalDecision]
@@ -78,7 +77,7 @@ class _Cancelled(Exception):
     pass
 
 
-class AetherAgent(TwoRequests):
+class AetherAgent(TwoRequests, Media):
     def __init__(
         self,
         policy: Any,
@@ -279,43 +278,6 @@ class AetherAgent(TwoRequests):
                 self.memory.add(self.redactor.redact(fact), kind="fact")
         return dialogue.user_message(text, memories=memories, images=codes, files=segs)
 
-    def image_codes(self, source: str | bytes) -> bytes:
-        """An image (path, http(s) URL fetched SSRF-safely, or file bytes) as the model's VQ
-        codes, within the image limits of ``files.load_image``."""
-        from ..files import image_to_tensor, load_image, to_model_image
-
-        if self.vq is None:
-            raise AetherError("this model has no image codec (vq.safetensors): cannot take images")
-        if isinstance(source, bytes):
-            img = load_image(source, name="image")
-        elif source.startswith(("http://", "https://")):
-            img = load_image(fetch_image(source, self.net_policy), name=source)
-        else:
-            img = load_image(Path(source))
-        small = to_model_image(img)
-        codes = self.vq.encode(small)
-        self._pixels[codes] = image_to_tensor(small)
-        return codes
-
-    def _load_file(self, path: str) -> File:
-        from ..files import load_file
-
-        return load_file(path, max_bytes=self.config.max_file_bytes)
-
-    def _images_for(self, messages: Sequence[Message]) -> list[Any]:
-        """Pixels for every IMG segment in the context, in stream order (decoded when unknown)."""
-        out = []
-        for m in messages:
-            for img in m.of(Image):
-                px = self._pixels.get(img.data)
-                if px is None and self.vq is not None and len(img.data) == 128:
-                    from ..files import image_to_tensor
-
-                    px = self._pixels[img.data] = image_to_tensor(self.vq.decode(img.data))
-                if px is not None:
-                    out.append(px)
-        return out
-
     # ------------------------------------------------------------------ one step
     def _step(
         self,
@@ -333,7 +295,7 @@ class AetherAgent(TwoRequests):
         call. ``held``: the step's thought, written for the model: a drawing's thought that
         disagrees with the user's words (agent/drawing.py) is held to them, and the step decoded
         again from there, before the picture is drawn."""
-        from ..segments import encode
+        from ..segments import encode, encode_item
 
         budget = getattr(self.policy.info, "max_context", 4096)
         full = self.config.max_thought_bytes + self.config.max_answer_bytes // 4 + 160
@@ -371,7 +333,8 @@ class AetherAgent(TwoRequests):
                 words=True,
                 pauses=True,
             )
-        forced = _thought_tokens(held.encode()) if held is not None else []
+        written = [Thought(held.encode())] if held is not None else []  # the thought, if held
+        forced = [t for item in written for t in encode_item(item)]
         for tok in forced:
             grammar.advance(tok)
         asked = None if calls_only or held is not None or self.vq is None else turn[0].plain_text
@@ -388,7 +351,7 @@ class AetherAgent(TwoRequests):
             return bool(fix)
 
         thought, body, codes, filebuf = bytearray(), bytearray(), bytearray(), bytearray()
-        items: list = [Thought(held.encode())] if held is not None else []
+        items: list = list(written)
         utf_thought = codecs.getincrementaldecoder("utf-8")("replace")
         utf_answer = codecs.getincrementaldecoder("utf-8")("replace")
         from ..redact import StreamRedactor
@@ -429,7 +392,7 @@ class AetherAgent(TwoRequests):
                 items.append(Image(bytes(codes)))
                 codes = bytearray()
             elif tok == Tok.FILE_END:
-                items.append(_file_from_payload(bytes(filebuf)))
+                items.append(file_from_payload(bytes(filebuf)))
                 filebuf = bytearray()
             elif tok in (Tok.IMG_START, Tok.FILE_START) and body:
                 items.append(Text(bytes(body)))
@@ -532,35 +495,7 @@ class AetherAgent(TwoRequests):
         yield ToolResultEvent(call_id, name, outcome.ok, output, outcome.duration_s, outcome.status)
         return dialogue.tool_message(outcome.ok, output)
 
-    # ------------------------------------------------------------------ outputs and memory
-    def _out_dir(self) -> Path:
-        from ..fsutil import data_dir
-
-        return Path(self.config.out_dir or data_dir() / "outputs")
-
-    def _emit_outputs(self, msg: Message) -> Iterator[Event]:
-        if not msg.of(Image) and not msg.of(File):
-            return
-        from ..files import save_output
-
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        for i, img in enumerate(msg.of(Image)):
-            if self.vq is None:
-                continue
-            pil = self.vq.decode(img.data)
-            out = self._out_dir() / f"image-{stamp}-{i}.png"
-            import io
-
-            buf = io.BytesIO()
-            pil.save(buf, format="PNG")
-            path, _ = save_output(buf.getvalue(), out.parent, out.stem)
-            yield ImageProduced(str(path), img.data, pil)
-        for i, f in enumerate(msg.of(File)):
-            path, kind = save_output(
-                f.data, self._out_dir(), Path(f.name).stem or f"file-{stamp}-{i}"
-            )
-            yield FileProduced(str(path), kind, len(f.data))
-
+    # ------------------------------------------------------------------ memory
     def _remember(self, text: str, answer: str, cancelled: bool) -> None:
         if (
             self.memory is None
@@ -576,22 +511,6 @@ class AetherAgent(TwoRequests):
             pass  # a full or broken store must not fail the turn
 
 
-def fetch_image(url: str, net_policy: Any = None) -> bytes:
-    """An http(s) image's bytes through the SSRF-safe fetcher (private addresses refused)."""
-    from ..tools.fetch import safe_fetch
-    from ..tools.netguard import NetPolicy
-
-    accept = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp")
-    return safe_fetch(url, net_policy or NetPolicy(), accept=accept).body
-
-
-def _file_from_payload(payload: bytes) -> File:
-    try:
-        return File.from_payload(payload)
-    except SegmentError:
-        return File("output", "", payload)
-
-
 def _no_answer(events: Iterator[Event]) -> Iterator[Event]:
     """``events`` without their answer text, returning what the generator returns: a step
     decoded only as far as whether it is a call, whose answer the agent writes itself."""
@@ -605,11 +524,6 @@ def _no_answer(events: Iterator[Event]) -> Iterator[Event]:
 
 
 HELD_MARK = "\n→ "  # before a thought the agent holds a drawing to (ThoughtDelta)
-
-
-def _thought_tokens(thought: bytes) -> list[int]:
-    """A step's thought as the step grammar reads it."""
-    return [int(Tok.THOUGHT_START), int(Tok.STREAM), *thought, int(Tok.THOUGHT_END)]
 
 
 def _renamed(step: Message) -> Message:

@@ -17,8 +17,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException
 
-from ..agent.agent import AetherAgent, fetch_image
+from ..agent.agent import AetherAgent
 from ..agent.events import Done, Event
+from ..agent.media import fetch_image
 from .config import ServeConfig
 from .convert import Prompt, to_prompt
 from .responses import (
