@@ -346,9 +346,9 @@ class TimeTool(Tool):
 
     def understands(self, args: Mapping[str, Any], request: str = "") -> bool:
         """The local time, or a place the gazetteer knows, where a number (in digits or words)
-        is in no name but a zone's ("Etc/GMT+5"): "london in 1900" of "what was the population of london in 1900?"
-        or "99 red balloons" is no place, and a name it does not know is no request for the
-        clock ("what time is it in Xyzzyville?" is one for a search). Nor is a ``request`` for
+        is in no name but a zone's ("Etc/GMT+5"): "london in 1900" of "what was the population
+        of london in 1900?" or "99 red balloons" is no place, and a name it does not know is no
+        request for the clock ("what time is it in Xyzzyville?" is one for a search). Nor is a ``request`` for
         a time that is not now's (``NOT_NOW``: "the best time to visit Porto")."""
         if NOT_NOW.search(request):
             return False
