@@ -49,6 +49,15 @@ def draw_thought(shape: str, colour: str, background: str | None, size: str | No
     return f"{DRAW}{sized}{colour} {shape}{f' on {background}' if background else ''}."
 
 
+# the thought of an answer about a picture the user shows says what the answer tells of it; the
+# agent holds a shapes picture's caption to what the vision head reads (agent/seeing.py)
+THOUGHT_DESCRIBE = "Describe the image."
+THOUGHT_COLOUR = "Check the shape's colour."
+THOUGHT_SHAPE = "Check the shape."
+THOUGHT_BACKGROUND = "Check the background."
+SHAPE_THOUGHTS = (THOUGHT_DESCRIBE, THOUGHT_COLOUR, THOUGHT_SHAPE, THOUGHT_BACKGROUND)
+THOUGHT_NOT_A_SHAPE = "Not a simple shape."  # a picture unlike the shapes: an honest answer
+
 DENIED = "denied by user"  # how a denied call's result begins
 CANCELLED = "cancelled by user"
 

@@ -74,6 +74,12 @@ def build_agent(
         torch.manual_seed(0 if seed is None else seed)
         model = build_model(cfg).to(dev).eval()
         name, random_weights = "random-init", True
+    head = None
+    if ckpt is not None and getattr(model, "vit", None) is not None:
+        from ..model.vision_head import load_vision_head
+
+        head = load_vision_head(ckpt, cfg.dim)
+        head = head.to(dev) if head is not None else None
     params = model.num_params()  # before int8 packs the weights away from the parameters
     model = apply_dtype(model, dtype)
     vq = None
@@ -101,7 +107,7 @@ def build_agent(
         sampling=sampling or SamplingConfig(seed=seed),
     )
     return AetherAgent(
-        ModelPolicy(model, info, compile=compile),
+        ModelPolicy(model, info, compile=compile, vision_head=head),
         registry,
         approval=ApprovalPolicy.from_spec(approve, known_tools=registry.names()),
         memory=memory,

@@ -47,6 +47,7 @@ from .events import (
 from .limits import MAX_ANSWER_BYTES, MAX_STEPS, MAX_THOUGHT_BYTES
 from .media import Media, file_from_payload
 from .requests import Routed, TwoRequests
+from .seeing import MAX_HELD_ANSWER, asked_thought, held_caption
 
 Approver = Callable[[ApprovalRequest], ApprovalDecision]
 # phases that show a step is not a tool call (a part's route stops there)
@@ -287,14 +288,15 @@ class AetherAgent(TwoRequests, Media):
         answer: list[str],
         calls_only: bool = False,
         without: Collection[str] = (),
-        held: str | None = None,
+        held: Sequence[Thought | Text] = (),
     ) -> Iterator[Event]:
         """Decode one assistant step after ``turn``, streaming its thought and answer as events;
         returns (message, grammar). ``calls_only``: stop as soon as the step is not a tool call
         and return None (a part's route, requests.py). ``without``: tools the step may not
-        call. ``held``: the step's thought, written for the model: a drawing's thought that
-        disagrees with the user's words (agent/drawing.py) is held to them, and the step decoded
-        again from there, before the picture is drawn."""
+        call. ``held``: the step's start, written for the model, which goes on from there: a
+        drawing's thought that disagrees with the user's words (agent/drawing.py) is held to
+        them before the picture is drawn; an answer about the picture the user shows is held to
+        what the vision head reads in it (agent/seeing.py), and shown once it agrees."""
         from ..segments import encode, encode_item
 
         budget = getattr(self.policy.info, "max_context", 4096)
@@ -333,30 +335,37 @@ class AetherAgent(TwoRequests, Media):
                 words=True,
                 pauses=True,
             )
-        written = [Thought(held.encode())] if held is not None else []  # the thought, if held
-        forced = [t for item in written for t in encode_item(item)]
+        forced = [t for item in held for t in encode_item(item)]
         for tok in forced:
             grammar.advance(tok)
-        asked = None if calls_only or held is not None or self.vq is None else turn[0].plain_text
+        asked = None if calls_only or held or self.vq is None else turn[0].plain_text
         drawing = read_request(asked) if asked else None
-        redraw: list[str] = []  # the thought a drawing is held to (the step is decoded again)
+        shown = None if calls_only else self._shown(turn)  # the picture the user shows
+        redraw: list[str] = []  # the thought the step is held to (it is decoded again)
 
         def should_stop() -> bool:
             if self._cancel.is_set() or (calls_only and grammar.phase in _NOT_A_CALL):
                 return True
-            if drawing is None or redraw or grammar.phase != Phase.AFTER_THOUGHT:
+            if asked is None or redraw or grammar.phase != Phase.AFTER_THOUGHT:
                 return False
-            fix = held_thought(bytes(grammar.thought).decode(errors="replace"), drawing)
+            said = bytes(grammar.thought).decode(errors="replace")
+            fix = held_thought(said, drawing)
+            if fix is None and shown is not None:
+                fix = asked_thought(said, asked)
             redraw.extend([fix] if fix else [])
             return bool(fix)
 
-        thought, body, codes, filebuf = bytearray(), bytearray(), bytearray(), bytearray()
-        items: list = list(written)
+        thought, codes, filebuf = bytearray(), bytearray(), bytearray()
+        items: list = [item for item in held if isinstance(item, Thought)]
+        body = bytearray(b"".join(item.data for item in held if isinstance(item, Text)))
+        start = len(body)  # the answer's held start
+        pending: list[str] = []  # the answer about a picture: shown once it is held
         utf_thought = codecs.getincrementaldecoder("utf-8")("replace")
         utf_answer = codecs.getincrementaldecoder("utf-8")("replace")
         from ..redact import StreamRedactor
 
         redact = StreamRedactor(self.redactor, max_hold=64)  # streams even without spaces
+        pending.extend([s] if (s := redact.feed(utf_answer.decode(bytes(body)))) else [])
         gen = self.policy.generate(
             tokens + forced,
             images=self._images_for(context),
@@ -384,8 +393,9 @@ class AetherAgent(TwoRequests, Media):
                 elif prev in (Phase.AFTER_THOUGHT, Phase.ANSWER):
                     body.append(tok)
                     if s := redact.feed(utf_answer.decode(bytes([tok]))):
-                        answer.append(s)
-                        yield AnswerDelta(s)
+                        pending.append(s)
+                        if shown is None:
+                            yield from _shown_now(pending, answer)
             elif tok == Tok.THOUGHT_END:
                 items.append(Thought(bytes(thought)))
             elif tok == Tok.IMG_END:
@@ -401,18 +411,27 @@ class AetherAgent(TwoRequests, Media):
         stats["gen_s"] += time.perf_counter() - t
         if self._cancel.is_set():
             raise _Cancelled
-        if redraw:  # the thought shown so far, then the one the picture is drawn after
+        if redraw:  # the thought shown so far, then the one the step is decoded after
             yield ThoughtDelta(step, f"{HELD_MARK}{redraw[0]}")
-            return (
-                yield from self._step(step, turn, stats, answer, without=without, held=redraw[0])
-            )
+            again = [Thought(redraw[0].encode())]
+            return (yield from self._step(step, turn, stats, answer, without=without, held=again))
         if calls_only and grammar.ended_with != Phase.CALL:
             return None  # not a call: the caller only asked for one
         if not grammar.done:
             raise AetherError("the model stopped before finishing its step (context full?)")
         if tail := redact.flush() + utf_answer.decode(b"", final=True):
-            answer.append(tail)
-            yield AnswerDelta(tail)
+            pending.append(tail)
+        if shown is not None and grammar.ended_with != Phase.CALL:
+            said = next(
+                (i.data.decode(errors="replace") for i in items if isinstance(i, Thought)), ""
+            )
+            fix = held_caption(said, bytes(body).decode(errors="replace"), self.policy.see(shown))
+            if fix is not None and start < len(fix.encode()) <= MAX_HELD_ANSWER:
+                again = [Thought(said.encode()), Text(fix.encode())]
+                return (
+                    yield from self._step(step, turn, stats, answer, without=without, held=again)
+                )
+        yield from _shown_now(pending, answer)
         if grammar.ended_with == Phase.CALL:
             items.append(ToolCall(bytes(body)))
         elif body:
@@ -509,6 +528,14 @@ class AetherAgent(TwoRequests, Media):
             self.memory.add(self.redactor.redact(summary), kind="summary")
         except AetherError:
             pass  # a full or broken store must not fail the turn
+
+
+def _shown_now(pending: list[str], answer: list[str]) -> Iterator[Event]:
+    """The answer's text held back so far, shown (and emptied from ``pending``)."""
+    for s in pending:
+        answer.append(s)
+        yield AnswerDelta(s)
+    pending.clear()
 
 
 def _no_answer(events: Iterator[Event]) -> Iterator[Event]:

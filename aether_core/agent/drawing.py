@@ -18,13 +18,13 @@ from .. import dialogue
 from ..data.shapes import COLOURS, SHAPES
 from ..data.skills.draw import SIZE_WORDS
 
-_SAID_AS = {"grey": "gray"}  # how people write a colour
-_SHAPE_OF = {**{s: s for s in SHAPES}, **{f"{s}s": s for s in SHAPES}}
+SAID_AS = {"grey": "gray"}  # how people write a colour
+SHAPE_OF = {**{s: s for s in SHAPES}, **{f"{s}s": s for s in SHAPES}}
 _SIZE_OF = {w: size for size, words in SIZE_WORDS.items() for w in words}
 _BACKGROUND = frozenset("background backdrop bg backround".split())
 _ON = frozenset("on over against onto".split())  # "… on (a) blue": a background follows
 _ARTICLES = frozenset("a an the".split())
-_WORD = re.compile(r"[a-z]+")
+WORD = re.compile(r"[a-z]+")
 _THOUGHT = re.compile(
     rf"^Draw an? (?:(?P<size>{'|'.join(SIZE_WORDS)}) )?(?P<colour>\w+) (?P<shape>\w+)"
     r"(?: on (?P<bg>\w+))?\.$"
@@ -47,13 +47,13 @@ def read_request(text: str) -> DrawRequest | None:
     square", "a square in pink") and the one said as the background ("on a black background",
     "against black", "make the background black"); None where it names no shape, or more than
     one."""
-    words = [_SAID_AS.get(w, w) for w in _WORD.findall(text.lower())]
-    shapes = {(i, _SHAPE_OF[w]) for i, w in enumerate(words) if w in _SHAPE_OF}
+    words = [SAID_AS.get(w, w) for w in WORD.findall(text.lower())]
+    shapes = {(i, SHAPE_OF[w]) for i, w in enumerate(words) if w in SHAPE_OF}
     if len({s for _, s in shapes}) != 1:
         return None
     at, shape = min(shapes)
     colours = [(i, w) for i, w in enumerate(words) if w in COLOURS]
-    backgrounds = [(i, c) for i, c in colours if _is_background(words, i)]
+    backgrounds = [(i, c) for i, c in colours if is_background(words, i)]
     rest = [(i, c) for i, c in colours if (i, c) not in backgrounds]
     near = min(rest, key=lambda ic: abs(ic[0] - at), default=None)
     size = next((_SIZE_OF[w] for w in words if w in _SIZE_OF), None)
@@ -66,15 +66,16 @@ def read_request(text: str) -> DrawRequest | None:
     )
 
 
-def _is_background(words: list[str], i: int) -> bool:
+def is_background(words: list[str], i: int) -> bool:
     """The colour at ``i`` names the background: "blue background", "on (a) blue", "the
-    background blue", "a blue picture with…"."""
+    background blue", "the background is blue", "a blue picture with…"."""
     after = words[i + 1] if i + 1 < len(words) else ""
     before = [w for w in words[max(0, i - 3) : i] if w not in _ARTICLES]
     return (
         after in _BACKGROUND
         or after == "picture"
         or (bool(before) and (before[-1] in _ON or before[-1] in _BACKGROUND))
+        or (len(before) > 1 and before[-2] in _BACKGROUND and before[-1] == "is")
     )
 
 

@@ -60,6 +60,11 @@ class Media:
                     out.append(px)
         return out
 
+    def _shown(self, turn: Sequence[Message]) -> Any:
+        """The pixels of the picture the user shows in this turn (its last), or None."""
+        images = self._images_for(turn[:1])
+        return images[-1] if images else None
+
     def _out_dir(self) -> Path:
         from ..fsutil import data_dir
 

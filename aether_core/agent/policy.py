@@ -15,10 +15,13 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..sampling import Constraint, DecodeSession, SamplingConfig, Session, make_generator, stream
 from ..segments import Item, Message, decode, encode_item
+
+if TYPE_CHECKING:
+    from ..model.vision_head import Sight, VisionHead
 from ..vocab import Tok
 
 
@@ -49,16 +52,26 @@ class Policy(Protocol):
     ) -> Iterator[int]:
         """Stream tokens after ``context`` (which ends with the ASSISTANT marker)."""
 
+    def see(self, image: Any) -> Sight | None:
+        """What the vision head reads in one picture (pixels [3, 64, 64] in [0, 1]); None
+        without one (agent/seeing.py)."""
+
 
 class ModelPolicy:
     """A language model behind a reusable KV cache (prefix reuse across agent steps)."""
 
     def __init__(
-        self, model: Any, info: ModelInfo, max_context: int = 4096, compile: bool = False
+        self,
+        model: Any,
+        info: ModelInfo,
+        max_context: int = 4096,
+        compile: bool = False,
+        vision_head: VisionHead | None = None,
     ) -> None:
         import torch
 
         self.model = model
+        self.vision_head = vision_head
         self.max_context = min(max_context, model.cfg.max_seq_len)
         self.info = ModelInfo(**{**info.__dict__, "max_context": self.max_context})
         self.session = DecodeSession(model, self.max_context, compile=compile)
@@ -87,6 +100,17 @@ class ModelPolicy:
         with torch.inference_mode():
             vision, _ = self.model.encode_images(stack)
         return vision, key
+
+    def see(self, image: Any) -> Sight | None:
+        vit = getattr(self.model, "vit", None)
+        if self.vision_head is None or vit is None:
+            return None
+        from ..model.vision_head import read_sight
+
+        dtype = next(vit.parameters()).dtype
+        with self._torch.inference_mode():
+            tokens = vit(image.float()[None].to(self.device, dtype))
+        return read_sight(self.vision_head, tokens[0])
 
     def generate(
         self,
@@ -122,12 +146,22 @@ Script = Sequence[Sequence[Item]] | Callable[[list[Message]], Sequence[Item]]
 class ScriptedPolicy:
     """Plays back scripted assistant steps token by token (tests, evaluations, demos)."""
 
-    def __init__(self, script: Script, delay_s: float = 0.0, name: str = "scripted") -> None:
+    def __init__(
+        self,
+        script: Script,
+        delay_s: float = 0.0,
+        name: str = "scripted",
+        sight: Sight | None = None,
+    ) -> None:
         self.script = script
+        self.sight = sight  # what see() reads in any picture
         self.delay_s = delay_s
         self.calls = 0
         self.contexts: list[list[int]] = []
         self.info = ModelInfo(name=name, params=0, device="cpu", dtype="none")
+
+    def see(self, image: Any) -> Sight | None:
+        return self.sight
 
     def _items(self, context: Sequence[int]) -> Sequence[Item]:
         if callable(self.script):

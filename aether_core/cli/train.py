@@ -1,4 +1,4 @@
-"""`aether train {lm,vq,lora,entropy,vit,merge}`: train a stage from a TOML config and/or flags.
+"""`aether train {lm,vq,lora,entropy,vit,merge,vision-head}`: train a stage from a TOML config and/or flags.
 
 Precedence: built-in defaults < ``--config FILE`` < flags < ``--set SECTION.KEY=VALUE``.
 ``--resume RUN_DIR`` continues a killed or finished run from its ``ckpt/last`` with the config
@@ -134,6 +134,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     mg.add_argument("--adapter", required=True, metavar="DIR", help="e.g. runs/NAME/ckpt/best")
     mg.add_argument("--out", required=True, metavar="DIR")
     mg.set_defaults(func=run_merge)
+
+    vh = tsub.add_parser(
+        "vision-head",
+        help="fit the vision head (shape, colour, background) on a checkpoint's frozen ViT",
+    )
+    vh.add_argument("--checkpoint", metavar="DIR", help="byte model with a ViT (default: shipped)")
+    vh.add_argument("--out", metavar="DIR", help="where vision_head.safetensors goes (default: "
+                    "the checkpoint)")  # fmt: skip
+    vh.add_argument("--images", type=int, default=6000, help="training pictures (default 6000)")
+    vh.add_argument("--seed", type=int, default=0)
+    vh.set_defaults(func=run_vision_head)
 
 
 def _common(s: argparse.ArgumentParser) -> None:
@@ -306,4 +317,25 @@ def run_merge(args: argparse.Namespace) -> int:
 
     out = merge_lora(args.base, args.adapter, args.out)
     print(f"merged checkpoint: {out}")
+    return 0
+
+
+def run_vision_head(args: argparse.Namespace) -> int:
+    from ..checkpoint import default_checkpoint, load_checkpoint, save_weights
+    from ..model.vision_head import HEAD_FILE, fit_vision_head
+
+    if args.images < 100:
+        raise CliError(f"--images must be at least 100, got {args.images}")
+    ckpt = Path(args.checkpoint) if args.checkpoint else default_checkpoint()
+    if ckpt is None:
+        raise CliError("no checkpoint given and no shipped model found")
+    model, cfg, _ = load_checkpoint(ckpt)
+    if getattr(model, "vit", None) is None:
+        raise CliError(f"{ckpt}: this model has no ViT (model.cross_attn is off)")
+    head, acc = fit_vision_head(model.vit, cfg.dim, images=args.images, seed=args.seed)
+    out = Path(args.out) if args.out else ckpt
+    out.mkdir(parents=True, exist_ok=True)
+    save_weights(out / HEAD_FILE, {k: v.contiguous() for k, v in head.state_dict().items()})
+    figures = "  ".join(f"{k} {v:.3f}" for k, v in acc.items())
+    print(f"vision head: {out / HEAD_FILE}  held-out combinations: {figures}")
     return 0

@@ -24,7 +24,7 @@ from .phrasing import held_out, is_command, norm_split, realize
 from .skills import answer_step
 from .skills.caption import DESCRIBE
 
-CAPTION_THOUGHT = "Describe the image."
+CAPTION_THOUGHT = dialogue.THOUGHT_DESCRIBE
 
 
 class CocoFormatError(AetherError, ValueError):

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from ..data.skills import SkillSample
-from ..dialogue import THOUGHT_OK, draw_thought, tool_thought
+from ..dialogue import THOUGHT_DESCRIBE, THOUGHT_OK, draw_thought, tool_thought
 from .human_spec import CALL_SKILLS, MOMENT, words
 
 
@@ -137,10 +137,10 @@ def prompt_sample(obj: dict[str, Any], rng: random.Random) -> SkillSample:
         spec = random_spec(rng)
         text = fix_articles(caption(spec))  # "an orange square"
         return SkillSample("caption", "human", prompt, "describe", image_spec=spec,
-                           thought="Describe the image.", answer=f"It's {text}.",
+                           thought=THOUGHT_DESCRIBE, answer=f"It's {text}.",
                            expected_answer_contains=(spec.colour, spec.shape))  # fmt: skip
     if skill == "photo":
-        return SkillSample("photo", "human", prompt, "photo", thought="Describe the image.",
+        return SkillSample("photo", "human", prompt, "photo", thought=THOUGHT_DESCRIBE,
                            answer="It looks like a photo; I can only recognize simple shapes.",
                            extra={"photo_seed": rng.randrange(2**31)})  # fmt: skip
     if skill == "draw":

@@ -178,8 +178,9 @@ class BatchedPolicy(ModelPolicy):
         max_images: int = 4,
         max_context: int = 4096,
         gather_s: float = 0.003,
+        vision_head: Any = None,
     ) -> None:
-        super().__init__(model, info, max_context)
+        super().__init__(model, info, max_context, vision_head=vision_head)
         vit = getattr(model, "vit", None)
         vision_len = max_images * model.cfg.vision.n_queries if vit is not None else 0
         self.batch = DecodeBatch(model, rows, self.max_context, vision_len=vision_len)

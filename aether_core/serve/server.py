@@ -59,6 +59,7 @@ def build_server_agent(
             max_images=config.max_images,
             max_context=policy.max_context,
             gather_s=config.gather_s,
+            vision_head=policy.vision_head,
         )
     return agent.fork(policy=policy)
 

@@ -20,19 +20,15 @@ from torch import Tensor, nn
 
 from ..checkpoint import CheckpointError, load_weights, read_config, save_checkpoint
 from ..config import ModelConfig
-from ..data.shapes import COLOURS, SHAPES, ShapeSpec, random_spec, render
+from ..data.shapes import ShapeSpec, random_spec, render
 from ..errors import AetherError
 from ..model.vision import TinyPatchViT
+from ..model.vision_head import LABELS, VisionHead
 from ..model.vq import image_to_tensor
 from .distributed import all_reduce_sum
 from .stage import Stage
 
 WEIGHTS_FILE = "vit.safetensors"  # not model.safetensors: this folder is not a byte model
-LABELS: dict[str, tuple[str, ...]] = {
-    "shape": SHAPES,
-    "colour": tuple(COLOURS),
-    "background": tuple(COLOURS),
-}
 VAL_IMAGES = 512
 
 
@@ -42,11 +38,10 @@ class ViTProbe(nn.Module):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.vit = TinyPatchViT(cfg.vision, cfg.dim)
-        self.heads = nn.ModuleDict({k: nn.Linear(cfg.dim, len(v)) for k, v in LABELS.items()})
+        self.heads = VisionHead(cfg.dim)
 
     def forward(self, images: Tensor) -> dict[str, Tensor]:
-        pooled = self.vit(images).mean(1)
-        return {k: head(pooled) for k, head in self.heads.items()}
+        return self.heads(self.vit(images))
 
 
 def labelled_batch(rng: random.Random, n: int) -> tuple[Tensor, dict[str, Tensor]]:

@@ -11,6 +11,13 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from ...dialogue import (
+    THOUGHT_BACKGROUND,
+    THOUGHT_COLOUR,
+    THOUGHT_DESCRIBE,
+    THOUGHT_NOT_A_SHAPE,
+    THOUGHT_SHAPE,
+)
 from ..phrasing import fix_articles, held_out, is_command, norm_split, realize, value_split
 from ..scenes import HONEST_ANSWERS, SCENE_POOL, main_colours, random_scene, say_colours
 from ..shapes import ShapeSpec, random_spec
@@ -60,7 +67,7 @@ def _scene(rng: random.Random, split: str) -> SkillSample:
     names = main_colours(spec.render())
     answer = rng.choice(HONEST_ANSWERS).format(c=say_colours(names))
     return SkillSample("caption", split, prompt, "scene", template, image_spec=spec,  # type: ignore[arg-type]
-                       thought="Not a simple shape.", answer=answer,
+                       thought=THOUGHT_NOT_A_SHAPE, answer=answer,
                        expected_answer_contains=("simple shape", names[0]))  # fmt: skip
 
 
@@ -78,16 +85,16 @@ def caption(rng: random.Random, split: str, pick: Pick = plain_pick) -> SkillSam
     text = fix_articles(shape_caption(spec))
     if kind == "describe":
         answer = rng.choice((text[:1].upper() + text[1:] + ".", f"It's {text}.", f"I see {text}."))
-        thought, contains = "Describe the image.", (spec.colour, spec.shape)
+        thought, contains = THOUGHT_DESCRIBE, (spec.colour, spec.shape)
     elif kind == "colour":
         answer = rng.choice((f"It's {spec.colour}.", f"The {spec.shape} is {spec.colour}."))
-        thought, contains = "Check the shape's colour.", (spec.colour,)
+        thought, contains = THOUGHT_COLOUR, (spec.colour,)
     elif kind == "shape":
         answer = rng.choice((f"It's a {spec.shape}.", f"A {spec.shape}."))
-        thought, contains = "Check the shape.", (spec.shape,)
+        thought, contains = THOUGHT_SHAPE, (spec.shape,)
     else:
         answer = f"The background is {spec.background}."
-        thought, contains = "Check the background.", (spec.background,)
+        thought, contains = THOUGHT_BACKGROUND, (spec.background,)
     return SkillSample("caption", split, prompt, kind, template, image_spec=spec, thought=thought,
                        answer=answer, expected_answer_contains=contains)  # fmt: skip
 
