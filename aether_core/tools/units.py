@@ -46,12 +46,15 @@ ALIASES = {
 _POWERS = {"square": 2, "sq": 2, "cubic": 3}
 _IRREGULAR = {"foot": "feet", "inch": "inches", "century": "centuries", "hertz": "hertz",
               "celsius": "celsius", "fahrenheit": "fahrenheit", "stone": "stone"}  # fmt: skip
-# the unit words people mistype most, looked up one letter off ("seonds in 29 weeks")
+# the unit words people mistype most, looked up one letter off ("seonds in 29 weeks", "how many
+# mintues"); a short one only with a letter dropped ("days in a wek")
 _TYPED = (
     "seconds minutes hours days weeks months years kilometers meters centimeters millimeters "
-    "miles feet inches yards kilograms grams pounds ounces liters gallons milliliters"
+    "miles feet inches yards kilograms grams pounds ounces liters gallons milliliters "
+    "second minute hour day week month year mile yard inch gram pound ounce liter gallon meter"
 ).split()
-_TYPO_MIN = 5  # letters a word needs before a letter off is a typo, not another word
+_TYPO_MIN = 5  # letters a word needs before a letter changed or swapped is a typo
+_ONE = r"a+n*|one|per|each|every|1"  # one of a unit ("an hour", and "aan hour" as typed)
 _UNIT_TEXT = re.compile(r"^[a-z°][a-z° ]{0,40}(?:/[a-z]{1,20})?$")
 _CONNECTORS = ("in terms of", "into", "in", "to", "as", "=", "equals", "is how many", "is")
 
@@ -89,11 +92,28 @@ def unit(text: str) -> Any | None:
     try:
         found = ureg.parse_units(name.replace(" ", "_"))
     except Exception:  # pint's UndefinedUnitError and its parse errors
-        typed = [u for u in _TYPED if len(name) >= _TYPO_MIN and one_off(name, u)]
-        return unit(typed[0]) if len(typed) == 1 and power == 1 else None
+        typed = {u for u in _TYPED if _mistyped(name, u)}
+        return unit(typed.pop()) if len(typed) == 1 and power == 1 else None
     if found.dimensionless:
         return None  # "dozen", "percent": numbers, not units
     return found**power
+
+
+def _mistyped(name: str, word: str) -> bool:
+    """``name`` is ``word`` mistyped: a letter changed, added, dropped or two swapped, or for a
+    word too short for that to say much, only a letter dropped ("wek", not "hour" of "four")."""
+    if len(name) < 3 or not one_off(name, word):
+        return len(name) >= _TYPO_MIN and _swapped(name, word)
+    return len(name) >= _TYPO_MIN or len(name) == len(word) - 1
+
+
+def _swapped(a: str, b: str) -> bool:
+    """``a`` is ``b`` with two neighbouring letters swapped ("mintues")."""
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
+    return (
+        len(a) == len(b) and len(diff) == 2 and diff[1] == diff[0] + 1
+        and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    )  # fmt: skip
 
 
 def read(text: str) -> Conversion | None:
@@ -179,7 +199,7 @@ def _parts(parts: list[str]) -> tuple[str, Any] | None:
 
 def _single(text: str) -> tuple[str, Any] | None:
     candidates = []  # one of a unit first: "an hour" is not the amount "a n" of "hour"
-    whole = re.match(r"^(?:(a|an|one|per|each|every|1)\s+)?([a-z°][a-z° /]*)$", text.strip())
+    whole = re.match(rf"^(?:({_ONE})\s+)?([a-z°][a-z° /]*)$", text.strip())
     if whole:
         candidates.append(("1", whole[2]))
     m = re.match(r"^(.*?[\d)a-z.])\s*([a-z°][a-z° /]*)$", text.strip())
@@ -193,7 +213,7 @@ def _single(text: str) -> tuple[str, Any] | None:
             if found is None:
                 continue
             head = " ".join([amount, *words[:k]]).strip()
-            if head in ("a", "an", "one", "per", "each", "every", ""):
+            if re.fullmatch(rf"(?:{_ONE})?", head):
                 head = "1"
             return head, found
     return None

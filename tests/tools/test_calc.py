@@ -243,7 +243,13 @@ def test_unit_conversions(phrase: str, expected: str) -> None:
 def test_a_unit_word_a_letter_off_is_read_as_the_unit() -> None:
     assert evaluate("seonds in 29 weeks") == "17539200 seconds"
     assert evaluate("5 kilometrs in miles") == "3.10686 miles"
-    assert computes("5 mles in km") is None  # four letters: too short to call a typo
+    assert evaluate("how many mintues in 3 hours") == "180 minutes"  # two letters swapped
+    # a short word only with a letter dropped: "wek" is a week, "four" is no "hour"
+    assert evaluate("days in a wek") == "7 days"
+    assert evaluate("5 mles in km") == "8.04672 kilometers"
+    assert computes("hours in a yeer") is None and computes("hours in a for") is None
+    assert computes("minutes in a dya") is None  # three letters swapped: too short
+    assert evaluate("secknds in aan hour") == "3600 seconds"  # and "an" as typed
 
 
 @pytest.mark.parametrize(
