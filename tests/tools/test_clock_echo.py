@@ -151,6 +151,8 @@ def test_time_understands_the_local_time_or_a_place_it_knows() -> None:
         ("what day is it", True),
         ("what's the best time to visit Porto?", False),
         ("time difference between london and tokyo", False),
+        ("what's the time diference between Lima and Cusco", False),  # however spelt
+        ("time diff lima tokyo", False),
         ("what time does the louvre open", False),
         ("how long does it take to boil an egg", False),
     ],
