@@ -31,6 +31,18 @@ from aether_core.sentences import ends_sentence
 
 _JOINING = frozenset("and then also but so or".split())  # a new request or clause begins
 # punctuation that ends a clause before a phrase, or after one ("Hill-Harris", "what's": no)
+# a colon after a number: the middle of a title ("2001: a space odyssey"), unless the number
+# follows a word that labels what comes next ("question 3: who wrote Dracula?")
+_NUMBER_COLON = re.compile(r"(?:(\S+)\s*)?#?\d+:$")
+_LABELS = frozenset("question q no number step part item problem task exercise".split())
+
+
+def _in_title(head: str) -> bool:
+    """``head`` ends in a colon after a number that labels nothing (``_NUMBER_COLON``)."""
+    title = _NUMBER_COLON.search(head)
+    return title is not None and (title[1] or "").lower() not in _LABELS
+
+
 _OPENED = re.compile(r"(?:[.,;:!?(]|(?:^|\s)[-'\"])\s*$")
 _CLOSED = re.compile(r"\s*(?:$|[.,;:!?)]|[-'\"](?:\s|$))")
 _WORD = re.compile(r"[\w']+")
@@ -88,6 +100,8 @@ class Bounds:
             return False
         if after.startswith(".") and not ends_sentence(phrase + after[:2], len(phrase)):
             return False  # "St" of "St. Louis"
+        if after.startswith(":") and _in_title(phrase + ":"):
+            return False  # "what's the plot of 2001" of "… of 2001: a space odyssey"
         if _HALF_BETWEEN.search(phrase) and _AND.match(after):
             return False  # "between Korogwe" of "between Korogwe and Kanzaki"
         return not any(self._crosses(phrase, m.end()) for m in re.finditer(r"[.,;:] +", phrase))
@@ -102,6 +116,8 @@ class Bounds:
             return True
         if _OPENED.search(before):
             head = before.rstrip()
+            if _in_title(head):
+                return False  # "a space odyssey" of "2001: a space odyssey", not "question 3: …"
             return not head.endswith(".") or ends_sentence(head, len(head) - 1)
         last = _WORD.findall(before.lower()[-40:])
         return bool(last) and (self._asks(last[-2:]) or last[-1] in _JOINING)

@@ -82,6 +82,10 @@ def test_a_colon_ends_a_clause_unless_a_number_names_what_follows() -> None:
     assert not any("wondered:" in q for q in got)
     got = queries("what's the plot of 2001: a space odyssey?")
     assert "what's the plot of 2001: a space odyssey" in got
+    # a title's colon is no place to start or end: not "a space odyssey", not "… of 2001"
+    assert not {"a space odyssey", "what's the plot of 2001"} & set(got)
+    got = queries("Question 3: who wrote Dracula?")  # a number that labels what follows
+    assert "who wrote Dracula" in got
 
 
 @pytest.mark.parametrize(
