@@ -8,7 +8,8 @@
 With ``--average-with DIR`` (repeatable) the weights shipped are the elementwise mean of all the
 checkpoints' (the config is the first one's; a checkpoint named twice counts twice): the default
 model is such a mean of training legs (MODEL_CARD.md).
-The VQ files already in assets/default stay; optimizer/RNG state is left behind; absolute paths
+The VQ files already in assets/default stay; the vision head is fitted again on the shipped ViT
+(`aether train vision-head`); optimizer/RNG state is left behind; absolute paths
 in the saved training config are made relative to the repo root, so the shipped config.json says
 how it was trained without naming this machine's folders. Writes are atomic.
 """
@@ -57,7 +58,14 @@ def main(src: str, average_with: list[str] | None = None) -> int:
             shutil.copyfile(source / "model.safetensors", tmp)
     atomic_write_bytes(DEST / "config.json", (json.dumps(config, indent=1) + "\n").encode())
     t = time.perf_counter()
-    model, _, _ = load_checkpoint(DEST)
+    model, cfg, _ = load_checkpoint(DEST)
+    if model.vit is not None:  # the vision head reads this ViT: fitted again on it
+        head, acc = fit_vision_head(model.vit, cfg.dim)
+        save_weights(DEST / HEAD_FILE, {k: v.contiguous() for k, v in head.state_dict().items()})
+        print(
+            "vision head, held-out combinations: "
+            + ", ".join(f"{k} {v:.3f}" for k, v in acc.items())
+        )
     n = sum(p.numel() for p in model.parameters())
     size = sum(f.stat().st_size for f in DEST.iterdir() if f.is_file())
     print(f"shipped {source} -> {DEST}: {n:,} params, {size / 1e6:.1f} MB in assets/default, "

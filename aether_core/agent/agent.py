@@ -22,6 +22,7 @@ from ..errors import AetherError
 from ..files import MAX_FILE_BYTES
 from ..sampling import SamplingConfig
 from ..segments import Image, Message, SegmentError, Text, Thought, ToolCall, ToolResult
+from ..tools.base import Tool
 from ..vocab import Tok
 from .call_grammar import tool_arg_types
 from .constrain import Phase, StepGrammar
@@ -211,7 +212,8 @@ class AetherAgent(TwoRequests, Media):
     ) -> Iterator[Event]:
         """Think/act steps until the answer (or the step limit), appended to ``turn``. ``first``:
         the first step, already decoded (a part's route). A call its tool makes nothing of
-        (``Tool.understands``) is not made: the step is decided again without that tool."""
+        (``Tool.understands``) is not made: the step is decided again without that tool. A call the
+        turn has already made is not made again either: the step is decided again as an answer."""
         without: set[str] = set()
         for n in range(self.config.max_steps):
             stats["steps"] += 1
@@ -234,6 +236,9 @@ class AetherAgent(TwoRequests, Media):
                 wrong := self._misrouted(msg, turn[0].plain_text)
             ):
                 without.add(wrong)
+                continue
+            if grammar.ended_with == Phase.CALL and _repeated(msg, turn):
+                without.update(self.tools.names())  # its result is in the context: answer
                 continue
             if without and grammar.ended_with == Phase.CALL:
                 msg = _renamed(msg)
@@ -326,6 +331,8 @@ class AetherAgent(TwoRequests, Media):
             cover=good if len(good) > 1 else (),
             **({"image_codes": codes} if codes else {}),
         )
+        if one := self._one_result(turn):  # the answer quotes it as the training data's do
+            grammar.openings = tuple(o.encode() for o in one[0].openings(one[1]))
         if self.config.copy_prior > 0:
             grammar.copy = CopyPrior(copy_sources(turn), self.config.copy_prior)
             grammar.answer_copy = CopyPrior(
@@ -438,10 +445,8 @@ class AetherAgent(TwoRequests, Media):
             items.append(Text(bytes(body)))
         return Message("assistant", tuple(items)), grammar
 
-    def _spoken(self, turn: list[Message]) -> str | None:
-        """The answer where the turn's one call went well to a tool that ``speaks``: its output,
-        cut to the answer's size. Else None (the model writes the answer). The model still says
-        whether the step is another call ("the time in Rome and say cheese")."""
+    def _one_result(self, turn: list[Message]) -> tuple[Tool, str] | None:
+        """The tool and output of the turn's one call, where it went well; else None."""
         calls = [c for m in turn if m.role == "assistant" for c in m.of(ToolCall)]
         results = [r for m in turn if m.role == "tool" for r in m.of(ToolResult)]
         if len(calls) != 1 or len(results) != 1 or not results[0].ok:
@@ -450,9 +455,16 @@ class AetherAgent(TwoRequests, Media):
             tool = self.tools.get(calls[0].parse()[0])
         except AetherError:
             return None
-        if not tool.speaks:
+        return tool, results[0].output.decode("utf-8", errors="ignore")
+
+    def _spoken(self, turn: list[Message]) -> str | None:
+        """The answer where the turn's one call went well to a tool that ``speaks``: its output,
+        cut to the answer's size. Else None (the model writes the answer). The model still says
+        whether the step is another call ("the time in Rome and say cheese")."""
+        one = self._one_result(turn)
+        if one is None or not one[0].speaks:
             return None
-        cut = results[0].output[: self.config.max_answer_bytes]
+        cut = one[1].encode()[: self.config.max_answer_bytes]
         return cut.decode("utf-8", errors="ignore").strip()  # a cut character is left out
 
     def _say(self, text: str, turn: list[Message], answer: list[str]) -> Iterator[Event]:
@@ -528,6 +540,18 @@ class AetherAgent(TwoRequests, Media):
             self.memory.add(self.redactor.redact(summary), kind="summary")
         except AetherError:
             pass  # a full or broken store must not fail the turn
+
+
+def _repeated(msg: Message, turn: list[Message]) -> bool:
+    """Whether the turn has already made ``msg``'s call (same tool, same arguments): its result
+    is in the context, and a small model that calls again fills the context with copies of it
+    (a page read twice left no room for the answer)."""
+    try:
+        call = msg.of(ToolCall)[-1].parse()
+        made = [c.parse() for m in turn if m.role == "assistant" for c in m.of(ToolCall)]
+    except (AetherError, SegmentError):
+        return False
+    return call in made
 
 
 def _shown_now(pending: list[str], answer: list[str]) -> Iterator[Event]:

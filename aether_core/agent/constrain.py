@@ -168,6 +168,7 @@ class StepGrammar:
         self.call: CallGrammar | None = None
         self.ended_with: Phase | None = None  # CALL or ANSWER: the phase the step ended in
         self.answer = bytearray()  # the answer text written so far
+        self.openings: tuple[bytes, ...] = ()  # the answer begins with one of these (Tool.openings)
         self.copy: CopyPrior | None = None  # for string args; set by the agent (agent/copying.py)
         self.answer_copy: CopyPrior | None = None  # for the answer: tool outputs, memories
         self._device = device
@@ -209,7 +210,10 @@ class StepGrammar:
         if p == Phase.AFTER_THOUGHT:
             if self.force_call:
                 return {Tok.CALL_START}
-            allowed = {Tok.CALL_START} | set(BYTES) | (set() if self.uncovered else {Tok.EOS})
+            opening = self._opening()
+            ends = set() if self.uncovered or opening else {Tok.EOS}
+            calls = {Tok.CALL_START} if self.tools else set()  # none left: the step answers
+            allowed = calls | set(opening or BYTES) | ends
             if self.allow_image and self._left() >= self._image_size():
                 allowed.add(Tok.IMG_START)
             return allowed | ({Tok.FILE_START} if self.allow_file else set())
@@ -230,8 +234,18 @@ class StepGrammar:
             full = self.count >= self.max_answer or self._left() <= 1
             if full:
                 return _ONLY[Tok.EOS]
+            if opening := self._opening():
+                return opening
             return BYTES if self.uncovered else _BYTES_OR[Tok.EOS]
         return set()
+
+    def _opening(self) -> frozenset[int] | None:
+        """The bytes that go on with one of ``openings`` while the answer has begun none of
+        them yet; None once it has (or there are none)."""
+        said = bytes(self.answer)
+        if not self.openings or any(said.startswith(o) for o in self.openings):
+            return None
+        return frozenset(o[len(said)] for o in self.openings if o.startswith(said)) or None
 
     def allows(self, tok: int) -> bool:
         """Whether ``tok`` may come next (what ``allowed()``'s mask says, without the mask)."""

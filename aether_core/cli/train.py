@@ -321,8 +321,8 @@ def run_merge(args: argparse.Namespace) -> int:
 
 
 def run_vision_head(args: argparse.Namespace) -> int:
-    from ..checkpoint import default_checkpoint, load_checkpoint, save_weights
-    from ..model.vision_head import HEAD_FILE, fit_vision_head
+    from ..checkpoint import default_checkpoint, load_checkpoint
+    from ..model.vision_head import HEAD_FILE, ship_vision_head
 
     if args.images < 100:
         raise CliError(f"--images must be at least 100, got {args.images}")
@@ -332,10 +332,8 @@ def run_vision_head(args: argparse.Namespace) -> int:
     model, cfg, _ = load_checkpoint(ckpt)
     if getattr(model, "vit", None) is None:
         raise CliError(f"{ckpt}: this model has no ViT (model.cross_attn is off)")
-    head, acc = fit_vision_head(model.vit, cfg.dim, images=args.images, seed=args.seed)
     out = Path(args.out) if args.out else ckpt
-    out.mkdir(parents=True, exist_ok=True)
-    save_weights(out / HEAD_FILE, {k: v.contiguous() for k, v in head.state_dict().items()})
+    acc = ship_vision_head(model.vit, cfg.dim, out, images=args.images, seed=args.seed)
     figures = "  ".join(f"{k} {v:.3f}" for k, v in acc.items())
     print(f"vision head: {out / HEAD_FILE}  held-out combinations: {figures}")
     return 0

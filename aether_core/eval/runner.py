@@ -41,6 +41,9 @@ class StandIn(Tool):
     def understands(self, args: Mapping[str, Any], request: str = "") -> bool:
         return self._real.understands(args, request)
 
+    def openings(self, output: str) -> tuple[str, ...]:
+        return self._real.openings(output)
+
 
 class ReplayTool(StandIn):
     """A stand-in that returns a fixed output."""

@@ -123,6 +123,21 @@ def fit_vision_head(
     return head.eval(), acc
 
 
+def ship_vision_head(
+    vit: nn.Module, dim: int, directory: str | Path, **fit: int
+) -> dict[str, float]:
+    """Fit the head on ``vit`` (``fit_vision_head``'s options) and write it into ``directory``
+    atomically; returns its held-out accuracy per label."""
+    from ..checkpoint import save_weights
+
+    head, acc = fit_vision_head(vit, dim, **fit)
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    save_weights(
+        Path(directory) / HEAD_FILE, {k: v.contiguous() for k, v in head.state_dict().items()}
+    )
+    return acc
+
+
 def _pixels(spec: ShapeSpec) -> Tensor:
     from .vq import image_to_tensor
 

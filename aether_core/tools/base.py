@@ -68,6 +68,12 @@ class Tool(abc.ABC):
     # without the model retyping it.
     speaks: bool = False
 
+    def openings(self, output: str) -> tuple[str, ...]:
+        """How an answer that quotes ``output`` (a good result) may begin, as the training data's
+        answers do; () where any way may. A small model that reads a search for a time
+        difference begins "It's …" as for the clock, and says nothing of the result."""
+        return ()
+
     @abc.abstractmethod
     def run(self, **args: Any) -> str:
         """Do the work and return text for the model; raise on failure (the sandbox reports it)."""

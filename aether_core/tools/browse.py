@@ -38,6 +38,13 @@ def _get_trafilatura() -> Any:
     return _trafilatura
 
 
+# how an answer quotes a page (data/skills/browse.py): "Summary: FIRST SENTENCE", "The page says:
+# …", "In short: …", "TITLE: …"; ``openings`` holds them to the page's first words (a small model
+# that has begun the sentence on its own copies it less than one that has four of its words)
+SAYS = ("Summary: ", "The page says: ", "In short: ")
+_PAGE = re.compile(r"^(?:Title: (?P<title>.*)\n)?URL: .*\n\n(?P<first>\S+(?: \S+){0,3})")
+
+
 class BrowsePageTool(Tool):
     """Read a web page's main text (SSRF-guarded, size- and time-capped)."""
 
@@ -60,6 +67,13 @@ class BrowsePageTool(Tool):
     def __init__(self, policy: NetPolicy | None = None, max_chars: int = 6000) -> None:
         self.policy = policy or NetPolicy()
         self.max_chars = max_chars
+
+    def openings(self, output: str) -> tuple[str, ...]:
+        page = _PAGE.match(output)
+        if page is None or page["first"].startswith("("):  # "(no readable text on this page)"
+            return ()
+        says = (*SAYS, f"{page['title']}: ") if page["title"] else SAYS
+        return tuple(f"{s}{page['first']}" for s in says)
 
     def understands(self, args: Mapping[str, Any], request: str = "") -> bool:
         """A page's address: a URL with its scheme or a bare domain ("2018" of "who won the 2018

@@ -304,12 +304,13 @@ _OFFSET_ZONE = re.compile(r"(?i)^(?:utc|gmt|etc/)")  # zones with digits: "UTC+5
 
 
 # A time the clock does not tell: when to go, how long, when a place opens, the gap between two
-# zones, however spelt ("time diference", "time diff"): a search finds those; the clock says
-# what time it is now.
+# zones, however spelt ("time diference", "time diff"), and the weather ("what's the weather in
+# Yebao this weekend"): a search finds those; the clock says what time it is now.
 NOT_NOW = re.compile(
     r"\b(?:best|good|right|ideal|worst|cheapest|busiest|quietest) (?:time|season|month) (?:to|for)\b"
     r"|\btime dif\w*|\bwhat time (?:does|did|will|should|do (?:the|they|shops|stores))\b"
-    r"|\bhow (?:much|long)\b|\b(?:opening|closing|cooking|travel|flight|driving) times?\b",
+    r"|\bhow (?:much|long)\b|\b(?:opening|closing|cooking|travel|flight|driving) times?\b"
+    r"|\b(?:weather|forecast)\b",
     re.IGNORECASE,
 )
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from aether_core.sentences import ends_sentence
 
+_OF = frozenset("about on of".split())  # what a kept word is of ("search the news for X": X)
 _JOINING = frozenset("and then also but so or".split())  # a new request or clause begins
 # punctuation that ends a clause before a phrase, or after one ("Hill-Harris", "what's": no)
 # a colon after a number: the middle of a title ("2001: a space odyssey"), unless the number
@@ -73,6 +74,9 @@ class Bounds:
     question: frozenset[str] = frozenset()  # it may start at these, whatever precedes them
     asked: re.Pattern[str] | None = None  # nowhere in it: the request itself
     remark: re.Pattern[str] | None = None  # never how it starts: why the user asks
+    # words that stay in it: it never starts right after one and its preposition ("latest news
+    # about X" is searched whole: the news is what is asked for)
+    kept: frozenset[str] = frozenset()
     _not_last: re.Pattern[str] = field(init=False, repr=False)
     _trail: re.Pattern[str] = field(init=False, repr=False)
     _pairs: tuple[str, ...] = field(init=False, repr=False)  # the two-word asking phrases
@@ -120,6 +124,8 @@ class Bounds:
                 return False  # "a space odyssey" of "2001: a space odyssey", not "question 3: …"
             return not head.endswith(".") or ends_sentence(head, len(head) - 1)
         last = _WORD.findall(before.lower()[-40:])
+        if len(last) > 1 and last[-2] in self.kept and last[-1] in _OF:
+            return False
         return bool(last) and (self._asks(last[-2:]) or last[-1] in _JOINING)
 
     def _asks(self, last: list[str]) -> bool:
@@ -200,6 +206,7 @@ QUERY = Bounds(
         r"|just (?:wondering|curious|asking)|no rush|no hurry|thanks in advance|i saw it|for (?:a|my) "
         r"(?:friend|quiz|class|school|homework|bet))\b"
     ),
+    kept=_words("news headlines updates"),
 )
 
 # A place for the clock: after "in", "time", "date" ("time Queen Creek", "Tell me beijing

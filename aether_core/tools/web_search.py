@@ -66,6 +66,10 @@ class WebSearchTool(Tool):
             return True
         return computes(query) is None and not _ABOUT_THE_USER.match(query.strip())
 
+    def openings(self, output: str) -> tuple[str, ...]:
+        top = _TOP_TITLE.search(output)
+        return (f"{TOP_RESULT}{top[1]}.", f"{ACCORDING}{top[1]}: ", f"{top[1]}: ") if top else ()
+
     def run(self, query: str, max_results: int = 5) -> str:  # type: ignore[override]
         query = " ".join(query.split())
         if not query:
@@ -97,6 +101,13 @@ def failure_cause(exc: BaseException) -> str:
         if any(w in text for w in words):
             return cause
     return f"{type(exc).__name__}: {msg[:120]}" if msg else type(exc).__name__
+
+
+# how an answer quotes the top result (data/skills/search.py): "Top result: TITLE.", "According
+# to TITLE: SNIPPET", "TITLE: SNIPPET" (``openings``: the answer begins with one of these)
+TOP_RESULT = "Top result: "
+ACCORDING = "According to "
+_TOP_TITLE = re.compile(r"^1\. (.+?)(?: — \S+)?$", re.M)
 
 
 def format_results(query: str, results: list[Mapping[str, Any]]) -> str:

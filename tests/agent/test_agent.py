@@ -453,3 +453,34 @@ def test_a_drawing_is_drawn_after_a_thought_held_to_the_users_words() -> None:
     agreed.vq = TinyVQVAE(VQConfig()).eval()
     list(agreed.run("sketch a pink square over a black background"))
     assert agreed.policy.calls == 1  # a thought that says what was asked is left alone
+
+
+def test_a_call_the_turn_has_made_is_not_made_again_the_step_answers() -> None:
+    sum_ = call_step("calc", {"expression": "2+2"}, "Arithmetic: use calc.")
+    script = [sum_, sum_, answer("That's 4.", dialogue.THOUGHT_OK)]
+    agent = make_agent(script, approve="all")
+    events = list(agent.run("what's 2+2?"))
+    assert [e.tool for e in events if isinstance(e, ToolCallRequested)] == ["calc"]  # once
+    assert events[-1].answer == "That's 4."
+    assert not any(isinstance(e, ErrorEvent) for e in events)
+
+
+def test_an_answer_after_a_search_opens_with_its_top_result() -> None:
+    class Search(Tool):
+        name, description = "web_search", "finds"
+        schema = {"query": ArgSpec("string")}
+
+        def run(self, query: str) -> str:
+            return "1. Dracula - Wikipedia — https://en.wikipedia.org/wiki/Dracula\n   A novel."
+
+        def openings(self, output: str) -> tuple[str, ...]:
+            return ("Top result: Dracula - Wikipedia.",)
+
+    look = call_step("web_search", {"query": "who wrote dracula"}, "Look it up: use web_search.")
+    said = answer("It's 7 truncated.", dialogue.THOUGHT_OK)  # what a confused model writes
+    agent = make_agent([look, said], approve="all", tools=ToolRegistry([Search()]))
+    events = list(agent.run("who wrote dracula?"))
+    assert any("not allowed" in e.message for e in events if isinstance(e, ErrorEvent))
+    good = answer("Top result: Dracula - Wikipedia.", dialogue.THOUGHT_OK)
+    agent = make_agent([look, good], approve="all", tools=ToolRegistry([Search()]))
+    assert list(agent.run("who wrote dracula?"))[-1].answer == "Top result: Dracula - Wikipedia."

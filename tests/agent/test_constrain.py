@@ -218,6 +218,26 @@ def test_an_answer_after_two_results_ends_only_once_it_quotes_both() -> None:
     assert g.done and g.ended_with == "answer"
 
 
+def test_an_answer_begins_with_one_of_its_openings_then_goes_on_freely() -> None:
+    g = StepGrammar(TYPES)
+    g.openings = (b"Top result: Dracula.", b"Dracula: ")
+    _feed(g, [Tok.THOUGHT_START, Tok.STREAM, *b"Got the result.", Tok.THOUGHT_END])
+    assert {ord("T"), ord("D"), Tok.CALL_START} <= g.allowed_set()  # another call may follow
+    assert ord("I") not in g.allowed_set() and Tok.EOS not in g.allowed_set()  # "It's 7…"
+    _feed(g, b"Top result: Dra")
+    assert g.allowed_set() == {ord("c")}
+    _feed(g, b"cula.")
+    assert {ord(" "), Tok.EOS} <= g.allowed_set()  # begun: the rest is the model's
+    g.advance(Tok.EOS)
+    assert g.done and bytes(g.answer) == b"Top result: Dracula."
+
+
+def test_a_step_with_no_tool_left_answers() -> None:
+    g = StepGrammar({})
+    _feed(g, [Tok.THOUGHT_START, Tok.STREAM, *b"Got the result.", Tok.THOUGHT_END])
+    assert Tok.CALL_START not in g.allowed_set() and ord("O") in g.allowed_set()
+
+
 def test_an_answer_that_cannot_quote_its_results_still_ends_where_the_room_does() -> None:
     g = StepGrammar(TYPES, cover=[b"4282", b"kiwi"], max_answer=8)
     _feed(g, [Tok.THOUGHT_START, Tok.STREAM, ord("x"), Tok.THOUGHT_END, *b"no idea!"])

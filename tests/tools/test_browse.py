@@ -42,6 +42,17 @@ def test_main_text_is_extracted(server: Server, extractor: str) -> None:
     assert "About us" not in out and "Copyright footer" not in out
 
 
+def test_an_answer_opens_with_the_pages_first_words(server: Server) -> None:
+    server.routes["/article"] = lambda h: send(h, PAGE.encode())
+    tool = BrowsePageTool(policy(), max_chars=5000)
+    out = tool.run(url=server.url("/article"))
+    opens = tool.openings(out)
+    first = opens[0].removeprefix("Summary: ")
+    assert out.split("\n\n", 1)[1].startswith(first) and 0 < len(first.split()) <= 4
+    assert opens == tuple(f"{say}{first}" for say in (*browse.SAYS, "Fox & Dog: "))
+    assert tool.openings("URL: https://x.org\n\n(no readable text on this page)") == ()
+
+
 def test_plain_text_passes_through(server: Server) -> None:
     server.routes["/notes.txt"] = lambda h: send(h, b"line one\nline two", "text/plain")
     out = BrowsePageTool(policy()).run(url=server.url("/notes.txt"))

@@ -153,6 +153,7 @@ def test_time_understands_the_local_time_or_a_place_it_knows() -> None:
         ("time difference between london and tokyo", False),
         ("what's the time diference between Lima and Cusco", False),  # however spelt
         ("time diff lima tokyo", False),
+        ("what's the weather i Yebao this weekend?", False),
         ("what time does the louvre open", False),
         ("how long does it take to boil an egg", False),
     ],

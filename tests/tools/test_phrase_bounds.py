@@ -77,6 +77,12 @@ def test_a_query_may_end_before_a_joining_word_or_at_its_own_end() -> None:
     assert not any(q.endswith("Korogwe") for q in got)  # "between" awaits its "and"
 
 
+def test_the_news_asked_for_stays_in_the_query() -> None:
+    got = queries("Googl latest news about photosynthesis")
+    assert "latest news about photosynthesis" in got and "photosynthesis" not in got
+    assert "photosynthesis" in queries("google facts about photosynthesis")
+
+
 def test_a_colon_ends_a_clause_unless_a_number_names_what_follows() -> None:
     got = queries("I've always wondered: what is there to do in Montcada")
     assert not any("wondered:" in q for q in got)

@@ -38,6 +38,13 @@ def test_results_are_numbered_and_formatted() -> None:
     assert backend.calls == [("python lang", 5)]
 
 
+def test_an_answer_opens_with_the_top_result_as_the_training_answers_do() -> None:
+    tool = WebSearchTool(FakeBackend(RESULTS))
+    out = tool.run(query="python")
+    assert tool.openings(out) == ("Top result: Python.", "According to Python: ", "Python: ")
+    assert tool.openings("no results for 'x'") == ()  # nothing to quote: any answer
+
+
 def test_max_results_is_clamped() -> None:
     backend = FakeBackend(RESULTS * 10)
     out = WebSearchTool(backend).run(query="x", max_results=50)

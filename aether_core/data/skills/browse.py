@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 
 from ...dialogue import THOUGHT_ERROR, THOUGHT_OK, tool_thought
+from ...tools.browse import SAYS
 from .. import corpora
 from .. import lexicon as lx
 from ..phrasing import held_out, norm_split, realize
@@ -96,8 +97,7 @@ def browse(rng: random.Random, split: str) -> SkillSample:
     output = f"Title: {title}\nURL: {fetched}\n\n{' '.join([first, *more])}"
     if split == "train" and rng.random() < TRUNCATED_RATE:  # the first sentence stays whole
         output = cut_short(output, output.find(first) + len(first), rng)
-    answer = rng.choice((f"Summary: {first}", f"The page says: {first}", f"In short: {first}",
-                         f"{title}: {first}"))  # fmt: skip
+    answer = rng.choice((*(f"{says}{first}" for says in SAYS), f"{title}: {first}"))
     sample = SkillSample(
         "browse",
         split,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 
 from ...dialogue import THOUGHT_ERROR, THOUGHT_OK, tool_thought
-from ...tools.web_search import format_results
+from ...tools.web_search import ACCORDING, TOP_RESULT, format_results
 from .. import lexicon as lx
 from ..phrasing import held_out, norm_split, realize, vary_case
 from ..questions import knowledge_question
@@ -135,10 +135,10 @@ def search(rng: random.Random, split: str) -> SkillSample:
     if split == "train" and rng.random() < TRUNCATED_RATE:  # the top result's line stays whole
         output = cut_short(output, output.find("\n") if "\n" in output else len(output), rng)
     top = results[0]
-    answer = rng.choice((f"Top result: {top['title']}.", f"According to {top['title']}: {top['body']}",
+    answer = rng.choice((f"{TOP_RESULT}{top['title']}.", f"{ACCORDING}{top['title']}: {top['body']}",
                          f"{top['title']}: {top['body']}"))  # fmt: skip
     if top["body"] not in output:  # cut short before the snippet: quote only what is there
-        answer = f"Top result: {top['title']}."
+        answer = f"{TOP_RESULT}{top['title']}."
     sample = SkillSample(
         "search",
         split,
