@@ -60,11 +60,13 @@ class WebSearchTool(Tool):
         """Anything but arithmetic, which calc answers exactly ("what's 328 reduced by 51" is no
         search), and questions about the user's own life, which only they have told
         ("what work do i do?", "when's my birthday": the web knows nothing of it; "how do I…",
-        "what should I…" are asked of the web)."""
+        "what should I…" are asked of the web), and whether it is day or night somewhere now, which
+        the clock tells."""
         query = args.get("query")
         if not isinstance(query, str):
             return True
-        return computes(query) is None and not _ABOUT_THE_USER.match(query.strip())
+        query = query.strip()
+        return not (computes(query) or _ABOUT_THE_USER.match(query) or _TIME_OF_DAY.match(query))
 
     def openings(self, output: str) -> tuple[str, ...]:
         top = _TOP_TITLE.search(output)
@@ -129,6 +131,14 @@ def format_results(query: str, results: list[Mapping[str, Any]]) -> str:
 _ABOUT_THE_USER = re.compile(
     r"(?:what|who|when|where|which)(?:'?s)?\b(?!.*\b(?:how|should|can|could|would|to)\b)"
     r".*\b(?:my|i)\b",
+    re.I,
+)
+
+
+# whether it is day or night somewhere now: the clock tells ("is it night in Manila right now?")
+_TIME_OF_DAY = re.compile(
+    r"is it (?:still |already )?(?:day|daytime|night|nighttime|morning|afternoon|evening|dark"
+    r"|light|late|early)(?: yet| already)? (?:in|at|over in)\b",
     re.I,
 )
 

@@ -120,7 +120,8 @@ def test_multi_step_turn_event_sequence() -> None:
 
 
 def test_step_limit() -> None:
-    agent = make_agent(lambda conv: call_step("echo", {"text": "again"}), max_steps=3)
+    # each call new: a call made again is not made (the step answers)
+    agent = make_agent(lambda conv: call_step("echo", {"text": f"again {len(conv)}"}), max_steps=3)
     events = list(agent.run("loop forever"))
     assert sum(isinstance(e, StepStarted) for e in events) == 3
     assert any(isinstance(e, ErrorEvent) and "step limit (3)" in e.message for e in events)
@@ -189,7 +190,9 @@ def test_cancel_mid_generation() -> None:
 def test_approval_once_always_deny() -> None:
     def script(conv):
         return (
-            call_step("web_search", {"query": "cats"}) if conv[-1].role == "user" else answer("ok")
+            call_step("web_search", {"query": "cats"})
+            if conv[-1].role == "user"
+            else answer("Cats: meow")  # how an answer quotes a search (Tool.openings)
         )
 
     from aether_core.tools.web_search import WebSearchTool

@@ -44,8 +44,7 @@ TURNS = [
     (  # one search result, cut short by the context: still a result (leg 15's data)
         "search the web for sourdough starter tips",
         "Look it up: use web_search.Got the result.",
-        "Top result: All about sourdough starter tips — https://example.org/a\n"
-        "   On sourdough starter tips.",
+        "Top result: All about sourdough starter tips.",  # as the training answers quote it
         [("web_search", {"query": "sourdough starter tips"})],
     ),
 ]

@@ -123,6 +123,9 @@ def test_search_leaves_arithmetic_to_calc() -> None:
         ("what do I need to make pancakes", True),
         ("who wrote Dracula", True),
         ("what's 328 reduced by 51", False),  # arithmetic is calc's
+        ("is it night in Manila right now", False),  # the clock tells
+        ("is it still morning in Tokyo", False),
+        ("is it safe in Oslo at night", True),  # no question of the time
     ],
 )
 def test_a_search_is_for_what_the_web_can_know(query, searched) -> None:
