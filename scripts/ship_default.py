@@ -46,6 +46,7 @@ def _relative(value: object) -> object:
 def main(src: str, average_with: list[str] | None = None) -> int:
     from aether_core.checkpoint import average_weights, load_checkpoint, save_weights
     from aether_core.fsutil import atomic_path, atomic_write_bytes
+    from aether_core.model.vision_head import ship_vision_head
 
     source = Path(src)
     config = _relative(json.loads((source / "config.json").read_text()))
@@ -59,17 +60,16 @@ def main(src: str, average_with: list[str] | None = None) -> int:
     atomic_write_bytes(DEST / "config.json", (json.dumps(config, indent=1) + "\n").encode())
     t = time.perf_counter()
     model, cfg, _ = load_checkpoint(DEST)
-    if model.vit is not None:  # the vision head reads this ViT: fitted again on it
-        head, acc = fit_vision_head(model.vit, cfg.dim)
-        save_weights(DEST / HEAD_FILE, {k: v.contiguous() for k, v in head.state_dict().items()})
+    loaded = time.perf_counter() - t
+    if getattr(model, "vit", None) is not None:  # the vision head reads this ViT: fitted again
+        acc = ship_vision_head(model.vit, cfg.dim, DEST)
         print(
-            "vision head, held-out combinations: "
-            + ", ".join(f"{k} {v:.3f}" for k, v in acc.items())
+            "vision head, held-out combinations:", ", ".join(f"{k} {v:.3f}" for k, v in acc.items())
         )
     n = sum(p.numel() for p in model.parameters())
     size = sum(f.stat().st_size for f in DEST.iterdir() if f.is_file())
     print(f"shipped {source} -> {DEST}: {n:,} params, {size / 1e6:.1f} MB in assets/default, "
-          f"loads in {time.perf_counter() - t:.2f} s")  # fmt: skip
+          f"loads in {loaded:.2f} s")  # fmt: skip
     return 0
 
 
