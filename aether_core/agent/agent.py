@@ -213,8 +213,10 @@ class AetherAgent(TwoRequests, Media):
         """Think/act steps until the answer (or the step limit), appended to ``turn``. ``first``:
         the first step, already decoded (a part's route). A call its tool makes nothing of
         (``Tool.understands``) is not made: the step is decided again without that tool. A call the
-        turn has already made is not made again either: the step is decided again as an answer."""
+        turn has already made is not made again either: the step is decided again as the answer,
+        after the result's status thought ("Got the result.")."""
         without: set[str] = set()
+        answering: list[Thought] = []  # the status thought an answer is held to
         for n in range(self.config.max_steps):
             stats["steps"] += 1
             step = stats["steps"]
@@ -231,7 +233,11 @@ class AetherAgent(TwoRequests, Media):
                     return
                 msg, grammar = routed
             else:
-                msg, grammar = yield from self._step(step, turn, stats, answer, without=without)
+                for thought in answering:
+                    yield ThoughtDelta(step, thought.data.decode())
+                msg, grammar = yield from self._step(
+                    step, turn, stats, answer, without=without, held=answering
+                )
             if grammar.ended_with == Phase.CALL and (
                 wrong := self._misrouted(msg, turn[0].plain_text)
             ):
@@ -239,6 +245,8 @@ class AetherAgent(TwoRequests, Media):
                 continue
             if grammar.ended_with == Phase.CALL and _repeated(msg, turn):
                 without.update(self.tools.names())  # its result is in the context: answer
+                status = dialogue.status_thought(turn[-1])
+                answering = [Thought(status.encode())] if status else []
                 continue
             if without and grammar.ended_with == Phase.CALL:
                 msg = _renamed(msg)

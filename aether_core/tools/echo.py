@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from aether_core.tools.base import ArgSpec, Tool
 from aether_core.tools.phrase_bounds import echoed
 
@@ -16,5 +19,18 @@ class EchoTool(Tool):
     }
     speaks = True
 
+    def understands(self, args: Mapping[str, Any], request: str = "") -> bool:
+        """Only words of the user's ``request``: echo says back what they wrote, not another
+        tool's result ("go to … and tell me what it says" copied the page into echo, and the
+        page twice left no room for the answer)."""
+        text = args.get("text")
+        if not isinstance(text, str) or not request:
+            return True
+        return _squeezed(text) in _squeezed(request)
+
     def run(self, text: str) -> str:  # type: ignore[override]
         return text
+
+
+def _squeezed(text: str) -> str:
+    return " ".join(text.split()).casefold()

@@ -44,6 +44,15 @@ class SlowTool(Tool):
         return "woke up"
 
 
+class CountTool(Tool):
+    name = "count"
+    description = "says its number"
+    schema = {"n": ArgSpec("number")}
+
+    def run(self, n: float) -> str:
+        return str(n)
+
+
 class CrashTool(Tool):
     name = "crash"
     description = "raises"
@@ -121,7 +130,12 @@ def test_multi_step_turn_event_sequence() -> None:
 
 def test_step_limit() -> None:
     # each call new: a call made again is not made (the step answers)
-    agent = make_agent(lambda conv: call_step("echo", {"text": f"again {len(conv)}"}), max_steps=3)
+    agent = make_agent(
+        lambda conv: call_step("count", {"n": len(conv)}),
+        tools=ToolRegistry([CountTool()]),
+        approve="all",
+        max_steps=3,
+    )
     events = list(agent.run("loop forever"))
     assert sum(isinstance(e, StepStarted) for e in events) == 3
     assert any(isinstance(e, ErrorEvent) and "step limit (3)" in e.message for e in events)
@@ -424,7 +438,7 @@ def test_image_segment_in_context_carries_pixels() -> None:
     assert agent.conversation[1].of(Image)
 
 
-def _errors(script: list, text: str = "say hi") -> list[str]:
+def _errors(script: list, text: str = "say hi there, yo again") -> list[str]:
     events = list(make_agent(script, approve="all").run(text))
     return [e.message for e in events if isinstance(e, ErrorEvent)]
 
@@ -460,11 +474,14 @@ def test_a_drawing_is_drawn_after_a_thought_held_to_the_users_words() -> None:
 
 def test_a_call_the_turn_has_made_is_not_made_again_the_step_answers() -> None:
     sum_ = call_step("calc", {"expression": "2+2"}, "Arithmetic: use calc.")
-    script = [sum_, sum_, answer("That's 4.", dialogue.THOUGHT_OK)]
+    script = [sum_, sum_, [Text(b"That's 4.")]]  # the answer goes on from the held status
     agent = make_agent(script, approve="all")
     events = list(agent.run("what's 2+2?"))
     assert [e.tool for e in events if isinstance(e, ToolCallRequested)] == ["calc"]  # once
     assert events[-1].answer == "That's 4."
+    assert agent.conversation[-1].thought_text == dialogue.THOUGHT_OK
+    shown = [e.text for e in events if isinstance(e, ThoughtDelta)]
+    assert shown[-1] == dialogue.THOUGHT_OK  # the thought the answer was held to
     assert not any(isinstance(e, ErrorEvent) for e in events)
 
 

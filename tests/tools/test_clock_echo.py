@@ -160,3 +160,11 @@ def test_time_understands_the_local_time_or_a_place_it_knows() -> None:
 )
 def test_time_understands_only_a_request_for_the_time_now(request_: str, now: bool) -> None:
     assert TimeTool().understands({"timezone": "Porto"}, request_) is now
+
+
+def test_echo_says_back_only_the_users_own_words() -> None:
+    echo = EchoTool()
+    assert echo.understands({"text": "Hello World"}, "repeat after me: hello   world!")
+    page = "Birdwatching takes patience, but the basics fit on one page."
+    assert not echo.understands({"text": page}, "go to example.org and tell me what it says")
+    assert echo.understands({"text": "anything"})  # no words to hold it to
