@@ -17,9 +17,10 @@ A phrase
 - ends where its clause ends, or before words that trail a request ("for me", "right now",
   "thanks"), and never with one of those;
 - does not run across a sentence or a colon ("I've always wondered: who…"; a title's "2001:
-  a space odyssey" is one), nor into a new clause addressed to the assistant ("I forget, tell
-  me where is Rancharia"), and does not hold the request itself ("what can you find online
-  about X").
+  a space odyssey" is one, neither starting nor ending at its colon), nor into a new clause
+  addressed to the assistant ("I forget, tell me where is Rancharia"), and does not hold the
+  request itself ("what can you find online about X");
+- keeps the news asked for ("latest news about X", not "X").
 """
 
 from __future__ import annotations
