@@ -340,7 +340,7 @@ class AetherAgent(TwoRequests, Media):
             **({"image_codes": codes} if codes else {}),
         )
         if one := self._one_result(turn):  # the answer quotes it as the training data's do
-            grammar.openings = tuple(o.encode() for o in one[0].openings(one[1]))
+            grammar.openings = tuple(o.encode() for o in one[0].openings(one[1], one[2]))
         if self.config.copy_prior > 0:
             grammar.copy = CopyPrior(copy_sources(turn), self.config.copy_prior)
             grammar.answer_copy = CopyPrior(
@@ -453,24 +453,27 @@ class AetherAgent(TwoRequests, Media):
             items.append(Text(bytes(body)))
         return Message("assistant", tuple(items)), grammar
 
-    def _one_result(self, turn: list[Message]) -> tuple[Tool, str] | None:
-        """The tool and output of the turn's one call, where it went well; else None."""
+    def _one_result(self, turn: list[Message]) -> tuple[Tool, str, bool] | None:
+        """The tool, output and whether it went well of the turn's one call, where it ran (not
+        denied); else None."""
         calls = [c for m in turn if m.role == "assistant" for c in m.of(ToolCall)]
         results = [r for m in turn if m.role == "tool" for r in m.of(ToolResult)]
-        if len(calls) != 1 or len(results) != 1 or not results[0].ok:
+        if len(calls) != 1 or len(results) != 1:
+            return None
+        if dialogue.status_thought(turn[-1]) == dialogue.THOUGHT_DENIED:
             return None
         try:
             tool = self.tools.get(calls[0].parse()[0])
         except AetherError:
             return None
-        return tool, results[0].output.decode("utf-8", errors="ignore")
+        return tool, results[0].output.decode("utf-8", errors="ignore"), results[0].ok
 
     def _spoken(self, turn: list[Message]) -> str | None:
         """The answer where the turn's one call went well to a tool that ``speaks``: its output,
         cut to the answer's size. Else None (the model writes the answer). The model still says
         whether the step is another call ("the time in Rome and say cheese")."""
         one = self._one_result(turn)
-        if one is None or not one[0].speaks:
+        if one is None or not one[2] or not one[0].speaks:
             return None
         cut = one[1].encode()[: self.config.max_answer_bytes]
         return cut.decode("utf-8", errors="ignore").strip()  # a cut character is left out

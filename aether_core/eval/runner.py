@@ -41,8 +41,8 @@ class StandIn(Tool):
     def understands(self, args: Mapping[str, Any], request: str = "") -> bool:
         return self._real.understands(args, request)
 
-    def openings(self, output: str) -> tuple[str, ...]:
-        return self._real.openings(output)
+    def openings(self, output: str, ok: bool = True) -> tuple[str, ...]:
+        return self._real.openings(output, ok)
 
 
 class ReplayTool(StandIn):

@@ -68,10 +68,12 @@ class Tool(abc.ABC):
     # without the model retyping it.
     speaks: bool = False
 
-    def openings(self, output: str) -> tuple[str, ...]:
-        """How an answer that quotes ``output`` (a good result) may begin, as the training data's
-        answers do; () where any way may. A small model that reads a search for a time
-        difference begins "It's …" as for the clock, and says nothing of the result."""
+    def openings(self, output: str, ok: bool = True) -> tuple[str, ...]:
+        """How an answer after ``output`` (a good result, or where not ``ok`` the error) may
+        begin, as the training data's answers do; () where any way may. A small model that reads
+        a search for a time difference begins "It's …" as for the clock, and says nothing of
+        the result; told the search failed, it said so in calc's words ("I can't compute
+        that: …")."""
         return ()
 
     @abc.abstractmethod

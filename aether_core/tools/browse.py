@@ -42,6 +42,7 @@ def _get_trafilatura() -> Any:
 # …", "In short: …", "TITLE: …"; ``openings`` holds them to the page's first words (a small model
 # that has begun the sentence on its own copies it less than one that has four of its words)
 SAYS = ("Summary: ", "The page says: ", "In short: ")
+UNREAD = "Sorry, I couldn't open that page: "  # how an answer after a failed read begins
 _PAGE = re.compile(r"^(?:Title: (?P<title>.*)\n)?URL: .*\n\n(?P<first>\S+(?: \S+){0,3})")
 
 
@@ -68,7 +69,9 @@ class BrowsePageTool(Tool):
         self.policy = policy or NetPolicy()
         self.max_chars = max_chars
 
-    def openings(self, output: str) -> tuple[str, ...]:
+    def openings(self, output: str, ok: bool = True) -> tuple[str, ...]:
+        if not ok:
+            return (UNREAD,)
         page = _PAGE.match(output)
         if page is None or page["first"].startswith("("):  # "(no readable text on this page)"
             return ()

@@ -68,7 +68,9 @@ class WebSearchTool(Tool):
         query = query.strip()
         return not (computes(query) or _ABOUT_THE_USER.match(query) or _TIME_OF_DAY.match(query))
 
-    def openings(self, output: str) -> tuple[str, ...]:
+    def openings(self, output: str, ok: bool = True) -> tuple[str, ...]:
+        if not ok:
+            return (FAILED,)
         top = _TOP_TITLE.search(output)
         return (f"{TOP_RESULT}{top[1]}.", f"{ACCORDING}{top[1]}: ", f"{top[1]}: ") if top else ()
 
@@ -109,6 +111,7 @@ def failure_cause(exc: BaseException) -> str:
 # to TITLE: SNIPPET", "TITLE: SNIPPET" (``openings``: the answer begins with one of these)
 TOP_RESULT = "Top result: "
 ACCORDING = "According to "
+FAILED = "Sorry, the web search failed."  # how an answer after a failed search begins
 _TOP_TITLE = re.compile(r"^1\. (.+?)(?: — \S+)?$", re.M)
 
 

@@ -493,7 +493,7 @@ def test_an_answer_after_a_search_opens_with_its_top_result() -> None:
         def run(self, query: str) -> str:
             return "1. Dracula - Wikipedia — https://en.wikipedia.org/wiki/Dracula\n   A novel."
 
-        def openings(self, output: str) -> tuple[str, ...]:
+        def openings(self, output: str, ok: bool = True) -> tuple[str, ...]:
             return ("Top result: Dracula - Wikipedia.",)
 
     look = call_step("web_search", {"query": "who wrote dracula"}, "Look it up: use web_search.")

@@ -43,6 +43,8 @@ def test_an_answer_opens_with_the_top_result_as_the_training_answers_do() -> Non
     out = tool.run(query="python")
     assert tool.openings(out) == ("Top result: Python.", "According to Python: ", "Python: ")
     assert tool.openings("no results for 'x'") == ()  # nothing to quote: any answer
+    failed = "SearchError: search failed: ConnectError: network is unreachable"
+    assert tool.openings(failed, ok=False) == ("Sorry, the web search failed.",)
 
 
 def test_max_results_is_clamped() -> None:

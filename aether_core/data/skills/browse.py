@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 
 from ...dialogue import THOUGHT_ERROR, THOUGHT_OK, tool_thought
-from ...tools.browse import SAYS
+from ...tools.browse import SAYS, UNREAD
 from .. import corpora
 from .. import lexicon as lx
 from ..phrasing import held_out, norm_split, realize
@@ -87,7 +87,7 @@ def browse(rng: random.Random, split: str) -> SkillSample:
             tool_output=f"FetchError: {why}",
             thought=thought,
             answer_thought=THOUGHT_ERROR,
-            answer=f"Sorry, I couldn't open that page: {why}.",
+            answer=f"{UNREAD}{why}.",
         )
     fill = {"t": topic, "T": topic[:1].upper() + topic[1:]}
     title = rng.choice(PAGE_TITLES).format(**fill)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 
 from ...dialogue import THOUGHT_ERROR, THOUGHT_OK, tool_thought
-from ...tools.web_search import ACCORDING, TOP_RESULT, format_results
+from ...tools.web_search import ACCORDING, FAILED, TOP_RESULT, format_results
 from .. import lexicon as lx
 from ..phrasing import held_out, norm_split, realize, vary_case
 from ..questions import knowledge_question
@@ -126,7 +126,7 @@ def search(rng: random.Random, split: str) -> SkillSample:
             tool_output=f"SearchError: search failed: {why}",
             thought=thought,
             answer_thought=THOUGHT_ERROR,
-            answer="Sorry, the web search failed. Please try again later.",
+            answer=f"{FAILED} Please try again later.",
         )
     results = _results(about, rng, split)
     if split == "train" and rng.random() < SINGLE_RESULT_RATE:  # a backend may find only one
