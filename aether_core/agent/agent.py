@@ -49,6 +49,7 @@ from .limits import MAX_ANSWER_BYTES, MAX_STEPS, MAX_THOUGHT_BYTES
 from .media import Media, file_from_payload
 from .requests import Routed, TwoRequests
 from .seeing import MAX_HELD_ANSWER, asked_thought, held_caption
+from .small_talk import is_small_talk
 
 Approver = Callable[[ApprovalRequest], ApprovalDecision]
 # phases that show a step is not a tool call (a part's route stops there)
@@ -489,12 +490,15 @@ class AetherAgent(TwoRequests, Media):
     # ------------------------------------------------------------------ tools
     def _misrouted(self, msg: Message, request: str) -> str | None:
         """The tool of ``msg``'s call where that tool makes nothing of it for ``request`` (the
-        user's words), else None."""
+        user's words), or small talk may not call it; else None."""
         try:
             name, args = msg.of(ToolCall)[-1].parse()
-            return None if self.tools.get(name).understands(args, request) else name
+            tool = self.tools.get(name)
         except AetherError:  # a malformed call or an unknown tool: _call_tool reports it
             return None
+        if not tool.for_small_talk and is_small_talk(request):
+            return name
+        return None if tool.understands(args, request) else name
 
     def _call_tool(self, step: int, msg: Message, approver: Approver | None) -> Iterator[Event]:
         call = msg.of(ToolCall)[-1]

@@ -32,7 +32,7 @@ class StandIn(Tool):
 
     def __init__(self, real: Tool) -> None:
         self.name, self.description, self.schema = real.name, real.description, real.schema
-        self.speaks = real.speaks
+        self.speaks, self.for_small_talk = real.speaks, real.for_small_talk
         self._real = real
 
     def reading(self, arg: str, phrase: str) -> str | None:

@@ -67,6 +67,8 @@ class Tool(abc.ABC):
     # a turn whose one call went well answers with it as it stands, as the training data does,
     # without the model retyping it.
     speaks: bool = False
+    # Small talk may call it ("good night" is no search, agent/small_talk.py).
+    for_small_talk: bool = True
 
     def openings(self, output: str, ok: bool = True) -> tuple[str, ...]:
         """How an answer after ``output`` (a good result, or where not ``ok`` the error) may

@@ -18,6 +18,7 @@ class EchoTool(Tool):
         "text": ArgSpec("string", True, "the text to return", max_length=10000, begins=echoed)
     }
     speaks = True
+    for_small_talk = False  # "good night" is no request to say it back
 
     def understands(self, args: Mapping[str, Any], request: str = "") -> bool:
         """Only words of the user's ``request``: echo says back what they wrote, not another

@@ -68,6 +68,8 @@ class WebSearchTool(Tool):
         query = query.strip()
         return not (computes(query) or _ABOUT_THE_USER.match(query) or _TIME_OF_DAY.match(query))
 
+    for_small_talk = False
+
     def openings(self, output: str, ok: bool = True) -> tuple[str, ...]:
         if not ok:
             return (FAILED,)
