@@ -10,6 +10,7 @@ from aether_core.agent.small_talk import _WORD as WORD
 from aether_core.agent.small_talk import is_small_talk, vocabulary
 from aether_core.data.phrasing import held_out
 from aether_core.data.skills.base import templates
+from aether_core.tools.base import ToolRegistry
 from aether_core.tools.echo import EchoTool
 from aether_core.tools.web_search import WebSearchTool
 from tests.agent.test_agent import answer, call_step, make_agent
@@ -50,7 +51,9 @@ def test_search_and_echo_are_no_answer_to_small_talk() -> None:
 
 def test_small_talk_sent_to_a_search_is_answered_instead() -> None:
     look = call_step("web_search", {"query": "good night"}, "Look it up: use web_search.")
-    agent = make_agent([look, answer("Good night!", "Saying bye, no tool.")], approve="all")
+    tools = ToolRegistry([WebSearchTool(backend=lambda q, n: []), EchoTool()])  # offline
+    script = [look, answer("Good night!", "Saying bye, no tool.")]
+    agent = make_agent(script, approve="all", tools=tools)
     events = list(agent.run("off to bed, good night"))
     assert events[-1].answer == "Good night!"
     assert not any(isinstance(e, ToolCallRequested) for e in events)
