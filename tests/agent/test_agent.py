@@ -231,7 +231,7 @@ def test_approval_once_always_deny() -> None:
     assert asked[-1].reason == "need a tool" and asked[-1].args == {"query": "cats"}
     # deny once, with a message that reaches the model
     events = list(
-        agent.run("again", approver=approver(ApprovalDecision(False, message="use memory")))
+        agent.run("cats again", approver=approver(ApprovalDecision(False, message="use memory")))
     )
     res = next(e for e in events if isinstance(e, ToolResultEvent))
     assert res.status == "denied" and "use memory" in res.output
