@@ -43,6 +43,7 @@ def _get_trafilatura() -> Any:
 # that has begun the sentence on its own copies it less than one that has four of its words)
 SAYS = ("Summary: ", "The page says: ", "In short: ")
 UNREAD = "Sorry, I couldn't open that page: "  # how an answer after a failed read begins
+_WHY = re.compile(r"^\w+Error: (.+)")  # "FetchError: cannot resolve host x.org"
 _PAGE = re.compile(r"^(?:Title: (?P<title>.*)\n)?URL: .*\n\n(?P<first>\S+(?: \S+){0,3})")
 
 
@@ -70,8 +71,9 @@ class BrowsePageTool(Tool):
         self.max_chars = max_chars
 
     def openings(self, output: str, ok: bool = True) -> tuple[str, ...]:
-        if not ok:
-            return (UNREAD,)
+        if not ok:  # the why whole, as the training answers say it (a host's dot is no end)
+            why = _WHY.match(output.strip())
+            return (f"{UNREAD}{why[1].rstrip('.')}.",) if why else (UNREAD,)
         page = _PAGE.match(output)
         if page is None or page["first"].startswith("("):  # "(no readable text on this page)"
             return ()

@@ -52,7 +52,8 @@ def test_an_answer_opens_with_the_pages_first_words(server: Server) -> None:
     assert opens == tuple(f"{say}{first}" for say in (*browse.SAYS, "Fox & Dog: "))
     assert tool.openings("URL: https://x.org\n\n(no readable text on this page)") == ()
     unread = tool.openings("FetchError: cannot resolve host x.org", ok=False)
-    assert unread == ("Sorry, I couldn't open that page: ",)
+    assert unread == ("Sorry, I couldn't open that page: cannot resolve host x.org.",)
+    assert tool.openings("no reason given", ok=False) == ("Sorry, I couldn't open that page: ",)
 
 
 def test_plain_text_passes_through(server: Server) -> None:
