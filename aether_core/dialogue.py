@@ -30,6 +30,10 @@ STATUS_THOUGHTS = (THOUGHT_OK, THOUGHT_ERROR, THOUGHT_DENIED)
 # a step that stores what the user tells: its answer acknowledges the user's words, and the
 # answer's copy prior does not push recalled memories into it (agent/constrain.py)
 THOUGHT_STORE = "A fact to remember."
+# a question about the user is answered from the facts recalled into the turn, or not known; the
+# agent holds "not known" to the recall where a fact scored close to the question (agent.py)
+THOUGHT_RECALL = "Answer from memory."
+THOUGHT_UNKNOWN = "Not in my memory."
 # a tool step's thought says what is needed and names the tool ("Arithmetic: use calc."); a step
 # decided again without a tool names the one it calls instead (agent/agent.py, ``_renamed``)
 USE = ": use "

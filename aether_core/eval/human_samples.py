@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from ..data.skills import SkillSample
-from ..dialogue import THOUGHT_DESCRIBE, THOUGHT_OK, draw_thought, tool_thought
+from ..dialogue import THOUGHT_DESCRIBE, THOUGHT_OK, THOUGHT_RECALL, draw_thought, tool_thought
 from .human_spec import CALL_SKILLS, MOMENT, words
 
 
@@ -155,7 +155,7 @@ def prompt_sample(obj: dict[str, Any], rng: random.Random) -> SkillSample:
     if skill == "memory":
         fact = obj["fact"]
         yours = _yours(fact)
-        return SkillSample("memory", "human", prompt, "recall", thought="Answer from memory.",
+        return SkillSample("memory", "human", prompt, "recall", thought=THOUGHT_RECALL,
                            answer=yours[:1].upper() + yours[1:] + ".",
                            expected_answer_contains=(obj["answer"],),
                            extra={"fact": fact, "store_prompt": obj["store"]})  # fmt: skip

@@ -504,3 +504,21 @@ def test_an_answer_after_a_search_opens_with_its_top_result() -> None:
     good = answer("Top result: Dracula - Wikipedia.", dialogue.THOUGHT_OK)
     agent = make_agent([look, good], approve="all", tools=ToolRegistry([Search()]))
     assert list(agent.run("who wrote dracula?"))[-1].answer == "Top result: Dracula - Wikipedia."
+
+
+def test_a_fact_recalled_close_to_the_question_is_answered_from() -> None:
+    from aether_core.memory import VectorMemory
+
+    unknown = [Thought(dialogue.THOUGHT_UNKNOWN.encode()), Text(b"I don't know that.")]
+    memory = VectorMemory(path=None)
+    memory.add("my fav food is sushi", kind="fact")
+    agent = make_agent([unknown, [Text(b"Your fav food is sushi.")]])
+    agent.memory = memory
+    events = list(agent.run("what's my fave food"))
+    assert events[-1].answer == "Your fav food is sushi."
+    assert agent.conversation[-1].thought_text == dialogue.THOUGHT_RECALL
+    far = VectorMemory(path=None)
+    far.add("my sister lives in Oslo", kind="fact")  # about something else: not known stands
+    agent = make_agent([unknown])
+    agent.memory = far
+    assert list(agent.run("what's my fave food"))[-1].answer == "I don't know that."

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from ...dialogue import THOUGHT_STORE
+from ...dialogue import THOUGHT_RECALL, THOUGHT_STORE, THOUGHT_UNKNOWN
 from .. import lexicon as lx
 from ..phrasing import held_out, is_command, norm_split, realize, value_split
 from .base import Skill, SkillSample
@@ -384,7 +384,7 @@ def memory(rng: random.Random, split: str) -> SkillSample:
             "recall",
             template,
             memories=tuple(memory_text(m, rng) for m in mems),
-            thought="Answer from memory.",
+            thought=THOUGHT_RECALL,
             answer=_capital(fact.yours) + ".",
             expected_answer_contains=(fact.answer_value,),
             extra={"fact": fact.mine},
@@ -396,7 +396,7 @@ def memory(rng: random.Random, split: str) -> SkillSample:
         "unknown",
         template,
         memories=tuple(memory_text(m, rng) for m in distractors),
-        thought="Not in my memory.",
+        thought=THOUGHT_UNKNOWN,
         answer=rng.choice(UNKNOWN_ANSWERS),
         expected_answer_contains=("don't know",),
     )
