@@ -35,7 +35,7 @@ THOUGHT_STORE = "A fact to remember."
 THOUGHT_RECALL = "Answer from memory."
 THOUGHT_UNKNOWN = "Not in my memory."
 # a tool step's thought says what is needed and names the tool ("Arithmetic: use calc."); a step
-# decided again without a tool names the one it calls instead (agent/agent.py, ``_renamed``)
+# decided again without a tool names the one it calls instead (agent/routing.py, ``renamed``)
 USE = ": use "
 
 

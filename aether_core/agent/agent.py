@@ -21,8 +21,7 @@ from .. import dialogue
 from ..errors import AetherError
 from ..files import MAX_FILE_BYTES
 from ..sampling import SamplingConfig
-from ..segments import Image, Message, SegmentError, Text, Thought, ToolCall, ToolResult
-from ..tools.base import Tool
+from ..segments import Image, Message, SegmentError, Text, Thought, ToolCall
 from ..vocab import Tok
 from .call_grammar import tool_arg_types
 from .constrain import Phase, StepGrammar
@@ -48,8 +47,8 @@ from .events import (
 from .limits import MAX_ANSWER_BYTES, MAX_STEPS, MAX_THOUGHT_BYTES
 from .media import Media, file_from_payload
 from .requests import Routed, TwoRequests
+from .routing import Routing, no_answer, renamed, repeated
 from .seeing import MAX_HELD_ANSWER, asked_thought, held_caption
-from .small_talk import is_small_talk
 
 Approver = Callable[[ApprovalRequest], ApprovalDecision]
 # phases that show a step is not a tool call (a part's route stops there)
@@ -85,7 +84,7 @@ class _Cancelled(Exception):
     pass
 
 
-class AetherAgent(TwoRequests, Media):
+class AetherAgent(TwoRequests, Media, Routing):
     def __init__(
         self,
         policy: Any,
@@ -232,7 +231,7 @@ class AetherAgent(TwoRequests, Media):
                 msg, grammar = first
                 yield ThoughtDelta(step, msg.thought_text)
             elif (spoken := self._spoken(turn)) is not None:  # another call, or this answer
-                routed = yield from _no_answer(
+                routed = yield from no_answer(
                     self._step(step, turn, stats, [], calls_only=True, without=without)
                 )
                 if routed is None:
@@ -250,13 +249,13 @@ class AetherAgent(TwoRequests, Media):
             ):
                 without.add(wrong)
                 continue
-            if grammar.ended_with == Phase.CALL and _repeated(msg, turn):
+            if grammar.ended_with == Phase.CALL and repeated(msg, turn):
                 without.update(self.tools.names())  # its result is in the context: answer
                 status = dialogue.status_thought(turn[-1])
                 answering = [Thought(status.encode())] if status else []
                 continue
             if without and grammar.ended_with == Phase.CALL:
-                msg = _renamed(msg)
+                msg = renamed(msg)
             turn.append(msg)
             if grammar.ended_with != Phase.CALL:
                 yield from self._emit_outputs(msg)
@@ -464,52 +463,7 @@ class AetherAgent(TwoRequests, Media):
             items.append(Text(bytes(body)))
         return Message("assistant", tuple(items)), grammar
 
-    def _one_result(self, turn: list[Message]) -> tuple[Tool, str, bool] | None:
-        """The tool, output and whether it went well of the turn's one call, where it ran (not
-        denied); else None."""
-        calls = [c for m in turn if m.role == "assistant" for c in m.of(ToolCall)]
-        results = [r for m in turn if m.role == "tool" for r in m.of(ToolResult)]
-        if len(calls) != 1 or len(results) != 1:
-            return None
-        if dialogue.status_thought(turn[-1]) == dialogue.THOUGHT_DENIED:
-            return None
-        try:
-            tool = self.tools.get(calls[0].parse()[0])
-        except AetherError:
-            return None
-        return tool, results[0].output.decode("utf-8", errors="ignore"), results[0].ok
-
-    def _spoken(self, turn: list[Message]) -> str | None:
-        """The answer where the turn's one call went well to a tool that ``speaks``: its output,
-        cut to the answer's size. Else None (the model writes the answer). The model still says
-        whether the step is another call ("the time in Rome and say cheese")."""
-        one = self._one_result(turn)
-        if one is None or not one[2] or not one[0].speaks:
-            return None
-        cut = one[1].encode()[: self.config.max_answer_bytes]
-        return cut.decode("utf-8", errors="ignore").strip()  # a cut character is left out
-
-    def _say(self, text: str, turn: list[Message], answer: list[str]) -> Iterator[Event]:
-        """The answer ``text`` of a step whose thought the model wrote and that is no call: the
-        agent writes it (``_spoken``)."""
-        shown = self.redactor.redact(text)
-        answer.append(shown)
-        yield AnswerDelta(shown)
-        turn.append(dialogue.answer_step(dialogue.THOUGHT_OK, text))
-
     # ------------------------------------------------------------------ tools
-    def _misrouted(self, msg: Message, request: str) -> str | None:
-        """The tool of ``msg``'s call where that tool makes nothing of it for ``request`` (the
-        user's words), or small talk may not call it; else None."""
-        try:
-            name, args = msg.of(ToolCall)[-1].parse()
-            tool = self.tools.get(name)
-        except AetherError:  # a malformed call or an unknown tool: _call_tool reports it
-            return None
-        if not tool.for_small_talk and is_small_talk(request):
-            return name
-        return None if tool.understands(args, request) else name
-
     def _call_tool(self, step: int, msg: Message, approver: Approver | None) -> Iterator[Event]:
         call = msg.of(ToolCall)[-1]
         call_id = f"c{next(self._ids)}"
@@ -567,18 +521,6 @@ class AetherAgent(TwoRequests, Media):
             pass  # a full or broken store must not fail the turn
 
 
-def _repeated(msg: Message, turn: list[Message]) -> bool:
-    """Whether the turn has already made ``msg``'s call (same tool, same arguments): its result
-    is in the context, and a small model that calls again fills the context with copies of it
-    (a page read twice left no room for the answer)."""
-    try:
-        call = msg.of(ToolCall)[-1].parse()
-        made = [c.parse() for m in turn if m.role == "assistant" for c in m.of(ToolCall)]
-    except (AetherError, SegmentError):
-        return False
-    return call in made
-
-
 def _shown_now(pending: list[str], answer: list[str]) -> Iterator[Event]:
     """The answer's text held back so far, shown (and emptied from ``pending``)."""
     for s in pending:
@@ -587,35 +529,4 @@ def _shown_now(pending: list[str], answer: list[str]) -> Iterator[Event]:
     pending.clear()
 
 
-def _no_answer(events: Iterator[Event]) -> Iterator[Event]:
-    """``events`` without their answer text, returning what the generator returns: a step
-    decoded only as far as whether it is a call, whose answer the agent writes itself."""
-    while True:
-        try:
-            event = next(events)
-        except StopIteration as end:
-            return end.value
-        if not isinstance(event, AnswerDelta):
-            yield event
-
-
 HELD_MARK = "\n→ "  # before a thought the agent holds a drawing to (ThoughtDelta)
-
-
-def _renamed(step: Message) -> Message:
-    """A tool step decided again, its thought naming the tool it calls: the model, set on the
-    tool it may no longer call, still thinks "Time in Porto: use time." before a search, and
-    the answer would follow that thought ("It's 1. …")."""
-    thought = step.thought_text
-    if dialogue.USE not in thought:
-        return step
-    try:
-        tool = step.of(ToolCall)[-1].parse()[0]
-    except SegmentError:  # a malformed call: _call_tool reports it
-        return step
-    need = thought.rsplit(dialogue.USE, 1)[0]
-    items = tuple(
-        Thought(dialogue.tool_thought(need, tool).encode()) if isinstance(i, Thought) else i
-        for i in step.items
-    )
-    return Message(step.role, items)

@@ -5,7 +5,7 @@ A small model sends some small talk to a search ("AWESOME JOB" → web_search("A
 words are read from the training half of the small-talk phrasings (``data/skills/templates/
 chat.toml``; the eval half only recombines them), so a question with one word of anything else
 ("who is the president", "good morning in french") is no small talk. A tool that small talk may
-not call (``Tool.for_small_talk``) is not called for it (agent.py, ``_misrouted``).
+not call (``Tool.for_small_talk``) is not called for it (routing.py, ``_misrouted``).
 """
 
 from __future__ import annotations
