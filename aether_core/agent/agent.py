@@ -314,10 +314,13 @@ class AetherAgent(TwoRequests, Media, Routing):
         """Decode one assistant step after ``turn``, streaming its thought and answer as events;
         returns (message, grammar). ``calls_only``: stop as soon as the step is not a tool call
         and return None (a part's route, requests.py). ``without``: tools the step may not
-        call. ``held``: the step's start, written for the model, which goes on from there: a
-        drawing's thought that disagrees with the user's words (agent/drawing.py) is held to
-        them before the picture is drawn; an answer about the picture the user shows is held to
-        what the vision head reads in it (agent/seeing.py), and shown once it agrees."""
+        call. ``held``: the step's start (its thought, and an answer's first words), written for
+        the model, which goes on from there. A thought that disagrees with what the agent knows
+        is held to it and the step decoded again: a drawing's to the user's words
+        (agent/drawing.py), a picture question's to what it asks (agent/seeing.py), "Not in my
+        memory." to a fact recalled close to the question. An answer about the picture the user
+        shows is held to what the vision head reads in it (agent/seeing.py), and shown once it
+        agrees."""
         from ..segments import encode, encode_item
 
         budget = getattr(self.policy.info, "max_context", 4096)
@@ -364,12 +367,12 @@ class AetherAgent(TwoRequests, Media, Routing):
         asked = None if calls_only or held else turn[0].plain_text
         drawing = read_request(asked) if asked and self.vq is not None else None
         shown = None if calls_only else self._shown(turn)  # the picture the user shows
-        redraw: list[str] = []  # the thought the step is held to (it is decoded again)
+        rethink: list[str] = []  # the thought the step is held to (it is decoded again)
 
         def should_stop() -> bool:
             if self._cancel.is_set() or (calls_only and grammar.phase in _NOT_A_CALL):
                 return True
-            if asked is None or redraw or grammar.phase != Phase.AFTER_THOUGHT:
+            if asked is None or rethink or grammar.phase != Phase.AFTER_THOUGHT:
                 return False
             said = bytes(grammar.thought).decode(errors="replace")
             fix = held_thought(said, drawing)
@@ -377,7 +380,7 @@ class AetherAgent(TwoRequests, Media, Routing):
                 fix = asked_thought(said, asked)
             if fix is None and said == dialogue.THOUGHT_UNKNOWN:  # a fact close to it recalled
                 fix = dialogue.THOUGHT_RECALL if self._recall >= self.config.memory_sure else None
-            redraw.extend([fix] if fix else [])
+            rethink.extend([fix] if fix else [])
             return bool(fix)
 
         thought, codes, filebuf = bytearray(), bytearray(), bytearray()
@@ -436,9 +439,9 @@ class AetherAgent(TwoRequests, Media, Routing):
         stats["gen_s"] += time.perf_counter() - t
         if self._cancel.is_set():
             raise _Cancelled
-        if redraw:  # the thought shown so far, then the one the step is decoded after
-            yield ThoughtDelta(step, f"{HELD_MARK}{redraw[0]}")
-            again = [Thought(redraw[0].encode())]
+        if rethink:  # the thought shown so far, then the one the step is decoded after
+            yield ThoughtDelta(step, f"{HELD_MARK}{rethink[0]}")
+            again = [Thought(rethink[0].encode())]
             return (yield from self._step(step, turn, stats, answer, without=without, held=again))
         if calls_only and grammar.ended_with != Phase.CALL:
             return None  # not a call: the caller only asked for one
@@ -529,4 +532,4 @@ def _shown_now(pending: list[str], answer: list[str]) -> Iterator[Event]:
     pending.clear()
 
 
-HELD_MARK = "\n→ "  # before a thought the agent holds a drawing to (ThoughtDelta)
+HELD_MARK = "\n→ "  # before a thought the agent holds a step to (ThoughtDelta)
