@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..sampling import Constraint, DecodeSession, SamplingConfig, Session, make_generator, stream
 from ..segments import Item, Message, decode, encode_item
+from ..vocab import Tok
 
 if TYPE_CHECKING:
     from ..model.vision_head import Sight, VisionHead
-from ..vocab import Tok
 
 
 @dataclass(frozen=True)
@@ -102,14 +102,14 @@ class ModelPolicy:
         return vision, key
 
     def see(self, image: Any) -> Sight | None:
-        vit = getattr(self.model, "vit", None)
-        if self.vision_head is None or vit is None:
+        if self.vision_head is None or getattr(self.model, "vit", None) is None:
             return None
         from ..model.vision_head import read_sight
 
-        dtype = next(vit.parameters()).dtype
-        with self._torch.inference_mode():
-            tokens = vit(image.float()[None].to(self.device, dtype))
+        with (
+            self._torch.inference_mode()
+        ):  # the ViT's tokens, as generate's cross-attention has them
+            tokens, _ = self.model.encode_images(image.float()[None, None].to(self.device))
         return read_sight(self.vision_head, tokens[0])
 
     def generate(

@@ -14,6 +14,7 @@ result ships beside the weights as ``vision_head.safetensors``.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,24 +95,19 @@ def fit_vision_head(
             spec = random_spec(rng)
             if triple_split(spec) == split:
                 specs.append(spec)
-        chunks = []
+        chunks = [labelled(specs[i : i + 256]) for i in range(0, n, 256)]
         with torch.inference_mode():
-            for i in range(0, n, 256):
-                x = torch.stack([_pixels(s) for s in specs[i : i + 256]])
-                chunks.append(vit(x.to(next(vit.parameters()).dtype)).float().mean(1))
-        feats[split] = torch.cat(chunks)
-        labels[split] = {
-            k: torch.tensor([v.index(getattr(s, k)) for s in specs]) for k, v in LABELS.items()
-        }
+            dtype = next(vit.parameters()).dtype
+            feats[split] = torch.cat([vit(x.to(dtype)).float().mean(1) for x, _ in chunks])
+        labels[split] = {k: torch.cat([y[k] for _, y in chunks]) for k in LABELS}
     mu, sd = feats["train"].mean(0), feats["train"].std(0) + 1e-5
     x = (feats["train"] - mu) / sd
     head = VisionHead(dim)
     opt = torch.optim.Adam(head.parameters(), lr=1e-2, weight_decay=1e-4)
     for _ in range(steps):
-        logits = {k: layer(x) for k, layer in head.items()}
-        loss = sum(F.cross_entropy(logits[k], labels["train"][k]) for k in LABELS)
+        loss = label_loss({k: layer(x) for k, layer in head.items()}, labels["train"])
         opt.zero_grad()
-        loss.backward()  # type: ignore[union-attr]
+        loss.backward()
         opt.step()
     with torch.no_grad():  # w·(f-mu)/sd + b == (w/sd)·f + (b - w·mu/sd): the head takes raw tokens
         for layer in head.values():
@@ -138,7 +134,16 @@ def ship_vision_head(
     return acc
 
 
-def _pixels(spec: ShapeSpec) -> Tensor:
+def labelled(specs: Sequence[ShapeSpec]) -> tuple[Tensor, dict[str, Tensor]]:
+    """The pictures of ``specs`` [n, 3, 64, 64] and their label indices (``LABELS``)."""
     from .vq import image_to_tensor
 
-    return image_to_tensor(render(spec))
+    images = torch.stack([image_to_tensor(render(s)) for s in specs])
+    return images, {
+        k: torch.tensor([names.index(getattr(s, k)) for s in specs]) for k, names in LABELS.items()
+    }
+
+
+def label_loss(logits: dict[str, Tensor], labels: dict[str, Tensor]) -> Tensor:
+    """Sum over the labels of their mean cross-entropy."""
+    return sum(F.cross_entropy(logits[k], labels[k].to(logits[k].device)) for k in LABELS)  # type: ignore[return-value]

@@ -15,16 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..checkpoint import CheckpointError, load_weights, read_config, save_checkpoint
 from ..config import ModelConfig
-from ..data.shapes import ShapeSpec, random_spec, render
+from ..data.shapes import random_spec
 from ..errors import AetherError
 from ..model.vision import TinyPatchViT
-from ..model.vision_head import LABELS, VisionHead
-from ..model.vq import image_to_tensor
+from ..model.vision_head import LABELS, VisionHead, label_loss, labelled
 from .distributed import all_reduce_sum
 from .stage import Stage
 
@@ -46,18 +44,7 @@ class ViTProbe(nn.Module):
 
 def labelled_batch(rng: random.Random, n: int) -> tuple[Tensor, dict[str, Tensor]]:
     """``n`` fresh shapes pictures [n, 3, 64, 64] and their label indices."""
-    specs = [random_spec(rng) for _ in range(n)]
-    images = torch.stack([image_to_tensor(render(s)) for s in specs])
-    return images, {k: torch.tensor([_label(s, k) for s in specs]) for k in LABELS}
-
-
-def _label(spec: ShapeSpec, key: str) -> int:
-    return LABELS[key].index(getattr(spec, key))
-
-
-def probe_loss(logits: dict[str, Tensor], labels: dict[str, Tensor]) -> Tensor:
-    """Sum over the labels of their mean cross-entropy."""
-    return sum(F.cross_entropy(logits[k], labels[k].to(logits[k].device)) for k in LABELS)  # type: ignore[return-value]
+    return labelled([random_spec(rng) for _ in range(n)])
 
 
 class ViTStage(Stage):
@@ -90,7 +77,7 @@ class ViTStage(Stage):
         loss_sum = 0.0
         for images, labels in batches:
             with self.autocast():
-                loss = probe_loss(module(images.to(self.device)), labels)
+                loss = label_loss(module(images.to(self.device)), labels)
             (loss / len(batches)).backward()
             loss_sum += float(loss.detach()) * len(images)
         clip = self.cfg.train.grad_clip
@@ -113,7 +100,7 @@ class ViTStage(Stage):
             idx = torch.tensor(picks[i : i + 128])
             logits = model(images[idx].to(self.device))
             part = {k: v[idx] for k, v in labels.items()}
-            sums[0] += float(probe_loss(logits, part)) * len(idx)
+            sums[0] += float(label_loss(logits, part)) * len(idx)
             sums[1] += len(idx)
             for j, k in enumerate(LABELS):
                 sums[2 + j] += float((logits[k].argmax(-1).cpu() == part[k]).sum())
