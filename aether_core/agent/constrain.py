@@ -242,8 +242,10 @@ class StepGrammar:
     def _opening(self) -> frozenset[int] | None:
         """The bytes that go on with one of ``openings`` while the answer has begun none of
         them yet; None once it has (or there are none)."""
+        if not self.openings or len(self.answer) >= max(map(len, self.openings)):
+            return None  # none, or one is whole: the grammar kept the answer on them till then
         said = bytes(self.answer)
-        if not self.openings or any(said.startswith(o) for o in self.openings):
+        if any(said.startswith(o) for o in self.openings):
             return None
         return frozenset(o[len(said)] for o in self.openings if o.startswith(said)) or None
 

@@ -172,6 +172,15 @@ def one_off(a: str, b: str) -> bool:
     return a[i + (len(a) == len(b)) :] == b[i + 1 :]
 
 
+def swapped(a: str, b: str) -> bool:
+    """``a`` is ``b`` with two neighbouring letters swapped ("mintues")."""
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
+    return (
+        len(a) == len(b) and len(diff) == 2 and diff[1] == diff[0] + 1
+        and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    )  # fmt: skip
+
+
 # "search for", "info on": a lone "for" or "on" is also "safe for tourists", "a book on cats"
 _LOOKING = _words(
     "search searching look looking google check up info information results facts anything "

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aether_core.tools.phrase_bounds import one_off
+from aether_core.tools.phrase_bounds import one_off, swapped
 
 SIGNIFICANT = 6  # a conversion factor's digits beyond this are noise to a reader
 MAX_UNIT_WORDS = 3  # "degrees fahrenheit", "us fluid ounces": no unit name is longer
@@ -103,17 +103,8 @@ def _mistyped(name: str, word: str) -> bool:
     """``name`` is ``word`` mistyped: a letter changed, added, dropped or two swapped, or for a
     word too short for that to say much, only a letter dropped ("wek", not "hour" of "four")."""
     if len(name) < 3 or not one_off(name, word):
-        return len(name) >= _TYPO_MIN and _swapped(name, word)
+        return len(name) >= _TYPO_MIN and swapped(name, word)
     return len(name) >= _TYPO_MIN or len(name) == len(word) - 1
-
-
-def _swapped(a: str, b: str) -> bool:
-    """``a`` is ``b`` with two neighbouring letters swapped ("mintues")."""
-    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y]
-    return (
-        len(a) == len(b) and len(diff) == 2 and diff[1] == diff[0] + 1
-        and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
-    )  # fmt: skip
 
 
 def read(text: str) -> Conversion | None:

@@ -53,6 +53,8 @@ class WebSearchTool(Tool):
         "max_results": ArgSpec("integer", False, f"how many results, 1-{MAX_RESULTS} (default 5)"),
     }
 
+    for_small_talk = False  # "good night" is no search
+
     def __init__(self, backend: SearchBackend | None = None, timeout_s: float = 10.0) -> None:
         self.backend = backend or ddgs_backend(timeout_s)
 
@@ -67,8 +69,6 @@ class WebSearchTool(Tool):
             return True
         query = query.strip()
         return not (computes(query) or _ABOUT_THE_USER.match(query) or _TIME_OF_DAY.match(query))
-
-    for_small_talk = False
 
     def openings(self, output: str, ok: bool = True) -> tuple[str, ...]:
         if not ok:
